@@ -1,0 +1,966 @@
+/* lockgraph: the lock-order graph, kept acyclic by incremental topological ordering.
+ *
+ * Layout
+ *   Node records live in one growable array indexed by the low 32 bits of an lg_node; the searches
+ *   walk only this array and the edge arrays, so it is kept small (no key, no hash handle).  A removed
+ *   record's version is bumped and its index goes on a free list for reuse.
+ *   The key -> index table is a uthash whose entries live in fixed-size chunks indexed like the records:
+ *   uthash links entries by address, so they must not move when the record array is reallocated.
+ *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
+ *   bytes per edge); the in-array is what the backward search and node removal need.
+ *   Rejected (cycle) edges are rare, so they live in their own uthash keyed by the (from, to) index
+ *   pair, with a per-node count so that the common node without any costs nothing to look up or remove.
+ *
+ * Order (Pearce & Kelly 2006, "A dynamic topological sort algorithm for directed acyclic graphs")
+ *   Every live node has a distinct `ord`, and ord[u] < ord[v] for every edge u->v.  An edge that already
+ *   agrees with the order is appended without any search.  Otherwise a BFS from `to` over nodes ordered
+ *   below `from` either reaches `from` (a cycle; BFS makes the reported path a shortest one) or yields
+ *   the forward set F; a BFS back from `from` over nodes ordered above `to` yields the backward set B;
+ *   the ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
+ *   nodes with an epoch number instead of clearing a visited set, and use queues kept in the graph, so
+ *   they allocate nothing in steady state and cost only the region between the two endpoints.
+ */
+#include "lockgraph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Allocation failure must surface as a 0 handle / LG_NOMEM, not exit() inside a process we are
+ * preloaded into: in this mode uthash leaves a failed entry with hh.tbl == NULL and the table intact. */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+/* Limits at which ords are compacted and visit marks are cleared.  Overridable only so that a test
+ * build can exercise those rare paths (e.g. -DLG_ORD_LIMIT=1000 -DLG_EPOCH_LIMIT=5). */
+#ifndef LG_ORD_LIMIT
+#define LG_ORD_LIMIT UINT32_MAX
+#endif
+#ifndef LG_EPOCH_LIMIT
+#define LG_EPOCH_LIMIT UINT32_MAX
+#endif
+
+#define KEY_CHUNK_SHIFT 8u
+#define KEY_CHUNK_SIZE (1u << KEY_CHUNK_SHIFT)
+#define MIN_CAP 4u              /* first capacity of every growable array */
+#define EDGE_MIN_CAP 2u         /* most locks have very few neighbours */
+
+struct lg_out {
+	uint32_t target;
+	uint32_t payload;
+};
+
+struct lg_rec {
+	struct lg_out *out;
+	uint32_t *in;
+	uint32_t nout, out_cap;
+	uint32_t nin, in_cap;
+	uint32_t ord;           /* position in the topological order (distinct among live nodes) */
+	uint32_t mark;          /* == g->epoch: visited by the current search */
+	uint32_t version;       /* high half of the handle; bumped on removal, never 0 */
+	uint32_t ncycle;        /* cycle edges with this node as an endpoint */
+	uint32_t live;
+};
+
+struct lg_keyent {
+	uint64_t key;
+	uint32_t idx;
+	UT_hash_handle hh;
+};
+
+struct lg_cycent {
+	uint64_t pair;          /* from index << 32 | to index */
+	uint32_t payload;
+	UT_hash_handle hh;
+};
+
+struct lockgraph {
+	struct lg_rec *rec;
+	uint32_t nrec, rec_cap;
+	uint32_t *free_idx;     /* capacity kept >= nrec, so that pushing a freed slot cannot fail */
+	uint32_t nfree, free_cap;
+	struct lg_keyent **chunks;
+	uint32_t nchunks, chunks_cap;
+	struct lg_keyent *keys; /* uthash head: key -> index */
+	struct lg_cycent *cycles; /* uthash head: rejected edges */
+	uint32_t next_ord;
+	uint32_t epoch;
+	size_t nlive;
+	size_t nedges;
+
+	/* Search scratch, reused by every search. */
+	uint32_t *fwd;          /* forward BFS queue = the forward set, in visit order */
+	uint32_t *parent;       /* parent[i]: queue position of the node that discovered fwd[i] */
+	uint32_t nfwd, fwd_cap;
+	uint32_t *bwd;          /* backward BFS queue = the backward set */
+	uint32_t nbwd, bwd_cap;
+	uint64_t *sortkeys;     /* (ord << 32 | index), sorted to deal the ords out again */
+	uint32_t *pool;         /* the affected ords, ascending */
+	uint32_t sort_cap;
+};
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+
+/* Grow arr (of elements of `size` bytes) to hold at least `need`; doubling keeps appends amortised
+ * O(1).  Returns the possibly moved array, or NULL with arr and *cap untouched.  Room for at least one
+ * element is always made, so that NULL only ever means failure. */
+static void *grow_array(void *arr, uint32_t *cap, uint32_t need, size_t size, uint32_t min_cap)
+{
+	uint64_t new_cap = *cap ? *cap : min_cap;
+	void *p;
+
+	if (need == 0)
+		need = 1;
+	if (need <= *cap)
+		return arr;
+	while (new_cap < need)
+		new_cap *= 2;
+	if (new_cap > UINT32_MAX)
+		new_cap = UINT32_MAX;
+	if (new_cap > SIZE_MAX / size)
+		return NULL;
+	p = realloc(arr, (size_t)new_cap * size);
+	if (p)
+		*cap = (uint32_t)new_cap;
+	return p;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint32_t idx_of(lg_node n)
+{
+	return (uint32_t)n;
+}
+
+static lg_node handle_of(const struct lockgraph *g, uint32_t idx)
+{
+	return (uint64_t)g->rec[idx].version << 32 | idx;
+}
+
+static struct lg_keyent *entry_at(const struct lockgraph *g, uint32_t idx)
+{
+	return &g->chunks[idx >> KEY_CHUNK_SHIFT][idx & (KEY_CHUNK_SIZE - 1)];
+}
+
+/* Sort key that orders nodes by ord while carrying the index along. */
+static uint64_t ord_key(const struct lockgraph *g, uint32_t idx)
+{
+	return (uint64_t)g->rec[idx].ord << 32 | idx;
+}
+
+static uint32_t ord_of_key(uint64_t k)
+{
+	return (uint32_t)(k >> 32);
+}
+
+static uint32_t idx_of_key(uint64_t k)
+{
+	return (uint32_t)k;
+}
+
+/* ---- edge arrays ------------------------------------------------------------------------------ */
+
+static struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
+{
+	for (uint32_t i = 0; i < r->nout; i++)
+		if (r->out[i].target == target)
+			return &r->out[i];
+	return NULL;
+}
+
+/* Edge order inside an array carries no meaning, so removal swaps the last element in. */
+static void remove_out(struct lg_rec *r, uint32_t target)
+{
+	struct lg_out *e = find_out(r, target);
+
+	if (e)
+		*e = r->out[--r->nout];
+}
+
+static void remove_in(struct lg_rec *r, uint32_t source)
+{
+	for (uint32_t i = 0; i < r->nin; i++) {
+		if (r->in[i] == source) {
+			r->in[i] = r->in[--r->nin];
+			return;
+		}
+	}
+}
+
+/* Make room for x->y before anything is changed, so that the insertion itself cannot fail. */
+static int reserve_edge(struct lockgraph *g, uint32_t x, uint32_t y)
+{
+	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
+	void *p;
+
+	p = grow_array(rx->out, &rx->out_cap, rx->nout + 1, sizeof *rx->out, EDGE_MIN_CAP);
+	if (!p)
+		return -1;
+	rx->out = p;
+	p = grow_array(ry->in, &ry->in_cap, ry->nin + 1, sizeof *ry->in, EDGE_MIN_CAP);
+	if (!p)
+		return -1;
+	ry->in = p;
+	return 0;
+}
+
+static void append_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload)
+{
+	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
+
+	rx->out[rx->nout].target = y;
+	rx->out[rx->nout].payload = payload;
+	rx->nout++;
+	ry->in[ry->nin++] = x;
+	g->nedges++;
+}
+
+/* Both endpoints are known to be in the right order: no search needed. */
+static enum lg_result insert_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload)
+{
+	if (reserve_edge(g, x, y) < 0)
+		return LG_NOMEM;
+	append_edge(g, x, y, payload);
+	return LG_ADDED;
+}
+
+static void free_edge_arrays(struct lg_rec *r)
+{
+	free(r->out);
+	free(r->in);
+	r->out = NULL;
+	r->in = NULL;
+	r->nout = r->out_cap = r->nin = r->in_cap = 0;
+}
+
+/* ---- cycle edges ------------------------------------------------------------------------------ */
+
+static uint64_t cycle_pair(uint32_t from, uint32_t to)
+{
+	return (uint64_t)from << 32 | to;
+}
+
+static struct lg_cycent *find_cycle(const struct lockgraph *g, uint32_t from, uint32_t to)
+{
+	struct lg_cycent *c;
+	uint64_t pair;
+
+	/* The common case, a node that never closed a cycle, is answered without hashing. */
+	if (!g->rec[from].ncycle || !g->rec[to].ncycle)
+		return NULL;
+	pair = cycle_pair(from, to);
+	HASH_FIND(hh, g->cycles, &pair, sizeof pair, c);
+	return c;
+}
+
+static int remember_cycle(struct lockgraph *g, uint32_t from, uint32_t to, uint32_t payload)
+{
+	struct lg_cycent *c = malloc(sizeof *c);
+
+	if (!c)
+		return -1;
+	c->pair = cycle_pair(from, to);
+	c->payload = payload;
+	HASH_ADD(hh, g->cycles, pair, sizeof c->pair, c);
+	if (!c->hh.tbl) {
+		free(c);
+		return -1;
+	}
+	g->rec[from].ncycle++;
+	g->rec[to].ncycle++;
+	return 0;
+}
+
+static void drop_cycle(struct lockgraph *g, struct lg_cycent *c)
+{
+	g->rec[c->pair >> 32].ncycle--;
+	g->rec[(uint32_t)c->pair].ncycle--;
+	HASH_DELETE(hh, g->cycles, c);
+	free(c);
+}
+
+/* Cycle edges are few (each one is a reported bug), so a scan of them all is cheap enough; it only
+ * happens for a node that has some. */
+static void forget_cycles_of(struct lockgraph *g, uint32_t idx)
+{
+	struct lg_cycent *c, *tmp;
+
+	HASH_ITER(hh, g->cycles, c, tmp) {
+		if (!g->rec[idx].ncycle)
+			return;
+		if (c->pair >> 32 == idx || (uint32_t)c->pair == idx)
+			drop_cycle(g, c);
+	}
+}
+
+/* ---- node slots ------------------------------------------------------------------------------- */
+
+static int ensure_key_chunk(struct lockgraph *g, uint32_t idx)
+{
+	uint32_t chunk = idx >> KEY_CHUNK_SHIFT;
+	void *p;
+
+	if (chunk < g->nchunks)
+		return 0;
+	p = grow_array(g->chunks, &g->chunks_cap, chunk + 1, sizeof *g->chunks, MIN_CAP);
+	if (!p)
+		return -1;
+	g->chunks = p;
+	g->chunks[chunk] = malloc(KEY_CHUNK_SIZE * sizeof **g->chunks);
+	if (!g->chunks[chunk])
+		return -1;
+	g->nchunks = chunk + 1;
+	return 0;
+}
+
+/* A brand-new slot at the end of the record array. */
+static int append_slot(struct lockgraph *g, uint32_t *idx)
+{
+	uint32_t need = g->nrec + 1;
+	void *p;
+
+	if (g->nrec == UINT32_MAX)
+		return -1;
+	p = grow_array(g->free_idx, &g->free_cap, need, sizeof *g->free_idx, MIN_CAP);
+	if (!p)
+		return -1;
+	g->free_idx = p;
+	p = grow_array(g->rec, &g->rec_cap, need, sizeof *g->rec, MIN_CAP);
+	if (!p)
+		return -1;
+	g->rec = p;
+	if (ensure_key_chunk(g, g->nrec) < 0)
+		return -1;
+	memset(&g->rec[g->nrec], 0, sizeof *g->rec);
+	g->rec[g->nrec].version = 1;
+	*idx = g->nrec++;
+	return 0;
+}
+
+static int take_slot(struct lockgraph *g, uint32_t *idx)
+{
+	if (g->nfree) {
+		*idx = g->free_idx[--g->nfree];
+		return 0;
+	}
+	return append_slot(g, idx);
+}
+
+static void release_slot(struct lockgraph *g, uint32_t idx)
+{
+	g->free_idx[g->nfree++] = idx;
+}
+
+/* ---- order bookkeeping ------------------------------------------------------------------------ */
+
+static int reserve_sort(struct lockgraph *g, uint32_t need)
+{
+	uint32_t cap = g->sort_cap;
+	void *p;
+
+	p = grow_array(g->sortkeys, &cap, need, sizeof *g->sortkeys, MIN_CAP);
+	if (!p)
+		return -1;
+	g->sortkeys = p;
+	cap = g->sort_cap;
+	p = grow_array(g->pool, &cap, need, sizeof *g->pool, MIN_CAP);
+	if (!p)
+		return -1;
+	g->pool = p;
+	g->sort_cap = cap;
+	return 0;
+}
+
+/* When the ord counter runs out, deal 1..n out again in the current order: relative order is all
+ * the invariant needs.  Happens once per ~4e9 node creations. */
+static int renumber_orders(struct lockgraph *g)
+{
+	uint32_t n = 0;
+
+	if (g->nlive + 1 >= LG_ORD_LIMIT || reserve_sort(g, (uint32_t)g->nlive) < 0)
+		return -1;
+	for (uint32_t i = 0; i < g->nrec; i++)
+		if (g->rec[i].live)
+			g->sortkeys[n++] = ord_key(g, i);
+	qsort(g->sortkeys, n, sizeof *g->sortkeys, cmp_u64);
+	for (uint32_t i = 0; i < n; i++)
+		g->rec[idx_of_key(g->sortkeys[i])].ord = i + 1;
+	g->next_ord = n + 1;
+	return 0;
+}
+
+/* A new node has no edges, so any ord above all others is consistent. */
+static int new_ord(struct lockgraph *g, uint32_t *ord)
+{
+	if (g->next_ord >= LG_ORD_LIMIT && renumber_orders(g) < 0)
+		return -1;
+	*ord = g->next_ord++;
+	return 0;
+}
+
+/* Start a new search; "visited" is mark == epoch, so nothing has to be cleared between searches
+ * except when the counter wraps. */
+static void next_epoch(struct lockgraph *g)
+{
+	if (g->epoch >= LG_EPOCH_LIMIT) {
+		for (uint32_t i = 0; i < g->nrec; i++)
+			g->rec[i].mark = 0;
+		g->epoch = 0;
+	}
+	g->epoch++;
+}
+
+/* ---- Pearce-Kelly search and reorder ---------------------------------------------------------- */
+
+static int push_fwd(struct lockgraph *g, uint32_t idx, uint32_t parent)
+{
+	uint32_t cap = g->fwd_cap;
+	void *p;
+
+	if (g->nfwd == g->fwd_cap) {
+		p = grow_array(g->fwd, &cap, g->nfwd + 1, sizeof *g->fwd, MIN_CAP);
+		if (!p)
+			return -1;
+		g->fwd = p;
+		cap = g->fwd_cap;
+		p = grow_array(g->parent, &cap, g->nfwd + 1, sizeof *g->parent, MIN_CAP);
+		if (!p)
+			return -1;
+		g->parent = p;
+		g->fwd_cap = cap;
+	}
+	g->fwd[g->nfwd] = idx;
+	g->parent[g->nfwd] = parent;
+	g->nfwd++;
+	g->rec[idx].mark = g->epoch;
+	return 0;
+}
+
+static int push_bwd(struct lockgraph *g, uint32_t idx)
+{
+	void *p = grow_array(g->bwd, &g->bwd_cap, g->nbwd + 1, sizeof *g->bwd, MIN_CAP);
+
+	if (!p)
+		return -1;
+	g->bwd = p;
+	g->bwd[g->nbwd++] = idx;
+	g->rec[idx].mark = g->epoch;
+	return 0;
+}
+
+/* BFS from y over successors ordered below x (any path y->...->x lies there, since ords grow along
+ * every path).  Returns 1 with *hit = queue position of the node whose edge reaches x, 0 when x is
+ * unreachable (fwd[] then holds the whole forward set), -1 when out of memory. */
+static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t *hit)
+{
+	uint32_t bound = g->rec[x].ord;
+
+	next_epoch(g);
+	g->nfwd = 0;
+	if (push_fwd(g, y, 0) < 0)
+		return -1;
+	for (uint32_t head = 0; head < g->nfwd; head++) {
+		const struct lg_rec *w = &g->rec[g->fwd[head]];
+
+		for (uint32_t i = 0; i < w->nout; i++) {
+			uint32_t z = w->out[i].target;
+
+			if (z == x) {
+				*hit = head;
+				return 1;
+			}
+			if (g->rec[z].mark == g->epoch || g->rec[z].ord > bound)
+				continue;
+			if (push_fwd(g, z, head) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* BFS back from x over predecessors ordered above y: the nodes that must stay before the forward set.
+ * It cannot meet the forward set (a common node would mean y reaches x).  -1 when out of memory. */
+static int backward_search(struct lockgraph *g, uint32_t x, uint32_t y)
+{
+	uint32_t bound = g->rec[y].ord;
+
+	next_epoch(g);
+	g->nbwd = 0;
+	if (push_bwd(g, x) < 0)
+		return -1;
+	for (uint32_t head = 0; head < g->nbwd; head++) {
+		const struct lg_rec *w = &g->rec[g->bwd[head]];
+
+		for (uint32_t i = 0; i < w->nin; i++) {
+			uint32_t s = w->in[i];
+
+			if (g->rec[s].mark == g->epoch || g->rec[s].ord < bound)
+				continue;
+			if (push_bwd(g, s) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Sorted ords of the two (each already ord-sorted) halves of sortkeys, merged into pool. */
+static void merge_ords(struct lockgraph *g, uint32_t nb, uint32_t nf)
+{
+	const uint64_t *b = g->sortkeys, *f = g->sortkeys + nb;
+	uint32_t i = 0, j = 0, k = 0;
+
+	while (i < nb && j < nf)
+		g->pool[k++] = ord_of_key(b[i]) < ord_of_key(f[j]) ? ord_of_key(b[i++]) : ord_of_key(f[j++]);
+	while (i < nb)
+		g->pool[k++] = ord_of_key(b[i++]);
+	while (j < nf)
+		g->pool[k++] = ord_of_key(f[j++]);
+}
+
+/* Give the backward set, then the forward set, the same ords they held between them, each set keeping
+ * its internal order.  Afterwards all of B precedes all of F (so x before y).  Edges touching the region
+ * from outside stay upward: B's ords can only go down and F's only up; a predecessor of B outside it is
+ * below ord[y] and a successor of F outside it is above ord[x], i.e. beyond both ends of the pool.
+ * -1 (nothing changed) when out of memory. */
+static int reorder(struct lockgraph *g)
+{
+	uint32_t nb = g->nbwd, nf = g->nfwd, n = nb + nf;
+
+	if (reserve_sort(g, n) < 0)
+		return -1;
+	for (uint32_t i = 0; i < nb; i++)
+		g->sortkeys[i] = ord_key(g, g->bwd[i]);
+	for (uint32_t i = 0; i < nf; i++)
+		g->sortkeys[nb + i] = ord_key(g, g->fwd[i]);
+	qsort(g->sortkeys, nb, sizeof *g->sortkeys, cmp_u64);
+	qsort(g->sortkeys + nb, nf, sizeof *g->sortkeys, cmp_u64);
+	merge_ords(g, nb, nf);
+	for (uint32_t i = 0; i < n; i++)
+		g->rec[idx_of_key(g->sortkeys[i])].ord = g->pool[i];
+	return 0;
+}
+
+/* Number of nodes on the BFS path from y (queue position 0) to fwd[pos]. */
+static size_t path_depth(const struct lockgraph *g, uint32_t pos)
+{
+	size_t n = 1;
+
+	for (; pos != 0; pos = g->parent[pos])
+		n++;
+	return n;
+}
+
+/* path = y ... fwd[hit], x; only the first `cap` entries are written. */
+static size_t fill_path(const struct lockgraph *g, uint32_t x, uint32_t hit, lg_node *path, size_t cap)
+{
+	size_t len = path_depth(g, hit) + 1;
+	size_t i = len - 1;
+
+	if (path && i < cap)
+		path[i] = handle_of(g, x);
+	for (uint32_t pos = hit;; pos = g->parent[pos]) {
+		i--;
+		if (path && i < cap)
+			path[i] = handle_of(g, g->fwd[pos]);
+		if (pos == 0)
+			break;
+	}
+	return len;
+}
+
+/* A failure to remember only costs a repeated report later, so the cycle is reported regardless:
+ * a missed deadlock report is worse than a duplicate one. */
+static enum lg_result report_cycle(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t hit,
+				   uint32_t payload, lg_node *path, size_t path_cap, size_t *path_len)
+{
+	size_t len = fill_path(g, x, hit, path, path_cap);
+
+	if (path_len)
+		*path_len = len;
+	(void)remember_cycle(g, x, y, payload);
+	return LG_CYCLE;
+}
+
+/* x->y goes against the current order: search, then either report the cycle or reorder and insert. */
+static enum lg_result insert_with_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload,
+					 lg_node *path, size_t path_cap, size_t *path_len)
+{
+	uint32_t hit = 0;
+	int found = forward_search(g, x, y, &hit);
+
+	if (found < 0)
+		return LG_NOMEM;
+	if (found)
+		return report_cycle(g, x, y, hit, payload, path, path_cap, path_len);
+	if (reserve_edge(g, x, y) < 0 || backward_search(g, x, y) < 0 || reorder(g) < 0)
+		return LG_NOMEM;
+	append_edge(g, x, y, payload);
+	return LG_ADDED;
+}
+
+/* ---- public API ------------------------------------------------------------------------------- */
+
+struct lockgraph *lg_new(void)
+{
+	struct lockgraph *g = calloc(1, sizeof *g);
+
+	if (g)
+		g->next_ord = 1;
+	return g;
+}
+
+static void free_cycles(struct lockgraph *g)
+{
+	struct lg_cycent *c, *tmp;
+
+	HASH_ITER(hh, g->cycles, c, tmp) {
+		HASH_DELETE(hh, g->cycles, c);
+		free(c);
+	}
+}
+
+void lg_free(struct lockgraph *g)
+{
+	if (!g)
+		return;
+	for (uint32_t i = 0; i < g->nrec; i++)
+		free_edge_arrays(&g->rec[i]);
+	free_cycles(g);
+	HASH_CLEAR(hh, g->keys);        /* frees the table only; the entries live in the chunks */
+	for (uint32_t i = 0; i < g->nchunks; i++)
+		free(g->chunks[i]);
+	free(g->chunks);
+	free(g->rec);
+	free(g->free_idx);
+	free(g->fwd);
+	free(g->parent);
+	free(g->bwd);
+	free(g->sortkeys);
+	free(g->pool);
+	free(g);
+}
+
+lg_node lg_node_find(const struct lockgraph *g, uint64_t key)
+{
+	struct lg_keyent *e;
+
+	HASH_FIND(hh, g->keys, &key, sizeof key, e);
+	return e ? handle_of(g, e->idx) : 0;
+}
+
+static lg_node create_node(struct lockgraph *g, uint64_t key)
+{
+	struct lg_keyent *e;
+	uint32_t idx, ord;
+
+	if (new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
+		return 0;
+	e = entry_at(g, idx);
+	e->key = key;
+	e->idx = idx;
+	HASH_ADD(hh, g->keys, key, sizeof e->key, e);
+	if (!e->hh.tbl) {
+		release_slot(g, idx);
+		return 0;
+	}
+	g->rec[idx].ord = ord;
+	g->rec[idx].mark = 0;
+	g->rec[idx].live = 1;
+	g->nlive++;
+	return handle_of(g, idx);
+}
+
+lg_node lg_node_get(struct lockgraph *g, uint64_t key)
+{
+	lg_node n = lg_node_find(g, key);
+
+	return n ? n : create_node(g, key);
+}
+
+int lg_node_valid(const struct lockgraph *g, lg_node n)
+{
+	uint32_t idx = idx_of(n);
+
+	return idx < g->nrec && g->rec[idx].live && g->rec[idx].version == (uint32_t)(n >> 32);
+}
+
+/* 0 for a stale handle (indistinguishable from a real key 0: check lg_node_valid first). */
+uint64_t lg_node_key(const struct lockgraph *g, lg_node n)
+{
+	return lg_node_valid(g, n) ? entry_at(g, idx_of(n))->key : 0;
+}
+
+static void detach_edges(struct lockgraph *g, uint32_t idx)
+{
+	struct lg_rec *r = &g->rec[idx];
+
+	for (uint32_t i = 0; i < r->nout; i++)
+		remove_in(&g->rec[r->out[i].target], idx);
+	for (uint32_t i = 0; i < r->nin; i++)
+		remove_out(&g->rec[r->in[i]], idx);
+	g->nedges -= (size_t)r->nout + r->nin;
+	free_edge_arrays(r);
+}
+
+void lg_node_remove(struct lockgraph *g, lg_node n)
+{
+	uint32_t idx = idx_of(n);
+	struct lg_rec *r;
+
+	if (!lg_node_valid(g, n))
+		return;
+	detach_edges(g, idx);
+	if (g->rec[idx].ncycle)
+		forget_cycles_of(g, idx);
+	HASH_DELETE(hh, g->keys, entry_at(g, idx));
+	r = &g->rec[idx];
+	r->live = 0;
+	r->version = r->version == UINT32_MAX ? 1 : r->version + 1;   /* 0 would allow handle 0 */
+	release_slot(g, idx);
+	g->nlive--;
+}
+
+/* On any result other than LG_CYCLE, *path_len is set to 0. */
+enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32_t payload,
+			   lg_node *path, size_t path_cap, size_t *path_len)
+{
+	uint32_t x = idx_of(from), y = idx_of(to);
+
+	if (path_len)
+		*path_len = 0;
+	if (!lg_node_valid(g, from) || !lg_node_valid(g, to))
+		return LG_BAD_NODE;
+	if (x == y)
+		return LG_SELF;
+	if (find_out(&g->rec[x], y))
+		return LG_EXISTS;
+	if (find_cycle(g, x, y))
+		return LG_KNOWN_CYCLE;
+	if (g->rec[x].ord < g->rec[y].ord)
+		return insert_edge(g, x, y, payload);
+	return insert_with_search(g, x, y, payload, path, path_cap, path_len);
+}
+
+int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload)
+{
+	const struct lg_out *e;
+	const struct lg_cycent *c;
+
+	if (!lg_node_valid(g, from) || !lg_node_valid(g, to))
+		return 0;
+	e = find_out(&g->rec[idx_of(from)], idx_of(to));
+	if (e) {
+		*payload = e->payload;
+		return 1;
+	}
+	c = find_cycle(g, idx_of(from), idx_of(to));
+	if (c) {
+		*payload = c->payload;
+		return 1;
+	}
+	return 0;
+}
+
+size_t lg_node_count(const struct lockgraph *g)
+{
+	return g->nlive;
+}
+
+size_t lg_edge_count(const struct lockgraph *g)
+{
+	return g->nedges;
+}
+
+/* uthash's own allocations: the table header and its buckets (handles are inside our entries). */
+static size_t uthash_table_bytes(const UT_hash_table *t)
+{
+	return t ? sizeof *t + t->num_buckets * sizeof(UT_hash_bucket) : 0;
+}
+
+static size_t edge_array_bytes(const struct lockgraph *g)
+{
+	size_t b = 0;
+
+	for (uint32_t i = 0; i < g->nrec; i++)
+		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);
+	return b;
+}
+
+static size_t scratch_bytes(const struct lockgraph *g)
+{
+	return (size_t)g->fwd_cap * (sizeof *g->fwd + sizeof *g->parent) + (size_t)g->bwd_cap * sizeof *g->bwd +
+	       (size_t)g->sort_cap * (sizeof *g->sortkeys + sizeof *g->pool);
+}
+
+/* Requested bytes (capacities), not counting the allocator's own per-block overhead.  O(nodes). */
+size_t lg_memory_bytes(const struct lockgraph *g)
+{
+	size_t b = sizeof *g;
+
+	b += (size_t)g->rec_cap * sizeof *g->rec + (size_t)g->free_cap * sizeof *g->free_idx;
+	b += (size_t)g->chunks_cap * sizeof *g->chunks + (size_t)g->nchunks * KEY_CHUNK_SIZE * sizeof **g->chunks;
+	b += uthash_table_bytes(g->keys ? g->keys->hh.tbl : NULL);
+	b += HASH_COUNT(g->cycles) * sizeof(struct lg_cycent);
+	b += uthash_table_bytes(g->cycles ? g->cycles->hh.tbl : NULL);
+	return b + edge_array_bytes(g) + scratch_bytes(g);
+}
+
+/* ---- invariant checks (tests only; O(nodes + edges + sum of in-degree squared)) ------------------ */
+
+static int check_slots(const struct lockgraph *g)
+{
+	size_t live = 0;
+
+	for (uint32_t i = 0; i < g->nrec; i++) {
+		const struct lg_rec *r = &g->rec[i];
+
+		if (r->version == 0)
+			return 0;
+		if (!r->live && (r->nout || r->nin || r->ncycle))
+			return 0;
+		live += r->live != 0;
+	}
+	return live == g->nlive && g->nfree + live == g->nrec && g->free_cap >= g->nrec;
+}
+
+static int check_free_list(const struct lockgraph *g)
+{
+	for (uint32_t i = 0; i < g->nfree; i++)
+		if (g->free_idx[i] >= g->nrec || g->rec[g->free_idx[i]].live)
+			return 0;
+	return 1;
+}
+
+/* Every live node is found under its key, and every hash entry is a live node's own entry. */
+static int check_key_table(const struct lockgraph *g)
+{
+	struct lg_keyent *e, *tmp;
+
+	if (HASH_COUNT(g->keys) != g->nlive)
+		return 0;
+	for (uint32_t i = 0; i < g->nrec; i++)
+		if (g->rec[i].live && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
+			return 0;
+	HASH_ITER(hh, g->keys, e, tmp) {
+		if (e->idx >= g->nrec || !g->rec[e->idx].live || e != entry_at(g, e->idx))
+			return 0;
+	}
+	return 1;
+}
+
+static int check_distinct_ords(const struct lockgraph *g)
+{
+	uint64_t *ords = malloc((g->nlive + 1) * sizeof *ords);
+	size_t n = 0;
+	int ok = 1;
+
+	if (!ords)
+		return 0;
+	for (uint32_t i = 0; i < g->nrec; i++)
+		if (g->rec[i].live)
+			ords[n++] = g->rec[i].ord;
+	qsort(ords, n, sizeof *ords, cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		if (ords[i] == ords[i - 1])
+			ok = 0;
+	for (size_t i = 0; i < n; i++)
+		if (ords[i] == 0 || ords[i] >= g->next_ord)
+			ok = 0;
+	free(ords);
+	return ok;
+}
+
+static int in_array_has(const struct lg_rec *r, uint32_t source)
+{
+	for (uint32_t i = 0; i < r->nin; i++)
+		if (r->in[i] == source)
+			return 1;
+	return 0;
+}
+
+/* Out-edges of u: live targets, no duplicates, upward in the order, mirrored in the target's in-array.
+ * stamp[v] == u + 1 marks "already seen from u". */
+static int check_out_edges(const struct lockgraph *g, uint32_t u, uint32_t *stamp)
+{
+	const struct lg_rec *r = &g->rec[u];
+
+	for (uint32_t i = 0; i < r->nout; i++) {
+		uint32_t v = r->out[i].target;
+
+		if (v >= g->nrec || !g->rec[v].live || stamp[v] == u + 1)
+			return 0;
+		stamp[v] = u + 1;
+		if (r->ord >= g->rec[v].ord || !in_array_has(&g->rec[v], u))
+			return 0;
+	}
+	return 1;
+}
+
+/* In-entries of v: live sources, no duplicates.  (Their mirror is implied: every out-edge has a
+ * distinct in-entry and the totals are compared.) */
+static int check_in_edges(const struct lockgraph *g, uint32_t v, uint32_t *stamp)
+{
+	const struct lg_rec *r = &g->rec[v];
+
+	for (uint32_t i = 0; i < r->nin; i++) {
+		uint32_t u = r->in[i];
+
+		if (u >= g->nrec || !g->rec[u].live || stamp[u] == v + 1)
+			return 0;
+		stamp[u] = v + 1;
+	}
+	return 1;
+}
+
+static int check_edges(const struct lockgraph *g)
+{
+	uint32_t *out_stamp = calloc((size_t)g->nrec + 1, sizeof *out_stamp);
+	uint32_t *in_stamp = calloc((size_t)g->nrec + 1, sizeof *in_stamp);
+	size_t nout = 0, nin = 0;
+	int ok = out_stamp && in_stamp;
+
+	for (uint32_t i = 0; ok && i < g->nrec; i++) {
+		if (!g->rec[i].live)
+			continue;
+		ok = check_out_edges(g, i, out_stamp) && check_in_edges(g, i, in_stamp);
+		nout += g->rec[i].nout;
+		nin += g->rec[i].nin;
+	}
+	free(out_stamp);
+	free(in_stamp);
+	return ok && nout == g->nedges && nin == g->nedges;
+}
+
+/* Cycle edges join live nodes, are not also normal edges, and the per-node counts match. */
+static int check_cycles(const struct lockgraph *g)
+{
+	uint32_t *count = calloc((size_t)g->nrec + 1, sizeof *count);
+	struct lg_cycent *c, *tmp;
+	int ok = count != NULL;
+
+	HASH_ITER(hh, g->cycles, c, tmp) {
+		uint32_t from = (uint32_t)(c->pair >> 32), to = (uint32_t)c->pair;
+
+		if (!ok || from >= g->nrec || to >= g->nrec || !g->rec[from].live || !g->rec[to].live ||
+		    find_out(&g->rec[from], to)) {
+			ok = 0;
+			break;
+		}
+		count[from]++;
+		count[to]++;
+	}
+	for (uint32_t i = 0; ok && i < g->nrec; i++)
+		ok = count[i] == g->rec[i].ncycle;
+	free(count);
+	return ok;
+}
+
+int lg_check_invariants(const struct lockgraph *g)
+{
+	return check_slots(g) && check_free_list(g) && check_key_table(g) && check_distinct_ords(g) &&
+	       check_edges(g) && check_cycles(g);
+}

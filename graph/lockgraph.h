@@ -1,0 +1,75 @@
+/* lockgraph: the process-wide lock-order graph, as a pure data structure.
+ *
+ * Contract
+ *   Nodes are locks, named by a caller-chosen 64-bit key (coffman uses the lock's address).  A directed
+ *   edge A->B means "B was acquired, blocking, while A was held".  The graph is kept acyclic: an edge
+ *   that would close a cycle is NOT inserted into the order; lg_add_edge returns LG_CYCLE once with the
+ *   shortest existing path that the edge closes, and remembers the edge as a "cycle edge" so that the
+ *   same edge later answers LG_KNOWN_CYCLE (one report per distinct cycle, no repeated search).
+ *   Consequence (documented limit): further cycles that would need a rejected edge are not found.
+ *
+ *   Nodes cross this boundary as lg_node handles: index in the low 32 bits, a version in the high 32.
+ *   Removing a node (the lock was destroyed) bumps the version, so a stale handle held by a caller is
+ *   recognised (lg_node_valid() == 0) instead of aliasing a new lock that reuses the slot or the key.
+ *   Removing a node removes every edge into and out of it, cycle edges included.
+ *
+ * Locking
+ *   None inside.  Calls must be serialised by the caller (coffman holds its graph lock).  No callbacks.
+ *
+ * Costs
+ *   Key lookup: O(1) expected (uthash).  An existing edge: O(out-degree).  A new edge that agrees with the
+ *   current topological order: O(out-degree), no search.  Otherwise a Pearce-Kelly search that visits
+ *   only nodes whose order lies between the two endpoints, then a local reorder.  Memory: a node is a
+ *   fixed record plus its edge arrays; an edge costs 8 bytes out + 4 bytes in (plus array slack).
+ */
+#ifndef COFFMAN_LOCKGRAPH_H
+#define COFFMAN_LOCKGRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint64_t lg_node;           /* 0 is never a valid handle */
+
+struct lockgraph;
+
+enum lg_result {
+	LG_EXISTS = 0,      /* the edge was already in the graph (payload unchanged) */
+	LG_ADDED,           /* the edge was inserted */
+	LG_CYCLE,           /* the edge would close a cycle: not inserted, path filled, remembered */
+	LG_KNOWN_CYCLE,     /* this edge closed a cycle before: not inserted, path not filled */
+	LG_SELF,            /* from == to: ignored */
+	LG_BAD_NODE,        /* a stale or invalid handle */
+	LG_NOMEM
+};
+
+struct lockgraph *lg_new(void);
+void lg_free(struct lockgraph *g);
+
+/* Find the node for key, creating it if absent.  Returns 0 only on allocation failure. */
+lg_node lg_node_get(struct lockgraph *g, uint64_t key);
+/* Find the node for key; 0 if there is none. */
+lg_node lg_node_find(const struct lockgraph *g, uint64_t key);
+int lg_node_valid(const struct lockgraph *g, lg_node n);
+uint64_t lg_node_key(const struct lockgraph *g, lg_node n);
+/* Remove the node and all its edges; its handle becomes stale.  No-op on a stale handle. */
+void lg_node_remove(struct lockgraph *g, lg_node n);
+
+/* Add from->to carrying payload (an opaque 32-bit id of the caller's, e.g. an edge-record index).
+ * On LG_CYCLE: path[0..*path_len-1] is the shortest existing path to -> ... -> from (path[0] == to,
+ * path[*path_len-1] == from); the cycle is that path plus the new edge.  If path_cap is too small the
+ * result is still LG_CYCLE and *path_len is the full length, only the first path_cap nodes are written.
+ * The payload of a cycle edge is kept and can be read with lg_edge_payload. */
+enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32_t payload,
+			   lg_node *path, size_t path_cap, size_t *path_len);
+
+/* Payload of edge from->to (a normal or a cycle edge): 1 and *payload set if it exists, else 0. */
+int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload);
+
+size_t lg_node_count(const struct lockgraph *g);
+size_t lg_edge_count(const struct lockgraph *g);      /* normal edges, cycle edges excluded */
+size_t lg_memory_bytes(const struct lockgraph *g);    /* bytes held by the graph, for the benchmarks */
+
+/* For tests only: 1 if the topological order is consistent with every edge and the tables agree. */
+int lg_check_invariants(const struct lockgraph *g);
+
+#endif

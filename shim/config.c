@@ -1,0 +1,135 @@
+#include "config.h"
+#include "output.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct coffman_config cfg = {
+	.exitcode = 66,
+	.watchdog_action = WD_EXIT,
+	.format = FMT_TEXT,
+};
+
+extern char **environ;
+
+static const char *const known_vars[] = {
+	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
+	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
+	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_LIB", NULL
+};
+
+int config_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > 86400.0 * 365)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void load_exitcode(void)
+{
+	const char *s = getenv("COFFMAN_EXITCODE");
+	if (!s)
+		return;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v < 0 || v > 255) {
+		output_warn("COFFMAN_EXITCODE=%s is not a number from 0 to 255; using %d", s, cfg.exitcode);
+		return;
+	}
+	cfg.exitcode = (int)v;
+}
+
+static void load_watchdog(void)
+{
+	const char *s = getenv("COFFMAN_WATCHDOG");
+	if (s && config_parse_seconds(s, &cfg.watchdog_secs) != 0) {
+		output_warn("COFFMAN_WATCHDOG=%s is not a positive number of seconds; the watchdog stays off", s);
+		cfg.watchdog_secs = 0;
+	}
+	const char *a = getenv("COFFMAN_WATCHDOG_ACTION");
+	if (!a)
+		return;
+	if (strcmp(a, "exit") == 0)
+		cfg.watchdog_action = WD_EXIT;
+	else if (strcmp(a, "abort") == 0)
+		cfg.watchdog_action = WD_ABORT;
+	else if (strcmp(a, "report") == 0)
+		cfg.watchdog_action = WD_REPORT;
+	else
+		output_warn("COFFMAN_WATCHDOG_ACTION=%s is not one of exit, abort, report; using exit", a);
+}
+
+static void load_format(void)
+{
+	const char *s = getenv("COFFMAN_FORMAT");
+	if (!s)
+		return;
+	if (strcmp(s, "text") == 0)
+		cfg.format = FMT_TEXT;
+	else if (strcmp(s, "json") == 0)
+		cfg.format = FMT_JSON;
+	else
+		output_warn("COFFMAN_FORMAT=%s is not text or json; using text", s);
+}
+
+static int load_flag(const char *name)
+{
+	const char *s = getenv(name);
+	if (!s)
+		return 0;
+	if (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0)
+		return 1;
+	if (strcmp(s, "0") != 0 && strcmp(s, "no") != 0)
+		output_warn("%s=%s is not 0 or 1; using 0", name, s);
+	return 0;
+}
+
+static const char *load_path(const char *name)
+{
+	const char *s = getenv(name);
+	if (s && *s == '\0') {
+		output_warn("%s is set but empty; ignored", name);
+		return NULL;
+	}
+	return s;
+}
+
+static void warn_unknown_vars(void)
+{
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "COFFMAN_", 8) != 0)
+			continue;
+		size_t len = strcspn(*e, "=");
+		int known = 0;
+		for (const char *const *k = known_vars; *k; k++)
+			if (strlen(*k) == len && strncmp(*k, *e, len) == 0)
+				known = 1;
+		if (!known)
+			output_warn("unknown variable %.*s ignored (see coffman --help)", (int)len, *e);
+	}
+}
+
+void config_load(void)
+{
+	load_exitcode();
+	load_watchdog();
+	load_format();
+	cfg.log_path = load_path("COFFMAN_LOG");
+	cfg.suppressions = load_path("COFFMAN_SUPPRESSIONS");
+	cfg.sarif = load_path("COFFMAN_SARIF");
+	const char *classes = getenv("COFFMAN_CLASSES");
+	if (classes && strcmp(classes, "site") == 0)
+		cfg.classes_site = 1;
+	else if (classes && strcmp(classes, "none") != 0)
+		output_warn("COFFMAN_CLASSES=%s is not site or none; using none", classes);
+	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
+	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
+	warn_unknown_vars();
+}

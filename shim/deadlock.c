@@ -1,0 +1,283 @@
+/* The wait-for search.  Threads are nodes; a thread waiting on a lock points at the lock's holder, a
+ * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
+ * successor function from the live registry and turns a confirmed cycle into a report. */
+#include "deadlock.h"
+#include "events.h"
+#include "order.h"
+#include "report.h"
+#include "stacks.h"
+#include "waitfor.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_CYCLE 128
+
+/* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
+static struct thread_rec *holder_of_lock(const void *lock, int kind)
+{
+	for (struct thread_rec *o = registry_first(); o; o = o->next) {
+		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
+		for (int i = 0; i < n; i++)
+			if (o->held[i].lock == lock)
+				return o;
+	}
+	if (kind == LK_MUTEX || kind == LK_C11) {
+		const pthread_mutex_t *m = lock;
+		if (m->__data.__lock != 0 && m->__data.__owner > 0)
+			return registry_find_tid(m->__data.__owner);
+	}
+	return NULL;
+}
+
+/* Whom t waits for: a thread, or NULL (running, timed, or waiting on something with no owner). */
+static struct thread_rec *successor(struct thread_rec *t)
+{
+	int kind = atomic_load(&t->wait_kind);
+	if (kind == W_NONE || atomic_load(&t->wait_timed))
+		return NULL;
+	if (kind == W_LOCK)
+		return holder_of_lock(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
+	if (kind == W_JOIN)
+		return registry_find_num(atomic_load(&t->join_num));
+	return NULL;
+}
+
+static int successor_index(void *ctx, int node)
+{
+	struct thread_rec **nodes = ctx;
+	struct thread_rec *next = successor(nodes[node]);
+	if (!next)
+		return -1;
+	for (int i = 0; nodes[i]; i++)
+		if (nodes[i] == next)
+			return i;
+	return -1;
+}
+
+struct snapshot {
+	struct thread_rec *members[MAX_CYCLE];
+	unsigned transitions[MAX_CYCLE];
+	int n;
+};
+
+/* Under the registry lock: the cycle through self, if any, with each member's transition count. */
+static int find_cycle(struct thread_rec *self, struct snapshot *s)
+{
+	static struct thread_rec *nodes[4096 + 1];
+	int count = 0, start = -1;
+	for (struct thread_rec *t = registry_first(); t && count < 4096; t = t->next) {
+		if (t == self)
+			start = count;
+		nodes[count++] = t;
+	}
+	nodes[count] = NULL;
+	if (start < 0)
+		return 0;
+	int cycle[MAX_CYCLE];
+	int n = waitfor_cycle_through(start, successor_index, nodes, cycle, MAX_CYCLE);
+	s->n = 0;
+	for (int i = 0; i < n; i++) {
+		s->members[i] = nodes[cycle[i]];
+		s->transitions[i] = atomic_load(&nodes[cycle[i]]->transitions);
+	}
+	s->n = n;
+	return n;
+}
+
+static int same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->members[i] != b->members[i] || a->transitions[i] != b->transitions[i])
+			return 0;
+	return 1;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int all_stacks_known(const struct snapshot *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!atomic_load(&s->members[i]->wait_stack))
+			return 0;
+	return 1;
+}
+
+static void add_wait(struct report *r, struct thread_rec *t, double now_s)
+{
+	if (r->nwaits == REPORT_MAX_THREADS)
+		return;
+	struct report_wait *w = &r->waits[r->nwaits++];
+	w->thread = report_add_thread_rec(r, t);
+	int kind = atomic_load(&t->wait_kind);
+	const void *obj = atomic_load(&t->wait_obj);
+	w->waits = -1;
+	if (kind == W_LOCK) {
+		w->waits = report_add_lock(r, (uintptr_t)obj, lock_kind_name(atomic_load(&t->wait_lock_kind)));
+		w->what = lock_kind_name(atomic_load(&t->wait_lock_kind));
+	} else if (kind == W_JOIN) {
+		w->what = "pthread_join";
+		w->wait_obj = (uintptr_t)obj;
+	} else if (kind == W_COND) {
+		w->what = "condition wait";
+		w->wait_obj = (uintptr_t)obj;
+	} else if (kind == W_ONCE) {
+		w->what = "pthread_once";
+		w->wait_obj = (uintptr_t)obj;
+	} else {
+		w->what = "running";
+	}
+	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
+	for (int i = 0; i < n && w->nholds < 8; i++)
+		w->holds[w->nholds++] = report_add_lock(r, (uintptr_t)t->held[i].lock, lock_kind_name(t->held[i].kind));
+	w->stack = atomic_load(&t->wait_stack);
+	if (!w->stack)
+		w->stack = stack_intern((const uintptr_t[]){ atomic_load(&t->wait_pc) }, 1);
+	w->seconds = now_s - (double)atomic_load(&t->wait_since_ns) / 1e9;
+}
+
+static void report_cycle_and_end(const struct snapshot *s)
+{
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		report_terminate(1);
+	report_init(r, RK_DEADLOCK);
+	double now_s = (double)now_ns() / 1e9;
+	registry_lock();
+	for (int i = 0; i < s->n; i++)
+		add_wait(r, s->members[i], now_s);
+	registry_unlock();
+	order_fill_lock_sites(r);
+	struct outbuf chain;
+	ob_init(&chain);
+	for (int i = 0; i < r->nwaits; i++) {
+		const struct report_wait *w = &r->waits[i];
+		if (w->waits >= 0)
+			ob_printf(&chain, "T%d waits for L%d held by ", r->threads[w->thread].num, w->waits + 1);
+		else
+			ob_printf(&chain, "T%d joins ", r->threads[w->thread].num);
+	}
+	ob_printf(&chain, "T%d", r->threads[r->waits[0].thread].num);
+	snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
+		 chain.data ? chain.data : "");
+	ob_free(&chain);
+	snprintf(r->note, sizeof r->note, "a real deadlock, now: the process is ended with the exit code");
+	report_emit(r);
+	free(r);
+	report_terminate(1);
+}
+
+/* Confirm the cycle is not a stale snapshot: the same members, none of them moved, stacks known. */
+static int confirm(struct thread_rec *self, const struct snapshot *first)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		sleep_ms(50);
+		struct snapshot again;
+		registry_lock();
+		int n = find_cycle(self, &again);
+		registry_unlock();
+		if (n == 0 || !same_snapshot(first, &again))
+			return 0;
+		if (all_stacks_known(&again))
+			return 1;
+	}
+	return 1;
+}
+
+/* ---- every thread blocked ---- */
+
+static int task_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+extern int watchdog_thread_count(void);
+
+/* Under the registry lock: every registered thread waits, untimed, on something nobody running can
+ * release, and the kernel knows no thread we do not.  Fills s with all threads. */
+static int all_blocked(struct snapshot *s)
+{
+	s->n = 0;
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		int kind = atomic_load(&t->wait_kind);
+		if (kind == W_NONE || atomic_load(&t->wait_timed) || s->n == MAX_CYCLE)
+			return 0;
+		if (kind == W_LOCK && !successor(t))
+			return 0;       /* its lock is free: it is about to run */
+		s->members[s->n] = t;
+		s->transitions[s->n] = atomic_load(&t->transitions);
+		s->n++;
+	}
+	return s->n > 0;
+}
+
+static void report_all_blocked_and_end(const struct snapshot *s)
+{
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		report_terminate(1);
+	report_init(r, RK_DEADLOCK);
+	double now_s = (double)now_ns() / 1e9;
+	registry_lock();
+	for (int i = 0; i < s->n; i++)
+		add_wait(r, s->members[i], now_s);
+	registry_unlock();
+	order_fill_lock_sites(r);
+	snprintf(r->summary, sizeof r->summary,
+		 "all %d threads are blocked and none can wake another", s->n);
+	snprintf(r->note, sizeof r->note,
+		 "every thread waits on a lock, a condition variable or a join: the process is ended with the exit code");
+	report_emit(r);
+	free(r);
+	report_terminate(1);
+}
+
+int deadlock_check_all_blocked(void)
+{
+	struct snapshot a, b;
+	registry_lock();
+	int blocked = all_blocked(&a);
+	registry_unlock();
+	if (!blocked || task_count() != a.n + watchdog_thread_count())
+		return 0;
+	sleep_ms(100);
+	registry_lock();
+	blocked = all_blocked(&b);
+	registry_unlock();
+	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count())
+		return 0;
+	report_all_blocked_and_end(&b);
+	return 1;
+}
+
+void deadlock_check(struct thread_rec *self)
+{
+	struct snapshot s;
+	registry_lock();
+	int n = find_cycle(self, &s);
+	registry_unlock();
+	if (n > 0) {
+		if (confirm(self, &s))
+			report_cycle_and_end(&s);
+		return;
+	}
+	deadlock_check_all_blocked();
+}

@@ -1,0 +1,15 @@
+/* deadlock: the wait-for search.  Called by a thread whose lock wait has lasted a slice: follows
+ * lock -> holder -> what the holder waits for (a lock, or the join of a thread) -> ... and, if the chain
+ * comes back to the caller, confirms the cycle is stable and reports `deadlock`, then ends the process.
+ * Also detects "every thread is blocked and none can wake another" (condition waits included).
+ * Runs under the registry lock; only threads already waiting a slice pay for it. */
+#ifndef COFFMAN_DEADLOCK_H
+#define COFFMAN_DEADLOCK_H
+
+#include "threads.h"
+
+void deadlock_check(struct thread_rec *self);
+/* Check the all-asleep condition from a thread that is not itself waiting (the monitor). */
+int deadlock_check_all_blocked(void);
+
+#endif

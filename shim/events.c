@@ -1,0 +1,268 @@
+#include "events.h"
+#include "config.h"
+#include "order.h"
+#include "report.h"
+#include "stacks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- per-thread edge cache: (from, to, gate) triples this thread knows are in the graph ---- */
+
+static inline unsigned edge_slot_index(const void *from, const void *to)
+{
+	uintptr_t x = ((uintptr_t)from >> 3) * 0x9e3779b97f4a7c15ull ^ ((uintptr_t)to >> 3) * 0xc2b2ae3d27d4eb4full;
+	return (unsigned)(x >> 40) & (EDGE_CACHE_SLOTS - 1);
+}
+
+static inline void edge_cache_sync_epoch(struct thread_rec *t)
+{
+	unsigned epoch = atomic_load_explicit(&order_epoch, memory_order_relaxed);
+	if (__builtin_expect(epoch != t->cache_epoch, 0)) {
+		memset(t->cache, 0, sizeof t->cache);
+		t->cache_epoch = epoch;
+	}
+}
+
+static inline int edge_cache_lookup(const struct thread_rec *t, const void *from, const void *to,
+				    const void *gate)
+{
+	const struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	return s->from == from && s->to == to && s->gate == gate;
+}
+
+static inline void edge_cache_insert(struct thread_rec *t, const void *from, const void *to, const void *gate)
+{
+	struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	s->from = from;
+	s->to = to;
+	s->gate = gate;
+}
+
+/* The outermost held lock other than held[i]: the candidate gate for an edge from held[i]. */
+static inline const void *gate_for(const struct thread_rec *t, int i)
+{
+	return i > 0 ? t->held[0].lock : NULL;
+}
+
+/* Edges into the new lock: from the top held lock, and on down past locks that were only trylocked
+ * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
+static void add_order_edges(struct thread_rec *t, const struct acquire *a)
+{
+	edge_cache_sync_epoch(t);
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		const struct held_lock *h = &t->held[i];
+		if (h->lock != a->lock) {
+			const void *gate = gate_for(t, i);
+			if (!edge_cache_lookup(t, h->lock, a->lock, gate)) {
+				order_new_edge(t, h, a->lock, a->kind, a->pc, gate);
+				edge_cache_insert(t, h->lock, a->lock, gate);
+			}
+		}
+		if (!(h->flags & HELD_TRYLOCK))
+			break;
+	}
+}
+
+int report_add_thread_rec(struct report *r, const struct thread_rec *t)
+{
+	return report_add_thread(r, t->num, t->tid, t->create_stack, t->parent_num);
+}
+
+static void report_double_lock(struct thread_rec *t, const struct acquire *a, const struct held_lock *h)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	report_init(r, RK_DOUBLE_LOCK);
+	int lk = report_add_lock(r, (uintptr_t)a->lock, lock_kind_name(a->kind));
+	int th = report_add_thread_rec(r, t);
+	order_fill_lock_sites(r);
+	snprintf(r->summary, sizeof r->summary, "T%d acquires L%d (%s) that it already holds%s",
+		 r->threads[th].num, lk + 1, lock_kind_name(a->kind),
+		 a->relock == RELOCK_FATAL ? ": it would wait for itself forever" : "");
+	if (a->relock_why)
+		snprintf(r->note, sizeof r->note, "%s", a->relock_why);
+	else if (a->relock == RELOCK_EDEADLK)
+		snprintf(r->note, sizeof r->note, "error-checking mutex: the call returns EDEADLK");
+	else
+		snprintf(r->note, sizeof r->note,
+			 "non-recursive lock: the process is ended with the exit code instead of hanging");
+	report_add_stack(r, "acquired again here", stack_capture(), 0);
+	report_add_stack(r, "already held since", h->stack, h->pc);
+	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
+	report_emit(r);
+	free(r);
+}
+
+enum ev_verdict ev_before_acquire(struct thread_rec *t, const struct acquire *a, int blocking)
+{
+	int idx = held_find(t, a->lock);
+	if (__builtin_expect(idx >= 0, 0)) {
+		if (a->relock == RELOCK_NEST)
+			return EV_PROCEED;
+		report_double_lock(t, a, &t->held[idx]);
+		if (a->relock == RELOCK_EDEADLK)
+			return EV_REFUSE;
+		report_terminate(1);
+	}
+	if (blocking && t->nheld > 0)
+		add_order_edges(t, a);
+	return EV_PROCEED;
+}
+
+void ev_after_acquire(struct thread_rec *t, const struct acquire *a, int trylock)
+{
+	int idx = held_find(t, a->lock);
+	if (idx >= 0) {
+		if (t->held[idx].depth < UINT16_MAX)
+			t->held[idx].depth++;
+		return;
+	}
+	if (__builtin_expect(t->nheld == HELD_MAX, 0)) {
+		t->overflow++;
+		return;
+	}
+	struct held_lock *h = &t->held[t->nheld++];
+	h->lock = a->lock;
+	h->pc = a->pc;
+	h->stack = cfg.held_stacks ? stack_capture() : 0;
+	h->depth = 1;
+	h->kind = a->kind;
+	h->flags = (uint8_t)((trylock ? HELD_TRYLOCK : 0) | (a->shared ? HELD_SHARED : 0));
+}
+
+static void held_remove(struct thread_rec *t, int idx)
+{
+	memmove(&t->held[idx], &t->held[idx + 1], (size_t)(t->nheld - idx - 1) * sizeof t->held[0]);
+	t->nheld--;
+}
+
+/* Which live thread holds lock, per the threads' own held stacks; fills its acquisition site. */
+static struct thread_rec *holder_of(const void *lock, pid_t owner_tid, uintptr_t *pc, uint32_t *stack)
+{
+	for (struct thread_rec *o = registry_first(); o; o = o->next) {
+		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
+		for (int i = 0; i < n; i++)
+			if (o->held[i].lock == lock) {
+				*pc = o->held[i].pc;
+				*stack = o->held[i].stack;
+				return o;
+			}
+	}
+	return owner_tid > 0 ? registry_find_tid(owner_tid) : NULL;
+}
+
+static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	report_init(r, RK_BAD_UNLOCK);
+	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
+	report_add_thread_rec(r, t);
+	report_add_stack(r, "unlocked here", stack_capture(), 0);
+	uintptr_t hpc = 0;
+	uint32_t hstack = 0;
+	registry_lock();
+	struct thread_rec *o = owner_tid != 0 ? holder_of(lock, owner_tid, &hpc, &hstack) : NULL;
+	int onum = 0;
+	pid_t otid = owner_tid;
+	if (o && o != t) {
+		report_add_thread_rec(r, o);
+		onum = o->num;
+		otid = o->tid;
+	}
+	registry_unlock();
+	if (onum)
+		snprintf(r->summary, sizeof r->summary,
+			 "T%d unlocks L%d (%s) held by another thread, T%d (tid %d)", t->num, lk + 1,
+			 lock_kind_name(kind), onum, (int)otid);
+	else if (owner_tid > 0)
+		snprintf(r->summary, sizeof r->summary, "T%d unlocks L%d (%s) held by another thread (tid %d)",
+			 t->num, lk + 1, lock_kind_name(kind), (int)owner_tid);
+	else if (owner_tid == 0)
+		snprintf(r->summary, sizeof r->summary, "T%d unlocks L%d (%s) that is not locked", t->num, lk + 1,
+			 lock_kind_name(kind));
+	else
+		snprintf(r->summary, sizeof r->summary, "T%d unlocks L%d (%s) that it does not hold", t->num,
+			 lk + 1, lock_kind_name(kind));
+	if (onum)
+		report_add_stack(r, "the owner acquired it at", hstack, hpc);
+	order_fill_lock_sites(r);
+	r->signature = ((uint64_t)RK_BAD_UNLOCK << 56) ^ (uint64_t)(uintptr_t)lock ^ ((uint64_t)pc << 7);
+	report_emit(r);
+	free(r);
+}
+
+int ev_release(struct thread_rec *t, const void *lock)
+{
+	int idx = held_find(t, lock);
+	if (__builtin_expect(idx < 0, 0))
+		return -1;
+	if (t->held[idx].depth > 1)
+		t->held[idx].depth--;
+	else if (idx == t->nheld - 1)
+		t->nheld--;
+	else
+		held_remove(t, idx);
+	return 0;
+}
+
+void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+{
+	if (t->overflow > 0) {
+		t->overflow--;          /* deeper than we track: cannot tell, say nothing */
+		return;
+	}
+	if (owner_tid > 0 && owner_tid == t->tid)
+		return;                 /* ours, taken before tracking started */
+	report_bad_unlock(t, lock, kind, owner_tid, pc);
+}
+
+void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc)
+{
+	(void)t;
+	order_lock_created(lock, kind, pc);
+}
+
+void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	report_init(r, RK_DESTROY_LOCKED);
+	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
+	report_add_thread_rec(r, t);
+	order_fill_lock_sites(r);
+	int idx = held_find(t, lock);
+	snprintf(r->summary, sizeof r->summary, "T%d destroys L%d (%s) while it is locked%s", t->num, lk + 1,
+		 lock_kind_name(kind), idx >= 0 ? " by this thread" : "");
+	report_add_stack(r, "destroyed here", stack_capture(), 0);
+	if (idx >= 0)
+		report_add_stack(r, "locked since", t->held[idx].stack, t->held[idx].pc);
+	r->signature = ((uint64_t)RK_DESTROY_LOCKED << 56) ^ (uint64_t)(uintptr_t)lock;
+	report_emit(r);
+	free(r);
+}
+
+void ev_lock_destroyed(struct thread_rec *t, const void *lock)
+{
+	int idx = held_find(t, lock);
+	if (idx >= 0)
+		held_remove(t, idx);
+	order_lock_destroyed(lock);
+}
+
+/* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
+void thread_exit_hook(struct thread_rec *t)
+{
+	if (t->nheld == 0)
+		return;
+	char line[160];
+	for (int i = 0; i < t->nheld; i++) {
+		snprintf(line, sizeof line, "%s at %p", lock_kind_name(t->held[i].kind), t->held[i].lock);
+		output_warn("T%d (tid %d) exits holding %s", t->num, (int)t->tid, line);
+	}
+}

@@ -1,0 +1,25 @@
+/* ilock: coffman's own lock, built on the futex system call.
+ *
+ * Why not pthread_mutex_t: the shim interposes pthread_mutex_*; its own synchronisation must never go
+ * through the wrappers it installs (re-entry, recursion into the checker, reports about ourselves), and
+ * must work before the real functions are resolved.  Slow paths only (graph insert, reports, the thread
+ * registry); the lock/unlock hot path never takes one.
+ *
+ * After fork() the child has one thread; ilock_reset() puts a lock the parent may have held back to free.
+ */
+#ifndef COFFMAN_ILOCK_H
+#define COFFMAN_ILOCK_H
+
+#include <stdatomic.h>
+
+struct ilock {
+	atomic_int state;       /* 0 free, 1 held, 2 held with waiters */
+};
+
+#define ILOCK_INIT { 0 }
+
+void ilock_acquire(struct ilock *l);
+void ilock_release(struct ilock *l);
+void ilock_reset(struct ilock *l);
+
+#endif

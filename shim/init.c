@@ -1,0 +1,68 @@
+/* Load, fork and exit: the library constructor wires everything up before main; fork handlers keep
+ * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
+#include "config.h"
+#include "order.h"
+#include "output.h"
+#include "real.h"
+#include "report.h"
+#include "stacks.h"
+#include "suppress.h"
+#include "symbolize.h"
+#include "threads.h"
+#include "watchdog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static void before_fork(void)
+{
+	tls_guard++;
+}
+
+static void after_fork_parent(void)
+{
+	tls_guard--;
+}
+
+/* The child has one thread; every internal lock some other parent thread held is reset. */
+static void after_fork_child(void)
+{
+	output_after_fork_child();
+	report_after_fork_child();
+	stacks_after_fork_child();
+	symbolize_after_fork_child();
+	order_after_fork_child();
+	threads_after_fork_child();
+	watchdog_after_fork_child();
+	tls_guard--;
+}
+
+__attribute__((constructor(101))) static void coffman_load(void)
+{
+	tls_guard++;
+	real_resolve();
+	output_init();
+	config_load();
+	stacks_init();
+	order_init();
+	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)
+		cfg.suppressions = NULL;
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	tls_guard--;
+	threads_init_main();
+	watchdog_start();
+}
+
+/* Runs late in exit() (we are preloaded: initialised first, finalised last), before stdio is closed. */
+__attribute__((destructor(101))) static void coffman_unload(void)
+{
+	tls_guard++;
+	watchdog_stop();
+	report_at_exit();
+	if (report_total() > 0 && cfg.exitcode != 0) {
+		fflush(NULL);
+		_exit(cfg.exitcode);
+	}
+	tls_guard--;
+}

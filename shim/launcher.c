@@ -1,0 +1,259 @@
+/* coffman: run a program with libcoffman.so preloaded.
+ *
+ *   coffman [OPTIONS] [--] PROGRAM [ARGS...]
+ *
+ * Options mirror the COFFMAN_* variables and are passed to the program's environment; the program is
+ * exec'ed in place, so its exit status is coffman's.  The library is found next to this executable in a
+ * build tree (.libs/libcoffman.so), else in the installed libdir, or where COFFMAN_LIB says.  A
+ * statically linked program cannot be checked (nothing to interpose): say so in one line, then run it.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef COFFMAN_LIBDIR
+#define COFFMAN_LIBDIR "/usr/local/lib"
+#endif
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "dev"
+#endif
+
+static const char usage[] =
+	"usage: coffman [OPTIONS] [--] PROGRAM [ARGS...]\n"
+	"Run PROGRAM with the coffman lock checker preloaded (no recompilation).\n"
+	"\n"
+	"Options (each sets the environment variable in brackets):\n"
+	"  --watchdog=SECS          report a thread blocked longer than SECS as a hang [COFFMAN_WATCHDOG]\n"
+	"  --watchdog-action=ACT    exit (default), abort (core dump) or report (keep running)\n"
+	"                           [COFFMAN_WATCHDOG_ACTION]\n"
+	"  --log=PATH               write reports to PATH instead of stderr; %p is the pid [COFFMAN_LOG]\n"
+	"  --exitcode=N             exit status after a report, 0 keeps the program's own (default 66)\n"
+	"                           [COFFMAN_EXITCODE]\n"
+	"  --format=text|json       report format [COFFMAN_FORMAT]\n"
+	"  --suppressions=FILE      do not report what FILE's KIND:PATTERN rules match [COFFMAN_SUPPRESSIONS]\n"
+	"  --sarif=FILE             also write findings as SARIF 2.1.0 to FILE at exit [COFFMAN_SARIF]\n"
+	"  --classes=site|none      group locks by creation site, lockdep-style [COFFMAN_CLASSES]\n"
+	"  --show-gated             also print cycles that a common gate lock makes safe [COFFMAN_SHOW_GATED]\n"
+	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
+	"  -h, --help               this text\n"
+	"  --version                print the version\n"
+	"\n"
+	"Exit status: PROGRAM's own, or 66 (--exitcode) if coffman reported anything.\n"
+	"2 if coffman itself was used wrongly; 127 if PROGRAM cannot be run.\n";
+
+struct option_map {
+	const char *flag;
+	const char *var;
+	int takes_value;
+};
+
+static const struct option_map options[] = {
+	{ "--watchdog", "COFFMAN_WATCHDOG", 1 },
+	{ "--watchdog-action", "COFFMAN_WATCHDOG_ACTION", 1 },
+	{ "--log", "COFFMAN_LOG", 1 },
+	{ "--exitcode", "COFFMAN_EXITCODE", 1 },
+	{ "--format", "COFFMAN_FORMAT", 1 },
+	{ "--suppressions", "COFFMAN_SUPPRESSIONS", 1 },
+	{ "--sarif", "COFFMAN_SARIF", 1 },
+	{ "--classes", "COFFMAN_CLASSES", 1 },
+	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
+	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
+	{ NULL, NULL, 0 },
+};
+
+static void die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "coffman: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(coffman --help lists the options)\n");
+	exit(2);
+}
+
+static int is_positive_number(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	return end != s && *end == '\0' && errno == 0 && v > 0;
+}
+
+static int is_exitcode(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	return end != s && *end == '\0' && errno == 0 && v >= 0 && v <= 255;
+}
+
+static int one_of(const char *s, const char *a, const char *b, const char *c)
+{
+	return strcmp(s, a) == 0 || strcmp(s, b) == 0 || (c && strcmp(s, c) == 0);
+}
+
+/* Bad values are refused here, before anything runs: a typo on the command line is an error. */
+static void validate(const char *flag, const char *value)
+{
+	int ok = 1;
+	if (strcmp(flag, "--watchdog") == 0)
+		ok = is_positive_number(value);
+	else if (strcmp(flag, "--exitcode") == 0)
+		ok = is_exitcode(value);
+	else if (strcmp(flag, "--watchdog-action") == 0)
+		ok = one_of(value, "exit", "abort", "report");
+	else if (strcmp(flag, "--format") == 0)
+		ok = one_of(value, "text", "json", NULL);
+	else if (strcmp(flag, "--classes") == 0)
+		ok = one_of(value, "site", "none", NULL);
+	else if (value[0] == '\0')
+		ok = 0;
+	if (!ok) {
+		char msg[256];
+		snprintf(msg, sizeof msg, "bad value for %s: '%%s'", flag);
+		die_usage(msg, value);
+	}
+}
+
+/* Parse options; returns the index of PROGRAM in argv. */
+static int parse_options(int argc, char **argv)
+{
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			return i + 1;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("coffman %s\n", PACKAGE_VERSION);
+			exit(0);
+		}
+		if (a[0] != '-')
+			return i;
+		const struct option_map *o = options;
+		size_t len = strcspn(a, "=");
+		for (; o->flag; o++)
+			if (strlen(o->flag) == len && strncmp(o->flag, a, len) == 0)
+				break;
+		if (!o->flag)
+			die_usage("unknown option '%s'", a);
+		const char *value = a[len] == '=' ? a + len + 1 : NULL;
+		if (o->takes_value && !value) {
+			if (i + 1 >= argc)
+				die_usage("option '%s' needs a value", a);
+			value = argv[++i];
+		}
+		if (!o->takes_value && value)
+			die_usage("option '%s' takes no value", a);
+		if (o->takes_value)
+			validate(o->flag, value);
+		setenv(o->var, o->takes_value ? value : "1", 1);
+	}
+	return i;
+}
+
+static int readable(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+static void find_library(char *out, size_t cap)
+{
+	const char *env = getenv("COFFMAN_LIB");
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return;
+	}
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *dir = dirname(self);
+		snprintf(out, cap, "%s/.libs/libcoffman.so", dir);
+		if (readable(out))
+			return;
+		snprintf(out, cap, "%s/libcoffman.so", dir);
+		if (readable(out))
+			return;
+	}
+	snprintf(out, cap, "%s/libcoffman.so", COFFMAN_LIBDIR);
+}
+
+/* Resolve PROGRAM as execvp would, to inspect it. */
+static int resolve_program(const char *prog, char *out, size_t cap)
+{
+	if (strchr(prog, '/')) {
+		snprintf(out, cap, "%s", prog);
+		return access(out, X_OK) == 0;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+		snprintf(out, cap, "%.*s/%s", (int)len, len ? path : ".", prog);
+		if (access(out, X_OK) == 0)
+			return 1;
+		path += len + (path[len] == ':');
+	}
+	return 0;
+}
+
+/* 1 if path is an ELF executable without a program interpreter: nothing can be preloaded into it. */
+static int is_static_elf(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	int result = 0;
+	if (read(fd, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		goto out;
+	int has_interp = 0;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (Elf64_Off)i * eh.e_phentsize)) != (ssize_t)sizeof ph)
+			goto out;
+		if (ph.p_type == PT_INTERP)
+			has_interp = 1;
+	}
+	result = !has_interp && eh.e_type == ET_EXEC;
+out:
+	close(fd);
+	return result;
+}
+
+int main(int argc, char **argv)
+{
+	int first = parse_options(argc, argv);
+	if (first >= argc)
+		die_usage("%s", "no PROGRAM given");
+	char lib[PATH_MAX];
+	find_library(lib, sizeof lib);
+	if (!readable(lib)) {
+		fprintf(stderr, "coffman: cannot find libcoffman.so (looked at %s); set COFFMAN_LIB\n", lib);
+		return 2;
+	}
+	char prog[PATH_MAX];
+	if (resolve_program(argv[first], prog, sizeof prog) && is_static_elf(prog))
+		fprintf(stderr, "coffman: %s is statically linked: its locks cannot be interposed, so it runs "
+				"unchecked\n", argv[first]);
+	const char *old = getenv("LD_PRELOAD");
+	char preload[2 * PATH_MAX];
+	if (old && *old)
+		snprintf(preload, sizeof preload, "%s:%s", lib, old);
+	else
+		snprintf(preload, sizeof preload, "%s", lib);
+	setenv("LD_PRELOAD", preload, 1);
+	execvp(argv[first], &argv[first]);
+	fprintf(stderr, "coffman: cannot run %s: %s\n", argv[first], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}

@@ -1,0 +1,338 @@
+#include "order.h"
+#include "config.h"
+#include "ilock.h"
+#include "lockgraph.h"
+#include "report.h"
+#include "stacks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+atomic_uint order_epoch;
+
+/* Who made an edge and how: what the cycle report prints for it.  32 bytes; the thread's identity
+ * lives once per thread in thread_info, not in every edge. */
+struct edge_rec {
+	uint32_t acquire_stack;
+	uint32_t held_stack;
+	uintptr_t held_pc;
+	uintptr_t gate;
+	int thread_num;
+};
+
+/* Identity of a thread that made edges, kept after it exits so a late report can still name it. */
+struct thread_info {
+	int num;
+	pid_t tid;
+	int parent_num;
+	uint32_t create_stack;
+	char name[16];
+	UT_hash_handle hh;
+};
+static struct thread_info *thread_infos;
+
+struct lock_site {
+	uintptr_t addr;
+	uintptr_t pc;
+	uint8_t kind;
+	uint8_t is_init;
+	UT_hash_handle hh;
+};
+
+static struct ilock graph_lock = ILOCK_INIT;
+static struct lockgraph *graph;
+static struct edge_rec *edges;
+static uint32_t nedges, edges_cap;
+static struct lock_site *sites;
+
+static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t", "pthread_once" };
+
+const char *lock_kind_name(int kind)
+{
+	return kind >= 0 && kind < (int)(sizeof kind_names / sizeof kind_names[0]) ? kind_names[kind] : "lock";
+}
+
+void order_init(void)
+{
+	graph = lg_new();
+}
+
+void order_after_fork_child(void)
+{
+	ilock_reset(&graph_lock);
+}
+
+/* ---- lock creation sites ---- */
+
+static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
+{
+	struct lock_site *s;
+	uintptr_t key = (uintptr_t)lock;
+	HASH_FIND(hh, sites, &key, sizeof key, s);
+	if (s && !overwrite)
+		return;
+	if (!s) {
+		s = malloc(sizeof *s);
+		if (!s)
+			return;
+		s->addr = key;
+		HASH_ADD(hh, sites, addr, sizeof s->addr, s);
+	}
+	s->pc = pc;
+	s->kind = (uint8_t)kind;
+	s->is_init = (uint8_t)is_init;
+}
+
+static void site_drop(const void *lock)
+{
+	struct lock_site *s;
+	uintptr_t key = (uintptr_t)lock;
+	HASH_FIND(hh, sites, &key, sizeof key, s);
+	if (s) {
+		HASH_DEL(sites, s);
+		free(s);
+	}
+}
+
+/* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one. */
+static int forget_node(const void *lock)
+{
+	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
+	if (!n)
+		return 0;
+	lg_node_remove(graph, n);
+	atomic_fetch_add(&order_epoch, 1);
+	return 1;
+}
+
+void order_lock_created(const void *lock, int kind, uintptr_t pc)
+{
+	ilock_acquire(&graph_lock);
+	forget_node(lock);              /* re-initialised in place: a new lock */
+	site_put(lock, kind, pc, 1, 1);
+	ilock_release(&graph_lock);
+}
+
+void order_lock_destroyed(const void *lock)
+{
+	ilock_acquire(&graph_lock);
+	forget_node(lock);
+	site_drop(lock);
+	ilock_release(&graph_lock);
+}
+
+void order_lock_seen(const void *lock, int kind, uintptr_t pc)
+{
+	ilock_acquire(&graph_lock);
+	site_put(lock, kind, pc, 0, 0);
+	ilock_release(&graph_lock);
+}
+
+static int site_lookup(const void *lock, uintptr_t *pc, int *is_init)
+{
+	struct lock_site *s;
+	uintptr_t key = (uintptr_t)lock;
+	HASH_FIND(hh, sites, &key, sizeof key, s);
+	if (!s)
+		return 0;
+	*pc = s->pc;
+	*is_init = s->is_init;
+	return 1;
+}
+
+int order_lock_site(const void *lock, uintptr_t *pc, int *is_init)
+{
+	ilock_acquire(&graph_lock);
+	int found = site_lookup(lock, pc, is_init);
+	ilock_release(&graph_lock);
+	return found;
+}
+
+void order_fill_lock_sites(struct report *r)
+{
+	ilock_acquire(&graph_lock);
+	for (int i = 0; i < r->nlocks; i++)
+		site_lookup((const void *)r->locks[i].addr, &r->locks[i].create_pc, &r->locks[i].create_is_init);
+	ilock_release(&graph_lock);
+}
+
+/* ---- edges ---- */
+
+static uint32_t edge_rec_new(void)
+{
+	if (nedges == edges_cap) {
+		uint32_t ncap = edges_cap ? edges_cap * 2 : 1024;
+		struct edge_rec *p = realloc(edges, ncap * sizeof *p);
+		if (!p)
+			return UINT32_MAX;
+		edges = p;
+		edges_cap = ncap;
+	}
+	return nedges++;
+}
+
+static void thread_info_note(const struct thread_rec *t)
+{
+	struct thread_info *ti;
+	HASH_FIND_INT(thread_infos, &t->num, ti);
+	if (!ti) {
+		ti = calloc(1, sizeof *ti);
+		if (!ti)
+			return;
+		ti->num = t->num;
+		HASH_ADD_INT(thread_infos, num, ti);
+	}
+	ti->tid = t->tid;
+	ti->parent_num = t->parent_num;
+	ti->create_stack = t->create_stack;
+	thread_set_name_from_kernel((struct thread_rec *)t, ti->name, sizeof ti->name);
+}
+
+static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct held_lock *held,
+			  const void *gate)
+{
+	e->acquire_stack = stack_capture();
+	e->held_stack = held->stack;
+	e->held_pc = held->pc;
+	e->gate = (uintptr_t)gate;
+	e->thread_num = t->num;
+	thread_info_note(t);
+}
+
+/* Two observations of one edge under different gates: the edge is not protected by a gate. */
+static void edge_rec_merge_gate(uint32_t payload, const void *gate)
+{
+	if (payload < nedges && edges[payload].gate != (uintptr_t)gate)
+		edges[payload].gate = 0;
+}
+
+static uint64_t cycle_signature(const struct report *r)
+{
+	/* Order-independent: the same set of locks is the same defect. */
+	uint64_t sig = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < r->nlocks; i++) {
+		uint64_t x = r->locks[i].addr * 0xff51afd7ed558ccdull;
+		sig += x ^ (x >> 33);
+	}
+	return sig | 1;
+}
+
+/* Cycle edges all made under one lock that is not part of the cycle: serialised, cannot deadlock. */
+static uintptr_t common_gate(const uint32_t *payloads, int n)
+{
+	uintptr_t gate = payloads[0] < nedges ? edges[payloads[0]].gate : 0;
+	for (int i = 1; i < n && gate; i++)
+		if (payloads[i] >= nedges || edges[payloads[i]].gate != gate)
+			gate = 0;
+	return gate;
+}
+
+static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, const char *from_kind,
+			    const char *to_kind, uint32_t payload)
+{
+	if (r->nedges == REPORT_MAX_EDGES || payload >= nedges)
+		return;
+	const struct edge_rec *e = &edges[payload];
+	struct report_edge *re = &r->edges[r->nedges++];
+	re->from = report_add_lock(r, from, from_kind);
+	re->to = report_add_lock(r, to, to_kind);
+	struct thread_info *ti;
+	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
+	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
+				       ti ? ti->parent_num : 0);
+	if (ti && ti->name[0])
+		snprintf(r->threads[re->thread].name, sizeof r->threads[re->thread].name, "%s", ti->name);
+	re->acquire_stack = e->acquire_stack;
+	re->held_pc = e->held_pc;
+	re->held_stack = e->held_stack;
+}
+
+static const char *site_kind(uintptr_t addr)
+{
+	struct lock_site *s;
+	HASH_FIND(hh, sites, &addr, sizeof addr, s);
+	return s ? lock_kind_name(s->kind) : "lock";
+}
+
+/* Build the cycle report from the path the graph returned (to ... from) plus the new edge. */
+static int build_cycle_report(struct report *r, const lg_node *path, size_t len, uint32_t new_payload)
+{
+	uint32_t payloads[REPORT_MAX_EDGES];
+	int n = 0;
+	report_init(r, RK_LOCK_ORDER_INVERSION);
+	for (size_t i = 0; i + 1 < len && n < REPORT_MAX_EDGES - 1; i++) {
+		uint32_t p = UINT32_MAX;
+		lg_edge_payload(graph, path[i], path[i + 1], &p);
+		uintptr_t a = (uintptr_t)lg_node_key(graph, path[i]), b = (uintptr_t)lg_node_key(graph, path[i + 1]);
+		add_report_edge(r, a, b, site_kind(a), site_kind(b), p);
+		payloads[n++] = p;
+	}
+	uintptr_t from = (uintptr_t)lg_node_key(graph, path[len - 1]), to = (uintptr_t)lg_node_key(graph, path[0]);
+	add_report_edge(r, from, to, site_kind(from), site_kind(to), new_payload);
+	payloads[n++] = new_payload;
+	for (int i = 0; i < r->nlocks; i++) {
+		uintptr_t pc;
+		int is_init;
+		if (site_lookup((const void *)r->locks[i].addr, &pc, &is_init)) {
+			r->locks[i].create_pc = pc;
+			r->locks[i].create_is_init = is_init;
+		}
+	}
+	uintptr_t gate = common_gate(payloads, n);
+	int single_thread = 1;
+	for (int i = 1; i < r->nedges; i++)
+		if (r->edges[i].thread != r->edges[0].thread)
+			single_thread = 0;
+	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %d locks in %d thread%s",
+		 r->nlocks, r->nthreads, r->nthreads == 1 ? "" : "s");
+	if (single_thread)
+		snprintf(r->note, sizeof r->note,
+			 "every edge comes from one thread: this deadlocks only if these paths run in two threads");
+	r->signature = cycle_signature(r);
+	if (gate) {
+		snprintf(r->note, sizeof r->note,
+			 "gated: every edge was made while holding the lock at %p, which serialises them",
+			 (void *)gate);
+		return 0;       /* cannot deadlock */
+	}
+	return 1;
+}
+
+void order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
+		    uintptr_t to_pc, const void *gate)
+{
+	lg_node path[REPORT_MAX_EDGES];
+	size_t len = 0;
+	struct report *r = NULL;
+	int emit = 0;
+
+	ilock_acquire(&graph_lock);
+	site_put(held->lock, held->kind, held->pc, 0, 0);
+	site_put(to, to_kind, to_pc, 0, 0);
+	lg_node a = lg_node_get(graph, (uint64_t)(uintptr_t)held->lock);
+	lg_node b = lg_node_get(graph, (uint64_t)(uintptr_t)to);
+	uint32_t existing;
+	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
+		edge_rec_merge_gate(existing, gate);
+		goto out;
+	}
+	uint32_t payload = edge_rec_new();
+	if (payload == UINT32_MAX || !a || !b)
+		goto out;
+	edge_rec_fill(&edges[payload], t, held, gate);
+	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
+	if (res == LG_CYCLE && len >= 1 && len <= REPORT_MAX_EDGES) {
+		r = malloc(sizeof *r);
+		if (r)
+			emit = build_cycle_report(r, path, len, payload) || cfg.show_gated;
+	} else if (res != LG_ADDED) {
+		nedges--;       /* not stored: give the record back */
+	}
+out:
+	ilock_release(&graph_lock);
+	if (r && emit)
+		report_emit(r);
+	free(r);
+}

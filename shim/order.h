@@ -1,0 +1,41 @@
+/* order: the lock-order slow path.  Owns the lock-order graph (graph/lockgraph), the record behind
+ * every edge (who created it, with which stacks), and the table of lock creation sites.  Everything
+ * here runs under one internal lock, the graph lock, which the hot path never takes: a thread comes
+ * here only when its own edge cache misses, or when a lock is created or destroyed.
+ *
+ * order_epoch counts destroyed locks that had graph nodes; a thread whose cached epoch differs flushes
+ * its edge cache, so a new lock at a destroyed lock's address never inherits its edges.
+ */
+#ifndef COFFMAN_ORDER_H
+#define COFFMAN_ORDER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "threads.h"
+
+extern atomic_uint order_epoch;
+
+/* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
+ * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL. */
+void order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
+		    uintptr_t to_pc, const void *gate);
+
+void order_lock_created(const void *lock, int kind, uintptr_t pc);
+/* A lock was destroyed (or re-initialised): forget its node, edges and site. */
+void order_lock_destroyed(const void *lock);
+/* First sighting of a lock that was never initialised through us (static initialiser). */
+void order_lock_seen(const void *lock, int kind, uintptr_t pc);
+/* Where the lock was created; 0 if unknown. */
+int order_lock_site(const void *lock, uintptr_t *pc, int *is_init);
+
+const char *lock_kind_name(int kind);
+
+/* Fill r->locks[i] creation site fields for every lock already in r. */
+struct report;
+void order_fill_lock_sites(struct report *r);
+
+void order_init(void);
+void order_after_fork_child(void);
+
+#endif

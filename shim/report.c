@@ -1,0 +1,172 @@
+#include "report.h"
+#include "config.h"
+#include "ilock.h"
+#include "suppress.h"
+#include "threads.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const kind_names[RK_KIND_COUNT] = {
+	"lock-order-inversion", "double-lock", "bad-unlock", "destroy-locked", "deadlock", "hang",
+};
+
+#define SEEN_MAX 4096
+
+static struct ilock emit_lock = ILOCK_INIT;
+static uint64_t seen[SEEN_MAX];
+static unsigned nseen;
+static atomic_uint counts[RK_KIND_COUNT];
+static atomic_uint suppressed[RK_KIND_COUNT];
+
+const char *report_kind_name(enum report_kind k)
+{
+	return (unsigned)k < RK_KIND_COUNT ? kind_names[k] : "unknown";
+}
+
+void report_init(struct report *r, enum report_kind kind)
+{
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
+}
+
+int report_add_thread(struct report *r, int num, pid_t tid, uint32_t create_stack, int parent_num)
+{
+	for (int i = 0; i < r->nthreads; i++)
+		if (r->threads[i].num == num)
+			return i;
+	if (r->nthreads == REPORT_MAX_THREADS)
+		return REPORT_MAX_THREADS - 1;
+	struct report_thread *t = &r->threads[r->nthreads];
+	t->num = num;
+	t->tid = tid;
+	t->create_stack = create_stack;
+	t->parent_num = parent_num;
+	struct thread_rec tmp = { .tid = tid };
+	if (tid > 0)
+		thread_set_name_from_kernel(&tmp, t->name, sizeof t->name);
+	return r->nthreads++;
+}
+
+int report_add_lock(struct report *r, uintptr_t addr, const char *kind)
+{
+	for (int i = 0; i < r->nlocks; i++)
+		if (r->locks[i].addr == addr)
+			return i;
+	if (r->nlocks == REPORT_MAX_LOCKS)
+		return REPORT_MAX_LOCKS - 1;
+	r->locks[r->nlocks].addr = addr;
+	r->locks[r->nlocks].kind = kind;
+	return r->nlocks++;
+}
+
+void report_add_stack(struct report *r, const char *label, uint32_t stack, uintptr_t pc)
+{
+	if (r->nstacks == REPORT_MAX_STACKS)
+		return;
+	struct report_stack *s = &r->stacks[r->nstacks++];
+	snprintf(s->label, sizeof s->label, "%s", label);
+	s->stack = stack;
+	s->pc = pc;
+}
+
+/* Returns 1 the first time a signature is seen.  Signature 0 means "always report". */
+static int first_sighting(uint64_t sig)
+{
+	if (sig == 0)
+		return 1;
+	for (unsigned i = 0; i < nseen; i++)
+		if (seen[i] == sig)
+			return 0;
+	if (nseen < SEEN_MAX)
+		seen[nseen++] = sig;
+	return 1;
+}
+
+int report_emit(struct report *r)
+{
+	ilock_acquire(&emit_lock);
+	int fresh = first_sighting(r->signature);
+	ilock_release(&emit_lock);
+	if (!fresh)
+		return 0;
+	if (suppress_matches(r)) {
+		atomic_fetch_add(&suppressed[r->kind], 1);
+		return 0;
+	}
+	atomic_fetch_add(&counts[r->kind], 1);
+
+	struct outbuf ob;
+	ob_init(&ob);
+	if (cfg.format == FMT_JSON)
+		report_format_json(r, &ob);
+	else
+		report_format_text(r, &ob);
+	/* Serialise writes so two reports never interleave, even across the log file's reopen. */
+	ilock_acquire(&emit_lock);
+	output_write(&ob);
+	ilock_release(&emit_lock);
+	ob_free(&ob);
+	return 1;
+}
+
+unsigned report_count(enum report_kind k)
+{
+	return atomic_load(&counts[k]);
+}
+
+unsigned report_total(void)
+{
+	unsigned n = 0;
+	for (int k = 0; k < RK_KIND_COUNT; k++)
+		n += atomic_load(&counts[k]);
+	return n;
+}
+
+unsigned report_suppressed_total(void)
+{
+	unsigned n = 0;
+	for (int k = 0; k < RK_KIND_COUNT; k++)
+		n += atomic_load(&suppressed[k]);
+	return n;
+}
+
+void report_terminate(int flush_stdio)
+{
+	report_at_exit();
+	if (flush_stdio)
+		fflush(NULL);
+	_exit(cfg.exitcode ? cfg.exitcode : 66);
+}
+
+static void write_summary(void)
+{
+	struct outbuf ob;
+	ob_init(&ob);
+	ob_printf(&ob, "==%d== coffman: summary:", (int)getpid());
+	for (int k = 0; k < RK_KIND_COUNT; k++)
+		ob_printf(&ob, " %s %u%s", kind_names[k], report_count((enum report_kind)k),
+			  k + 1 < RK_KIND_COUNT ? "," : "");
+	ob_printf(&ob, "; suppressed %u; reports in %s\n", report_suppressed_total(), output_destination());
+	output_write(&ob);
+	ob_free(&ob);
+}
+
+void report_at_exit(void)
+{
+	static atomic_int done;
+	if (atomic_exchange(&done, 1))
+		return;
+	if (report_total() == 0 && report_suppressed_total() == 0)
+		return;                 /* a clean run prints nothing at all */
+	write_summary();
+	sarif_write_at_exit();
+}
+
+void report_after_fork_child(void)
+{
+	ilock_reset(&emit_lock);
+}

@@ -1,0 +1,120 @@
+/* report: the plain struct every detector fills and every writer reads.
+ *
+ * Detectors (order.c, events.c, deadlock.c, watchdog.c) copy what a report needs into a struct report
+ * and call report_emit(); writers (report_text.c, report_json.c) format it and never touch the graph or
+ * the thread registry.  report_emit() drops duplicates (the same defect once per run), applies
+ * suppressions, counts, writes, and records that the exit status must change.
+ */
+#ifndef COFFMAN_REPORT_H
+#define COFFMAN_REPORT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "output.h"
+
+enum report_kind {
+	RK_LOCK_ORDER_INVERSION = 0,
+	RK_DOUBLE_LOCK,
+	RK_BAD_UNLOCK,
+	RK_DESTROY_LOCKED,
+	RK_DEADLOCK,
+	RK_HANG,
+	RK_KIND_COUNT
+};
+
+#define REPORT_MAX_THREADS 64
+#define REPORT_MAX_LOCKS 64
+#define REPORT_MAX_EDGES 64
+#define REPORT_MAX_STACKS 8
+
+struct report_thread {
+	int num;
+	pid_t tid;
+	char name[16];
+	uint32_t create_stack;
+	int parent_num;
+};
+
+struct report_lock {
+	uintptr_t addr;
+	const char *kind;               /* "mutex", "rwlock", ... */
+	uintptr_t create_pc;            /* where it was initialised, or first used */
+	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
+};
+
+/* An edge of a lock-order cycle: thread `thread` acquired `to` while holding `from`. */
+struct report_edge {
+	int from, to;                   /* indices into locks[] */
+	int thread;                     /* index into threads[] */
+	uint32_t acquire_stack;         /* stack of the acquisition of `to` */
+	uintptr_t held_pc;              /* where `from` had been acquired */
+	uint32_t held_stack;            /* its full stack, if known */
+};
+
+/* A blocked thread in a deadlock or hang: waits on `waits` (lock index, -1 none), holds `holds[]`. */
+struct report_wait {
+	int thread;
+	int waits;                      /* lock index, or -1 */
+	const char *what;               /* "lock", "condition wait", "join of T3", "pthread_once" */
+	uintptr_t wait_obj;             /* condition variable / once control address when not a lock */
+	int holds[8];
+	int nholds;
+	uint32_t stack;                 /* its stack at the blocking call */
+	double seconds;                 /* blocked for */
+};
+
+/* An extra labelled stack (e.g. "first acquired here", "holder's current stack"). */
+struct report_stack {
+	char label[96];
+	uint32_t stack;
+	uintptr_t pc;                   /* single frame, when no stack */
+};
+
+struct report {
+	enum report_kind kind;
+	char summary[256];              /* the rest of the header line */
+	char note[512];                 /* an extra explanation line, optional */
+	struct report_thread threads[REPORT_MAX_THREADS];
+	int nthreads;
+	struct report_lock locks[REPORT_MAX_LOCKS];
+	int nlocks;
+	struct report_edge edges[REPORT_MAX_EDGES];
+	int nedges;
+	struct report_wait waits[REPORT_MAX_THREADS];
+	int nwaits;
+	struct report_stack stacks[REPORT_MAX_STACKS];
+	int nstacks;
+	uint64_t signature;             /* same signature = same defect: reported once */
+};
+
+const char *report_kind_name(enum report_kind k);
+
+/* Builders used by the detectors. */
+void report_init(struct report *r, enum report_kind kind);
+int report_add_thread(struct report *r, int num, pid_t tid, uint32_t create_stack, int parent_num);
+int report_add_lock(struct report *r, uintptr_t addr, const char *kind);
+void report_add_stack(struct report *r, const char *label, uint32_t stack, uintptr_t pc);
+
+/* Emit: dedup, suppress, count, write.  Returns 1 if written, 0 if dropped.
+ * Call with the re-entry guard set and no coffman lock held except as documented by the caller. */
+int report_emit(struct report *r);
+
+/* Writers: append the report to ob. */
+void report_format_text(const struct report *r, struct outbuf *ob);
+void report_format_json(const struct report *r, struct outbuf *ob);
+
+/* Counts, for the exit status and the summary line. */
+unsigned report_count(enum report_kind k);
+unsigned report_total(void);
+unsigned report_suppressed_total(void);
+
+/* End the process after a fatal report (double-lock, deadlock, hang): flush, then exit code. */
+void report_terminate(int flush_stdio) __attribute__((noreturn));
+
+/* Called from the library destructor: summary line, exit status. */
+void report_at_exit(void);
+void report_after_fork_child(void);
+
+/* Lock creation sites (filled by the order module; read by writers via the report). */
+#endif

@@ -1,0 +1,198 @@
+/* The human-readable report.  Layout: a header line (the kind, what happened), the cycle or the waits
+ * in one line, the locks with their names and creation sites, then one block per edge or per blocked
+ * thread with its stack, then the threads and where they were created. */
+#include "report.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void lock_label(const struct report *r, int i, char *buf, size_t len)
+{
+	char name[160];
+	if (i < 0 || i >= r->nlocks) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (symbolize_data(r->locks[i].addr, name, sizeof name))
+		snprintf(buf, len, "L%d '%s'", i + 1, name);
+	else
+		snprintf(buf, len, "L%d", i + 1);
+}
+
+static void thread_label(const struct report *r, int i, char *buf, size_t len)
+{
+	const struct report_thread *t = &r->threads[i];
+	if (t->name[0])
+		snprintf(buf, len, "T%d (tid %d, \"%s\")", t->num, (int)t->tid, t->name);
+	else
+		snprintf(buf, len, "T%d (tid %d)", t->num, (int)t->tid);
+}
+
+static void frame_line(struct outbuf *ob, int index, const struct frame_info *f, const char *indent)
+{
+	const char *func = f->func[0] ? f->func : "??";
+	if (f->file[0])
+		ob_line(ob, "%s#%d 0x%012lx %s %s:%d (%s)%s", indent, index, (unsigned long)f->pc, func, f->file,
+			f->line, f->object[0] ? f->object : "?", f->inlined ? " [inlined]" : "");
+	else
+		ob_line(ob, "%s#%d 0x%012lx %s (%s)", indent, index, (unsigned long)f->pc, func,
+			f->object[0] ? f->object : "?");
+}
+
+static int is_plumbing(const char *func)
+{
+	static const char *const names[] = { "start_thread", "__clone3", "clone", "__clone",
+		"__libc_start_call_main", "__libc_start_main", "_start", "thread_trampoline", NULL };
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(func, *n) == 0)
+			return 1;
+	return 0;
+}
+
+static void stack_lines(struct outbuf *ob, uint32_t stack, uintptr_t pc, const char *indent)
+{
+	const uintptr_t *pcs;
+	int n = stack_frames(stack, &pcs);
+	struct frame_info frames[8];
+	int index = 0;
+	if (n == 0 && pc) {
+		int k = symbolize_code_inlined(pc, 1, frames, 8);
+		for (int j = 0; j < k; j++)
+			frame_line(ob, index++, &frames[j], indent);
+		return;
+	}
+	if (n == 0) {
+		ob_line(ob, "%s(no stack)", indent);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
+		/* Frames past main or a thread's start are libc plumbing: stop there. */
+		if (k > 0 && is_plumbing(frames[k - 1].func))
+			break;
+		for (int j = 0; j < k; j++)
+			frame_line(ob, index++, &frames[j], indent);
+		if (k > 0 && strcmp(frames[k - 1].func, "main") == 0)
+			break;
+	}
+}
+
+static void locks_block(const struct report *r, struct outbuf *ob)
+{
+	char label[200];
+	for (int i = 0; i < r->nlocks; i++) {
+		const struct report_lock *l = &r->locks[i];
+		lock_label(r, i, label, sizeof label);
+		if (l->create_pc) {
+			struct frame_info f;
+			symbolize_code(l->create_pc, 1, &f);
+			ob_line(ob, "  %s: %s at %p, %s in %s %s:%d", label, l->kind, (void *)l->addr,
+				l->create_is_init ? "initialised" : "first used", f.func[0] ? f.func : "??",
+				f.file[0] ? f.file : f.object, f.line);
+		} else {
+			ob_line(ob, "  %s: %s at %p", label, l->kind, (void *)l->addr);
+		}
+	}
+}
+
+static void cycle_line(const struct report *r, struct outbuf *ob)
+{
+	char label[200];
+	struct outbuf line;
+	ob_init(&line);
+	for (int i = 0; i < r->nedges; i++) {
+		lock_label(r, r->edges[i].from, label, sizeof label);
+		ob_printf(&line, "%s -> ", label);
+	}
+	if (r->nedges) {
+		lock_label(r, r->edges[0].from, label, sizeof label);
+		ob_puts(&line, label);
+		ob_line(ob, "  cycle: %s", line.data ? line.data : "");
+	}
+	ob_free(&line);
+}
+
+static void edges_block(const struct report *r, struct outbuf *ob)
+{
+	char from[200], to[200], th[120];
+	for (int i = 0; i < r->nedges; i++) {
+		const struct report_edge *e = &r->edges[i];
+		lock_label(r, e->from, from, sizeof from);
+		lock_label(r, e->to, to, sizeof to);
+		thread_label(r, e->thread, th, sizeof th);
+		ob_line(ob, "%s", "");
+		ob_line(ob, "  edge %d: %s acquired %s while holding %s:", i + 1, th, to, from);
+		stack_lines(ob, e->acquire_stack, 0, "    ");
+		ob_line(ob, "    %s had been acquired at:", from);
+		stack_lines(ob, e->held_stack, e->held_pc, "      ");
+	}
+}
+
+static void waits_block(const struct report *r, struct outbuf *ob)
+{
+	char th[120], lk[200], holds[600];
+	for (int i = 0; i < r->nwaits; i++) {
+		const struct report_wait *w = &r->waits[i];
+		thread_label(r, w->thread, th, sizeof th);
+		holds[0] = '\0';
+		for (int h = 0; h < w->nholds; h++) {
+			lock_label(r, w->holds[h], lk, sizeof lk);
+			size_t used = strlen(holds);
+			snprintf(holds + used, sizeof holds - used, "%s%s", h ? ", " : "", lk);
+		}
+		ob_line(ob, "%s", "");
+		if (w->waits >= 0) {
+			lock_label(r, w->waits, lk, sizeof lk);
+			ob_line(ob, "  %s waits for %s (%s) for %.1f s, holding %s; blocked at:", th, lk, w->what,
+				w->seconds, holds[0] ? holds : "nothing");
+		} else {
+			ob_line(ob, "  %s waits in %s%s%s for %.1f s, holding %s; blocked at:", th, w->what,
+				w->wait_obj ? " on " : "", w->wait_obj ? "object" : "", w->seconds,
+				holds[0] ? holds : "nothing");
+		}
+		stack_lines(ob, w->stack, 0, "    ");
+	}
+}
+
+static void stacks_block(const struct report *r, struct outbuf *ob)
+{
+	for (int i = 0; i < r->nstacks; i++) {
+		ob_line(ob, "%s", "");
+		ob_line(ob, "  %s:", r->stacks[i].label);
+		stack_lines(ob, r->stacks[i].stack, r->stacks[i].pc, "    ");
+	}
+}
+
+static void threads_block(const struct report *r, struct outbuf *ob)
+{
+	char th[120];
+	if (r->nthreads == 0)
+		return;
+	ob_line(ob, "%s", "");
+	for (int i = 0; i < r->nthreads; i++) {
+		const struct report_thread *t = &r->threads[i];
+		thread_label(r, i, th, sizeof th);
+		if (t->num == 1 || (!t->create_stack && !t->parent_num)) {
+			ob_line(ob, "  %s is the %s", th, t->num == 1 ? "main thread" : "thread (creation not seen)");
+			continue;
+		}
+		ob_line(ob, "  %s was created by T%d at:", th, t->parent_num);
+		stack_lines(ob, t->create_stack, 0, "    ");
+	}
+}
+
+void report_format_text(const struct report *r, struct outbuf *ob)
+{
+	ob_line(ob, "coffman: %s: %s", report_kind_name(r->kind), r->summary);
+	if (r->note[0])
+		ob_line(ob, "  %s", r->note);
+	cycle_line(r, ob);
+	locks_block(r, ob);
+	edges_block(r, ob);
+	waits_block(r, ob);
+	stacks_block(r, ob);
+	threads_block(r, ob);
+	ob_line(ob, "%s", "");
+}

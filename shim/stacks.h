@@ -1,0 +1,29 @@
+/* stacks: capture the current call stack (libunwind) and intern it in a process-wide store.
+ *
+ * A stack crosses module boundaries as a 32-bit id (0 = none).  Identical stacks share one entry, so a
+ * report or an edge record costs 4 bytes per stack.  Frames inside libcoffman itself are dropped: the
+ * user's innermost frame is the caller of pthread_mutex_lock (or of whatever was interposed).
+ * Capture is the expensive part, so it happens only on slow paths (new edge, report, long wait);
+ * symbolization happens later still, only when a report is printed.  Entries are never freed: stacks
+ * are few (one per distinct acquisition site that creates an edge) and reports may print them late.
+ */
+#ifndef COFFMAN_STACKS_H
+#define COFFMAN_STACKS_H
+
+#include <stdint.h>
+
+#define STACK_MAX_FRAMES 48
+
+/* Capture the caller's stack and intern it; 0 if capture failed. */
+uint32_t stack_capture(void);
+/* Intern a stack captured elsewhere (e.g. in a signal handler). */
+uint32_t stack_intern(const uintptr_t *pcs, int n);
+/* Capture raw PCs without interning (async-signal context: no locks, no allocation). */
+int stack_capture_raw(uintptr_t *pcs, int max);
+/* The frames of a stored stack; returns the count, *pcs points into the store (immutable). */
+int stack_frames(uint32_t id, const uintptr_t **pcs);
+
+void stacks_init(void);
+void stacks_after_fork_child(void);
+
+#endif

@@ -1,0 +1,210 @@
+#include "threads.h"
+#include "ilock.h"
+#include "real.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+__thread struct thread_rec *tls_self __attribute__((tls_model("initial-exec")));
+__thread int tls_guard __attribute__((tls_model("initial-exec")));
+/* Set once this thread's record is gone: later lock calls during thread teardown pass straight through
+ * instead of registering a record nobody would free. */
+static __thread int tls_exited __attribute__((tls_model("initial-exec")));
+
+static struct ilock reg_lock = ILOCK_INIT;
+static struct thread_rec *reg_head;
+static int reg_count;
+static atomic_int next_num = 1;
+static atomic_int ready;                /* constructor finished: safe to register threads */
+static pthread_key_t exit_key;
+
+void thread_exit_hook(struct thread_rec *t);   /* events.c: report locks still held */
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void registry_lock(void) { ilock_acquire(&reg_lock); }
+void registry_unlock(void) { ilock_release(&reg_lock); }
+struct thread_rec *registry_first(void) { return reg_head; }
+int registry_count(void) { return reg_count; }
+
+struct thread_rec *registry_find_tid(pid_t tid)
+{
+	for (struct thread_rec *t = reg_head; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+struct thread_rec *registry_find_num(int num)
+{
+	for (struct thread_rec *t = reg_head; t; t = t->next)
+		if (t->num == num)
+			return t;
+	return NULL;
+}
+
+struct thread_rec *registry_find_pthread(pthread_t th)
+{
+	for (struct thread_rec *t = reg_head; t; t = t->next)
+		if (pthread_equal(t->self, th))
+			return t;
+	return NULL;
+}
+
+static void registry_insert(struct thread_rec *t)
+{
+	registry_lock();
+	t->prev = NULL;
+	t->next = reg_head;
+	if (reg_head)
+		reg_head->prev = t;
+	reg_head = t;
+	reg_count++;
+	registry_unlock();
+}
+
+static void registry_remove(struct thread_rec *t)
+{
+	registry_lock();
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		reg_head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	reg_count--;
+	registry_unlock();
+}
+
+/* pthread key destructor: runs at thread exit, also for threads ending in pthread_exit. */
+static void on_thread_exit(void *arg)
+{
+	struct thread_rec *t = arg;
+	tls_guard++;
+	thread_exit_hook(t);
+	registry_remove(t);
+	tls_self = NULL;
+	tls_exited = 1;
+	free(t);
+	tls_guard--;
+}
+
+static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
+{
+	struct thread_rec *t = aligned_alloc(64, sizeof *t);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof *t);
+	t->num = atomic_fetch_add(&next_num, 1);
+	t->tid = (pid_t)syscall(SYS_gettid);
+	t->self = pthread_self();
+	t->parent_num = parent_num;
+	t->create_stack = create_stack;
+	return t;
+}
+
+static struct thread_rec *thread_register(int parent_num, uint32_t create_stack)
+{
+	struct thread_rec *t = thread_new(parent_num, create_stack);
+	if (!t)
+		return NULL;
+	registry_insert(t);
+	tls_self = t;
+	pthread_setspecific(exit_key, t);
+	return t;
+}
+
+struct thread_rec *thread_self_slow(void)
+{
+	if (tls_exited || tls_guard || !atomic_load(&ready))
+		return NULL;
+	tls_guard++;
+	struct thread_rec *t = thread_register(0, 0);
+	tls_guard--;
+	return t;
+}
+
+void thread_register_created(int parent_num, uint32_t create_stack)
+{
+	if (!atomic_load(&ready) || tls_self)
+		return;
+	tls_guard++;
+	thread_register(parent_num, create_stack);
+	tls_guard--;
+}
+
+static void read_comm(const char *path, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* The thread's name if the program gave it one (a thread that never called pthread_setname_np
+ * carries the process's name, which says nothing). */
+void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len)
+{
+	static char process_name[16];
+	if (!process_name[0])
+		read_comm("/proc/self/comm", process_name, sizeof process_name);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
+	read_comm(path, buf, len);
+	if (t->num != 1 && strcmp(buf, process_name) == 0)
+		buf[0] = '\0';
+}
+
+void threads_init_main(void)
+{
+	pthread_key_create(&exit_key, on_thread_exit);
+	atomic_store(&ready, 1);
+	if (!tls_self) {
+		tls_guard++;
+		thread_register(0, 0);
+		tls_guard--;
+	}
+}
+
+void threads_set_ready(void)
+{
+	atomic_store(&ready, 1);
+}
+
+/* In the child of fork() only the calling thread exists: drop every other record (their memory
+ * belongs to threads that are gone) and give the survivor a fresh identity. */
+void threads_after_fork_child(void)
+{
+	ilock_reset(&reg_lock);
+	struct thread_rec *self = tls_self;
+	struct thread_rec *t = reg_head, *next;
+	for (; t; t = next) {
+		next = t->next;
+		if (t != self)
+			free(t);
+	}
+	reg_head = NULL;
+	reg_count = 0;
+	if (self) {
+		self->tid = (pid_t)syscall(SYS_gettid);
+		self->self = pthread_self();
+		atomic_store(&self->wait_kind, W_NONE);
+		registry_insert(self);
+	}
+}

@@ -1,0 +1,108 @@
+/* threads: per-thread state and the registry of live threads.
+ *
+ * Each thread that touches a lock gets a thread_rec, reached through an initial-exec TLS pointer (one
+ * load on the hot path).  The record's hot part (held-lock stack, edge cache) is written only by its own
+ * thread and sits on its own cache lines, so the fast path writes no line another thread reads.  Other
+ * threads read a record (wait state, held locks) only on slow paths — deadlock search, watchdog,
+ * reports — and only while holding the registry lock, which is also what a thread takes to remove its
+ * record at exit, so a record is never freed under a reader.
+ *
+ * Bounded: the held stack has HELD_MAX entries (deeper nesting is counted, not tracked); the edge cache
+ * is a fixed direct-mapped table.
+ */
+#ifndef COFFMAN_THREADS_H
+#define COFFMAN_THREADS_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HELD_MAX 64
+#define EDGE_CACHE_SLOTS 256            /* power of two */
+#define THREAD_NAME_MAX 16
+
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
+
+struct held_lock {
+	const void *lock;
+	uintptr_t pc;                   /* return address into the caller of the locking function */
+	uint32_t stack;                 /* full acquisition stack id, when COFFMAN_HELD_STACKS=1 */
+	uint16_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock */
+	uint8_t kind;                   /* enum lock_kind */
+	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED */
+};
+#define HELD_TRYLOCK 1u
+#define HELD_SHARED 2u
+
+struct edge_slot {
+	const void *from, *to, *gate;
+};
+
+enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
+
+struct thread_rec {
+	/* hot, owner-written */
+	int nheld;
+	unsigned overflow;              /* holds beyond HELD_MAX, untracked */
+	unsigned cache_epoch;
+	struct held_lock held[HELD_MAX];
+	struct edge_slot cache[EDGE_CACHE_SLOTS];
+
+	/* identity */
+	int num;                        /* T1 is the main thread */
+	pid_t tid;
+	pthread_t self;
+	uint32_t create_stack;
+	int parent_num;
+
+	/* wait state: written by the owner with atomics, read by others under the registry lock */
+	_Atomic int wait_kind;          /* enum wait_kind */
+	const void *_Atomic wait_obj;   /* the lock, condition variable, once control */
+	_Atomic int join_num;           /* W_JOIN: number of the thread being joined */
+	const void *_Atomic wait_mutex; /* the mutex released by a condition wait */
+	_Atomic int wait_timed;         /* a timed wait ends by itself: never part of a deadlock */
+	_Atomic uint64_t wait_since_ns;
+	_Atomic uint32_t wait_stack;    /* stack at the blocking call, captured once the wait is long */
+	_Atomic uintptr_t wait_pc;      /* the blocking call's return address, always */
+	_Atomic int wait_lock_kind;     /* enum lock_kind of wait_obj for W_LOCK */
+	_Atomic unsigned transitions;   /* bumped on every wait start and end: detects a stale snapshot */
+	_Atomic int hang_reported;
+
+	/* registry links */
+	struct thread_rec *prev, *next;
+} __attribute__((aligned(64)));
+
+/* Re-entry guard and the TLS pointer: initial-exec so access is one instruction. */
+extern __thread struct thread_rec *tls_self __attribute__((tls_model("initial-exec")));
+extern __thread int tls_guard __attribute__((tls_model("initial-exec")));
+
+/* The calling thread's record, registering it on first use; NULL while the shim must stay out of the
+ * way (re-entered, not initialised, thread exiting). */
+struct thread_rec *thread_self_slow(void);
+static inline struct thread_rec *thread_self(void)
+{
+	struct thread_rec *t = tls_self;
+	return __builtin_expect(t != NULL, 1) ? t : thread_self_slow();
+}
+
+/* Called from the pthread_create trampoline before the start routine runs. */
+void thread_register_created(int parent_num, uint32_t create_stack);
+void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len);
+
+/* Registry access for slow paths. */
+void registry_lock(void);
+void registry_unlock(void);
+struct thread_rec *registry_first(void);          /* iterate with ->next, registry locked */
+struct thread_rec *registry_find_tid(pid_t tid);  /* registry locked */
+struct thread_rec *registry_find_pthread(pthread_t th);
+struct thread_rec *registry_find_num(int num);
+int registry_count(void);
+
+void threads_init_main(void);                     /* constructor: registers T1 */
+void threads_after_fork_child(void);              /* only the forking thread survives */
+void threads_set_ready(void);
+
+uint64_t now_ns(void);
+
+#endif

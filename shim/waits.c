@@ -1,0 +1,100 @@
+#include "waits.h"
+#include "deadlock.h"
+#include "stacks.h"
+
+#include <errno.h>
+
+/* First slice short (a real deadlock is found quickly), later ones longer (a long legitimate wait
+ * costs one search per slice). */
+#define FIRST_SLICE_NS 100000000ull
+#define LATER_SLICE_NS 250000000ull
+
+static void add_ns(struct timespec *ts, uint64_t ns)
+{
+	ts->tv_sec += (time_t)(ns / 1000000000u);
+	ts->tv_nsec += (long)(ns % 1000000000u);
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, const void *mutex, int timed,
+		uintptr_t pc)
+{
+	atomic_store(&t->wait_pc, pc);
+	atomic_store(&t->wait_obj, obj);
+	atomic_store(&t->wait_mutex, mutex);
+	atomic_store(&t->wait_timed, timed);
+	atomic_store(&t->wait_stack, 0);
+	atomic_store(&t->wait_since_ns, now_ns());
+	atomic_store(&t->hang_reported, 0);
+	atomic_fetch_add(&t->transitions, 1);
+	/* Last, sequentially consistent: a searcher that sees the kind sees the rest. */
+	atomic_store(&t->wait_kind, wait_kind);
+}
+
+void wait_end(struct thread_rec *t)
+{
+	atomic_store(&t->wait_kind, W_NONE);
+	atomic_fetch_add(&t->transitions, 1);
+}
+
+int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
+		  clockid_t user_clock, const struct timespec *user_deadline)
+{
+	int rc;
+	uint64_t slice = FIRST_SLICE_NS;
+	atomic_store(&t->wait_lock_kind, kind);
+	wait_begin(t, W_LOCK, lock, NULL, user_deadline != NULL, pc);
+	for (;;) {
+		struct timespec deadline;
+		clock_gettime(user_clock, &deadline);
+		add_ns(&deadline, slice);
+		int last = 0;
+		if (user_deadline && !ts_before(&deadline, user_deadline)) {
+			deadline = *user_deadline;
+			last = 1;
+		}
+		rc = attempt(lock, user_clock, &deadline);
+		if (rc != ETIMEDOUT || last)
+			break;
+		/* A long wait: remember where we block, then look for a cycle through us. */
+		if (!atomic_load(&t->wait_stack))
+			atomic_store(&t->wait_stack, stack_capture());
+		if (!user_deadline)
+			deadlock_check(t);
+		slice = LATER_SLICE_NS;
+	}
+	wait_end(t);
+	return rc;
+}
+
+int wait_for_join(struct thread_rec *t, struct thread_rec *target, uintptr_t pc, timed_join_fn attempt,
+		  void *ctx)
+{
+	int rc;
+	uint64_t slice = FIRST_SLICE_NS;
+	atomic_store(&t->join_num, target->num);
+	wait_begin(t, W_JOIN, target, NULL, 0, pc);
+	for (;;) {
+		struct timespec deadline;
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		add_ns(&deadline, slice);
+		rc = attempt(ctx, &deadline);
+		if (rc != ETIMEDOUT)
+			break;
+		if (!atomic_load(&t->wait_stack))
+			atomic_store(&t->wait_stack, stack_capture());
+		deadlock_check(t);
+		slice = LATER_SLICE_NS;
+	}
+	atomic_store(&t->join_num, 0);
+	wait_end(t);
+	return rc;
+}

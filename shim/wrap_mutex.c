@@ -1,0 +1,137 @@
+/* pthread_mutex_*: the mutex entry points, reduced to events.  glibc's pthread_mutex_t layout
+ * (__lock, __owner, __kind) is ABI — PTHREAD_MUTEX_INITIALIZER depends on it — so reading the type and
+ * the owner from the mutex itself is stable and costs no table lookup. */
+#include "wrap.h"
+#include "waits.h"
+
+#include <errno.h>
+
+#define MUTEX_KIND_MASK 3       /* normal / recursive / error-checking / adaptive */
+
+static enum relock_policy mutex_relock_policy(const pthread_mutex_t *m)
+{
+	switch (m->__data.__kind & MUTEX_KIND_MASK) {
+	case PTHREAD_MUTEX_RECURSIVE:
+		return RELOCK_NEST;
+	case PTHREAD_MUTEX_ERRORCHECK:
+		return RELOCK_EDEADLK;
+	default:
+		return RELOCK_FATAL;
+	}
+}
+
+/* What the mutex says about its owner: >0 that thread, 0 unlocked, -1 unknown. */
+static pid_t mutex_owner(const pthread_mutex_t *m)
+{
+	if (m->__data.__lock == 0)
+		return 0;
+	return m->__data.__owner > 0 ? m->__data.__owner : -1;
+}
+
+static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
+{
+	pthread_mutex_t *m = lock;
+	if (REAL(mutex_clocklock))
+		return real.mutex_clocklock(m, clock, deadline);
+	return REAL(mutex_timedlock)(m, deadline);
+}
+
+/* user_deadline NULL: a plain blocking lock. */
+static int mutex_acquire(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc, clockid_t clock,
+			 const struct timespec *user_deadline)
+{
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m) };
+	if (ev_before_acquire(t, &a, 1) == EV_REFUSE)
+		return EDEADLK;
+	int rc = REAL(mutex_trylock)(m);
+	if (rc == EBUSY)
+		rc = wait_for_lock(t, m, LK_MUTEX, pc, mutex_attempt,
+				   user_deadline ? clock : (real.mutex_clocklock ? CLOCK_MONOTONIC : CLOCK_REALTIME),
+				   user_deadline);
+	if (rc == 0 || rc == EOWNERDEAD)
+		ev_after_acquire(t, &a, 0);
+	return rc;
+}
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_lock)(m);
+	int rc = mutex_acquire(t, m, CALLER_PC, CLOCK_REALTIME, NULL);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict abstime)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_timedlock)(m, abstime);
+	int rc = mutex_acquire(t, m, CALLER_PC, CLOCK_REALTIME, abstime);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
+				   const struct timespec *restrict abstime)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_clocklock)(m, clock, abstime);
+	int rc = mutex_acquire(t, m, CALLER_PC, clock, abstime);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_trylock)(m);
+	int rc = REAL(mutex_trylock)(m);
+	if (rc == 0 || rc == EOWNERDEAD) {
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_MUTEX, .relock = RELOCK_NEST };
+		ev_after_acquire(t, &a, 1);
+	}
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_unlock)(m);
+	if (ev_release(t, m) != 0)
+		ev_release_unheld(t, m, LK_MUTEX, mutex_owner(m), CALLER_PC);
+	int rc = REAL(mutex_unlock)(m);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict attr)
+{
+	struct thread_rec *t = shim_enter();
+	int rc = REAL(mutex_init)(m, attr);
+	if (t) {
+		if (rc == 0)
+			ev_lock_created(t, m, LK_MUTEX, CALLER_PC);
+		shim_leave();
+	}
+	return rc;
+}
+
+EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mutex_destroy)(m);
+	if (m->__data.__lock != 0)
+		ev_destroy_locked(t, m, LK_MUTEX);
+	int rc = REAL(mutex_destroy)(m);
+	if (rc == 0)
+		ev_lock_destroyed(t, m);
+	shim_leave();
+	return rc;
+}

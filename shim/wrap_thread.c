@@ -1,0 +1,78 @@
+/* pthread_create / pthread_join: thread identity (number, parent, creation stack) and joins as waits,
+ * so a join that can never return is part of the deadlock search. */
+#include "wrap.h"
+#include "stacks.h"
+#include "waits.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct start_args {
+	void *(*fn)(void *);
+	void *arg;
+	int parent_num;
+	uint32_t create_stack;
+};
+
+static void *thread_trampoline(void *p)
+{
+	struct start_args a = *(struct start_args *)p;
+	free(p);
+	thread_register_created(a.parent_num, a.create_stack);
+	return a.fn(a.arg);
+}
+
+EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
+			  void *(*fn)(void *), void *restrict arg)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(create)(th, attr, fn, arg);
+	struct start_args *a = malloc(sizeof *a);
+	int rc;
+	if (!a) {
+		rc = REAL(create)(th, attr, fn, arg);
+	} else {
+		a->fn = fn;
+		a->arg = arg;
+		a->parent_num = t->num;
+		a->create_stack = stack_capture();
+		rc = REAL(create)(th, attr, thread_trampoline, a);
+		if (rc != 0)
+			free(a);
+	}
+	shim_leave();
+	return rc;
+}
+
+struct join_ctx {
+	pthread_t th;
+	void **ret;
+};
+
+static int join_attempt(void *p, const struct timespec *deadline)
+{
+	struct join_ctx *c = p;
+	return REAL(timedjoin_np)(c->th, c->ret, deadline);
+}
+
+EXPORT int pthread_join(pthread_t th, void **ret)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(join)(th, ret);
+	registry_lock();
+	struct thread_rec *target = registry_find_pthread(th);
+	int target_num = target ? target->num : 0;
+	registry_unlock();
+	int rc;
+	if (!target || !REAL(timedjoin_np) || pthread_equal(th, pthread_self())) {
+		rc = REAL(join)(th, ret);       /* unknown thread, or EDEADLK for a self-join: as is */
+	} else {
+		struct thread_rec stub = { .num = target_num };
+		struct join_ctx c = { th, ret };
+		rc = wait_for_join(t, &stub, CALLER_PC, join_attempt, &c);
+	}
+	shim_leave();
+	return rc;
+}

@@ -1,0 +1,99 @@
+# Shared helpers for the end-to-end tests: run a program under the checker, then assert on the report.
+# Sourced by tests/*.sh; Automake runs each with top_builddir/top_srcdir set.
+set -u
+: "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_srcdir:=$top_builddir}"
+COFFMAN="$top_builddir/coffman"
+PROGS="$top_builddir/tests/progs"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/coffman-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+LOG="$WORK/report.log"
+OUT="$WORK/program.out"
+STATUS=0
+ELAPSED=0
+FAILED=0
+
+# run [coffman options...] -- PROGRAM [ARGS...]: report in $LOG, program output in $OUT, exit in $STATUS
+run() {
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+	shift
+	: > "$LOG"
+	local start end
+	start=$(date +%s.%N)
+	timeout "${RUN_TIMEOUT:-30}" "$COFFMAN" --log="$LOG" "${opts[@]}" -- "$@" > "$OUT" 2>&1
+	STATUS=$?
+	end=$(date +%s.%N)
+	ELAPSED=$(echo "$end - $start" | bc)
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	FAILED=1
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+# expect_status N
+expect_status() {
+	if [ "$STATUS" -eq "$1" ]; then pass "exit status $1"; else fail "exit status $STATUS, expected $1"; show; fi
+}
+
+# expect_kind KIND: the first report's header names KIND
+expect_kind() {
+	local first
+	first=$(grep -E -m1 '^(==[0-9]+== )?coffman: (lock-order-inversion|double-lock|bad-unlock|destroy-locked|deadlock|hang)\b' "$LOG" \
+		| sed -E 's/^(==[0-9]+== )?coffman: ([a-z-]+).*/\2/')
+	if [ "$first" = "$1" ]; then pass "report kind $1"; else fail "report kind '${first:-none}', expected $1"; show; fi
+}
+
+# expect_count KIND N: exactly N reports of KIND
+expect_count() {
+	local n
+	n=$(grep -E -c "^(==[0-9]+== )?coffman: $1\b" "$LOG")
+	if [ "$n" -eq "$2" ]; then pass "$2 x $1"; else fail "$n reports of $1, expected $2"; show; fi
+}
+
+# expect_no_report: the log holds no report at all (and no summary)
+expect_no_report() {
+	if [ -s "$LOG" ]; then fail "expected no report, got:"; show; else pass "no report"; fi
+}
+
+# expect_log REGEX [what]: an extended regex matches some line of the report
+expect_log() {
+	if grep -E -q -- "$1" "$LOG"; then pass "${2:-log matches $1}"; else fail "${2:-log lacks $1}"; show; fi
+}
+
+# expect_no_log REGEX
+expect_no_log() {
+	if grep -E -q -- "$1" "$LOG"; then fail "log unexpectedly matches $1"; show; else pass "log lacks $1"; fi
+}
+
+# expect_out REGEX: the program's own output
+expect_out() {
+	if grep -E -q -- "$1" "$OUT"; then pass "output matches $1"; else fail "output lacks $1"; cat "$OUT" >&2; fi
+}
+
+# expect_faster_than SECONDS
+expect_faster_than() {
+	if [ "$(echo "$ELAPSED < $1" | bc)" -eq 1 ]; then pass "ended in ${ELAPSED}s (< $1 s)"; else fail "took ${ELAPSED}s, limit $1 s"; fi
+}
+
+# line_of FILE PATTERN: the line number of the first line of FILE matching PATTERN (fixed string)
+line_of() {
+	grep -n -F -m1 -- "$2" "$1" | cut -d: -f1
+}
+
+show() {
+	if [ "${SHOWN:-0}" = 0 ]; then
+		echo "---- report log ----" >&2; cat "$LOG" >&2
+		echo "---- program output ----" >&2; cat "$OUT" >&2
+		SHOWN=1
+	fi
+}
+
+finish() {
+	exit "$FAILED"
+}
