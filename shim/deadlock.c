@@ -123,18 +123,18 @@ static void add_wait(struct report *r, struct thread_rec *t, double now_s)
 	w->waits = -1;
 	if (kind == W_LOCK) {
 		w->waits = report_add_lock(r, (uintptr_t)obj, lock_kind_name(atomic_load(&t->wait_lock_kind)));
-		w->what = lock_kind_name(atomic_load(&t->wait_lock_kind));
+		snprintf(w->what, sizeof w->what, "%s", lock_kind_name(atomic_load(&t->wait_lock_kind)));
 	} else if (kind == W_JOIN) {
-		w->what = "pthread_join";
+		snprintf(w->what, sizeof w->what, "pthread_join of T%d", atomic_load(&t->join_num));
 		w->wait_obj = (uintptr_t)obj;
 	} else if (kind == W_COND) {
-		w->what = "condition wait";
+		snprintf(w->what, sizeof w->what, "a condition wait");
 		w->wait_obj = (uintptr_t)obj;
 	} else if (kind == W_ONCE) {
-		w->what = "pthread_once";
+		snprintf(w->what, sizeof w->what, "pthread_once");
 		w->wait_obj = (uintptr_t)obj;
 	} else {
-		w->what = "running";
+		snprintf(w->what, sizeof w->what, "nothing (running)");
 	}
 	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
 	for (int i = 0; i < n && w->nholds < 8; i++)
@@ -145,8 +145,17 @@ static void add_wait(struct report *r, struct thread_rec *t, double now_s)
 	w->seconds = now_s - (double)atomic_load(&t->wait_since_ns) / 1e9;
 }
 
+/* Another thread already reports and ends the process: wait for the end. */
+static void wait_for_end(void)
+{
+	for (;;)
+		sleep_ms(1000);
+}
+
 static void report_cycle_and_end(const struct snapshot *s)
 {
+	if (!report_claim_termination())
+		wait_for_end();
 	struct report *r = calloc(1, sizeof *r);
 	if (!r)
 		report_terminate(1);
@@ -231,6 +240,8 @@ static int all_blocked(struct snapshot *s)
 
 static void report_all_blocked_and_end(const struct snapshot *s)
 {
+	if (!report_claim_termination())
+		wait_for_end();
 	struct report *r = calloc(1, sizeof *r);
 	if (!r)
 		report_terminate(1);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- per-thread edge cache: (from, to, gate) triples this thread knows are in the graph ---- */
 
@@ -102,6 +103,9 @@ enum ev_verdict ev_before_acquire(struct thread_rec *t, const struct acquire *a,
 	if (__builtin_expect(idx >= 0, 0)) {
 		if (a->relock == RELOCK_NEST)
 			return EV_PROCEED;
+		if (a->relock == RELOCK_FATAL && !report_claim_termination())
+			for (;;)
+				pause();        /* another thread is ending the process */
 		report_double_lock(t, a, &t->held[idx]);
 		if (a->relock == RELOCK_EDEADLK)
 			return EV_REFUSE;

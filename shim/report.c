@@ -134,6 +134,12 @@ unsigned report_suppressed_total(void)
 	return n;
 }
 
+int report_claim_termination(void)
+{
+	static atomic_int claimed;
+	return atomic_exchange(&claimed, 1) == 0;
+}
+
 void report_terminate(int flush_stdio)
 {
 	report_at_exit();

@@ -56,7 +56,7 @@ struct report_edge {
 struct report_wait {
 	int thread;
 	int waits;                      /* lock index, or -1 */
-	const char *what;               /* "lock", "condition wait", "join of T3", "pthread_once" */
+	char what[48];                  /* "mutex", "condition wait", "pthread_join of T3", "pthread_once" */
 	uintptr_t wait_obj;             /* condition variable / once control address when not a lock */
 	int holds[8];
 	int nholds;
@@ -108,6 +108,10 @@ void report_format_json(const struct report *r, struct outbuf *ob);
 unsigned report_count(enum report_kind k);
 unsigned report_total(void);
 unsigned report_suppressed_total(void);
+
+/* Claim the right to end the process: 1 for the first caller only, so that when several threads
+ * detect the same deadlock, one reports and the others wait for the exit. */
+int report_claim_termination(void);
 
 /* End the process after a fatal report (double-lock, deadlock, hang): flush, then exit code. */
 void report_terminate(int flush_stdio) __attribute__((noreturn));

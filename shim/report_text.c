@@ -148,8 +148,7 @@ static void waits_block(const struct report *r, struct outbuf *ob)
 			ob_line(ob, "  %s waits for %s (%s) for %.1f s, holding %s; blocked at:", th, lk, w->what,
 				w->seconds, holds[0] ? holds : "nothing");
 		} else {
-			ob_line(ob, "  %s waits in %s%s%s for %.1f s, holding %s; blocked at:", th, w->what,
-				w->wait_obj ? " on " : "", w->wait_obj ? "object" : "", w->seconds,
+			ob_line(ob, "  %s waits in %s for %.1f s, holding %s; blocked at:", th, w->what, w->seconds,
 				holds[0] ? holds : "nothing");
 		}
 		stack_lines(ob, w->stack, 0, "    ");

@@ -75,13 +75,21 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 	return rc;
 }
 
-int wait_for_join(struct thread_rec *t, struct thread_rec *target, uintptr_t pc, timed_join_fn attempt,
-		  void *ctx)
+static int joined_thread_num(pthread_t th)
+{
+	registry_lock();
+	struct thread_rec *target = registry_find_pthread(th);
+	int num = target ? target->num : 0;
+	registry_unlock();
+	return num;
+}
+
+int wait_for_join(struct thread_rec *t, pthread_t th, uintptr_t pc, timed_join_fn attempt, void *ctx)
 {
 	int rc;
 	uint64_t slice = FIRST_SLICE_NS;
-	atomic_store(&t->join_num, target->num);
-	wait_begin(t, W_JOIN, target, NULL, 0, pc);
+	atomic_store(&t->join_num, joined_thread_num(th));
+	wait_begin(t, W_JOIN, (const void *)th, NULL, 0, pc);
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(CLOCK_REALTIME, &deadline);
@@ -91,6 +99,8 @@ int wait_for_join(struct thread_rec *t, struct thread_rec *target, uintptr_t pc,
 			break;
 		if (!atomic_load(&t->wait_stack))
 			atomic_store(&t->wait_stack, stack_capture());
+		if (!atomic_load(&t->join_num))
+			atomic_store(&t->join_num, joined_thread_num(th));
 		deadlock_check(t);
 		slice = LATER_SLICE_NS;
 	}

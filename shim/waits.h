@@ -23,10 +23,10 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 /* Publish / clear a non-lock wait (condition variable, join, once). */
 void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, const void *mutex, int timed,
 		uintptr_t pc);
-/* Wait for thread `target` to end via attempt(deadline) slices, searching for deadlocks between them. */
+/* Wait for thread `th` to end via attempt(deadline) slices, searching for deadlocks between them.
+ * The joined thread may not have registered yet (just created): it is looked up again each slice. */
 typedef int (*timed_join_fn)(void *ctx, const struct timespec *deadline_realtime);
-int wait_for_join(struct thread_rec *t, struct thread_rec *target, uintptr_t pc, timed_join_fn attempt,
-		  void *ctx);
+int wait_for_join(struct thread_rec *t, pthread_t th, uintptr_t pc, timed_join_fn attempt, void *ctx);
 void wait_end(struct thread_rec *t);
 
 #endif

@@ -61,17 +61,12 @@ EXPORT int pthread_join(pthread_t th, void **ret)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(join)(th, ret);
-	registry_lock();
-	struct thread_rec *target = registry_find_pthread(th);
-	int target_num = target ? target->num : 0;
-	registry_unlock();
 	int rc;
-	if (!target || !REAL(timedjoin_np) || pthread_equal(th, pthread_self())) {
-		rc = REAL(join)(th, ret);       /* unknown thread, or EDEADLK for a self-join: as is */
+	if (!REAL(timedjoin_np) || pthread_equal(th, pthread_self())) {
+		rc = REAL(join)(th, ret);       /* EDEADLK for a self-join: as is */
 	} else {
-		struct thread_rec stub = { .num = target_num };
 		struct join_ctx c = { th, ret };
-		rc = wait_for_join(t, &stub, CALLER_PC, join_attempt, &c);
+		rc = wait_for_join(t, th, CALLER_PC, join_attempt, &c);
 	}
 	shim_leave();
 	return rc;

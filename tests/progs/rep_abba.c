@@ -1,0 +1,51 @@
+/* Report tests: a lock-order inversion (AB in one thread, BA in another), without a real deadlock. */
+#include <pthread.h>
+#include <stdio.h>
+
+static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
+static int shared;
+
+static void take_a_then_b(void)
+{
+	pthread_mutex_lock(&lock_a);
+	pthread_mutex_lock(&lock_b); /* LOCK-AB */
+	shared++;
+	pthread_mutex_unlock(&lock_b);
+	pthread_mutex_unlock(&lock_a);
+}
+
+static void take_b_then_a(void)
+{
+	pthread_mutex_lock(&lock_b);
+	pthread_mutex_lock(&lock_a); /* LOCK-BA */
+	shared++;
+	pthread_mutex_unlock(&lock_a);
+	pthread_mutex_unlock(&lock_b);
+}
+
+static void *first(void *arg)
+{
+	(void)arg;
+	take_a_then_b();
+	return NULL;
+}
+
+static void *second(void *arg)
+{
+	(void)arg;
+	take_b_then_a();
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	/* One after the other: the order is inverted but the threads never overlap. */
+	pthread_create(&t, NULL, first, NULL);
+	pthread_join(t, NULL);
+	pthread_create(&t, NULL, second, NULL);
+	pthread_join(t, NULL);
+	printf("shared=%d\n", shared);
+	return 0;
+}
