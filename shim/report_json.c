@@ -1,6 +1,339 @@
+/* The machine-readable report (COFFMAN_FORMAT=json): one JSON object per report, on one line, with no
+ * "==PID==" prefix, so a log can be read line by line (the at-exit summary line and warnings stay plain
+ * text and start with "==").  It carries every fact the text report shows; field names are stable:
+ *
+ *   {"coffman":1, "pid":N, "kind":"...", "summary":"...", "note":"..." | "",
+ *    "cycle":["L1","L2","L1"],                       (lock-order-inversion; [] otherwise)
+ *    "threads":[{"id":"T2","num":2,"tid":N,"name":"..."|null,"main":false,
+ *                "created_by":"T1"|null,"create_stack":[frame...]}],
+ *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|null,
+ *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null}],
+ *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...]}],
+ *    "waits":[{"thread":"T2","waits_for":"L1"|null,"what":"mutex","object":"0x..."|null,
+ *              "holds":["L2"],"seconds":1.25,"stack":[frame...]}],
+ *    "stacks":[{"label":"...","frames":[frame...]}]}
+ *
+ *   frame = {"function":"f"|null,"file":"/path/x.c"|null,"line":5|null,"pc":"0x...",
+ *            "object":"prog"|null,"inlined":false}
+ *
+ * A reference to a thread or lock the report does not hold (a partially filled report) is null.
+ */
 #include "report.h"
+#include "suppress.h"
+#include "symbolize.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- JSON strings */
+
+/* Length of the valid UTF-8 sequence starting at s (1..4), or 0 if s does not start one. */
+static int utf8_sequence(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	int len;
+	unsigned char lo = 0x80, hi = 0xbf;     /* allowed range of the second byte */
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c == 0xe0)
+		len = 3, lo = 0xa0;
+	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+		len = 3;
+	else if (c == 0xed)
+		len = 3, hi = 0x9f;             /* no UTF-16 surrogates */
+	else if (c == 0xf0)
+		len = 4, lo = 0x90;
+	else if (c >= 0xf1 && c <= 0xf3)
+		len = 4;
+	else if (c == 0xf4)
+		len = 4, hi = 0x8f;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+void json_string(struct outbuf *ob, const char *s)
+{
+	char buf[256];
+	size_t n = 0;
+	if (!s) {
+		ob_puts(ob, "null");
+		return;
+	}
+	buf[n++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		/* Room for the longest piece (a 6-byte escape) and the terminator. */
+		if (n + 8 >= sizeof buf) {
+			buf[n] = '\0';
+			ob_puts(ob, buf);
+			n = 0;
+		}
+		int len = utf8_sequence(p);
+		if (*p == '"' || *p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)*p++;
+		} else if (*p < 0x20 || *p == 0x7f || len == 0) {
+			/* Control characters, and stray bytes that are not UTF-8 (shown as the Latin-1 character
+			 * of the same value, which keeps the output valid and the byte recognisable). */
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\u%04x", (unsigned)*p++);
+		} else {
+			for (int i = 0; i < len; i++)
+				buf[n++] = (char)*p++;
+		}
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	ob_puts(ob, buf);
+}
+
+/* ---------------------------------------------------------------- pieces */
+
+/* A count of the report, clamped to its array: a partially filled report never reads outside them. */
+static int clamp(int n, int max)
+{
+	return n < 0 ? 0 : n > max ? max : n;
+}
+
+#define NTHREADS(r) clamp((r)->nthreads, REPORT_MAX_THREADS)
+#define NLOCKS(r) clamp((r)->nlocks, REPORT_MAX_LOCKS)
+#define NEDGES(r) clamp((r)->nedges, REPORT_MAX_EDGES)
+#define NWAITS(r) clamp((r)->nwaits, REPORT_MAX_THREADS)
+#define NSTACKS(r) clamp((r)->nstacks, REPORT_MAX_STACKS)
+
+/* src (a char array of size len) as a terminated string in buf (at least len + 1 bytes). */
+static const char *bounded(char *buf, const char *src, size_t len)
+{
+	memcpy(buf, src, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void json_ref(struct outbuf *ob, char prefix, int num)
+{
+	ob_printf(ob, "\"%c%d\"", prefix, num);
+}
+
+/* "L<n>" for a lock index of the report, null for anything out of range. */
+static void lock_ref(struct outbuf *ob, const struct report *r, int i)
+{
+	if (i >= 0 && i < NLOCKS(r))
+		json_ref(ob, 'L', i + 1);
+	else
+		ob_puts(ob, "null");
+}
+
+/* "T<num>" for a thread index of the report, null for anything out of range. */
+static void thread_ref(struct outbuf *ob, const struct report *r, int i)
+{
+	if (i >= 0 && i < NTHREADS(r))
+		json_ref(ob, 'T', r->threads[i].num);
+	else
+		ob_puts(ob, "null");
+}
+
+static void json_frame(struct outbuf *ob, const struct frame_info *f)
+{
+	ob_puts(ob, "{\"function\":");
+	json_string(ob, f->func[0] ? f->func : NULL);
+	ob_puts(ob, ",\"file\":");
+	json_string(ob, f->file[0] ? f->file : NULL);
+	if (f->file[0])
+		ob_printf(ob, ",\"line\":%d", f->line);
+	else
+		ob_puts(ob, ",\"line\":null");
+	ob_printf(ob, ",\"pc\":\"0x%lx\",\"object\":", (unsigned long)f->pc);
+	json_string(ob, f->object[0] ? f->object : NULL);
+	ob_printf(ob, ",\"inlined\":%s}", f->inlined ? "true" : "false");
+}
+
+struct frames_ctx {
+	struct outbuf *ob;
+	int count;
+};
+
+static int frame_cb(const struct frame_info *f, void *arg)
+{
+	struct frames_ctx *c = arg;
+	if (c->count++)
+		ob_puts(c->ob, ",");
+	json_frame(c->ob, f);
+	return 0;
+}
+
+/* A JSON array of the frames shown for a stack (or for the single address pc); [] when neither. */
+static void json_frames(struct outbuf *ob, uint32_t stack, uintptr_t pc)
+{
+	struct frames_ctx c = { ob, 0 };
+	ob_puts(ob, "[");
+	report_walk_stack(stack, pc, frame_cb, &c);
+	ob_puts(ob, "]");
+}
+
+/* ---------------------------------------------------------------- sections */
+
+static void json_cycle(const struct report *r, struct outbuf *ob)
+{
+	ob_puts(ob, ",\"cycle\":[");
+	for (int i = 0; i < NEDGES(r); i++) {
+		lock_ref(ob, r, r->edges[i].from);
+		ob_puts(ob, ",");
+	}
+	if (NEDGES(r))
+		lock_ref(ob, r, r->edges[0].from);
+	ob_puts(ob, "]");
+}
+
+static void json_threads(const struct report *r, struct outbuf *ob)
+{
+	ob_puts(ob, ",\"threads\":[");
+	for (int i = 0; i < NTHREADS(r); i++) {
+		const struct report_thread *t = &r->threads[i];
+		char name[sizeof t->name + 1];
+		bounded(name, t->name, sizeof t->name);
+		ob_printf(ob, "%s{\"id\":\"T%d\",\"num\":%d,\"tid\":%d,\"name\":", i ? "," : "", t->num, t->num,
+			  (int)t->tid);
+		json_string(ob, name[0] ? name : NULL);
+		ob_printf(ob, ",\"main\":%s,\"created_by\":", t->num == 1 ? "true" : "false");
+		if (t->num != 1 && t->parent_num > 0)
+			json_ref(ob, 'T', t->parent_num);
+		else
+			ob_puts(ob, "null");
+		ob_puts(ob, ",\"create_stack\":");
+		if (t->num != 1)
+			json_frames(ob, t->create_stack, 0);
+		else
+			ob_puts(ob, "[]");
+		ob_puts(ob, "}");
+	}
+	ob_puts(ob, "]");
+}
+
+static void json_locks(const struct report *r, struct outbuf *ob)
+{
+	char name[200];
+	ob_puts(ob, ",\"locks\":[");
+	for (int i = 0; i < NLOCKS(r); i++) {
+		const struct report_lock *l = &r->locks[i];
+		ob_printf(ob, "%s{\"id\":\"L%d\",\"address\":\"0x%lx\",\"name\":", i ? "," : "", i + 1,
+			  (unsigned long)l->addr);
+		json_string(ob, symbolize_data(l->addr, name, sizeof name) ? name : NULL);
+		ob_puts(ob, ",\"type\":");
+		json_string(ob, l->kind);
+		ob_puts(ob, ",\"created\":");
+		if (l->create_pc) {
+			/* "frame" is the innermost frame of the creation site; "frames" adds the functions it
+			 * was inlined into (the text report names the outermost, real function). */
+			struct frame_info frames[8];
+			int k = symbolize_code_inlined(l->create_pc, 1, frames, 8);
+			ob_printf(ob, "{\"how\":\"%s\",\"frame\":", l->create_is_init ? "init" : "first-use");
+			json_frame(ob, &frames[0]);
+			ob_puts(ob, ",\"frames\":[");
+			for (int j = 0; j < k; j++) {
+				if (j)
+					ob_puts(ob, ",");
+				json_frame(ob, &frames[j]);
+			}
+			ob_puts(ob, "]}");
+		} else {
+			ob_puts(ob, "null");
+		}
+		ob_puts(ob, "}");
+	}
+	ob_puts(ob, "]");
+}
+
+static void json_edges(const struct report *r, struct outbuf *ob)
+{
+	ob_puts(ob, ",\"edges\":[");
+	for (int i = 0; i < NEDGES(r); i++) {
+		const struct report_edge *e = &r->edges[i];
+		ob_puts(ob, i ? ",{\"from\":" : "{\"from\":");
+		lock_ref(ob, r, e->from);
+		ob_puts(ob, ",\"to\":");
+		lock_ref(ob, r, e->to);
+		ob_puts(ob, ",\"thread\":");
+		thread_ref(ob, r, e->thread);
+		ob_puts(ob, ",\"stack\":");
+		json_frames(ob, e->acquire_stack, 0);
+		ob_puts(ob, ",\"held_stack\":");
+		json_frames(ob, e->held_stack, e->held_pc);
+		ob_puts(ob, "}");
+	}
+	ob_puts(ob, "]");
+}
+
+static void json_waits(const struct report *r, struct outbuf *ob)
+{
+	ob_puts(ob, ",\"waits\":[");
+	for (int i = 0; i < NWAITS(r); i++) {
+		const struct report_wait *w = &r->waits[i];
+		ob_puts(ob, i ? ",{\"thread\":" : "{\"thread\":");
+		thread_ref(ob, r, w->thread);
+		ob_puts(ob, ",\"waits_for\":");
+		lock_ref(ob, r, w->waits);
+		ob_puts(ob, ",\"what\":");
+		json_string(ob, w->what);
+		if (w->wait_obj)
+			ob_printf(ob, ",\"object\":\"0x%lx\"", (unsigned long)w->wait_obj);
+		else
+			ob_puts(ob, ",\"object\":null");
+		ob_puts(ob, ",\"holds\":[");
+		int nholds = w->nholds < 0 ? 0 : w->nholds > 8 ? 8 : w->nholds;
+		for (int h = 0; h < nholds; h++) {
+			if (h)
+				ob_puts(ob, ",");
+			lock_ref(ob, r, w->holds[h]);
+		}
+		if (isfinite(w->seconds))
+			ob_printf(ob, "],\"seconds\":%.3f,\"stack\":", w->seconds);
+		else
+			ob_puts(ob, "],\"seconds\":null,\"stack\":");
+		json_frames(ob, w->stack, 0);
+		ob_puts(ob, "}");
+	}
+	ob_puts(ob, "]");
+}
+
+static void json_stacks(const struct report *r, struct outbuf *ob)
+{
+	ob_puts(ob, ",\"stacks\":[");
+	for (int i = 0; i < NSTACKS(r); i++) {
+		const struct report_stack *s = &r->stacks[i];
+		char label[sizeof s->label + 1];
+		ob_puts(ob, i ? ",{\"label\":" : "{\"label\":");
+		json_string(ob, bounded(label, s->label, sizeof s->label));
+		ob_puts(ob, ",\"frames\":");
+		json_frames(ob, s->stack, s->pc);
+		ob_puts(ob, "}");
+	}
+	ob_puts(ob, "]");
+}
 
 void report_format_json(const struct report *r, struct outbuf *ob)
 {
-	report_format_text(r, ob);
+	/* The fixed-size strings are copied so that a report that filled them to the brim (or not at all)
+	 * is still read as a terminated string. */
+	char text[sizeof r->note + 1];
+	ob_printf(ob, "{\"coffman\":1,\"pid\":%d,\"kind\":", (int)getpid());
+	json_string(ob, report_kind_name(r->kind));
+	ob_puts(ob, ",\"summary\":");
+	json_string(ob, bounded(text, r->summary, sizeof r->summary));
+	ob_puts(ob, ",\"note\":");
+	json_string(ob, bounded(text, r->note, sizeof r->note));
+	json_cycle(r, ob);
+	json_threads(r, ob);
+	json_locks(r, ob);
+	json_edges(r, ob);
+	json_waits(r, ob);
+	json_stacks(r, ob);
+	ob_puts(ob, "}\n");
 }

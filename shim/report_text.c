@@ -143,6 +143,10 @@ static void waits_block(const struct report *r, struct outbuf *ob)
 			snprintf(holds + used, sizeof holds - used, "%s%s", h ? ", " : "", lk);
 		}
 		ob_line(ob, "%s", "");
+		if (w->seconds == 0 && w->waits < 0 && strncmp(w->what, "nothing", 7) == 0) {
+			ob_line(ob, "  %s is not blocked, holding %s", th, holds[0] ? holds : "nothing");
+			continue;
+		}
 		if (w->waits >= 0) {
 			lock_label(r, w->waits, lk, sizeof lk);
 			ob_line(ob, "  %s waits for %s (%s) for %.1f s, holding %s; blocked at:", th, lk, w->what,

@@ -1,11 +1,18 @@
 /* suppress: COFFMAN_SUPPRESSIONS rules, and the SARIF file written at exit.
  * A rule is KIND:PATTERN; a report matches when its kind matches and the glob matches the function,
  * source file or object name of any frame it shows.  A matched report is neither printed nor counted
- * for the exit status (it is counted as suppressed for the summary). */
+ * for the exit status (it is counted as suppressed for the summary).
+ *
+ * Also home of the few helpers the machine-readable writers share (report_json.c and the SARIF code
+ * here): walking the frames a report shows for a stack, and JSON string output. */
 #ifndef COFFMAN_SUPPRESS_H
 #define COFFMAN_SUPPRESS_H
 
+#include <stdint.h>
+
 struct report;
+struct frame_info;
+struct outbuf;
 
 /* Load the rules file; a malformed line is an error naming file and line (returns -1). */
 int suppress_load(const char *path);
@@ -14,5 +21,17 @@ int suppress_matches(const struct report *r);
 /* SARIF: remember each emitted report, write COFFMAN_SARIF at exit. */
 void sarif_record(const struct report *r);
 void sarif_write_at_exit(void);
+
+/* The frames shown for a stored stack (or, when the stack is 0, for the single return address pc),
+ * exactly as the text report shows them: inlined calls expanded into frames of their own, the walk
+ * stopped at libc's thread/process start-up plumbing and after main.  fn is called for each frame in
+ * order, innermost first; a nonzero return stops the walk and is returned.  Symbolizes: call only with
+ * the re-entry guard set. */
+typedef int (*report_frame_fn)(const struct frame_info *f, void *arg);
+int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg);
+
+/* Append s as a JSON string literal (quoted; ", \ and control characters escaped; bytes that are not
+ * valid UTF-8 escaped as \u00XX so the output is always valid JSON).  NULL appends null. */
+void json_string(struct outbuf *ob, const char *s);
 
 #endif

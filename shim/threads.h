@@ -69,6 +69,10 @@ struct thread_rec {
 	_Atomic unsigned transitions;   /* bumped on every wait start and end: detects a stale snapshot */
 	_Atomic int hang_reported;
 
+	/* the watchdog's sample of this thread's current stack, written by its signal handler */
+	uintptr_t sample[48];
+	_Atomic int nsample;            /* -1 requested, >= 0 filled */
+
 	/* registry links */
 	struct thread_rec *prev, *next;
 } __attribute__((aligned(64)));

@@ -1,6 +1,280 @@
+/* The watchdog thread.  Why a thread of its own: a hung program has, by definition, no thread of its
+ * own that will run our code again.  Why invisible: it is created with the real pthread_create (no
+ * registry record, no thread number), blocks every signal (process-directed signals still reach the
+ * program's threads), and never holds a program lock.  It wakes a few times per limit, and only a thread
+ * already stuck past the limit, or the holder of the lock a stuck thread waits for, is ever signalled —
+ * with a real-time signal the program has no handler for, to unwind that thread's current stack. */
 #include "watchdog.h"
+#include "config.h"
+#include "deadlock.h"
+#include "order.h"
+#include "real.h"
+#include "report.h"
+#include "stacks.h"
+#include "threads.h"
+#include "events.h"
 
-void watchdog_start(void) {}
-void watchdog_stop(void) {}
-void watchdog_after_fork_child(void) {}
-int watchdog_thread_count(void) { return 0; }
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int running;
+static atomic_int stop_requested;
+static int sample_signal;
+
+static void sleep_seconds(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Runs in the sampled thread: no locks, no allocation, only its own record. */
+static void on_sample_signal(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	(void)info;
+	(void)uc;
+	struct thread_rec *t = tls_self;
+	if (!t || atomic_load(&t->nsample) != -1)
+		return;
+	int n = stack_capture_raw(t->sample, (int)(sizeof t->sample / sizeof t->sample[0]));
+	atomic_store(&t->nsample, n);
+}
+
+/* A real-time signal nobody in the program handles; 0 if none is free. */
+static int pick_signal(void)
+{
+	for (int sig = SIGRTMAX - 2; sig >= SIGRTMIN + 2; sig--) {
+		struct sigaction old;
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL && !(old.sa_flags & SA_SIGINFO))
+			return sig;
+	}
+	return 0;
+}
+
+static int install_handler(void)
+{
+	sample_signal = pick_signal();
+	if (!sample_signal)
+		return -1;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sample_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	return sigaction(sample_signal, &sa, NULL);
+}
+
+/* Ask thread t (registry locked, so its record stays) for its current stack; 0 if it did not answer. */
+static uint32_t sample_stack(struct thread_rec *t)
+{
+	if (!sample_signal)
+		return 0;
+	struct sigaction now;
+	if (sigaction(sample_signal, NULL, &now) != 0 || now.sa_sigaction != on_sample_signal)
+		return 0;       /* the program took the signal over since: leave it alone */
+	atomic_store(&t->nsample, -1);
+	if (pthread_kill(t->self, sample_signal) != 0)
+		return 0;
+	for (int i = 0; i < 200 && atomic_load(&t->nsample) < 0; i++) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	int n = atomic_load(&t->nsample);
+	/* sample[0] is the kernel's signal-return trampoline, not the program. */
+	return n > 1 ? stack_intern(t->sample + 1, n - 1) : 0;
+}
+
+static struct thread_rec *holder_of(const void *lock)
+{
+	for (struct thread_rec *o = registry_first(); o; o = o->next) {
+		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
+		for (int i = 0; i < n; i++)
+			if (o->held[i].lock == lock)
+				return o;
+	}
+	return NULL;
+}
+
+static void describe_wait(struct report *r, struct thread_rec *t, double now_s)
+{
+	if (r->nwaits == REPORT_MAX_THREADS)
+		return;
+	struct report_wait *w = &r->waits[r->nwaits++];
+	w->thread = report_add_thread_rec(r, t);
+	w->waits = -1;
+	int kind = atomic_load(&t->wait_kind);
+	const void *obj = atomic_load(&t->wait_obj);
+	switch (kind) {
+	case W_LOCK:
+		w->waits = report_add_lock(r, (uintptr_t)obj, lock_kind_name(atomic_load(&t->wait_lock_kind)));
+		snprintf(w->what, sizeof w->what, "%s", lock_kind_name(atomic_load(&t->wait_lock_kind)));
+		break;
+	case W_COND:
+		snprintf(w->what, sizeof w->what, "a condition wait");
+		break;
+	case W_JOIN:
+		snprintf(w->what, sizeof w->what, "pthread_join of T%d", atomic_load(&t->join_num));
+		break;
+	case W_ONCE:
+		snprintf(w->what, sizeof w->what, "pthread_once");
+		break;
+	default:
+		snprintf(w->what, sizeof w->what, "nothing (running)");
+	}
+	w->wait_obj = (uintptr_t)obj;
+	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
+	for (int i = 0; i < n && w->nholds < 8; i++)
+		w->holds[w->nholds++] = report_add_lock(r, (uintptr_t)t->held[i].lock, lock_kind_name(t->held[i].kind));
+	if (kind != W_NONE) {
+		w->stack = atomic_load(&t->wait_stack);
+		if (!w->stack) {
+			uintptr_t pc = atomic_load(&t->wait_pc);
+			w->stack = stack_intern(&pc, 1);
+		}
+		w->seconds = now_s - (double)atomic_load(&t->wait_since_ns) / 1e9;
+	}
+}
+
+/* Build the hang report for stuck thread t (registry locked). */
+static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
+{
+	report_init(r, RK_HANG);
+	describe_wait(r, stuck, now_s);
+	const struct report_wait *sw = &r->waits[0];
+	struct thread_rec *holder = NULL;
+	if (atomic_load(&stuck->wait_kind) == W_LOCK)
+		holder = holder_of(atomic_load(&stuck->wait_obj));
+	if (holder && holder != stuck) {
+		char label[96];
+		if (atomic_load(&holder->wait_kind) == W_NONE) {
+			snprintf(label, sizeof label, "T%d, which holds L%d, is running here now", holder->num,
+				 sw->waits + 1);
+			report_add_stack(r, label, sample_stack(holder), 0);
+		} else {
+			uint32_t now_stack = sample_stack(holder);
+			snprintf(label, sizeof label, "T%d, which holds L%d, is itself blocked here now", holder->num,
+				 sw->waits + 1);
+			report_add_stack(r, label, now_stack ? now_stack : atomic_load(&holder->wait_stack), 0);
+		}
+		snprintf(r->summary, sizeof r->summary,
+			 "T%d has been blocked for %.1f s on L%d (%s), held by T%d (tid %d)", stuck->num, sw->seconds,
+			 sw->waits + 1, sw->what, holder->num, (int)holder->tid);
+	} else if (sw->waits >= 0) {
+		snprintf(r->summary, sizeof r->summary, "T%d has been blocked for %.1f s on L%d (%s)", stuck->num,
+			 sw->seconds, sw->waits + 1, sw->what);
+	} else {
+		snprintf(r->summary, sizeof r->summary, "T%d has been blocked for %.1f s in %s", stuck->num,
+			 sw->seconds, sw->what);
+	}
+	/* Every other thread: what it waits on and what it holds. */
+	for (struct thread_rec *o = registry_first(); o; o = o->next)
+		if (o != stuck && (o->nheld > 0 || atomic_load(&o->wait_kind) != W_NONE))
+			describe_wait(r, o, now_s);
+	snprintf(r->note, sizeof r->note, "the watchdog limit is %.1f s (COFFMAN_WATCHDOG); %s", cfg.watchdog_secs,
+		 cfg.watchdog_action == WD_REPORT ? "the program keeps running"
+		 : cfg.watchdog_action == WD_ABORT ? "the process is aborted (core dump)"
+		 : "the process is ended with the exit code");
+	r->signature = ((uint64_t)RK_HANG << 56) ^ ((uint64_t)stuck->num << 20) ^ atomic_load(&stuck->transitions);
+}
+
+static struct thread_rec *find_stuck(double limit_ns, uint64_t now)
+{
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		if (atomic_load(&t->wait_kind) == W_NONE || atomic_load(&t->hang_reported))
+			continue;
+		uint64_t since = atomic_load(&t->wait_since_ns);
+		if (since && (double)(now - since) >= limit_ns)
+			return t;
+	}
+	return NULL;
+}
+
+static void check_once(void)
+{
+	uint64_t now = now_ns();
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		return;
+	registry_lock();
+	struct thread_rec *stuck = find_stuck(cfg.watchdog_secs * 1e9, now);
+	if (stuck) {
+		atomic_store(&stuck->hang_reported, 1);
+		build_hang(r, stuck, (double)now / 1e9);
+	}
+	registry_unlock();
+	if (stuck) {
+		int fatal = cfg.watchdog_action != WD_REPORT;
+		if (fatal && !report_claim_termination()) {
+			free(r);
+			return;
+		}
+		order_fill_lock_sites(r);
+		report_emit(r);
+		if (cfg.watchdog_action == WD_ABORT)
+			abort();
+		if (fatal)
+			report_terminate(0);   /* no stdio flush: a stuck thread may hold a stream lock */
+	}
+	free(r);
+}
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	tls_guard = 1;          /* nothing this thread does is the program's */
+	double period = cfg.watchdog_secs / 4;
+	if (period > 0.25)
+		period = 0.25;
+	if (period < 0.01)
+		period = 0.01;
+	while (!atomic_load(&stop_requested)) {
+		sleep_seconds(period);
+		check_once();
+	}
+	return NULL;
+}
+
+void watchdog_start(void)
+{
+	if (cfg.watchdog_secs <= 0 || atomic_load(&running))
+		return;
+	if (install_handler() != 0)
+		output_warn("no free real-time signal: the watchdog cannot show what lock holders are doing");
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_t th;
+	tls_guard++;
+	if (REAL(create)(&th, &attr, watchdog_main, NULL) == 0)
+		atomic_store(&running, 1);
+	tls_guard--;
+	pthread_attr_destroy(&attr);
+}
+
+void watchdog_stop(void)
+{
+	/* Not joined: a process that finishes must exit at once; the thread dies with it. */
+	atomic_store(&stop_requested, 1);
+}
+
+void watchdog_after_fork_child(void)
+{
+	atomic_store(&running, 0);
+	atomic_store(&stop_requested, 0);
+	watchdog_start();
+}
+
+int watchdog_thread_count(void)
+{
+	return atomic_load(&running) ? 1 : 0;
+}

@@ -1,6 +1,9 @@
 /* ABBA across two threads that never overlap: the first thread is joined before the second starts, so
  * the program never deadlocks, but the lock order is inconsistent (a potential deadlock).
  * Usage: abba [STATUS]  -- exits with STATUS (default 0). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,9 @@
  *   unlocked    T1 unlocks never_locked, which nobody holds
  *   errorcheck  T2 locks an error-checking mutex; T1's unlock fails with EPERM; T2 unlocks it
  *   all         the three above, in that order */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -26,7 +29,7 @@ static void *owner_thread(void *arg)
 	return NULL;
 }
 
-static void unlock_nonowner(void)
+static __attribute__((noinline)) void unlock_nonowner(void)
 {
 	pthread_t t;
 	pthread_create(&t, NULL, owner_thread, &owned_lock);
@@ -37,13 +40,13 @@ static void unlock_nonowner(void)
 	pthread_join(t, NULL);
 }
 
-static void unlock_unlocked(void)
+static __attribute__((noinline)) void unlock_unlocked(void)
 {
 	int rc = pthread_mutex_unlock(&never_locked); /* unlocked: unlock */
 	printf("badunlock unlocked: unlock returned %d\n", rc);
 }
 
-static void unlock_errorcheck(void)
+static __attribute__((noinline)) void unlock_errorcheck(void)
 {
 	pthread_mutexattr_t attr;
 	pthread_mutexattr_init(&attr);

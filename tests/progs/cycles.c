@@ -4,6 +4,9 @@
  *   four    ring of 4 heap mutexes from pthread_mutex_init: r0->r1, r1->r2, r2->r3, r3->r0
  *   both    the two cycles above in one run
  *   repeat  the 3-lock cycle ROUNDS times (default 50): still one defect */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +18,7 @@ static pthread_mutex_t lock_z = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t *ring[4];
 static long work;
 
-static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
+static __attribute__((noinline)) void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
 {
 	pthread_mutex_lock(outer); /* nest: outer */
 	pthread_mutex_lock(inner); /* nest: inner */
@@ -39,7 +42,7 @@ static void *ring_step(void *arg)
 	return NULL;
 }
 
-static void init_ring(void)
+static __attribute__((noinline)) void init_ring(void)
 {
 	for (int i = 0; i < 4; i++) {
 		ring[i] = malloc(sizeof *ring[i]);

@@ -3,6 +3,9 @@
  *   normal      default mutex locked twice: a self-deadlock (the checker ends the process)
  *   recursive   recursive mutex locked twice: fine
  *   errorcheck  error-checking mutex locked twice: the second lock returns EDEADLK, the program goes on */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,7 +13,7 @@
 
 static pthread_mutex_t plain_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void relock_normal(void)
+static __attribute__((noinline)) void relock_normal(void)
 {
 	pthread_mutex_lock(&plain_lock); /* normal: first lock */
 	printf("doublelock normal: locking again\n");
@@ -19,7 +22,7 @@ static void relock_normal(void)
 	printf("doublelock normal: not reached\n");
 }
 
-static void relock_recursive(void)
+static __attribute__((noinline)) void relock_recursive(void)
 {
 	pthread_mutex_t rec_lock;
 	pthread_mutexattr_t attr;
@@ -35,7 +38,7 @@ static void relock_recursive(void)
 	pthread_mutex_destroy(&rec_lock);
 }
 
-static void relock_errorcheck(void)
+static __attribute__((noinline)) void relock_errorcheck(void)
 {
 	pthread_mutex_t ec_lock;
 	pthread_mutexattr_t attr;

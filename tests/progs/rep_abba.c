@@ -1,4 +1,7 @@
 /* Report tests: a lock-order inversion (AB in one thread, BA in another), without a real deadlock. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 

@@ -1,4 +1,7 @@
 /* Report tests: a mutex unlocked twice by the thread that locked it once. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 

@@ -4,6 +4,9 @@
  *          so there is no cycle.
  *   chain  T2: lock a, trylock b, lock c;  T3: lock c, lock a.  The edge a->c (made past the
  *          trylocked b) closes the cycle a->c->a. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

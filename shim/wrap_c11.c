@@ -1,0 +1,131 @@
+/* C11 <threads.h> mutexes.  glibc implements mtx_* on top of its pthread mutex internals without going
+ * through the exported pthread symbols, so they need wrappers of their own.  An mtx_t has the layout of a
+ * pthread_mutex_t in glibc (same size, same fields), so the mutex type and owner are read the same way,
+ * and the contended wait uses the real pthread_mutex_clocklock on it. */
+#include "wrap.h"
+#include "waits.h"
+
+#include <errno.h>
+
+_Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t), "mtx_t is a pthread_mutex_t in glibc");
+
+static pthread_mutex_t *as_mutex(mtx_t *m)
+{
+	return (pthread_mutex_t *)(void *)m;
+}
+
+static int to_thrd(int rc)
+{
+	switch (rc) {
+	case 0:
+	case EOWNERDEAD:
+		return thrd_success;
+	case EBUSY:
+		return thrd_busy;
+	case ETIMEDOUT:
+		return thrd_timedout;
+	default:
+		return thrd_error;
+	}
+}
+
+static enum relock_policy c11_relock_policy(mtx_t *m)
+{
+	return (as_mutex(m)->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE ? RELOCK_NEST : RELOCK_FATAL;
+}
+
+static int c11_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
+{
+	if (REAL(mutex_clocklock))
+		return real.mutex_clocklock(lock, clock, deadline);
+	return REAL(mutex_timedlock)(lock, deadline);
+}
+
+static int c11_acquire(struct thread_rec *t, mtx_t *m, uintptr_t pc, const struct timespec *user_deadline)
+{
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_C11, .relock = c11_relock_policy(m) };
+	ev_before_acquire(t, &a, 1);
+	int rc = REAL(mutex_trylock)(as_mutex(m));
+	if (rc == EBUSY)
+		rc = wait_for_lock(t, as_mutex(m), LK_C11, pc, c11_attempt,
+				   user_deadline ? CLOCK_REALTIME : (real.mutex_clocklock ? CLOCK_MONOTONIC : CLOCK_REALTIME),
+				   user_deadline);
+	if (rc == 0 || rc == EOWNERDEAD)
+		ev_after_acquire(t, &a, 0);
+	return to_thrd(rc);
+}
+
+EXPORT int mtx_lock(mtx_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mtx_lock)(m);
+	int rc = c11_acquire(t, m, CALLER_PC, NULL);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict abstime)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mtx_timedlock)(m, abstime);
+	int rc = c11_acquire(t, m, CALLER_PC, abstime);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int mtx_trylock(mtx_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mtx_trylock)(m);
+	int rc = REAL(mtx_trylock)(m);
+	if (rc == thrd_success) {
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = RELOCK_NEST };
+		ev_after_acquire(t, &a, 1);
+	}
+	shim_leave();
+	return rc;
+}
+
+EXPORT int mtx_unlock(mtx_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(mtx_unlock)(m);
+	if (ev_release(t, m) != 0) {
+		const pthread_mutex_t *pm = as_mutex(m);
+		pid_t owner = pm->__data.__lock == 0 ? 0 : (pm->__data.__owner > 0 ? pm->__data.__owner : -1);
+		ev_release_unheld(t, m, LK_C11, owner, CALLER_PC);
+	}
+	int rc = REAL(mtx_unlock)(m);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int mtx_init(mtx_t *m, int type)
+{
+	struct thread_rec *t = shim_enter();
+	int rc = REAL(mtx_init)(m, type);
+	if (t) {
+		if (rc == thrd_success)
+			ev_lock_created(t, m, LK_C11, CALLER_PC);
+		shim_leave();
+	}
+	return rc;
+}
+
+EXPORT void mtx_destroy(mtx_t *m)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t) {
+		REAL(mtx_destroy)(m);
+		return;
+	}
+	if (as_mutex(m)->__data.__lock != 0)
+		ev_destroy_locked(t, m, LK_C11);
+	REAL(mtx_destroy)(m);
+	ev_lock_destroyed(t, m);
+	shim_leave();
+}

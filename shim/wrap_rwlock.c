@@ -1,0 +1,182 @@
+/* pthread_rwlock_*: read and write holds join the same lock-order graph as mutexes.  Re-acquiring rules
+ * follow glibc: a writer asking again (read or write) gets EDEADLK; a reader asking to write (upgrade)
+ * waits for itself forever; a reader reading again is fine for the default reader-preferring rwlock but
+ * deadlocks a writer-preferring one as soon as a writer queues in between — reported, not fatal.
+ * The owner fields (__cur_writer, __readers) are glibc ABI, read only when an unlock is not ours. */
+#include "wrap.h"
+#include "waits.h"
+
+#include <errno.h>
+
+#define READER_SHIFT 3  /* glibc keeps the reader count above three state bits */
+
+static int rw_held_shared(const struct thread_rec *t, const pthread_rwlock_t *rw, int *held)
+{
+	int idx = held_find(t, rw);
+	*held = idx >= 0;
+	return idx >= 0 && (t->held[idx].flags & HELD_SHARED);
+}
+
+static int writer_preferring(const pthread_rwlock_t *rw)
+{
+	return rw->__data.__flags == PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP;
+}
+
+static pid_t rwlock_owner(const pthread_rwlock_t *rw)
+{
+	if (rw->__data.__cur_writer)
+		return rw->__data.__cur_writer;
+	return (rw->__data.__readers >> READER_SHIFT) ? -1 : 0;
+}
+
+static int rd_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
+{
+	if (REAL(rwlock_clockrdlock))
+		return real.rwlock_clockrdlock(lock, clock, deadline);
+	return REAL(rwlock_timedrdlock)(lock, deadline);
+}
+
+static int wr_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
+{
+	if (REAL(rwlock_clockwrlock))
+		return real.rwlock_clockwrlock(lock, clock, deadline);
+	return REAL(rwlock_timedwrlock)(lock, deadline);
+}
+
+static int rw_acquire(struct thread_rec *t, pthread_rwlock_t *rw, int shared, uintptr_t pc, clockid_t clock,
+		      const struct timespec *user_deadline)
+{
+	int held;
+	int held_shared = rw_held_shared(t, rw, &held);
+	struct acquire a = { .lock = rw, .pc = pc, .kind = LK_RWLOCK, .shared = (uint8_t)shared };
+	if (held && !held_shared)
+		a.relock = RELOCK_EDEADLK;
+	else if (held && !shared) {
+		a.relock = RELOCK_FATAL;
+		a.relock_why = "read-to-write upgrade: the write lock waits for this thread's own read lock";
+	} else if (held && writer_preferring(rw)) {
+		a.relock = RELOCK_EDEADLK;      /* report it; the call below still goes ahead */
+		a.relock_why = "recursive read lock of a writer-preferring rwlock: it deadlocks as soon as a "
+			       "writer queues between the two read locks (the lock is taken; the program continues)";
+	} else
+		a.relock = RELOCK_NEST;
+	enum ev_verdict v = ev_before_acquire(t, &a, 1);
+	if (v == EV_REFUSE && !(held && held_shared && shared))
+		return EDEADLK;
+	int rc = shared ? REAL(rwlock_tryrdlock)(rw) : REAL(rwlock_trywrlock)(rw);
+	if (rc == EBUSY)
+		rc = wait_for_lock(t, rw, LK_RWLOCK, pc, shared ? rd_attempt : wr_attempt,
+				   user_deadline ? clock : (real.rwlock_clockrdlock ? CLOCK_MONOTONIC : CLOCK_REALTIME),
+				   user_deadline);
+	if (rc == 0) {
+		a.relock = RELOCK_NEST;
+		ev_after_acquire(t, &a, 0);
+	}
+	return rc;
+}
+
+static int rw_try(struct thread_rec *t, pthread_rwlock_t *rw, int shared, uintptr_t pc)
+{
+	int rc = shared ? REAL(rwlock_tryrdlock)(rw) : REAL(rwlock_trywrlock)(rw);
+	if (rc == 0) {
+		struct acquire a = { .lock = rw, .pc = pc, .kind = LK_RWLOCK, .shared = (uint8_t)shared,
+				     .relock = RELOCK_NEST };
+		ev_after_acquire(t, &a, 1);
+	}
+	return rc;
+}
+
+#define RW_WRAPPER(name, realname, shared)                                      \
+	EXPORT int name(pthread_rwlock_t *rw)                                   \
+	{                                                                       \
+		struct thread_rec *t = shim_enter();                            \
+		if (!t)                                                         \
+			return REAL(realname)(rw);                              \
+		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, NULL); \
+		shim_leave();                                                   \
+		return rc;                                                      \
+	}
+
+RW_WRAPPER(pthread_rwlock_rdlock, rwlock_rdlock, 1)
+RW_WRAPPER(pthread_rwlock_wrlock, rwlock_wrlock, 0)
+
+#define RW_TIMED_WRAPPER(name, realname, shared)                                \
+	EXPORT int name(pthread_rwlock_t *restrict rw, const struct timespec *restrict abstime) \
+	{                                                                       \
+		struct thread_rec *t = shim_enter();                            \
+		if (!t)                                                         \
+			return REAL(realname)(rw, abstime);                     \
+		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, abstime); \
+		shim_leave();                                                   \
+		return rc;                                                      \
+	}
+
+RW_TIMED_WRAPPER(pthread_rwlock_timedrdlock, rwlock_timedrdlock, 1)
+RW_TIMED_WRAPPER(pthread_rwlock_timedwrlock, rwlock_timedwrlock, 0)
+
+#define RW_CLOCK_WRAPPER(name, realname, shared)                                \
+	EXPORT int name(pthread_rwlock_t *restrict rw, clockid_t clock,         \
+			const struct timespec *restrict abstime)                \
+	{                                                                       \
+		struct thread_rec *t = shim_enter();                            \
+		if (!t)                                                         \
+			return REAL(realname)(rw, clock, abstime);              \
+		int rc = rw_acquire(t, rw, shared, CALLER_PC, clock, abstime);  \
+		shim_leave();                                                   \
+		return rc;                                                      \
+	}
+
+RW_CLOCK_WRAPPER(pthread_rwlock_clockrdlock, rwlock_clockrdlock, 1)
+RW_CLOCK_WRAPPER(pthread_rwlock_clockwrlock, rwlock_clockwrlock, 0)
+
+#define RW_TRY_WRAPPER(name, realname, shared)                                  \
+	EXPORT int name(pthread_rwlock_t *rw)                                   \
+	{                                                                       \
+		struct thread_rec *t = shim_enter();                            \
+		if (!t)                                                         \
+			return REAL(realname)(rw);                              \
+		int rc = rw_try(t, rw, shared, CALLER_PC);                      \
+		shim_leave();                                                   \
+		return rc;                                                      \
+	}
+
+RW_TRY_WRAPPER(pthread_rwlock_tryrdlock, rwlock_tryrdlock, 1)
+RW_TRY_WRAPPER(pthread_rwlock_trywrlock, rwlock_trywrlock, 0)
+
+EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(rwlock_unlock)(rw);
+	if (ev_release(t, rw) != 0)
+		ev_release_unheld(t, rw, LK_RWLOCK, rwlock_owner(rw), CALLER_PC);
+	int rc = REAL(rwlock_unlock)(rw);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlockattr_t *restrict attr)
+{
+	struct thread_rec *t = shim_enter();
+	int rc = REAL(rwlock_init)(rw, attr);
+	if (t) {
+		if (rc == 0)
+			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC);
+		shim_leave();
+	}
+	return rc;
+}
+
+EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(rwlock_destroy)(rw);
+	if (rwlock_owner(rw) != 0)
+		ev_destroy_locked(t, rw, LK_RWLOCK);
+	int rc = REAL(rwlock_destroy)(rw);
+	if (rc == 0)
+		ev_lock_destroyed(t, rw);
+	shim_leave();
+	return rc;
+}

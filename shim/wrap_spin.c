@@ -1,0 +1,104 @@
+/* pthread_spin_*: same graph, same reports.  A contended spin lock keeps spinning on the real trylock,
+ * and, after a slice, joins the deadlock search like any lock wait (spin locks have no timed variant,
+ * so the slicing is done here). */
+#include "wrap.h"
+#include "deadlock.h"
+#include "stacks.h"
+#include "waits.h"
+
+#include <errno.h>
+#include <sched.h>
+
+#define SPIN_SLICE_NS 100000000ull
+
+static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t pc)
+{
+	atomic_store(&t->wait_lock_kind, LK_SPIN);
+	wait_begin(t, W_LOCK, (const void *)s, NULL, 0, pc);
+	uint64_t next_check = now_ns() + SPIN_SLICE_NS;
+	int rc;
+	for (unsigned i = 1;; i++) {
+		rc = REAL(spin_trylock)(s);
+		if (rc != EBUSY)
+			break;
+		if ((i & 1023) == 0) {
+			sched_yield();
+			if (now_ns() >= next_check) {
+				if (!atomic_load(&t->wait_stack))
+					atomic_store(&t->wait_stack, stack_capture());
+				deadlock_check(t);
+				next_check = now_ns() + SPIN_SLICE_NS;
+			}
+		}
+	}
+	wait_end(t);
+	return rc;
+}
+
+EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(spin_lock)(s);
+	struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL };
+	ev_before_acquire(t, &a, 1);
+	int rc = REAL(spin_trylock)(s);
+	if (rc == EBUSY)
+		rc = spin_contended(t, s, a.pc);
+	if (rc == 0)
+		ev_after_acquire(t, &a, 0);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(spin_trylock)(s);
+	int rc = REAL(spin_trylock)(s);
+	if (rc == 0) {
+		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_NEST };
+		ev_after_acquire(t, &a, 1);
+	}
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(spin_unlock)(s);
+	if (ev_release(t, (const void *)s) != 0)
+		ev_release_unheld(t, (const void *)s, LK_SPIN, *s ? -1 : 0, CALLER_PC);
+	int rc = REAL(spin_unlock)(s);
+	shim_leave();
+	return rc;
+}
+
+EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
+{
+	struct thread_rec *t = shim_enter();
+	int rc = REAL(spin_init)(s, pshared);
+	if (t) {
+		if (rc == 0)
+			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC);
+		shim_leave();
+	}
+	return rc;
+}
+
+EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(spin_destroy)(s);
+	if (*s)
+		ev_destroy_locked(t, (const void *)s, LK_SPIN);
+	int rc = REAL(spin_destroy)(s);
+	if (rc == 0)
+		ev_lock_destroyed(t, (const void *)s);
+	shim_leave();
+	return rc;
+}
