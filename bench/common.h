@@ -12,6 +12,10 @@
 #ifndef COFFMAN_BENCH_COMMON_H
 #define COFFMAN_BENCH_COMMON_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE     /* MAP_ANONYMOUS, malloc_trim, clock_gettime under -std=c11 */
+#endif
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>

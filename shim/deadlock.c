@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MAX_CYCLE 128
 
@@ -279,9 +280,56 @@ int deadlock_check_all_blocked(void)
 	return 1;
 }
 
+/* The mutex self waits on names an owner thread that no longer exists in this process (it exited
+ * holding the lock, or the lock was inherited locked through fork): nobody will ever unlock it. */
+static pid_t ghost_owner(struct thread_rec *self)
+{
+	if (atomic_load(&self->wait_kind) != W_LOCK || atomic_load(&self->wait_timed))
+		return 0;
+	int kind = atomic_load(&self->wait_lock_kind);
+	if (kind != LK_MUTEX && kind != LK_C11)
+		return 0;
+	const pthread_mutex_t *m = atomic_load(&self->wait_obj);
+	pid_t owner = m->__data.__owner;
+	if (m->__data.__lock == 0 || owner <= 0 || owner == self->tid)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d", (int)owner);
+	return access(path, F_OK) == 0 ? 0 : owner;
+}
+
+static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
+{
+	if (!report_claim_termination())
+		wait_for_end();
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		report_terminate(1);
+	report_init(r, RK_DEADLOCK);
+	registry_lock();
+	add_wait(r, self, (double)now_ns() / 1e9);
+	registry_unlock();
+	order_fill_lock_sites(r);
+	snprintf(r->summary, sizeof r->summary,
+		 "T%d waits for L%d, whose owner (tid %d) no longer exists in this process", self->num,
+		 r->waits[0].waits + 1, (int)owner);
+	snprintf(r->note, sizeof r->note,
+		 "the owner exited while holding it, or it was locked by another thread when this process was forked; "
+		 "nobody can ever unlock it");
+	report_emit(r);
+	free(r);
+	report_terminate(1);
+}
+
 void deadlock_check(struct thread_rec *self)
 {
 	struct snapshot s;
+	pid_t ghost = ghost_owner(self);
+	if (ghost) {
+		sleep_ms(50);   /* confirm: still waiting on the same lock, owner still gone */
+		if (ghost_owner(self) == ghost)
+			report_ghost_and_end(self, ghost);
+	}
 	registry_lock();
 	int n = find_cycle(self, &s);
 	registry_unlock();

@@ -3,6 +3,7 @@
 #include "order.h"
 #include "report.h"
 #include "stacks.h"
+#include "symbolize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,9 +265,17 @@ void thread_exit_hook(struct thread_rec *t)
 {
 	if (t->nheld == 0)
 		return;
-	char line[160];
 	for (int i = 0; i < t->nheld; i++) {
-		snprintf(line, sizeof line, "%s at %p", lock_kind_name(t->held[i].kind), t->held[i].lock);
-		output_warn("T%d (tid %d) exits holding %s", t->num, (int)t->tid, line);
+		const struct held_lock *h = &t->held[i];
+		if (h->kind == LK_ONCE)
+			continue;
+		char name[160] = "";
+		struct frame_info where;
+		symbolize_data((uintptr_t)h->lock, name, sizeof name);
+		symbolize_code(h->pc, 1, &where);
+		output_warn("T%d (tid %d) exits holding %s%s%s at %p, acquired in %s %s:%d; a thread that waits "
+			    "for it will wait forever", t->num, (int)t->tid, lock_kind_name(h->kind), name[0] ? " " : "",
+			    name, h->lock, where.func[0] ? where.func : "??", where.file[0] ? where.file : where.object,
+			    where.line);
 	}
 }

@@ -15,13 +15,25 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Every internal lock, in the one order the shim ever nests them (registry, graph, stack store,
+ * symbolizer, report writer): the child then starts with consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
+	registry_lock();
+	order_lock_for_fork();
+	stacks_lock_for_fork();
+	symbolize_lock_for_fork();
+	report_lock_for_fork();
 }
 
 static void after_fork_parent(void)
 {
+	report_unlock_after_fork();
+	symbolize_unlock_after_fork();
+	stacks_unlock_after_fork();
+	order_unlock_after_fork();
+	registry_unlock();
 	tls_guard--;
 }
 

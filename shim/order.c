@@ -59,6 +59,9 @@ void order_init(void)
 	graph = lg_new();
 }
 
+void order_lock_for_fork(void) { ilock_acquire(&graph_lock); }
+void order_unlock_after_fork(void) { ilock_release(&graph_lock); }
+
 void order_after_fork_child(void)
 {
 	ilock_reset(&graph_lock);

@@ -37,5 +37,7 @@ void order_fill_lock_sites(struct report *r);
 
 void order_init(void);
 void order_after_fork_child(void);
+void order_lock_for_fork(void);
+void order_unlock_after_fork(void);
 
 #endif

@@ -172,6 +172,9 @@ void report_at_exit(void)
 	sarif_write_at_exit();
 }
 
+void report_lock_for_fork(void) { ilock_acquire(&emit_lock); }
+void report_unlock_after_fork(void) { ilock_release(&emit_lock); }
+
 void report_after_fork_child(void)
 {
 	ilock_reset(&emit_lock);

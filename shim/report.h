@@ -119,6 +119,8 @@ void report_terminate(int flush_stdio) __attribute__((noreturn));
 /* Called from the library destructor: summary line, exit status. */
 void report_at_exit(void);
 void report_after_fork_child(void);
+void report_lock_for_fork(void);
+void report_unlock_after_fork(void);
 
 /* Lock creation sites (filled by the order module; read by writers via the report). */
 #endif

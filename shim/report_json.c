@@ -9,8 +9,8 @@
  *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|null,
  *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null}],
  *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...]}],
- *    "waits":[{"thread":"T2","waits_for":"L1"|null,"what":"mutex","object":"0x..."|null,
- *              "holds":["L2"],"seconds":1.25,"stack":[frame...]}],
+ *    "waits":[{"thread":"T2","waits_for":"L1"|null,"what":"mutex","blocked":true,
+ *              "object":"0x..."|null,"holds":["L2"],"seconds":1.25,"stack":[frame...]}],
  *    "stacks":[{"label":"...","frames":[frame...]}]}
  *
  *   frame = {"function":"f"|null,"file":"/path/x.c"|null,"line":5|null,"pc":"0x...",
@@ -280,8 +280,13 @@ static void json_waits(const struct report *r, struct outbuf *ob)
 		thread_ref(ob, r, w->thread);
 		ob_puts(ob, ",\"waits_for\":");
 		lock_ref(ob, r, w->waits);
+		char what[sizeof w->what + 1];
+		bounded(what, w->what, sizeof w->what);
 		ob_puts(ob, ",\"what\":");
-		json_string(ob, w->what);
+		json_string(ob, what);
+		/* A thread listed for context (it holds a lock others wait for) but not itself blocked. */
+		ob_printf(ob, ",\"blocked\":%s",
+			  w->seconds == 0 && w->waits < 0 && strncmp(what, "nothing", 7) == 0 ? "false" : "true");
 		if (w->wait_obj)
 			ob_printf(ob, ",\"object\":\"0x%lx\"", (unsigned long)w->wait_obj);
 		else

@@ -46,6 +46,9 @@ void stacks_init(void)
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&stacks_init);
 }
 
+void stacks_lock_for_fork(void) { ilock_acquire(&store_lock); }
+void stacks_unlock_after_fork(void) { ilock_release(&store_lock); }
+
 void stacks_after_fork_child(void)
 {
 	ilock_reset(&store_lock);

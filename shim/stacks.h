@@ -25,5 +25,7 @@ int stack_frames(uint32_t id, const uintptr_t **pcs);
 
 void stacks_init(void);
 void stacks_after_fork_child(void);
+void stacks_lock_for_fork(void);
+void stacks_unlock_after_fork(void);
 
 #endif

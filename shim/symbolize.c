@@ -240,6 +240,9 @@ int symbolize_data(uintptr_t addr, char *name, size_t len)
 	return found;
 }
 
+void symbolize_lock_for_fork(void) { ilock_acquire(&sym_lock); }
+void symbolize_unlock_after_fork(void) { ilock_release(&sym_lock); }
+
 void symbolize_after_fork_child(void)
 {
 	ilock_reset(&sym_lock);

@@ -30,5 +30,7 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 int symbolize_data(uintptr_t addr, char *name, size_t len);
 
 void symbolize_after_fork_child(void);
+void symbolize_lock_for_fork(void);
+void symbolize_unlock_after_fork(void);
 
 #endif

@@ -1,3 +1,41 @@
 #!/bin/sh
+# Trylock and lock order.  A successful trylock makes no edge into the lock it took (a trylock cannot
+# wait), so "a, trylock b" against "b, a" is no cycle.  But a blocking lock taken after the trylock
+# still gets its edge from the lock below the trylocked one: "a, trylock b, c" against "c, a" is a cycle.
 . "$top_srcdir/tests/lib.sh"
+SRC="$top_srcdir/tests/progs/trylock.c"
+HOLD_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* chain: hold a */')
+EDGE_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* chain: edge a->c */')
+HOLD_C=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* chain: hold c */')
+EDGE_CA=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* chain: edge c->a */')
+
+# ---- a, trylock b (succeeds) / b, a: no cycle
+run -- "$PROGS/trylock" safe
+expect_no_report
+expect_status 0
+expect_out '^trylock safe: trylock returned 0$'
+
+# ---- a, trylock b, c / c, a: cycle a -> c -> a
+run -- "$PROGS/trylock" chain
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_out '^trylock chain: trylock returned 0$'
+expect_log "cycle: L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]'$" "cycle of lock_a and lock_c"
+expect_log "'lock_a' -> L[0-9] 'lock_c'|'lock_c' -> L[0-9] 'lock_a'" "cycle line has both lock_a and lock_c"
+expect_no_log "cycle: .*'lock_b'"
+expect_log "acquired L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
+expect_no_log "while holding L[0-9] 'lock_b'"
+expect_log "#0 0x[0-9a-f]+ a_trylock_b_lock_c .*trylock\.c:$EDGE_AC \(trylock\)" "edge a->c at a_trylock_b_lock_c trylock.c:$EDGE_AC"
+expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
+if grep -A1 -E "L[0-9] 'lock_a' had been acquired at:" "$LOG" | grep -q -E "a_trylock_b_lock_c .*trylock\.c:$HOLD_A\b"; then
+	pass "lock_a had been acquired at a_trylock_b_lock_c trylock.c:$HOLD_A"
+else
+	fail "lock_a's acquisition a_trylock_b_lock_c trylock.c:$HOLD_A missing"; show
+fi
+if grep -A1 -E "L[0-9] 'lock_c' had been acquired at:" "$LOG" | grep -q -E "c_then_a .*trylock\.c:$HOLD_C\b"; then
+	pass "lock_c had been acquired at c_then_a trylock.c:$HOLD_C"
+else
+	fail "lock_c's acquisition c_then_a trylock.c:$HOLD_C missing"; show
+fi
 finish
