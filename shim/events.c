@@ -10,47 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---- per-thread edge cache: (from, to, gate) triples this thread knows are in the graph ---- */
-
-static inline unsigned edge_slot_index(const void *from, const void *to)
-{
-	uintptr_t x = ((uintptr_t)from >> 3) * 0x9e3779b97f4a7c15ull ^ ((uintptr_t)to >> 3) * 0xc2b2ae3d27d4eb4full;
-	return (unsigned)(x >> 40) & (EDGE_CACHE_SLOTS - 1);
-}
-
-static inline void edge_cache_sync_epoch(struct thread_rec *t)
-{
-	unsigned epoch = atomic_load_explicit(&order_epoch, memory_order_relaxed);
-	if (__builtin_expect(epoch != t->cache_epoch, 0)) {
-		memset(t->cache, 0, sizeof t->cache);
-		t->cache_epoch = epoch;
-	}
-}
-
-static inline int edge_cache_lookup(const struct thread_rec *t, const void *from, const void *to,
-				    const void *gate)
-{
-	const struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
-	return s->from == from && s->to == to && s->gate == gate;
-}
-
-static inline void edge_cache_insert(struct thread_rec *t, const void *from, const void *to, const void *gate)
-{
-	struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
-	s->from = from;
-	s->to = to;
-	s->gate = gate;
-}
-
-/* The outermost held lock other than held[i]: the candidate gate for an edge from held[i]. */
-static inline const void *gate_for(const struct thread_rec *t, int i)
-{
-	return i > 0 ? t->held[0].lock : NULL;
-}
-
 /* Edges into the new lock: from the top held lock, and on down past locks that were only trylocked
  * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
-static void add_order_edges(struct thread_rec *t, const struct acquire *a)
+void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
 	edge_cache_sync_epoch(t);
 	for (int i = t->nheld - 1; i >= 0; i--) {
@@ -98,10 +60,9 @@ static void report_double_lock(struct thread_rec *t, const struct acquire *a, co
 	free(r);
 }
 
-enum ev_verdict ev_before_acquire(struct thread_rec *t, const struct acquire *a, int blocking)
+enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
 {
-	int idx = held_find(t, a->lock);
-	if (__builtin_expect(idx >= 0, 0)) {
+	{
 		if (a->relock == RELOCK_NEST)
 			return EV_PROCEED;
 		if (a->relock == RELOCK_FATAL && !report_claim_termination())
@@ -112,33 +73,18 @@ enum ev_verdict ev_before_acquire(struct thread_rec *t, const struct acquire *a,
 			return EV_REFUSE;
 		report_terminate(1);
 	}
-	if (blocking && t->nheld > 0)
-		add_order_edges(t, a);
 	return EV_PROCEED;
 }
 
-void ev_after_acquire(struct thread_rec *t, const struct acquire *a, int trylock)
+/* Read on every push: a plain copy of cfg.held_stacks next to the hot code. */
+int ev_capture_held_stacks;
+
+uint32_t ev_held_stack(void)
 {
-	int idx = held_find(t, a->lock);
-	if (idx >= 0) {
-		if (t->held[idx].depth < UINT16_MAX)
-			t->held[idx].depth++;
-		return;
-	}
-	if (__builtin_expect(t->nheld == HELD_MAX, 0)) {
-		t->overflow++;
-		return;
-	}
-	struct held_lock *h = &t->held[t->nheld++];
-	h->lock = a->lock;
-	h->pc = a->pc;
-	h->stack = cfg.held_stacks ? stack_capture() : 0;
-	h->depth = 1;
-	h->kind = a->kind;
-	h->flags = (uint8_t)((trylock ? HELD_TRYLOCK : 0) | (a->shared ? HELD_SHARED : 0));
+	return cfg.held_stacks ? stack_capture() : 0;
 }
 
-static void held_remove(struct thread_rec *t, int idx)
+void held_remove(struct thread_rec *t, int idx)
 {
 	memmove(&t->held[idx], &t->held[idx + 1], (size_t)(t->nheld - idx - 1) * sizeof t->held[0]);
 	t->nheld--;
@@ -199,20 +145,6 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 	r->signature = ((uint64_t)RK_BAD_UNLOCK << 56) ^ (uint64_t)(uintptr_t)lock ^ ((uint64_t)pc << 7);
 	report_emit(r);
 	free(r);
-}
-
-int ev_release(struct thread_rec *t, const void *lock)
-{
-	int idx = held_find(t, lock);
-	if (__builtin_expect(idx < 0, 0))
-		return -1;
-	if (t->held[idx].depth > 1)
-		t->held[idx].depth--;
-	else if (idx == t->nheld - 1)
-		t->nheld--;
-	else
-		held_remove(t, idx);
-	return 0;
 }
 
 void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)

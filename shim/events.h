@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "order.h"
 #include "threads.h"
+
+#include <string.h>
 
 /* What re-acquiring a lock the thread already holds means for this lock. */
 enum relock_policy {
@@ -26,6 +29,7 @@ enum relock_policy {
 
 struct acquire {
 	const void *lock;
+	int held_idx;           /* set by ev_before_acquire: index in the held stack, -1 if not held */
 	uintptr_t pc;           /* return address in the program */
 	uint8_t kind;           /* enum lock_kind */
 	uint8_t shared;         /* read hold of an rwlock */
@@ -35,11 +39,12 @@ struct acquire {
 
 enum ev_verdict { EV_PROCEED = 0, EV_REFUSE };
 
-enum ev_verdict ev_before_acquire(struct thread_rec *t, const struct acquire *a, int blocking);
-void ev_after_acquire(struct thread_rec *t, const struct acquire *a, int trylock);
-
-/* Pop lock from the held stack: 0 if this thread held it, -1 if not (then call ev_release_unheld). */
-int ev_release(struct thread_rec *t, const void *lock);
+/* Slow paths behind the inline fast paths below. */
+enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx);
+void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
+uint32_t ev_held_stack(void);
+void held_remove(struct thread_rec *t, int idx);
+extern int ev_capture_held_stacks;
 /* An unlock of a lock this thread does not hold.  owner_tid is what the lock itself says about its
  * owner: >0 that thread, 0 not locked, -1 unknown.  Reports bad-unlock unless it is explicable. */
 void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc);
@@ -59,6 +64,103 @@ static inline int held_find(const struct thread_rec *t, const void *lock)
 	return -1;
 }
 
+/* The per-thread edge cache: (from, to, gate) triples this thread knows are in the graph. */
+
+static inline unsigned edge_slot_index(const void *from, const void *to)
+{
+	uintptr_t x = ((uintptr_t)from >> 3) * 0x9e3779b97f4a7c15ull ^ ((uintptr_t)to >> 3) * 0xc2b2ae3d27d4eb4full;
+	return (unsigned)(x >> 40) & (EDGE_CACHE_SLOTS - 1);
+}
+
+static inline void edge_cache_sync_epoch(struct thread_rec *t)
+{
+	unsigned epoch = atomic_load_explicit(&order_epoch, memory_order_relaxed);
+	if (__builtin_expect(epoch != t->cache_epoch, 0)) {
+		memset(t->cache, 0, sizeof t->cache);
+		t->cache_epoch = epoch;
+	}
+}
+
+static inline int edge_cache_lookup(const struct thread_rec *t, const void *from, const void *to,
+				    const void *gate)
+{
+	const struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	return s->from == from && s->to == to && s->gate == gate;
+}
+
+static inline void edge_cache_insert(struct thread_rec *t, const void *from, const void *to, const void *gate)
+{
+	struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	s->from = from;
+	s->to = to;
+	s->gate = gate;
+}
+
+/* The outermost held lock other than held[i]: the candidate gate for an edge from held[i]. */
+static inline const void *gate_for(const struct thread_rec *t, int i)
+{
+	return i > 0 ? t->held[0].lock : NULL;
+}
+
+
+/* Before a blocking (or timed) acquisition: double-lock check, then the lock-order edges.  The common
+ * case — lock not held, the edge from the top held lock already cached — stays in this function. */
+static inline enum ev_verdict ev_before_acquire(struct thread_rec *t, struct acquire *a, int blocking)
+{
+	int idx = held_find(t, a->lock);
+	a->held_idx = idx;
+	if (__builtin_expect(idx >= 0, 0))
+		return ev_relock(t, a, idx);
+	if (blocking && t->nheld > 0) {
+		int top = t->nheld - 1;
+		const struct held_lock *h = &t->held[top];
+		edge_cache_sync_epoch(t);
+		if (__builtin_expect((h->flags & HELD_TRYLOCK) ||
+				     !edge_cache_lookup(t, h->lock, a->lock, gate_for(t, top)), 0))
+			ev_add_order_edges(t, a);
+	}
+	return EV_PROCEED;
+}
+
+/* After a successful acquisition: nest a recursive hold, or push.  trylock: no ev_before_acquire ran. */
+static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int trylock)
+{
+	int idx = trylock ? held_find(t, a->lock) : a->held_idx;
+	if (idx >= 0) {
+		if (t->held[idx].depth < UINT16_MAX)
+			t->held[idx].depth++;
+		return;
+	}
+	if (__builtin_expect(t->nheld == HELD_MAX, 0)) {
+		t->overflow++;
+		return;
+	}
+	struct held_lock *h = &t->held[t->nheld++];
+	h->lock = a->lock;
+	h->pc = a->pc;
+	h->stack = __builtin_expect(ev_capture_held_stacks, 0) ? ev_held_stack() : 0;
+	h->depth = 1;
+	h->kind = a->kind;
+	h->flags = (uint8_t)((trylock ? HELD_TRYLOCK : 0) | (a->shared ? HELD_SHARED : 0));
+}
+
+/* Pop lock from the held stack: 0 if this thread held it, -1 if not (then call ev_release_unheld). */
+static inline int ev_release(struct thread_rec *t, const void *lock)
+{
+	int top = t->nheld - 1;
+	if (__builtin_expect(top >= 0 && t->held[top].lock == lock && t->held[top].depth == 1, 1)) {
+		t->nheld = top;
+		return 0;
+	}
+	int idx = held_find(t, lock);
+	if (__builtin_expect(idx < 0, 0))
+		return -1;
+	if (t->held[idx].depth > 1)
+		t->held[idx].depth--;
+	else
+		held_remove(t, idx);
+	return 0;
+}
 /* Add a thread and its identity to a report. */
 struct report;
 int report_add_thread_rec(struct report *r, const struct thread_rec *t);

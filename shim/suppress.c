@@ -118,41 +118,37 @@ static int kind_from_name(const char *name)
 	return -2;
 }
 
-/* Parse one line; 0 ok (a rule added or nothing to add), -1 with *why set. */
-static int parse_line(char *line, const char **why)
+/* Parse one line; 0 ok (a rule added or nothing to add), -1 with the reason in why. */
+static int parse_line(char *line, char *why, size_t len)
 {
 	char *s = trim(line);
 	if (!*s || *s == '#')
 		return 0;
 	char *colon = strchr(s, ':');
 	if (!colon) {
-		*why = "expected KIND:PATTERN (no ':')";
+		snprintf(why, len, "expected KIND:PATTERN, found no ':'");
 		return -1;
 	}
 	*colon = '\0';
 	char *kind = trim(s);
 	char *pattern = trim(colon + 1);
-	if (!*kind) {
-		*why = "empty kind (expected a report kind or '*')";
-		return -1;
-	}
 	int k = kind_from_name(kind);
 	if (k == -2) {
-		*why = "unknown kind (expected lock-order-inversion, double-lock, bad-unlock, destroy-locked, "
-		       "deadlock, hang or '*')";
+		snprintf(why, len, "unknown kind '%.64s' (expected lock-order-inversion, double-lock, bad-unlock, "
+			 "destroy-locked, deadlock, hang or '*')", kind);
 		return -1;
 	}
 	if (!*pattern) {
-		*why = "empty pattern";
+		snprintf(why, len, "empty pattern");
 		return -1;
 	}
 	if (nrules == SUPPRESS_MAX_RULES) {
-		*why = "too many rules (the limit is 1024)";
+		snprintf(why, len, "too many rules (the limit is %d)", SUPPRESS_MAX_RULES);
 		return -1;
 	}
 	char *copy = strdup(pattern);
 	if (!copy) {
-		*why = "out of memory";
+		snprintf(why, len, "out of memory");
 		return -1;
 	}
 	rules[nrules].kind = k;
@@ -172,16 +168,16 @@ int suppress_load(const char *path)
 		return -1;
 	}
 	int lineno = 0, ok = 1;
-	const char *why = NULL;
+	char why[256] = "";
 	while (fgets(line, sizeof line, f)) {
 		lineno++;
 		size_t n = strlen(line);
 		if (n == sizeof line - 1 && line[n - 1] != '\n' && !feof(f)) {
-			why = "line too long";
+			snprintf(why, sizeof why, "line too long (more than %d bytes)", SUPPRESS_MAX_LINE - 2);
 			ok = 0;
 			break;
 		}
-		if (parse_line(line, &why) != 0) {
+		if (parse_line(line, why, sizeof why) != 0) {
 			ok = 0;
 			break;
 		}

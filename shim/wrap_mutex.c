@@ -37,7 +37,7 @@ static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *dea
 }
 
 /* user_deadline NULL: a plain blocking lock. */
-static int mutex_acquire(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc, clockid_t clock,
+static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc, clockid_t clock,
 			 const struct timespec *user_deadline)
 {
 	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m) };

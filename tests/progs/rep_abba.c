@@ -4,10 +4,12 @@
 #endif
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static int shared;
+static int odd_names;   /* "names": give the threads names that need escaping in JSON */
 
 static void take_a_then_b(void)
 {
@@ -30,6 +32,8 @@ static void take_b_then_a(void)
 static void *first(void *arg)
 {
 	(void)arg;
+	if (odd_names)
+		pthread_setname_np(pthread_self(), "ab-\xc3\xa9");        /* UTF-8 e-acute, kept as is */
 	take_a_then_b();
 	return NULL;
 }
@@ -37,13 +41,16 @@ static void *first(void *arg)
 static void *second(void *arg)
 {
 	(void)arg;
+	if (odd_names)
+		pthread_setname_np(pthread_self(), "b\"a\\\x01\t\xff");     /* quote, backslash, controls, not UTF-8 */
 	take_b_then_a();
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_t t;
+	odd_names = argc > 1 && strcmp(argv[1], "names") == 0;
 	/* One after the other: the order is inverted but the threads never overlap. */
 	pthread_create(&t, NULL, first, NULL);
 	pthread_join(t, NULL);
