@@ -195,6 +195,7 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 /* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
 void thread_exit_hook(struct thread_rec *t)
 {
+	order_thread_exited(t->num);
 	if (t->nheld == 0)
 		return;
 	for (int i = 0; i < t->nheld; i++) {

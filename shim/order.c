@@ -20,7 +20,13 @@ struct edge_rec {
 	uintptr_t held_pc;
 	uintptr_t gate;
 	int thread_num;
+	uintptr_t from_addr, to_addr;   /* the instances, when nodes are classes */
 };
+
+/* With COFFMAN_CLASSES=site a lock created by *_init is keyed by its creation site, lockdep-style, so
+ * two instances of the same kind of object share one node; the tag keeps site keys apart from
+ * addresses.  Locks from static initialisers keep their own address: their "site" is only a first use. */
+#define CLASS_TAG (1ull << 63)
 
 /* Identity of a thread that made edges, kept after it exits so a late report can still name it. */
 struct thread_info {
@@ -29,6 +35,7 @@ struct thread_info {
 	int parent_num;
 	uint32_t create_stack;
 	char name[16];
+	uint64_t start_ns, end_ns;      /* lifetime; end 0 while alive */
 	UT_hash_handle hh;
 };
 static struct thread_info *thread_infos;
@@ -99,9 +106,26 @@ static void site_drop(const void *lock)
 	}
 }
 
-/* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one. */
+static uint64_t graph_key(const void *lock)
+{
+	if (cfg.classes_site) {
+		struct lock_site *s;
+		uintptr_t key = (uintptr_t)lock;
+		HASH_FIND(hh, sites, &key, sizeof key, s);
+		if (s && s->is_init && s->pc)
+			return (uint64_t)s->pc | CLASS_TAG;
+	}
+	return (uint64_t)(uintptr_t)lock;
+}
+
+/* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one.  A class outlives its
+ * instances, but the instance's address may next belong to another class: flush the edge caches. */
 static int forget_node(const void *lock)
 {
+	if (graph_key(lock) & CLASS_TAG) {
+		atomic_fetch_add(&order_epoch, 1);
+		return 0;
+	}
 	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
 	if (!n)
 		return 0;
@@ -190,6 +214,7 @@ static void thread_info_note(const struct thread_rec *t)
 	ti->tid = t->tid;
 	ti->parent_num = t->parent_num;
 	ti->create_stack = t->create_stack;
+	ti->start_ns = t->start_ns;
 	thread_set_name_from_kernel((struct thread_rec *)t, ti->name, sizeof ti->name);
 }
 
@@ -201,6 +226,7 @@ static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct
 	e->held_pc = held->pc;
 	e->gate = (uintptr_t)gate;
 	e->thread_num = t->num;
+	e->from_addr = (uintptr_t)held->lock;
 	thread_info_note(t);
 }
 
@@ -209,6 +235,34 @@ static void edge_rec_merge_gate(uint32_t payload, const void *gate)
 {
 	if (payload < nedges && edges[payload].gate != (uintptr_t)gate)
 		edges[payload].gate = 0;
+}
+
+void order_thread_exited(int num)
+{
+	ilock_acquire(&graph_lock);
+	struct thread_info *ti;
+	HASH_FIND_INT(thread_infos, &num, ti);
+	if (ti)
+		ti->end_ns = now_ns();
+	ilock_release(&graph_lock);
+}
+
+/* 1 if the cycle's edges come from threads whose lifetimes never overlapped in this run: the cycle is
+ * real code-path order, but this run could not have deadlocked on it. */
+static int threads_never_overlapped(const struct report *r)
+{
+	for (int i = 0; i < r->nthreads; i++)
+		for (int j = i + 1; j < r->nthreads; j++) {
+			struct thread_info *a, *b;
+			HASH_FIND_INT(thread_infos, &r->threads[i].num, a);
+			HASH_FIND_INT(thread_infos, &r->threads[j].num, b);
+			if (!a || !b)
+				return 0;
+			uint64_t a_end = a->end_ns ? a->end_ns : UINT64_MAX, b_end = b->end_ns ? b->end_ns : UINT64_MAX;
+			if (a->start_ns < b_end && b->start_ns < a_end)
+				return 0;
+		}
+	return r->nthreads > 1;
 }
 
 static uint64_t cycle_signature(const struct report *r)
@@ -232,6 +286,21 @@ static uintptr_t common_gate(const uint32_t *payloads, int n)
 	return gate;
 }
 
+static void note_instance(struct report *r, int lock, uintptr_t addr)
+{
+	struct report_lock *l = &r->locks[lock];
+	if (!(l->addr & CLASS_TAG) || !addr)
+		return;
+	l->is_class = 1;
+	l->create_pc = l->addr & ~CLASS_TAG;
+	l->create_is_init = 1;
+	for (int i = 0; i < l->ninstances; i++)
+		if (l->instances[i] == addr)
+			return;
+	if (l->ninstances < 4)
+		l->instances[l->ninstances++] = addr;
+}
+
 static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, const char *from_kind,
 			    const char *to_kind, uint32_t payload)
 {
@@ -241,6 +310,8 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	struct report_edge *re = &r->edges[r->nedges++];
 	re->from = report_add_lock(r, from, from_kind);
 	re->to = report_add_lock(r, to, to_kind);
+	note_instance(r, re->from, e->from_addr);
+	note_instance(r, re->to, e->to_addr);
 	struct thread_info *ti;
 	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
@@ -255,6 +326,8 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 static const char *site_kind(uintptr_t addr)
 {
 	struct lock_site *s;
+	if (addr & CLASS_TAG)
+		return "lock class";
 	HASH_FIND(hh, sites, &addr, sizeof addr, s);
 	return s ? lock_kind_name(s->kind) : "lock";
 }
@@ -278,6 +351,8 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	for (int i = 0; i < r->nlocks; i++) {
 		uintptr_t pc;
 		int is_init;
+		if (r->locks[i].is_class)
+			continue;
 		if (site_lookup((const void *)r->locks[i].addr, &pc, &is_init)) {
 			r->locks[i].create_pc = pc;
 			r->locks[i].create_is_init = is_init;
@@ -293,6 +368,10 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	if (single_thread)
 		snprintf(r->note, sizeof r->note,
 			 "every edge comes from one thread: this deadlocks only if these paths run in two threads");
+	else if (threads_never_overlapped(r))
+		snprintf(r->note, sizeof r->note,
+			 "these threads never ran at the same time in this run (it could not deadlock this time); "
+			 "the lock order is still inconsistent and deadlocks when they do");
 	r->signature = cycle_signature(r);
 	if (gate) {
 		snprintf(r->note, sizeof r->note,
@@ -314,8 +393,8 @@ void order_new_edge(struct thread_rec *t, const struct held_lock *held, const vo
 	ilock_acquire(&graph_lock);
 	site_put(held->lock, held->kind, held->pc, 0, 0);
 	site_put(to, to_kind, to_pc, 0, 0);
-	lg_node a = lg_node_get(graph, (uint64_t)(uintptr_t)held->lock);
-	lg_node b = lg_node_get(graph, (uint64_t)(uintptr_t)to);
+	lg_node a = lg_node_get(graph, graph_key(held->lock));
+	lg_node b = lg_node_get(graph, graph_key(to));
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
 		edge_rec_merge_gate(existing, gate);
@@ -325,6 +404,7 @@ void order_new_edge(struct thread_rec *t, const struct held_lock *held, const vo
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
 	edge_rec_fill(&edges[payload], t, held, gate);
+	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (res == LG_CYCLE && len >= 1 && len <= REPORT_MAX_EDGES) {
 		r = malloc(sizeof *r);

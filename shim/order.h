@@ -31,6 +31,9 @@ int order_lock_site(const void *lock, uintptr_t *pc, int *is_init);
 
 const char *lock_kind_name(int kind);
 
+/* A thread ended: remember when, for the "never overlapped in time" label of later cycles. */
+void order_thread_exited(int num);
+
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;
 void order_fill_lock_sites(struct report *r);

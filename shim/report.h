@@ -41,6 +41,9 @@ struct report_lock {
 	const char *kind;               /* "mutex", "rwlock", ... */
 	uintptr_t create_pc;            /* where it was initialised, or first used */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
+	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc */
+	uintptr_t instances[4];         /* for a class: the instances seen in this report */
+	int ninstances;
 };
 
 /* An edge of a lock-order cycle: thread `thread` acquired `to` while holding `from`. */

@@ -15,7 +15,7 @@ static void lock_label(const struct report *r, int i, char *buf, size_t len)
 		snprintf(buf, len, "?");
 		return;
 	}
-	if (symbolize_data(r->locks[i].addr, name, sizeof name))
+	if (!r->locks[i].is_class && symbolize_data(r->locks[i].addr, name, sizeof name))
 		snprintf(buf, len, "L%d '%s'", i + 1, name);
 	else
 		snprintf(buf, len, "L%d", i + 1);
@@ -85,6 +85,18 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 	for (int i = 0; i < r->nlocks; i++) {
 		const struct report_lock *l = &r->locks[i];
 		lock_label(r, i, label, sizeof label);
+		if (l->is_class) {
+			struct frame_info f;
+			char inst[160] = "";
+			symbolize_code(l->create_pc, 1, &f);
+			for (int k = 0; k < l->ninstances; k++) {
+				size_t used = strlen(inst);
+				snprintf(inst + used, sizeof inst - used, "%s%p", k ? ", " : "", (void *)l->instances[k]);
+			}
+			ob_line(ob, "  %s: the class of locks initialised in %s %s:%d (instances seen: %s)", label,
+				f.func[0] ? f.func : "??", f.file[0] ? f.file : f.object, f.line, inst);
+			continue;
+		}
 		if (l->create_pc) {
 			struct frame_info f;
 			symbolize_code(l->create_pc, 1, &f);

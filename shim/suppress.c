@@ -400,6 +400,19 @@ static int thread_num(const struct report *r, int i)
 	return i >= 0 && i < r->nthreads && i < REPORT_MAX_THREADS ? r->threads[i].num : 0;
 }
 
+static void wait_text(const struct report *r, const struct report_wait *w, char *buf, size_t len)
+{
+	char lock[200];
+	if (w->waits >= 0) {
+		lock_text(r, w->waits, lock, sizeof lock);
+		snprintf(buf, len, "T%d blocked here waiting for %s (%.*s)", thread_num(r, w->thread), lock,
+			 (int)sizeof w->what, w->what);
+	} else {
+		snprintf(buf, len, "T%d blocked here in %.*s", thread_num(r, w->thread), (int)sizeof w->what,
+			 w->what);
+	}
+}
+
 struct related {
 	struct outbuf *ob;
 	int count;
@@ -445,15 +458,8 @@ static void sarif_related(const struct report *r, struct outbuf *ob, int primary
 		add_related(&rel, e->held_stack, e->held_pc, msg);
 	}
 	for (int i = primary_is_wait ? 1 : 0; i < nwaits; i++) {
-		const struct report_wait *w = &r->waits[i];
-		if (w->waits >= 0) {
-			lock_text(r, w->waits, to, sizeof to);
-			snprintf(msg, sizeof msg, "T%d blocked here waiting for %s", thread_num(r, w->thread), to);
-		} else {
-			snprintf(msg, sizeof msg, "T%d blocked here in %.*s", thread_num(r, w->thread),
-				 (int)sizeof w->what, w->what);
-		}
-		add_related(&rel, w->stack, 0, msg);
+		wait_text(r, &r->waits[i], msg, sizeof msg);
+		add_related(&rel, r->waits[i].stack, 0, msg);
 	}
 	for (int i = (!nedges && !nwaits) ? 1 : 0; i < nstacks; i++) {
 		snprintf(msg, sizeof msg, "%.*s", (int)sizeof r->stacks[i].label, r->stacks[i].label);
@@ -481,15 +487,24 @@ void sarif_record(const struct report *r)
 	char text[sizeof r->note + 1];
 	struct outbuf ob;
 	struct pick p;
+	char where[600] = "", from[200], to[200];
 	int primary_is_wait = 0;
 	memset(&p, 0, sizeof p);
 	if (r->nedges > 0) {
-		report_walk_stack(r->edges[0].acquire_stack, 0, pick_frame, &p);
+		const struct report_edge *e = &r->edges[0];
+		report_walk_stack(e->acquire_stack, 0, pick_frame, &p);
+		lock_text(r, e->from, from, sizeof from);
+		lock_text(r, e->to, to, sizeof to);
+		snprintf(where, sizeof where, "edge 1: T%d acquires %s while holding %s", thread_num(r, e->thread),
+			 to, from);
 	} else if (r->nwaits > 0) {
-		report_walk_stack(r->waits[0].stack, 0, pick_frame, &p);
+		const struct report_wait *w = &r->waits[0];
+		report_walk_stack(w->stack, 0, pick_frame, &p);
+		wait_text(r, w, where, sizeof where);
 		primary_is_wait = 1;
 	} else if (r->nstacks > 0) {
 		report_walk_stack(r->stacks[0].stack, r->stacks[0].pc, pick_frame, &p);
+		snprintf(where, sizeof where, "%.*s", (int)sizeof r->stacks[0].label, r->stacks[0].label);
 	}
 
 	ob_init(&ob);
@@ -500,7 +515,7 @@ void sarif_record(const struct report *r)
 	ob_puts(&ob, "},\"locations\":[");
 	const struct frame_info *f = picked(&p);
 	if (f)
-		sarif_location(&ob, f, -1, NULL);
+		sarif_location(&ob, f, -1, where[0] ? where : NULL);
 	ob_puts(&ob, "]");
 	sarif_related(r, &ob, primary_is_wait);
 	snprintf(text, sizeof text, "%.*s", (int)sizeof r->note, r->note);

@@ -110,6 +110,7 @@ static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 	t->self = pthread_self();
 	t->parent_num = parent_num;
 	t->create_stack = create_stack;
+	t->start_ns = now_ns();
 	return t;
 }
 

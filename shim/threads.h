@@ -55,6 +55,7 @@ struct thread_rec {
 	pthread_t self;
 	uint32_t create_stack;
 	int parent_num;
+	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
 
 	/* wait state: written by the owner with atomics, read by others under the registry lock */
 	_Atomic int wait_kind;          /* enum wait_kind */
