@@ -91,7 +91,7 @@ int main(void)
 	int n = 0;
 
 	for (int i = 0; i < DEPOSITORS; i++, n++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[n], NULL, depositor, (void *)(size_t)(10 + i)) != 0) {
 			perror("pthread_create");
 			return 1;
@@ -100,7 +100,7 @@ int main(void)
 		pthread_setname_np(th[n], name);
 	}
 	for (int i = 0; i < WITHDRAWERS; i++, n++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[n], NULL, withdrawer, (void *)(size_t)(15 + i)) != 0) {
 			perror("pthread_create");
 			return 1;

@@ -33,7 +33,7 @@
 #define ROUNDS 200
 
 struct icon {
-	char name[16];
+	char name[32];
 	unsigned size;
 };
 
@@ -129,7 +129,7 @@ int main(void)
 {
 	pthread_t th[THREADS];
 	for (int i = 0; i < THREADS; i++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[i], NULL, painter, (void *)(size_t)i) != 0) {
 			perror("pthread_create");
 			return 1;

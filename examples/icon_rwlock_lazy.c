@@ -101,7 +101,7 @@ int main(void)
 {
 	pthread_t th[THREADS];
 	for (int i = 0; i < THREADS; i++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[i], NULL, painter, (void *)(size_t)(i * 7919 + 1)) != 0) {
 			perror("pthread_create");
 			return 1;

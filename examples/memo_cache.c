@@ -130,7 +130,7 @@ int main(void)
 {
 	pthread_t th[THREADS];
 	for (int i = 0; i < THREADS; i++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[i], NULL, client, (void *)(size_t)i) != 0) {
 			perror("pthread_create");
 			return 1;

@@ -75,7 +75,7 @@ int main(void)
 {
 	pthread_t th[DINERS];
 	for (int i = 0; i < DINERS; i++) {
-		char name[16];
+		char name[32];
 		if (pthread_create(&th[i], NULL, philosopher, (void *)(size_t)i) != 0) {
 			perror("pthread_create");
 			return 1;

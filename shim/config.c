@@ -118,10 +118,11 @@ static void warn_unknown_vars(void)
 
 void config_load(void)
 {
+	/* The log first: the warnings below must already go where the reports go. */
+	cfg.log_path = load_path("COFFMAN_LOG");
 	load_exitcode();
 	load_watchdog();
 	load_format();
-	cfg.log_path = load_path("COFFMAN_LOG");
 	cfg.suppressions = load_path("COFFMAN_SUPPRESSIONS");
 	cfg.sarif = load_path("COFFMAN_SARIF");
 	const char *classes = getenv("COFFMAN_CLASSES");

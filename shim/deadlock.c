@@ -146,6 +146,15 @@ static void add_wait(struct report *r, struct thread_rec *t, double now_s)
 	w->seconds = now_s - (double)atomic_load(&t->wait_since_ns) / 1e9;
 }
 
+/* Same threads in the same waits: the same deadlock (reported, or suppressed, once). */
+static uint64_t members_signature(const struct snapshot *s)
+{
+	uint64_t sig = (uint64_t)RK_DEADLOCK << 56;
+	for (int i = 0; i < s->n; i++)
+		sig += (uint64_t)s->members[i]->num * 0x9e3779b97f4a7c15ull;
+	return sig;
+}
+
 /* Another thread already reports and ends the process: wait for the end. */
 static void wait_for_end(void)
 {
@@ -181,9 +190,12 @@ static void report_cycle_and_end(const struct snapshot *s)
 		 chain.data ? chain.data : "");
 	ob_free(&chain);
 	snprintf(r->note, sizeof r->note, "a real deadlock, now: the process is ended with the exit code");
-	report_emit(r);
+	r->signature = members_signature(s) ^ 0xc1c1e;
+	int shown = report_emit(r);
 	free(r);
-	report_terminate(1);
+	if (shown)
+		report_terminate(1);
+	report_release_termination();   /* suppressed: wait on, as without the checker */
 }
 
 /* Confirm the cycle is not a stale snapshot: the same members, none of them moved, stacks known. */
@@ -257,9 +269,12 @@ static void report_all_blocked_and_end(const struct snapshot *s)
 		 "all %d threads are blocked and none can wake another", s->n);
 	snprintf(r->note, sizeof r->note,
 		 "every thread waits on a lock, a condition variable or a join: the process is ended with the exit code");
-	report_emit(r);
+	r->signature = members_signature(s) ^ 0xa11b10c;
+	int shown = report_emit(r);
 	free(r);
-	report_terminate(1);
+	if (shown)
+		report_terminate(1);
+	report_release_termination();   /* suppressed: wait on, as without the checker */
 }
 
 int deadlock_check_all_blocked(void)
@@ -316,9 +331,12 @@ static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
 	snprintf(r->note, sizeof r->note,
 		 "the owner exited while holding it, or it was locked by another thread when this process was forked; "
 		 "nobody can ever unlock it");
-	report_emit(r);
+	r->signature = ((uint64_t)RK_DEADLOCK << 56) ^ (uint64_t)(uintptr_t)atomic_load(&self->wait_obj) ^ 0x6405;
+	int shown = report_emit(r);
 	free(r);
-	report_terminate(1);
+	if (shown)
+		report_terminate(1);
+	report_release_termination();   /* suppressed: wait on, as without the checker */
 }
 
 void deadlock_check(struct thread_rec *self)

@@ -34,11 +34,12 @@ int report_add_thread_rec(struct report *r, const struct thread_rec *t)
 	return report_add_thread(r, t->num, t->tid, t->create_stack, t->parent_num);
 }
 
-static void report_double_lock(struct thread_rec *t, const struct acquire *a, const struct held_lock *h)
+/* Returns 1 if the report was shown (0: duplicate or suppressed). */
+static int report_double_lock(struct thread_rec *t, const struct acquire *a, const struct held_lock *h)
 {
 	struct report *r = malloc(sizeof *r);
 	if (!r)
-		return;
+		return 1;
 	report_init(r, RK_DOUBLE_LOCK);
 	int lk = report_add_lock(r, (uintptr_t)a->lock, lock_kind_name(a->kind));
 	int th = report_add_thread_rec(r, t);
@@ -56,8 +57,9 @@ static void report_double_lock(struct thread_rec *t, const struct acquire *a, co
 	report_add_stack(r, "acquired again here", stack_capture(), 0);
 	report_add_stack(r, "already held since", h->stack, h->pc);
 	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
-	report_emit(r);
+	int shown = report_emit(r);
 	free(r);
+	return shown;
 }
 
 enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
@@ -68,10 +70,12 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
 		if (a->relock == RELOCK_FATAL && !report_claim_termination())
 			for (;;)
 				pause();        /* another thread is ending the process */
-		report_double_lock(t, a, &t->held[idx]);
+		int shown = report_double_lock(t, a, &t->held[idx]);
 		if (a->relock == RELOCK_EDEADLK)
 			return EV_REFUSE;
-		report_terminate(1);
+		if (shown)
+			report_terminate(1);
+		report_release_termination();   /* suppressed: go on and hang, as without the checker */
 	}
 	return EV_PROCEED;
 }

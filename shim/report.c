@@ -98,6 +98,7 @@ int report_emit(struct report *r)
 		return 0;
 	}
 	atomic_fetch_add(&counts[r->kind], 1);
+	sarif_record(r);
 
 	struct outbuf ob;
 	ob_init(&ob);
@@ -134,10 +135,16 @@ unsigned report_suppressed_total(void)
 	return n;
 }
 
+static atomic_int termination_claimed;
+
 int report_claim_termination(void)
 {
-	static atomic_int claimed;
-	return atomic_exchange(&claimed, 1) == 0;
+	return atomic_exchange(&termination_claimed, 1) == 0;
+}
+
+void report_release_termination(void)
+{
+	atomic_store(&termination_claimed, 0);
 }
 
 void report_terminate(int flush_stdio)
@@ -166,10 +173,10 @@ void report_at_exit(void)
 	static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
+	sarif_write_at_exit();  /* also for a clean run: CI expects the file */
 	if (report_total() == 0 && report_suppressed_total() == 0)
 		return;                 /* a clean run prints nothing at all */
 	write_summary();
-	sarif_write_at_exit();
 }
 
 void report_lock_for_fork(void) { ilock_acquire(&emit_lock); }

@@ -115,6 +115,8 @@ unsigned report_suppressed_total(void);
 /* Claim the right to end the process: 1 for the first caller only, so that when several threads
  * detect the same deadlock, one reports and the others wait for the exit. */
 int report_claim_termination(void);
+/* The claimed fatal report was suppressed: the program goes on as it would without the checker. */
+void report_release_termination(void);
 
 /* End the process after a fatal report (double-lock, deadlock, hang): flush, then exit code. */
 void report_terminate(int flush_stdio) __attribute__((noreturn));

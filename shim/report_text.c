@@ -135,7 +135,7 @@ static void edges_block(const struct report *r, struct outbuf *ob)
 		lock_label(r, e->to, to, sizeof to);
 		thread_label(r, e->thread, th, sizeof th);
 		ob_line(ob, "%s", "");
-		ob_line(ob, "  edge %d: %s acquired %s while holding %s:", i + 1, th, to, from);
+		ob_line(ob, "  edge %d: %s locks %s while holding %s:", i + 1, th, to, from);
 		stack_lines(ob, e->acquire_stack, 0, "    ");
 		ob_line(ob, "    %s had been acquired at:", from);
 		stack_lines(ob, e->held_stack, e->held_pc, "      ");

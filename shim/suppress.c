@@ -395,20 +395,25 @@ static void lock_text(const struct report *r, int i, char *buf, size_t len)
 		snprintf(buf, len, "L%d", i + 1);
 }
 
-static int thread_num(const struct report *r, int i)
+/* "T<num>", or "T?" for a thread index the report does not hold. */
+static const char *thread_text(const struct report *r, int i, char *buf, size_t len)
 {
-	return i >= 0 && i < r->nthreads && i < REPORT_MAX_THREADS ? r->threads[i].num : 0;
+	if (i >= 0 && i < r->nthreads && i < REPORT_MAX_THREADS)
+		snprintf(buf, len, "T%d", r->threads[i].num);
+	else
+		snprintf(buf, len, "T?");
+	return buf;
 }
 
 static void wait_text(const struct report *r, const struct report_wait *w, char *buf, size_t len)
 {
-	char lock[200];
+	char lock[200], th[24];
 	if (w->waits >= 0) {
 		lock_text(r, w->waits, lock, sizeof lock);
-		snprintf(buf, len, "T%d blocked here waiting for %s (%.*s)", thread_num(r, w->thread), lock,
+		snprintf(buf, len, "%s blocked here waiting for %s (%.*s)", thread_text(r, w->thread, th, sizeof th), lock,
 			 (int)sizeof w->what, w->what);
 	} else {
-		snprintf(buf, len, "T%d blocked here in %.*s", thread_num(r, w->thread), (int)sizeof w->what,
+		snprintf(buf, len, "%s blocked here in %.*s", thread_text(r, w->thread, th, sizeof th), (int)sizeof w->what,
 			 w->what);
 	}
 }
@@ -437,7 +442,7 @@ static void add_related(struct related *rel, uint32_t stack, uintptr_t pc, const
 
 static void sarif_related(const struct report *r, struct outbuf *ob, int primary_is_wait)
 {
-	char from[200], to[200], msg[600];
+	char from[200], to[200], msg[600], th[24];
 	struct related rel = { ob, 0 };
 	int nedges = r->nedges < REPORT_MAX_EDGES ? r->nedges : REPORT_MAX_EDGES;
 	int nwaits = r->nwaits < REPORT_MAX_THREADS ? r->nwaits : REPORT_MAX_THREADS;
@@ -449,12 +454,12 @@ static void sarif_related(const struct report *r, struct outbuf *ob, int primary
 		lock_text(r, e->from, from, sizeof from);
 		lock_text(r, e->to, to, sizeof to);
 		if (i > 0) {
-			snprintf(msg, sizeof msg, "edge %d: T%d acquires %s while holding %s", i + 1,
-				 thread_num(r, e->thread), to, from);
+			snprintf(msg, sizeof msg, "edge %d: %s acquires %s while holding %s", i + 1,
+				 thread_text(r, e->thread, th, sizeof th), to, from);
 			add_related(&rel, e->acquire_stack, 0, msg);
 		}
-		snprintf(msg, sizeof msg, "edge %d: T%d acquired %s here (held while acquiring %s)", i + 1,
-			 thread_num(r, e->thread), from, to);
+		snprintf(msg, sizeof msg, "edge %d: %s acquired %s here (held while acquiring %s)", i + 1,
+			 thread_text(r, e->thread, th, sizeof th), from, to);
 		add_related(&rel, e->held_stack, e->held_pc, msg);
 	}
 	for (int i = primary_is_wait ? 1 : 0; i < nwaits; i++) {
@@ -487,7 +492,7 @@ void sarif_record(const struct report *r)
 	char text[sizeof r->note + 1];
 	struct outbuf ob;
 	struct pick p;
-	char where[600] = "", from[200], to[200];
+	char where[600] = "", from[200], to[200], th[24];
 	int primary_is_wait = 0;
 	memset(&p, 0, sizeof p);
 	if (r->nedges > 0) {
@@ -495,8 +500,8 @@ void sarif_record(const struct report *r)
 		report_walk_stack(e->acquire_stack, 0, pick_frame, &p);
 		lock_text(r, e->from, from, sizeof from);
 		lock_text(r, e->to, to, sizeof to);
-		snprintf(where, sizeof where, "edge 1: T%d acquires %s while holding %s", thread_num(r, e->thread),
-			 to, from);
+		snprintf(where, sizeof where, "edge 1: %s acquires %s while holding %s",
+			 thread_text(r, e->thread, th, sizeof th), to, from);
 	} else if (r->nwaits > 0) {
 		const struct report_wait *w = &r->waits[0];
 		report_walk_stack(w->stack, 0, pick_frame, &p);
@@ -506,6 +511,18 @@ void sarif_record(const struct report *r)
 		report_walk_stack(r->stacks[0].stack, r->stacks[0].pc, pick_frame, &p);
 		snprintf(where, sizeof where, "%.*s", (int)sizeof r->stacks[0].label, r->stacks[0].label);
 	}
+
+	/* Nothing symbolizable there: point at the first stack of the report that has a frame. */
+	if (!p.rank)
+		where[0] = '\0';
+	for (int i = 0; !p.rank && i < r->nedges && i < REPORT_MAX_EDGES; i++)
+		report_walk_stack(r->edges[i].acquire_stack, 0, pick_frame, &p);
+	for (int i = 0; !p.rank && i < r->nwaits && i < REPORT_MAX_THREADS; i++)
+		report_walk_stack(r->waits[i].stack, 0, pick_frame, &p);
+	for (int i = 0; !p.rank && i < r->nstacks && i < REPORT_MAX_STACKS; i++)
+		report_walk_stack(r->stacks[i].stack, r->stacks[i].pc, pick_frame, &p);
+	if (p.rank && !where[0])
+		snprintf(where, sizeof where, "reported here");
 
 	ob_init(&ob);
 	ob_printf(&ob, "{\"ruleId\":\"%s\",\"ruleIndex\":%d,\"level\":\"%s\",\"message\":{\"text\":",
@@ -573,7 +590,7 @@ void sarif_write_at_exit(void)
 		n = SARIF_MAX_RESULTS;
 	unsigned mine = 0;
 	for (unsigned i = 0; i < n; i++)
-		if (results[i].pid == self && atomic_load(&results[i].json))
+		if (atomic_load(&results[i].json) && results[i].pid == self)
 			mine++;
 	expand_pid(path, sizeof path, cfg.sarif, &had_pid);
 	/* A forked child with nothing to say must not overwrite its parent's log in a shared file. */

@@ -171,8 +171,20 @@ static int inlined_frames(Dwfl_Module *mod, uintptr_t addr, struct frame_info *o
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
 	if (!cu)
 		return 0;
+	Dwarf_Die *lexical = NULL;
+	int nlexical = dwarf_getscopes(cu, addr - bias, &lexical);
+	/* Past the innermost inlined instance, dwarf_getscopes follows the abstract origin; the chain of
+	 * concrete enclosing instances (the real call chain) comes from dwarf_getscopes_die on it. */
+	int first = 0;
+	while (first < nlexical && dwarf_tag(&lexical[first]) != DW_TAG_inlined_subroutine)
+		first++;
+	if (first == nlexical) {
+		free(lexical);
+		return 0;
+	}
 	Dwarf_Die *scopes = NULL;
-	int nscopes = dwarf_getscopes(cu, addr - bias, &scopes);
+	int nscopes = dwarf_getscopes_die(&lexical[first], &scopes);
+	free(lexical);
 	int n = 0;
 	for (int i = 0; i < nscopes && n + 1 < max; i++) {
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)

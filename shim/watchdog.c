@@ -215,7 +215,12 @@ static void check_once(void)
 			return;
 		}
 		order_fill_lock_sites(r);
-		report_emit(r);
+		if (!report_emit(r)) {
+			if (fatal)
+				report_release_termination();
+			free(r);
+			return;
+		}
 		if (cfg.watchdog_action == WD_ABORT)
 			abort();
 		if (fatal)

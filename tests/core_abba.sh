@@ -25,9 +25,9 @@ expect_log "cycle: L[0-9] 'lock_a' -> L[0-9] 'lock_b' -> L[0-9] 'lock_a'" "cycle
 expect_log "L[0-9] 'lock_a': mutex at 0x[0-9a-f]+" "lock_a listed with its address"
 expect_log "L[0-9] 'lock_b': mutex at 0x[0-9a-f]+" "lock_b listed with its address"
 # edge a->b: the acquisition of lock_b in take_a_then_b, and where lock_a had been acquired
-expect_log "edge [0-9]: T[0-9]+ \(tid [0-9]+\) acquired L[0-9] 'lock_b' while holding L[0-9] 'lock_a':" "edge a->b header"
+expect_log "edge [0-9]: T[0-9]+ \(tid [0-9]+\) locks L[0-9] 'lock_b' while holding L[0-9] 'lock_a':" "edge a->b header"
 expect_log "#0 0x[0-9a-f]+ take_a_then_b .*abba\.c:$EDGE_AB \(abba\)" "edge a->b at take_a_then_b abba.c:$EDGE_AB"
-expect_log "edge [0-9]: T[0-9]+ \(tid [0-9]+\) acquired L[0-9] 'lock_a' while holding L[0-9] 'lock_b':" "edge b->a header"
+expect_log "edge [0-9]: T[0-9]+ \(tid [0-9]+\) locks L[0-9] 'lock_a' while holding L[0-9] 'lock_b':" "edge b->a header"
 expect_log "#0 0x[0-9a-f]+ take_b_then_a .*abba\.c:$EDGE_BA \(abba\)" "edge b->a at take_b_then_a abba.c:$EDGE_BA"
 # the "had been acquired at" block of each edge is followed by the held lock's acquisition site
 if grep -A1 -E "L[0-9] 'lock_a' had been acquired at:" "$LOG" | grep -q -E "take_a_then_b .*abba\.c:$HOLD_A\b"; then

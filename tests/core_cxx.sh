@@ -15,8 +15,8 @@ expect_count lock-order-inversion 1
 expect_status 66
 expect_out '^cxx_mutex inversion: entries=11$'
 expect_log "cycle: L[0-9] '(shop::)?(stock|audit)_mutex' -> L[0-9] '(shop::)?(stock|audit)_mutex' -> " "cycle names the two std::mutex objects"
-expect_log "acquired L[0-9] 'shop::audit_mutex' while holding L[0-9] 'shop::stock_mutex':" "edge stock -> audit, demangled lock names"
-expect_log "acquired L[0-9] 'shop::stock_mutex' while holding L[0-9] 'shop::audit_mutex':" "edge audit -> stock"
+expect_log "locks L[0-9] 'shop::audit_mutex' while holding L[0-9] 'shop::stock_mutex':" "edge stock -> audit, demangled lock names"
+expect_log "locks L[0-9] 'shop::stock_mutex' while holding L[0-9] 'shop::audit_mutex':" "edge audit -> stock"
 # demangled function names with the user's file:line
 expect_log "#[0-9]+ 0x[0-9a-f]+ shop::Ledger::post_then_audit\(\) .*cxx_mutex\.cpp:$POST_EDGE \(cxx_mutex\)" "edge in shop::Ledger::post_then_audit() cxx_mutex.cpp:$POST_EDGE"
 expect_log "#[0-9]+ 0x[0-9a-f]+ shop::Ledger::audit_then_post\(\) .*cxx_mutex\.cpp:$AUDIT_EDGE \(cxx_mutex\)" "edge in shop::Ledger::audit_then_post() cxx_mutex.cpp:$AUDIT_EDGE"

@@ -30,7 +30,7 @@ expect_log "lock-order-inversion: potential deadlock: cycle of 3 locks in 3 thre
 expect_log "cycle: L[0-9] 'lock_[xyz]' -> L[0-9] 'lock_[xyz]' -> L[0-9] 'lock_[xyz]' -> L[0-9] 'lock_[xyz]'$" "cycle line of 3 named locks"
 for pair in "x y" "y z" "z x"; do
 	set -- $pair
-	expect_log "acquired L[0-9] 'lock_$2' while holding L[0-9] 'lock_$1':" "edge lock_$1 -> lock_$2"
+	expect_log "locks L[0-9] 'lock_$2' while holding L[0-9] 'lock_$1':" "edge lock_$1 -> lock_$2"
 done
 # each edge: made in nest() (inner lock), called from the thread function
 expect_log "#0 0x[0-9a-f]+ nest .*cycles\.c:$INNER \(cycles\)" "edges acquired in nest cycles.c:$INNER"

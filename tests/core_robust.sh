@@ -21,7 +21,7 @@ expect_out '^closefd2: done$'
 own_file_clean "$WORK/own.txt"
 expect_kind lock-order-inversion
 expect_count lock-order-inversion 1
-expect_log "acquired L[0-9] 'lock_q' while holding L[0-9] 'lock_p':" "edge p->q in the log"
+expect_log "locks L[0-9] 'lock_q' while holding L[0-9] 'lock_p':" "edge p->q in the log"
 expect_log "#0 0x[0-9a-f]+ p_then_q .*closefd2\.c:$EDGE_PQ \(closefd2\)" "p_then_q closefd2.c:$EDGE_PQ"
 expect_log "#0 0x[0-9a-f]+ q_then_p .*closefd2\.c:$EDGE_QP \(closefd2\)" "q_then_p closefd2.c:$EDGE_QP"
 expect_log "coffman: summary: lock-order-inversion 1," "summary in the log"

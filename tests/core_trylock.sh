@@ -24,7 +24,7 @@ expect_out '^trylock chain: trylock returned 0$'
 expect_log "cycle: L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]'$" "cycle of lock_a and lock_c"
 expect_log "'lock_a' -> L[0-9] 'lock_c'|'lock_c' -> L[0-9] 'lock_a'" "cycle line has both lock_a and lock_c"
 expect_no_log "cycle: .*'lock_b'"
-expect_log "acquired L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
+expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
 expect_no_log "while holding L[0-9] 'lock_b'"
 expect_log "#0 0x[0-9a-f]+ a_trylock_b_lock_c .*trylock\.c:$EDGE_AC \(trylock\)" "edge a->c at a_trylock_b_lock_c trylock.c:$EDGE_AC"
 expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"

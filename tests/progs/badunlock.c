@@ -3,7 +3,7 @@
  *   nonowner    T2 (the owner) locks owned_lock; T1 unlocks it
  *   unlocked    T1 unlocks never_locked, which nobody holds
  *   errorcheck  T2 locks an error-checking mutex; T1's unlock fails with EPERM; T2 unlocks it
- *   all         the three above, in that order */
+ *   all         the three above, in that order * Functions the tests name are noinline, so the reports name them whatever the optimisation level. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

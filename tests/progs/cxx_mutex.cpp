@@ -1,6 +1,7 @@
 // C++ standard mutexes: std::lock_guard and std::scoped_lock taking two std::mutex in inconsistent
 // order in two threads (run one after the other), and a std::recursive_mutex re-locked.
 // Usage: cxx_mutex inversion|recursive
+// The Ledger members the test names are noinline, so they stay frames of their own at any -O level.
 #include <cstdio>
 #include <cstring>
 #include <mutex>

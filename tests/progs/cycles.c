@@ -3,7 +3,7 @@
  *   three   x->y, y->z, z->x in three threads (static locks)
  *   four    ring of 4 heap mutexes from pthread_mutex_init: r0->r1, r1->r2, r2->r3, r3->r0
  *   both    the two cycles above in one run
- *   repeat  the 3-lock cycle ROUNDS times (default 50): still one defect */
+ *   repeat  the 3-lock cycle ROUNDS times (default 50): still one defect * Functions the tests name are noinline, so the reports name them whatever the optimisation level. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -2,7 +2,7 @@
  * Usage: doublelock MODE
  *   normal      default mutex locked twice: a self-deadlock (the checker ends the process)
  *   recursive   recursive mutex locked twice: fine
- *   errorcheck  error-checking mutex locked twice: the second lock returns EDEADLK, the program goes on */
+ *   errorcheck  error-checking mutex locked twice: the second lock returns EDEADLK, the program goes on * Functions the tests name are noinline, so the reports name them whatever the optimisation level. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
