@@ -91,13 +91,35 @@ static void fallback_dladdr(uintptr_t addr, struct frame_info *out)
 	}
 }
 
+/* The compile unit covering addr.  libdw finds it through .debug_aranges, which clang does not emit
+ * and which this libdw does not synthesise: then scan the module's units for one that has the pc. */
+static Dwarf_Die *cu_for(Dwfl_Module *mod, uintptr_t addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
+	if (cu)
+		return cu;
+	for (cu = dwfl_module_nextcu(mod, NULL, bias); cu; cu = dwfl_module_nextcu(mod, cu, bias))
+		if (dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
 static void line_of(Dwfl_Module *mod, uintptr_t addr, struct frame_info *out)
 {
-	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
-	if (!line)
-		return;
 	int lineno = 0;
-	const char *file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	const char *file = NULL;
+	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+	if (line) {
+		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	} else {
+		Dwarf_Addr bias;
+		Dwarf_Die *cu = cu_for(mod, addr, &bias);
+		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
+		if (l) {
+			file = dwarf_linesrc(l, NULL, NULL);
+			dwarf_lineno(l, &lineno);
+		}
+	}
 	if (file) {
 		copy_str(out->file, sizeof out->file, file);
 		out->line = lineno;
@@ -168,7 +190,7 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 static int inlined_frames(Dwfl_Module *mod, uintptr_t addr, struct frame_info *out, int max)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *cu = cu_for(mod, addr, &bias);
 	if (!cu)
 		return 0;
 	Dwarf_Die *lexical = NULL;
