@@ -180,12 +180,13 @@ static void report_cycle_and_end(const struct snapshot *s)
 	ob_init(&chain);
 	for (int i = 0; i < r->nwaits; i++) {
 		const struct report_wait *w = &r->waits[i];
+		int next = r->threads[r->waits[(i + 1) % r->nwaits].thread].num;
 		if (w->waits >= 0)
-			ob_printf(&chain, "T%d waits for L%d held by ", r->threads[w->thread].num, w->waits + 1);
+			ob_printf(&chain, "%sT%d waits for L%d held by T%d", i ? "; " : "", r->threads[w->thread].num,
+				  w->waits + 1, next);
 		else
-			ob_printf(&chain, "T%d joins ", r->threads[w->thread].num);
+			ob_printf(&chain, "%sT%d joins T%d", i ? "; " : "", r->threads[w->thread].num, next);
 	}
-	ob_printf(&chain, "T%d", r->threads[r->waits[0].thread].num);
 	snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
 		 chain.data ? chain.data : "");
 	ob_free(&chain);

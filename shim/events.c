@@ -109,6 +109,26 @@ static struct thread_rec *holder_of(const void *lock, pid_t owner_tid, uintptr_t
 	return owner_tid > 0 ? registry_find_tid(owner_tid) : NULL;
 }
 
+/* Locks another thread released for their owner (a bad unlock): the owner's held stack, which only it
+ * may write, still lists them, so its exit must not claim it still holds them.  Registry lock. */
+#define RELEASED_FOR_OWNER_MAX 64
+static const void *released_for_owner[RELEASED_FOR_OWNER_MAX];
+static unsigned nreleased_for_owner;
+
+static void note_released_for_owner(const void *lock)
+{
+	released_for_owner[nreleased_for_owner++ % RELEASED_FOR_OWNER_MAX] = lock;
+}
+
+static int was_released_for_owner(const void *lock)
+{
+	unsigned n = nreleased_for_owner < RELEASED_FOR_OWNER_MAX ? nreleased_for_owner : RELEASED_FOR_OWNER_MAX;
+	for (unsigned i = 0; i < n; i++)
+		if (released_for_owner[i] == lock)
+			return 1;
+	return 0;
+}
+
 static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
 {
 	struct report *r = malloc(sizeof *r);
@@ -128,6 +148,8 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 		report_add_thread_rec(r, o);
 		onum = o->num;
 		otid = o->tid;
+		if (kind != LK_RWLOCK)
+			note_released_for_owner(lock);  /* the real unlock below does release it */
 	}
 	registry_unlock();
 	if (onum)
@@ -204,7 +226,10 @@ void thread_exit_hook(struct thread_rec *t)
 		return;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct held_lock *h = &t->held[i];
-		if (h->kind == LK_ONCE)
+		registry_lock();
+		int released = was_released_for_owner(h->lock);
+		registry_unlock();
+		if (h->kind == LK_ONCE || released)
 			continue;
 		char name[160] = "";
 		struct frame_info where;
