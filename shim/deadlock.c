@@ -9,6 +9,7 @@
 #include "waitfor.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,8 @@ int deadlock_check_all_blocked(void)
 	return 1;
 }
 
+static void deadlock_search(struct thread_rec *self);
+
 /* The mutex self waits on names an owner thread that no longer exists in this process (it exited
  * holding the lock, or the lock was inherited locked through fork): nobody will ever unlock it. */
 static pid_t ghost_owner(struct thread_rec *self)
@@ -341,6 +344,13 @@ static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
 }
 
 void deadlock_check(struct thread_rec *self)
+{
+	int saved_errno = errno;
+	deadlock_search(self);
+	errno = saved_errno;
+}
+
+static void deadlock_search(struct thread_rec *self)
 {
 	struct snapshot s;
 	pid_t ghost = ghost_owner(self);

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "stacks.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +386,7 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 void order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		    uintptr_t to_pc, const void *gate)
 {
+	int saved_errno = errno;
 	lg_node path[REPORT_MAX_EDGES];
 	size_t len = 0;
 	struct report *r = NULL;
@@ -418,4 +420,5 @@ out:
 	if (r && emit)
 		report_emit(r);
 	free(r);
+	errno = saved_errno;
 }

@@ -4,6 +4,7 @@
 #include "suppress.h"
 #include "threads.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,8 @@ static uint64_t seen[SEEN_MAX];
 static unsigned nseen;
 static atomic_uint counts[RK_KIND_COUNT];
 static atomic_uint suppressed[RK_KIND_COUNT];
+
+static int report_emit_unsaved(struct report *r);
 
 const char *report_kind_name(enum report_kind k)
 {
@@ -87,6 +90,14 @@ static int first_sighting(uint64_t sig)
 }
 
 int report_emit(struct report *r)
+{
+	int saved_errno = errno;        /* symbolizing opens files: the program's errno must survive */
+	int shown = report_emit_unsaved(r);
+	errno = saved_errno;
+	return shown;
+}
+
+static int report_emit_unsaved(struct report *r)
 {
 	ilock_acquire(&emit_lock);
 	int fresh = first_sighting(r->signature);

@@ -2,6 +2,7 @@
 #include "ilock.h"
 #include "real.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,9 +130,11 @@ struct thread_rec *thread_self_slow(void)
 {
 	if (tls_exited || tls_guard || !atomic_load(&ready))
 		return NULL;
+	int saved_errno = errno;
 	tls_guard++;
 	struct thread_rec *t = thread_register(0, 0);
 	tls_guard--;
+	errno = saved_errno;
 	return t;
 }
 
