@@ -231,6 +231,68 @@ out:
 	return result;
 }
 
+/* Lock entry points whose import shows the program locks through what coffman interposes. */
+static const char *const lock_imports[] = {
+	"pthread_mutex_lock", "pthread_mutex_trylock", "pthread_mutex_timedlock", "pthread_mutex_clocklock",
+	"pthread_rwlock_rdlock", "pthread_rwlock_wrlock", "pthread_spin_lock", "pthread_cond_wait",
+	"pthread_once", "mtx_lock", NULL
+};
+
+struct imports {
+	int locks;              /* imports a lock function coffman interposes */
+	int raw_syscall;        /* imports syscall(2): may build its own locks on futex */
+};
+
+static void scan_imports(int fd, const Elf64_Ehdr *eh, struct imports *out)
+{
+	for (int i = 0; i < eh->e_shnum; i++) {
+		Elf64_Shdr sh, strsh;
+		off_t at = (off_t)(eh->e_shoff + (Elf64_Off)i * eh->e_shentsize);
+		if (pread(fd, &sh, sizeof sh, at) != (ssize_t)sizeof sh || sh.sh_type != SHT_DYNSYM)
+			continue;
+		off_t str_at = (off_t)(eh->e_shoff + (Elf64_Off)sh.sh_link * eh->e_shentsize);
+		if (pread(fd, &strsh, sizeof strsh, str_at) != (ssize_t)sizeof strsh || strsh.sh_size > (1u << 26))
+			return;
+		char *names = malloc(strsh.sh_size + 1);
+		if (!names || pread(fd, names, strsh.sh_size, (off_t)strsh.sh_offset) != (ssize_t)strsh.sh_size) {
+			free(names);
+			return;
+		}
+		names[strsh.sh_size] = '\0';
+		for (Elf64_Xword k = 0; sh.sh_entsize && k < sh.sh_size / sh.sh_entsize; k++) {
+			Elf64_Sym sym;
+			if (pread(fd, &sym, sizeof sym, (off_t)(sh.sh_offset + k * sh.sh_entsize)) != (ssize_t)sizeof sym)
+				break;
+			if (sym.st_shndx != SHN_UNDEF || sym.st_name >= strsh.sh_size)
+				continue;
+			const char *name = names + sym.st_name;
+			for (const char *const *l = lock_imports; *l; l++)
+				if (strcmp(name, *l) == 0)
+					out->locks = 1;
+			if (strcmp(name, "syscall") == 0)
+				out->raw_syscall = 1;
+		}
+		free(names);
+		return;
+	}
+}
+
+/* A dynamically linked program that takes no interposable lock but makes raw system calls (Rust's
+ * standard library, hand-written futex locks): coffman would see nothing, so say so. */
+static int builds_own_locks(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	Elf64_Ehdr eh;
+	struct imports im = { 0, 0 };
+	if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
+	    eh.e_ident[EI_CLASS] == ELFCLASS64)
+		scan_imports(fd, &eh, &im);
+	close(fd);
+	return im.raw_syscall && !im.locks;
+}
+
 int main(int argc, char **argv)
 {
 	int first = parse_options(argc, argv);
@@ -243,9 +305,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char prog[PATH_MAX];
-	if (resolve_program(argv[first], prog, sizeof prog) && is_static_elf(prog))
-		fprintf(stderr, "coffman: %s is statically linked: its locks cannot be interposed, so it runs "
-				"unchecked\n", argv[first]);
+	if (resolve_program(argv[first], prog, sizeof prog)) {
+		if (is_static_elf(prog))
+			fprintf(stderr, "coffman: %s is statically linked: its locks cannot be interposed, so it runs "
+					"unchecked\n", argv[first]);
+		else if (builds_own_locks(prog))
+			fprintf(stderr, "coffman: %s takes no pthread or C11 lock but makes raw system calls: locks it "
+					"builds itself on futex are not checked\n", argv[first]);
+	}
 	const char *old = getenv("LD_PRELOAD");
 	char preload[2 * PATH_MAX];
 	if (old && *old)
