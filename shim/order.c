@@ -4,6 +4,7 @@
 #include "lockgraph.h"
 #include "report.h"
 #include "stacks.h"
+#include "symbolize.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -375,9 +376,12 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 			 "the lock order is still inconsistent and deadlocks when they do");
 	r->signature = cycle_signature(r);
 	if (gate) {
+		char name[160];
+		if (!symbolize_data(gate, name, sizeof name))
+			snprintf(name, sizeof name, "?");
 		snprintf(r->note, sizeof r->note,
-			 "gated: every edge was made while holding the lock at %p, which serialises them",
-			 (void *)gate);
+			 "gated: every edge was made while holding the lock at %p ('%s'), which serialises them",
+			 (void *)gate, name);
 		return 0;       /* cannot deadlock */
 	}
 	return 1;
