@@ -19,14 +19,11 @@
 #define MAX_CYCLE 128
 
 /* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
-static struct thread_rec *holder_of_lock(const void *lock, int kind)
+struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 {
-	for (struct thread_rec *o = registry_first(); o; o = o->next) {
-		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
-		for (int i = 0; i < n; i++)
-			if (o->held[i].lock == lock)
-				return o;
-	}
+	struct thread_rec *o = registry_holder_of(lock, NULL);
+	if (o)
+		return o;
 	if (kind == LK_MUTEX || kind == LK_C11) {
 		const pthread_mutex_t *m = lock;
 		if (m->__data.__lock != 0 && m->__data.__owner > 0)
@@ -42,7 +39,7 @@ static struct thread_rec *successor(struct thread_rec *t)
 	if (kind == W_NONE || atomic_load(&t->wait_timed))
 		return NULL;
 	if (kind == W_LOCK)
-		return holder_of_lock(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
+		return deadlock_holder_of(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
 	if (kind == W_JOIN)
 		return registry_find_num(atomic_load(&t->join_num));
 	return NULL;
@@ -114,7 +111,7 @@ static int all_stacks_known(const struct snapshot *s)
 	return 1;
 }
 
-static void add_wait(struct report *r, struct thread_rec *t, double now_s)
+void report_add_wait(struct report *r, struct thread_rec *t, double now_s)
 {
 	if (r->nwaits == REPORT_MAX_THREADS)
 		return;
@@ -163,7 +160,9 @@ static void wait_for_end(void)
 		sleep_ms(1000);
 }
 
-static void report_cycle_and_end(const struct snapshot *s)
+/* Claim the end of the process and start a deadlock report with the waits of these threads.  Another
+ * thread already ending the process: this one waits for the end instead. */
+static struct report *start_deadlock_report(struct thread_rec *const *members, int n)
 {
 	if (!report_claim_termination())
 		wait_for_end();
@@ -173,10 +172,26 @@ static void report_cycle_and_end(const struct snapshot *s)
 	report_init(r, RK_DEADLOCK);
 	double now_s = (double)now_ns() / 1e9;
 	registry_lock();
-	for (int i = 0; i < s->n; i++)
-		add_wait(r, s->members[i], now_s);
+	for (int i = 0; i < n; i++)
+		report_add_wait(r, members[i], now_s);
 	registry_unlock();
 	order_fill_lock_sites(r);
+	return r;
+}
+
+/* Show it and end the process; a suppressed deadlock waits on, as without the checker. */
+static void finish_deadlock_report(struct report *r)
+{
+	int shown = report_emit(r);
+	free(r);
+	if (shown)
+		report_terminate(1);
+	report_release_termination();
+}
+
+static void report_cycle_and_end(const struct snapshot *s)
+{
+	struct report *r = start_deadlock_report(s->members, s->n);
 	struct outbuf chain;
 	ob_init(&chain);
 	for (int i = 0; i < r->nwaits; i++) {
@@ -193,11 +208,7 @@ static void report_cycle_and_end(const struct snapshot *s)
 	ob_free(&chain);
 	snprintf(r->note, sizeof r->note, "a real deadlock, now: the process is ended with the exit code");
 	r->signature = members_signature(s) ^ 0xc1c1e;
-	int shown = report_emit(r);
-	free(r);
-	if (shown)
-		report_terminate(1);
-	report_release_termination();   /* suppressed: wait on, as without the checker */
+	finish_deadlock_report(r);
 }
 
 /* Confirm the cycle is not a stale snapshot: the same members, none of them moved, stacks known. */
@@ -255,28 +266,13 @@ static int all_blocked(struct snapshot *s)
 
 static void report_all_blocked_and_end(const struct snapshot *s)
 {
-	if (!report_claim_termination())
-		wait_for_end();
-	struct report *r = calloc(1, sizeof *r);
-	if (!r)
-		report_terminate(1);
-	report_init(r, RK_DEADLOCK);
-	double now_s = (double)now_ns() / 1e9;
-	registry_lock();
-	for (int i = 0; i < s->n; i++)
-		add_wait(r, s->members[i], now_s);
-	registry_unlock();
-	order_fill_lock_sites(r);
+	struct report *r = start_deadlock_report(s->members, s->n);
 	snprintf(r->summary, sizeof r->summary,
 		 "all %d threads are blocked and none can wake another", s->n);
 	snprintf(r->note, sizeof r->note,
 		 "every thread waits on a lock, a condition variable or a join: the process is ended with the exit code");
 	r->signature = members_signature(s) ^ 0xa11b10c;
-	int shown = report_emit(r);
-	free(r);
-	if (shown)
-		report_terminate(1);
-	report_release_termination();   /* suppressed: wait on, as without the checker */
+	finish_deadlock_report(r);
 }
 
 int deadlock_check_all_blocked(void)
@@ -319,16 +315,7 @@ static pid_t ghost_owner(struct thread_rec *self)
 
 static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
 {
-	if (!report_claim_termination())
-		wait_for_end();
-	struct report *r = calloc(1, sizeof *r);
-	if (!r)
-		report_terminate(1);
-	report_init(r, RK_DEADLOCK);
-	registry_lock();
-	add_wait(r, self, (double)now_ns() / 1e9);
-	registry_unlock();
-	order_fill_lock_sites(r);
+	struct report *r = start_deadlock_report(&self, 1);
 	snprintf(r->summary, sizeof r->summary,
 		 "T%d waits for L%d, whose owner (tid %d) no longer exists in this process", self->num,
 		 r->waits[0].waits + 1, (int)owner);
@@ -336,11 +323,7 @@ static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
 		 "the owner exited while holding it, or it was locked by another thread when this process was forked; "
 		 "nobody can ever unlock it");
 	r->signature = ((uint64_t)RK_DEADLOCK << 56) ^ (uint64_t)(uintptr_t)atomic_load(&self->wait_obj) ^ 0x6405;
-	int shown = report_emit(r);
-	free(r);
-	if (shown)
-		report_terminate(1);
-	report_release_termination();   /* suppressed: wait on, as without the checker */
+	finish_deadlock_report(r);
 }
 
 void deadlock_check(struct thread_rec *self)

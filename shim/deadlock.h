@@ -9,6 +9,15 @@
 #include "threads.h"
 
 void deadlock_check(struct thread_rec *self);
+
+/* The thread holding lock: by the threads' held stacks, else the mutex's own owner field (registry
+ * locked). */
+struct thread_rec *deadlock_holder_of(const void *lock, int kind);
+
+/* Describe blocked (or running) thread t in r: what it waits on, since when, what it holds, its
+ * stack at the blocking call (registry locked). */
+struct report;
+void report_add_wait(struct report *r, struct thread_rec *t, double now_s);
 /* Check the all-asleep condition from a thread that is not itself waiting (the monitor). */
 int deadlock_check_all_blocked(void);
 

@@ -94,21 +94,6 @@ void held_remove(struct thread_rec *t, int idx)
 	t->nheld--;
 }
 
-/* Which live thread holds lock, per the threads' own held stacks; fills its acquisition site. */
-static struct thread_rec *holder_of(const void *lock, pid_t owner_tid, uintptr_t *pc, uint32_t *stack)
-{
-	for (struct thread_rec *o = registry_first(); o; o = o->next) {
-		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
-		for (int i = 0; i < n; i++)
-			if (o->held[i].lock == lock) {
-				*pc = o->held[i].pc;
-				*stack = o->held[i].stack;
-				return o;
-			}
-	}
-	return owner_tid > 0 ? registry_find_tid(owner_tid) : NULL;
-}
-
 /* Locks another thread released for their owner (a bad unlock): the owner's held stack, which only it
  * may write, still lists them, so its exit must not claim it still holds them.  Registry lock. */
 #define RELEASED_FOR_OWNER_MAX 64
@@ -141,7 +126,17 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 	uintptr_t hpc = 0;
 	uint32_t hstack = 0;
 	registry_lock();
-	struct thread_rec *o = owner_tid != 0 ? holder_of(lock, owner_tid, &hpc, &hstack) : NULL;
+	struct thread_rec *o = NULL;
+	if (owner_tid != 0) {
+		const struct held_lock *h = NULL;
+		o = registry_holder_of(lock, &h);
+		if (h) {
+			hpc = h->pc;
+			hstack = h->stack;
+		} else if (owner_tid > 0) {
+			o = registry_find_tid(owner_tid);
+		}
+	}
 	int onum = 0;
 	pid_t otid = owner_tid;
 	if (o && o != t) {

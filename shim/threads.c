@@ -54,6 +54,20 @@ struct thread_rec *registry_find_num(int num)
 	return NULL;
 }
 
+struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held)
+{
+	for (struct thread_rec *t = reg_head; t; t = t->next) {
+		int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
+		for (int i = 0; i < n; i++)
+			if (t->held[i].lock == lock) {
+				if (held)
+					*held = &t->held[i];
+				return t;
+			}
+	}
+	return NULL;
+}
+
 struct thread_rec *registry_find_pthread(pthread_t th)
 {
 	for (struct thread_rec *t = reg_head; t; t = t->next)

@@ -102,6 +102,8 @@ struct thread_rec *registry_first(void);          /* iterate with ->next, regist
 struct thread_rec *registry_find_tid(pid_t tid);  /* registry locked */
 struct thread_rec *registry_find_pthread(pthread_t th);
 struct thread_rec *registry_find_num(int num);
+/* The live thread whose held stack lists lock (registry locked); *held gets that entry.  NULL if none. */
+struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held);
 int registry_count(void);
 
 void threads_init_main(void);                     /* constructor: registers T1 */

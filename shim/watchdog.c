@@ -90,66 +90,15 @@ static uint32_t sample_stack(struct thread_rec *t)
 	return n > 1 ? stack_intern(t->sample + 1, n - 1) : 0;
 }
 
-static struct thread_rec *holder_of(const void *lock)
-{
-	for (struct thread_rec *o = registry_first(); o; o = o->next) {
-		int n = o->nheld < HELD_MAX ? o->nheld : HELD_MAX;
-		for (int i = 0; i < n; i++)
-			if (o->held[i].lock == lock)
-				return o;
-	}
-	return NULL;
-}
-
-static void describe_wait(struct report *r, struct thread_rec *t, double now_s)
-{
-	if (r->nwaits == REPORT_MAX_THREADS)
-		return;
-	struct report_wait *w = &r->waits[r->nwaits++];
-	w->thread = report_add_thread_rec(r, t);
-	w->waits = -1;
-	int kind = atomic_load(&t->wait_kind);
-	const void *obj = atomic_load(&t->wait_obj);
-	switch (kind) {
-	case W_LOCK:
-		w->waits = report_add_lock(r, (uintptr_t)obj, lock_kind_name(atomic_load(&t->wait_lock_kind)));
-		snprintf(w->what, sizeof w->what, "%s", lock_kind_name(atomic_load(&t->wait_lock_kind)));
-		break;
-	case W_COND:
-		snprintf(w->what, sizeof w->what, "a condition wait");
-		break;
-	case W_JOIN:
-		snprintf(w->what, sizeof w->what, "pthread_join of T%d", atomic_load(&t->join_num));
-		break;
-	case W_ONCE:
-		snprintf(w->what, sizeof w->what, "pthread_once");
-		break;
-	default:
-		snprintf(w->what, sizeof w->what, "nothing (running)");
-	}
-	w->wait_obj = (uintptr_t)obj;
-	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
-	for (int i = 0; i < n && w->nholds < 8; i++)
-		w->holds[w->nholds++] = report_add_lock(r, (uintptr_t)t->held[i].lock, lock_kind_name(t->held[i].kind));
-	if (kind != W_NONE) {
-		w->stack = atomic_load(&t->wait_stack);
-		if (!w->stack) {
-			uintptr_t pc = atomic_load(&t->wait_pc);
-			w->stack = stack_intern(&pc, 1);
-		}
-		w->seconds = now_s - (double)atomic_load(&t->wait_since_ns) / 1e9;
-	}
-}
-
 /* Build the hang report for stuck thread t (registry locked). */
 static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
 {
 	report_init(r, RK_HANG);
-	describe_wait(r, stuck, now_s);
+	report_add_wait(r, stuck, now_s);
 	const struct report_wait *sw = &r->waits[0];
 	struct thread_rec *holder = NULL;
 	if (atomic_load(&stuck->wait_kind) == W_LOCK)
-		holder = holder_of(atomic_load(&stuck->wait_obj));
+		holder = deadlock_holder_of(atomic_load(&stuck->wait_obj), atomic_load(&stuck->wait_lock_kind));
 	if (holder && holder != stuck) {
 		char label[96];
 		if (atomic_load(&holder->wait_kind) == W_NONE) {
@@ -175,7 +124,7 @@ static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
 	/* Every other thread: what it waits on and what it holds. */
 	for (struct thread_rec *o = registry_first(); o; o = o->next)
 		if (o != stuck && (o->nheld > 0 || atomic_load(&o->wait_kind) != W_NONE))
-			describe_wait(r, o, now_s);
+			report_add_wait(r, o, now_s);
 	snprintf(r->note, sizeof r->note, "the watchdog limit is %.1f s (COFFMAN_WATCHDOG); %s", cfg.watchdog_secs,
 		 cfg.watchdog_action == WD_REPORT ? "the program keeps running"
 		 : cfg.watchdog_action == WD_ABORT ? "the process is aborted (core dump)"
