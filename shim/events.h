@@ -68,8 +68,9 @@ static inline int held_find(const struct thread_rec *t, const void *lock)
 
 static inline unsigned edge_slot_index(const void *from, const void *to)
 {
-	uintptr_t x = ((uintptr_t)from >> 3) * 0x9e3779b97f4a7c15ull ^ ((uintptr_t)to >> 3) * 0xc2b2ae3d27d4eb4full;
-	return (unsigned)(x >> 40) & (EDGE_CACHE_SLOTS - 1);
+	/* Locks are at least 4-byte aligned and usually far apart: a shift-xor spreads them well enough. */
+	uintptr_t x = ((uintptr_t)from >> 3) ^ ((uintptr_t)to >> 5) ^ ((uintptr_t)to >> 13);
+	return (unsigned)(x ^ (x >> 8)) & (EDGE_CACHE_SLOTS - 1);
 }
 
 static inline void edge_cache_sync_epoch(struct thread_rec *t)
@@ -102,6 +103,39 @@ static inline const void *gate_for(const struct thread_rec *t, int i)
 	return i > 0 ? t->held[0].lock : NULL;
 }
 
+
+/* The whole check of a blocking acquisition when nothing is to be done: the lock is not held, the
+ * held stack has room, and the edge from the top held lock (not a trylock) is already cached.  What
+ * the lock wrappers' fast paths test before taking the lock directly. */
+static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
+{
+	int n = t->nheld;
+	if (n == 0)
+		return 1;
+	if (n >= HELD_MAX || ev_capture_held_stacks)
+		return 0;
+	for (int i = n - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return 0;
+	const struct held_lock *h = &t->held[n - 1];
+	if (h->flags & HELD_TRYLOCK)
+		return 0;
+	if (atomic_load_explicit(&order_epoch, memory_order_relaxed) != t->cache_epoch)
+		return 0;
+	return edge_cache_lookup(t, h->lock, lock, gate_for(t, n - 1));
+}
+
+/* Push a lock the fast path took (held once, blocking, no stack). */
+static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
+{
+	struct held_lock *h = &t->held[t->nheld++];
+	h->lock = lock;
+	h->pc = pc;
+	h->stack = 0;
+	h->depth = 1;
+	h->kind = (uint8_t)kind;
+	h->flags = shared ? HELD_SHARED : 0;
+}
 
 /* Before a blocking (or timed) acquisition: double-lock check, then the lock-order edges.  The common
  * case — lock not held, the edge from the top held lock already cached — stays in this function. */

@@ -53,14 +53,29 @@ static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec
 	return rc;
 }
 
-EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr_t pc)
 {
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_lock)(m);
-	int rc = mutex_acquire(t, m, CALLER_PC, CLOCK_REALTIME, NULL);
+	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);
 	shim_leave();
 	return rc;
+}
+
+/* The hot path, kept tight on purpose: a registered thread, the mutex not already held, and the edge
+ * from the top held lock already in this thread's cache.  Nothing here can re-enter the shim (the real
+ * trylock is glibc's own), so the guard is not even raised.  Anything else takes the full path. */
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	struct thread_rec *t = tls_self;
+	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_acquire_ok(t, m), 1)) {
+		if (__builtin_expect(real.mutex_trylock(m) == 0, 1)) {
+			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
+			return 0;
+		}
+	}
+	return mutex_lock_slow(m, CALLER_PC);
 }
 
 EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict abstime)
@@ -98,16 +113,30 @@ EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	return rc;
 }
 
-EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintptr_t pc)
 {
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_unlock)(m);
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_MUTEX, mutex_owner(m), CALLER_PC);
+		ev_release_unheld(t, m, LK_MUTEX, mutex_owner(m), pc);
 	int rc = REAL(mutex_unlock)(m);
 	shim_leave();
 	return rc;
+}
+
+/* Hot path: releasing the innermost lock, held once. */
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	struct thread_rec *t = tls_self;
+	if (__builtin_expect(t != NULL && !tls_guard, 1)) {
+		int top = t->nheld - 1;
+		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
+			t->nheld = top;
+			return real.mutex_unlock(m);
+		}
+	}
+	return mutex_unlock_slow(m, CALLER_PC);
 }
 
 EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict attr)
