@@ -85,7 +85,7 @@ int ev_capture_held_stacks;
 
 uint32_t ev_held_stack(void)
 {
-	return cfg.held_stacks ? stack_capture() : 0;
+	return stack_capture();
 }
 
 void held_remove(struct thread_rec *t, int idx)

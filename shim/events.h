@@ -109,10 +109,12 @@ static inline const void *gate_for(const struct thread_rec *t, int i)
  * the lock wrappers' fast paths test before taking the lock directly. */
 static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 {
+	if (t->capture_budget > 0 || ev_capture_held_stacks)
+		return 0;       /* this acquisition records its stack: slow path */
 	int n = t->nheld;
 	if (n == 0)
 		return 1;
-	if (n >= HELD_MAX || ev_capture_held_stacks)
+	if (n >= HELD_MAX)
 		return 0;
 	for (int i = n - 1; i >= 0; i--)
 		if (t->held[i].lock == lock)
@@ -172,7 +174,11 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	struct held_lock *h = &t->held[t->nheld++];
 	h->lock = a->lock;
 	h->pc = a->pc;
-	h->stack = __builtin_expect(ev_capture_held_stacks, 0) ? ev_held_stack() : 0;
+	h->stack = 0;
+	if (__builtin_expect(ev_capture_held_stacks || t->capture_budget > 0, 0)) {
+		t->capture_budget--;
+		h->stack = ev_held_stack();
+	}
 	h->depth = 1;
 	h->kind = a->kind;
 	h->flags = (uint8_t)((trylock ? HELD_TRYLOCK : 0) | (a->shared ? HELD_SHARED : 0));

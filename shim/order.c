@@ -45,6 +45,7 @@ static struct thread_info *thread_infos;
 struct lock_site {
 	uintptr_t addr;
 	uintptr_t pc;
+	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
 	uint8_t kind;
 	uint8_t is_init;
 	UT_hash_handle hh;
@@ -93,8 +94,19 @@ static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int 
 		HASH_ADD(hh, sites, addr, sizeof s->addr, s);
 	}
 	s->pc = pc;
+	s->stack = 0;
 	s->kind = (uint8_t)kind;
 	s->is_init = (uint8_t)is_init;
+}
+
+/* A first-use site learns its whole stack (when the acquisition that first used it recorded one). */
+static void site_set_stack(const void *lock, uint32_t stack)
+{
+	struct lock_site *s;
+	uintptr_t key = (uintptr_t)lock;
+	HASH_FIND(hh, sites, &key, sizeof key, s);
+	if (s && !s->is_init && !s->stack)
+		s->stack = stack;
 }
 
 static void site_drop(const void *lock)
@@ -159,7 +171,7 @@ void order_lock_seen(const void *lock, int kind, uintptr_t pc)
 	ilock_release(&graph_lock);
 }
 
-static int site_lookup(const void *lock, uintptr_t *pc, int *is_init)
+static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *stack)
 {
 	struct lock_site *s;
 	uintptr_t key = (uintptr_t)lock;
@@ -168,13 +180,15 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init)
 		return 0;
 	*pc = s->pc;
 	*is_init = s->is_init;
+	if (stack)
+		*stack = s->stack;
 	return 1;
 }
 
 int order_lock_site(const void *lock, uintptr_t *pc, int *is_init)
 {
 	ilock_acquire(&graph_lock);
-	int found = site_lookup(lock, pc, is_init);
+	int found = site_lookup(lock, pc, is_init, NULL);
 	ilock_release(&graph_lock);
 	return found;
 }
@@ -183,7 +197,8 @@ void order_fill_lock_sites(struct report *r)
 {
 	ilock_acquire(&graph_lock);
 	for (int i = 0; i < r->nlocks; i++)
-		site_lookup((const void *)r->locks[i].addr, &r->locks[i].create_pc, &r->locks[i].create_is_init);
+		site_lookup((const void *)r->locks[i].addr, &r->locks[i].create_pc, &r->locks[i].create_is_init,
+			    &r->locks[i].create_stack);
 	ilock_release(&graph_lock);
 }
 
@@ -355,8 +370,10 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 		int is_init;
 		if (r->locks[i].is_class)
 			continue;
-		if (site_lookup((const void *)r->locks[i].addr, &pc, &is_init)) {
+		uint32_t stack;
+		if (site_lookup((const void *)r->locks[i].addr, &pc, &is_init, &stack)) {
 			r->locks[i].create_pc = pc;
+			r->locks[i].create_stack = stack;
 			r->locks[i].create_is_init = is_init;
 		}
 	}
@@ -410,6 +427,10 @@ void order_new_edge(struct thread_rec *t, const struct held_lock *held, const vo
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
 	edge_rec_fill(&edges[payload], t, held, gate);
+	t->capture_budget = HELD_CAPTURE_BUDGET;        /* more new edges are likely to follow */
+	if (held->stack)
+		site_set_stack(held->lock, held->stack);
+	site_set_stack(to, edges[payload].acquire_stack);
 	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (res == LG_CYCLE && len >= 1 && len <= REPORT_MAX_EDGES) {

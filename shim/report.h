@@ -40,6 +40,7 @@ struct report_lock {
 	uintptr_t addr;
 	const char *kind;               /* "mutex", "rwlock", ... */
 	uintptr_t create_pc;            /* where it was initialised, or first used */
+	uint32_t create_stack;          /* the first use's whole stack, when known */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
 	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc */
 	uintptr_t instances[4];         /* for a class: the instances seen in this report */

@@ -79,6 +79,25 @@ static void stack_lines(struct outbuf *ob, uint32_t stack, uintptr_t pc, const c
 	}
 }
 
+/* Where a lock was created or first used, as the first frame in the program's own code: a lock first
+ * taken through std::mutex::lock or another header-only wrapper is "first used" where the program
+ * called that wrapper. */
+static void site_frame(const struct report_lock *l, struct frame_info *out)
+{
+	const uintptr_t *pcs;
+	int n = l->create_stack ? stack_frames(l->create_stack, &pcs) : 0;
+	struct frame_info frames[8];
+	for (int i = 0; i < n; i++) {
+		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
+		for (int j = 0; j < k; j++)
+			if (frames[j].file[0] && strncmp(frames[j].file, "/usr/", 5) != 0) {
+				*out = frames[j];
+				return;
+			}
+	}
+	symbolize_code(l->create_pc, 1, out);
+}
+
 static void locks_block(const struct report *r, struct outbuf *ob)
 {
 	char label[200];
@@ -99,7 +118,7 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		}
 		if (l->create_pc) {
 			struct frame_info f;
-			symbolize_code(l->create_pc, 1, &f);
+			site_frame(l, &f);
 			ob_line(ob, "  %s: %s at %p, %s in %s %s:%d", label, l->kind, (void *)l->addr,
 				l->create_is_init ? "initialised" : "first used", f.func[0] ? f.func : "??",
 				f.file[0] ? f.file : f.object, f.line);

@@ -126,6 +126,7 @@ static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 	t->parent_num = parent_num;
 	t->create_stack = create_stack;
 	t->start_ns = now_ns();
+	t->capture_budget = HELD_CAPTURE_BUDGET;
 	return t;
 }
 

@@ -21,6 +21,10 @@
 #define HELD_MAX 64
 #define EDGE_CACHE_SLOTS 256            /* power of two */
 #define THREAD_NAME_MAX 16
+/* Acquisitions for which a thread records the full stack of each lock it takes: new edges appear
+ * while a thread is young or doing something new, and an edge's report wants the held lock's whole
+ * stack.  Refilled whenever the thread creates an edge; at zero the fast path is untouched. */
+#define HELD_CAPTURE_BUDGET 256
 
 enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
 
@@ -46,6 +50,7 @@ struct thread_rec {
 	int nheld;
 	unsigned overflow;              /* holds beyond HELD_MAX, untracked */
 	unsigned cache_epoch;
+	int capture_budget;             /* see HELD_CAPTURE_BUDGET */
 	struct held_lock held[HELD_MAX];
 	struct edge_slot cache[EDGE_CACHE_SLOTS];
 
