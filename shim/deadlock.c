@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define MAX_CYCLE 128
+#define MUTEX_ROBUST_BIT 16     /* glibc's PTHREAD_MUTEX_ROBUST_NORMAL_NP, in __kind */
+#define MUTEX_PSHARED_BIT 128   /* glibc's PTHREAD_MUTEX_PSHARED_BIT, in __kind */
 
 /* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
 struct thread_rec *deadlock_holder_of(const void *lock, int kind)
@@ -138,6 +140,8 @@ void report_add_wait(struct report *r, struct thread_rec *t, double now_s)
 	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
 	for (int i = 0; i < n && w->nholds < 8; i++)
 		w->holds[w->nholds++] = report_add_lock(r, (uintptr_t)t->held[i].lock, lock_kind_name(t->held[i].kind));
+	if (kind == W_NONE)
+		return;         /* running: no blocking call, no wait time */
 	w->stack = atomic_load(&t->wait_stack);
 	if (!w->stack)
 		w->stack = stack_intern((const uintptr_t[]){ atomic_load(&t->wait_pc) }, 1);
@@ -305,6 +309,10 @@ static pid_t ghost_owner(struct thread_rec *self)
 	if (kind != LK_MUTEX && kind != LK_C11)
 		return 0;
 	const pthread_mutex_t *m = atomic_load(&self->wait_obj);
+	/* A process-shared mutex's owner may live in another process; a robust one whose owner died is
+	 * handed over with EOWNERDEAD.  Neither is a ghost. */
+	if (m->__data.__kind & (MUTEX_PSHARED_BIT | MUTEX_ROBUST_BIT))
+		return 0;
 	pid_t owner = m->__data.__owner;
 	if (m->__data.__lock == 0 || owner <= 0 || owner == self->tid)
 		return 0;

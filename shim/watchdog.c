@@ -14,6 +14,7 @@
 #include "threads.h"
 #include "events.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,7 +43,11 @@ static void on_sample_signal(int sig, siginfo_t *info, void *uc)
 	struct thread_rec *t = tls_self;
 	if (!t || atomic_load(&t->nsample) != -1)
 		return;
+	int saved_errno = errno;
+	tls_guard++;            /* libunwind may lock: never as the program */
 	int n = stack_capture_raw(t->sample, (int)(sizeof t->sample / sizeof t->sample[0]));
+	tls_guard--;
+	errno = saved_errno;
 	atomic_store(&t->nsample, n);
 }
 
