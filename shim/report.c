@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const kind_names[RK_KIND_COUNT] = {
@@ -89,12 +90,27 @@ static int first_sighting(uint64_t sig)
 	return 1;
 }
 
+/* Reports being formatted right now: the exit path waits for them, so a report counted by another
+ * thread (the watchdog, say) is never cut off by the program's exit. */
+static atomic_int in_flight;
+
 int report_emit(struct report *r)
 {
 	int saved_errno = errno;        /* symbolizing opens files: the program's errno must survive */
+	atomic_fetch_add(&in_flight, 1);
 	int shown = report_emit_unsaved(r);
+	atomic_fetch_sub(&in_flight, 1);
 	errno = saved_errno;
 	return shown;
+}
+
+/* Bounded: a report stuck for seconds must not turn the program's exit into a hang. */
+static void wait_for_reports_in_flight(void)
+{
+	for (int i = 0; i < 500 && atomic_load(&in_flight) > 0; i++) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 static int report_emit_unsaved(struct report *r)
@@ -184,6 +200,7 @@ void report_at_exit(void)
 	static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
+	wait_for_reports_in_flight();
 	sarif_write_at_exit();  /* also for a clean run: CI expects the file */
 	if (report_total() == 0 && report_suppressed_total() == 0)
 		return;                 /* a clean run prints nothing at all */
