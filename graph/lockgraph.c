@@ -706,6 +706,36 @@ static void detach_edges(struct lockgraph *g, uint32_t idx)
 	free_edge_arrays(r);
 }
 
+static void put_payload(uint32_t *out, size_t cap, size_t *n, uint32_t payload)
+{
+	if (*n < cap)
+		out[*n] = payload;
+	(*n)++;
+}
+
+size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, size_t cap)
+{
+	size_t count = 0;
+	if (!lg_node_valid(g, n))
+		return 0;
+	uint32_t idx = idx_of(n);
+	const struct lg_rec *r = &g->rec[idx];
+	for (uint32_t i = 0; i < r->nout; i++)
+		put_payload(out, cap, &count, r->out[i].payload);
+	for (uint32_t i = 0; i < r->nin; i++) {
+		const struct lg_out *e = find_out(&g->rec[r->in[i]], idx);
+		if (e)
+			put_payload(out, cap, &count, e->payload);
+	}
+	if (r->ncycle) {
+		struct lg_cycent *c, *tmp;
+		HASH_ITER(hh, g->cycles, c, tmp)
+			if (c->pair >> 32 == idx || (uint32_t)c->pair == idx)
+				put_payload(out, cap, &count, c->payload);
+	}
+	return count;
+}
+
 void lg_node_remove(struct lockgraph *g, lg_node n)
 {
 	uint32_t idx = idx_of(n);

@@ -53,6 +53,9 @@ int lg_node_valid(const struct lockgraph *g, lg_node n);
 uint64_t lg_node_key(const struct lockgraph *g, lg_node n);
 /* Remove the node and all its edges; its handle becomes stale.  No-op on a stale handle. */
 void lg_node_remove(struct lockgraph *g, lg_node n);
+/* The payloads of every edge into or out of n, cycle edges included (what lg_node_remove will drop),
+ * so the caller can recycle what they name.  Writes at most cap; returns the total count. */
+size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, size_t cap);
 
 /* Add from->to carrying payload (an opaque 32-bit id of the caller's, e.g. an edge-record index).
  * On LG_CYCLE: path[0..*path_len-1] is the shortest existing path to -> ... -> from (path[0] == to,

@@ -12,6 +12,24 @@
 
 /* Edges into the new lock: from the top held lock, and on down past locks that were only trylocked
  * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
+/* The thread's cache missed an edge the graph already had: its working set is larger than the cache.
+ * After a quarter of the slots' worth of such misses, double it (fresh and empty: it refills at once
+ * from the graph); a program with many lock pairs pays the slow path only while the cache warms. */
+static void edge_cache_missed_known(struct thread_rec *t)
+{
+	unsigned slots = t->cache_mask + 1;
+	if (++t->cache_known_misses < slots / 4 || slots >= EDGE_CACHE_MAX_SLOTS)
+		return;
+	struct edge_slot *bigger = calloc((size_t)slots * 2, sizeof *bigger);
+	if (!bigger)
+		return;
+	if (t->cache != t->cache_inline)
+		free(t->cache);
+	t->cache = bigger;
+	t->cache_mask = slots * 2 - 1;
+	t->cache_known_misses = 0;
+}
+
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
 	edge_cache_sync_epoch(t);
@@ -20,7 +38,8 @@ void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 		if (h->lock != a->lock) {
 			const void *gate = gate_for(t, i);
 			if (!edge_cache_lookup(t, h->lock, a->lock, gate)) {
-				order_new_edge(t, h, a->lock, a->kind, a->pc, gate);
+				if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate))
+					edge_cache_missed_known(t);
 				edge_cache_insert(t, h->lock, a->lock, gate);
 			}
 		}
@@ -216,7 +235,7 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 /* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
 void thread_exit_hook(struct thread_rec *t)
 {
-	order_thread_exited(t->num);
+	order_thread_exited(t);
 	if (t->nheld == 0)
 		return;
 	for (int i = 0; i < t->nheld; i++) {

@@ -66,18 +66,18 @@ static inline int held_find(const struct thread_rec *t, const void *lock)
 
 /* The per-thread edge cache: (from, to, gate) triples this thread knows are in the graph. */
 
-static inline unsigned edge_slot_index(const void *from, const void *to)
+static inline unsigned edge_slot_index(const struct thread_rec *t, const void *from, const void *to)
 {
 	/* Locks are at least 4-byte aligned and usually far apart: a shift-xor spreads them well enough. */
 	uintptr_t x = ((uintptr_t)from >> 3) ^ ((uintptr_t)to >> 5) ^ ((uintptr_t)to >> 13);
-	return (unsigned)(x ^ (x >> 8)) & (EDGE_CACHE_SLOTS - 1);
+	return (unsigned)(x ^ (x >> 8)) & t->cache_mask;
 }
 
 static inline void edge_cache_sync_epoch(struct thread_rec *t)
 {
 	unsigned epoch = atomic_load_explicit(&order_epoch, memory_order_relaxed);
 	if (__builtin_expect(epoch != t->cache_epoch, 0)) {
-		memset(t->cache, 0, sizeof t->cache);
+		memset(t->cache, 0, ((size_t)t->cache_mask + 1) * sizeof t->cache[0]);
 		t->cache_epoch = epoch;
 	}
 }
@@ -85,13 +85,13 @@ static inline void edge_cache_sync_epoch(struct thread_rec *t)
 static inline int edge_cache_lookup(const struct thread_rec *t, const void *from, const void *to,
 				    const void *gate)
 {
-	const struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	const struct edge_slot *s = &t->cache[edge_slot_index(t, from, to)];
 	return s->from == from && s->to == to && s->gate == gate;
 }
 
 static inline void edge_cache_insert(struct thread_rec *t, const void *from, const void *to, const void *gate)
 {
-	struct edge_slot *s = &t->cache[edge_slot_index(from, to)];
+	struct edge_slot *s = &t->cache[edge_slot_index(t, from, to)];
 	s->from = from;
 	s->to = to;
 	s->gate = gate;

@@ -36,8 +36,9 @@ struct thread_info {
 	pid_t tid;
 	int parent_num;
 	uint32_t create_stack;
-	char name[16];
+	char name[16];                  /* read when the thread exits; a live thread's is read at report time */
 	uint64_t start_ns, end_ns;      /* lifetime; end 0 while alive */
+	uint32_t nedges;                /* edge records naming this thread: freed with the last one */
 	UT_hash_handle hh;
 };
 static struct thread_info *thread_infos;
@@ -56,6 +57,9 @@ static struct lockgraph *graph;
 static struct edge_rec *edges;
 static uint32_t nedges, edges_cap;
 static struct lock_site *sites;
+/* Edge records of destroyed locks, for reuse: 1M locks created and destroyed in rounds must not grow. */
+static uint32_t *free_edges;
+static uint32_t nfree_edges, free_edges_cap;
 
 static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t", "pthread_once" };
 
@@ -132,6 +136,8 @@ static uint64_t graph_key(const void *lock)
 	return (uint64_t)(uintptr_t)lock;
 }
 
+static void recycle_edges_of(lg_node n);
+
 /* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one.  A class outlives its
  * instances, but the instance's address may next belong to another class: flush the edge caches. */
 static int forget_node(const void *lock)
@@ -143,6 +149,7 @@ static int forget_node(const void *lock)
 	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
 	if (!n)
 		return 0;
+	recycle_edges_of(n);
 	lg_node_remove(graph, n);
 	atomic_fetch_add(&order_epoch, 1);
 	return 1;
@@ -206,6 +213,8 @@ void order_fill_lock_sites(struct report *r)
 
 static uint32_t edge_rec_new(void)
 {
+	if (nfree_edges > 0)
+		return free_edges[--nfree_edges];
 	if (nedges == edges_cap) {
 		uint32_t ncap = edges_cap ? edges_cap * 2 : 1024;
 		struct edge_rec *p = realloc(edges, ncap * sizeof *p);
@@ -217,6 +226,20 @@ static uint32_t edge_rec_new(void)
 	return nedges++;
 }
 
+/* Give an edge record back for reuse (the list grows as needed; on allocation failure it leaks). */
+static void edge_rec_free(uint32_t payload)
+{
+	if (nfree_edges == free_edges_cap) {
+		uint32_t ncap = free_edges_cap ? free_edges_cap * 2 : 1024;
+		uint32_t *p = realloc(free_edges, ncap * sizeof *p);
+		if (!p)
+			return;
+		free_edges = p;
+		free_edges_cap = ncap;
+	}
+	free_edges[nfree_edges++] = payload;
+}
+
 static void thread_info_note(const struct thread_rec *t)
 {
 	struct thread_info *ti;
@@ -226,13 +249,45 @@ static void thread_info_note(const struct thread_rec *t)
 		if (!ti)
 			return;
 		ti->num = t->num;
+		ti->tid = t->tid;
+		ti->parent_num = t->parent_num;
+		ti->create_stack = t->create_stack;
+		ti->start_ns = t->start_ns;
 		HASH_ADD_INT(thread_infos, num, ti);
 	}
-	ti->tid = t->tid;
-	ti->parent_num = t->parent_num;
-	ti->create_stack = t->create_stack;
-	ti->start_ns = t->start_ns;
-	thread_set_name_from_kernel((struct thread_rec *)t, ti->name, sizeof ti->name);
+	ti->nedges++;
+}
+
+static void thread_info_release(int num)
+{
+	struct thread_info *ti;
+	HASH_FIND_INT(thread_infos, &num, ti);
+	if (ti && ti->nedges > 0 && --ti->nedges == 0 && ti->end_ns) {
+		HASH_DEL(thread_infos, ti);
+		free(ti);
+	}
+}
+
+/* The lock is going away: its edges' records become free (and may free their threads' info). */
+static void recycle_edges_of(lg_node n)
+{
+	uint32_t small[64];
+	size_t count = lg_node_payloads(graph, n, small, 64);
+	uint32_t *payloads = small;
+	if (count > 64) {
+		payloads = malloc(count * sizeof *payloads);
+		if (!payloads)
+			return;         /* leak the records rather than fail the destroy */
+		lg_node_payloads(graph, n, payloads, count);
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (payloads[i] >= nedges)
+			continue;
+		thread_info_release(edges[payloads[i]].thread_num);
+		edge_rec_free(payloads[i]);
+	}
+	if (payloads != small)
+		free(payloads);
 }
 
 static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct held_lock *held,
@@ -254,13 +309,19 @@ static void edge_rec_merge_gate(uint32_t payload, const void *gate)
 		edges[payload].gate = 0;
 }
 
-void order_thread_exited(int num)
+void order_thread_exited(const struct thread_rec *t)
 {
-	ilock_acquire(&graph_lock);
 	struct thread_info *ti;
-	HASH_FIND_INT(thread_infos, &num, ti);
-	if (ti)
+	ilock_acquire(&graph_lock);
+	HASH_FIND_INT(thread_infos, &t->num, ti);
+	if (ti && ti->nedges == 0) {
+		HASH_DEL(thread_infos, ti);
+		free(ti);
+	} else if (ti) {
 		ti->end_ns = now_ns();
+		/* Its last chance: /proc forgets the name when the thread is gone. */
+		thread_set_name_from_kernel((struct thread_rec *)t, ti->name, sizeof ti->name);
+	}
 	ilock_release(&graph_lock);
 }
 
@@ -333,7 +394,7 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
 				       ti ? ti->parent_num : 0);
-	if (ti && ti->name[0])
+	if (ti && ti->end_ns && ti->name[0])   /* exited: its stored name; alive: read from /proc */
 		snprintf(r->threads[re->thread].name, sizeof r->threads[re->thread].name, "%s", ti->name);
 	re->acquire_stack = e->acquire_stack;
 	re->held_pc = e->held_pc;
@@ -350,7 +411,8 @@ static const char *site_kind(uintptr_t addr)
 }
 
 /* Build the cycle report from the path the graph returned (to ... from) plus the new edge. */
-static int build_cycle_report(struct report *r, const lg_node *path, size_t len, uint32_t new_payload)
+static int build_cycle_report(struct report *r, const lg_node *path, size_t len, lg_node from_node,
+			      uint32_t new_payload)
 {
 	uint32_t payloads[REPORT_MAX_EDGES];
 	int n = 0;
@@ -362,7 +424,7 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 		add_report_edge(r, a, b, site_kind(a), site_kind(b), p);
 		payloads[n++] = p;
 	}
-	uintptr_t from = (uintptr_t)lg_node_key(graph, path[len - 1]), to = (uintptr_t)lg_node_key(graph, path[0]);
+	uintptr_t from = (uintptr_t)lg_node_key(graph, from_node), to = (uintptr_t)lg_node_key(graph, path[0]);
 	add_report_edge(r, from, to, site_kind(from), site_kind(to), new_payload);
 	payloads[n++] = new_payload;
 	for (int i = 0; i < r->nlocks; i++) {
@@ -382,8 +444,8 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	for (int i = 1; i < r->nedges; i++)
 		if (r->edges[i].thread != r->edges[0].thread)
 			single_thread = 0;
-	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %d locks in %d thread%s",
-		 r->nlocks, r->nthreads, r->nthreads == 1 ? "" : "s");
+	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks in %d thread%s",
+		 len < (size_t)r->nlocks ? (size_t)r->nlocks : len, r->nthreads, r->nthreads == 1 ? "" : "s");
 	if (single_thread)
 		snprintf(r->note, sizeof r->note,
 			 "every edge comes from one thread: this deadlocks only if these paths run in two threads");
@@ -404,25 +466,31 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	return 1;
 }
 
-void order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		    uintptr_t to_pc, const void *gate)
+int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
+		   uintptr_t to_pc, const void *gate)
 {
 	int saved_errno = errno;
+	int known = 0;
 	lg_node path[REPORT_MAX_EDGES];
 	size_t len = 0;
 	struct report *r = NULL;
 	int emit = 0;
 
 	ilock_acquire(&graph_lock);
-	site_put(held->lock, held->kind, held->pc, 0, 0);
-	site_put(to, to_kind, to_pc, 0, 0);
-	lg_node a = lg_node_get(graph, graph_key(held->lock));
-	lg_node b = lg_node_get(graph, graph_key(to));
+	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
+	 * knows: answer those with two lookups and nothing else. */
+	lg_node a = lg_node_find(graph, graph_key(held->lock));
+	lg_node b = a ? lg_node_find(graph, graph_key(to)) : 0;
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
 		edge_rec_merge_gate(existing, gate);
+		known = 1;
 		goto out;
 	}
+	site_put(held->lock, held->kind, held->pc, 0, 0);
+	site_put(to, to_kind, to_pc, 0, 0);
+	a = lg_node_get(graph, graph_key(held->lock));
+	b = lg_node_get(graph, graph_key(to));
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
@@ -433,12 +501,23 @@ void order_new_edge(struct thread_rec *t, const struct held_lock *held, const vo
 	site_set_stack(to, edges[payload].acquire_stack);
 	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
-	if (res == LG_CYCLE && len >= 1 && len <= REPORT_MAX_EDGES) {
+	if (res == LG_CYCLE) {
+		/* The graph keeps this record as the cycle edge's payload.  A cycle longer than a report
+		 * holds is shown by its first edges and the closing one, and says so. */
 		r = malloc(sizeof *r);
-		if (r)
-			emit = build_cycle_report(r, path, len, payload) || cfg.show_gated;
+		if (r) {
+			size_t shown = len < REPORT_MAX_EDGES ? len : REPORT_MAX_EDGES;
+			emit = build_cycle_report(r, path, shown, a, payload) || cfg.show_gated;
+			if (len > shown)
+				snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks", len);
+			if (len > shown)
+				snprintf(r->note, sizeof r->note,
+					 "a cycle of %zu locks: only its first %zu edges and the closing one are shown",
+					 len, shown - 1);
+		}
 	} else if (res != LG_ADDED) {
-		nedges--;       /* not stored: give the record back */
+		thread_info_release(t->num);    /* not stored: give the record back */
+		edge_rec_free(payload);
 	}
 out:
 	ilock_release(&graph_lock);
@@ -446,4 +525,5 @@ out:
 		report_emit(r);
 	free(r);
 	errno = saved_errno;
+	return known;
 }

@@ -17,9 +17,10 @@
 extern atomic_uint order_epoch;
 
 /* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
- * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL. */
-void order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		    uintptr_t to_pc, const void *gate);
+ * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL.  Returns 1 if
+ * the edge was already known (the thread's cache missed it: a hint to grow the cache). */
+int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
+		   uintptr_t to_pc, const void *gate);
 
 void order_lock_created(const void *lock, int kind, uintptr_t pc);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */
@@ -32,7 +33,7 @@ int order_lock_site(const void *lock, uintptr_t *pc, int *is_init);
 const char *lock_kind_name(int kind);
 
 /* A thread ended: remember when, for the "never overlapped in time" label of later cycles. */
-void order_thread_exited(int num);
+void order_thread_exited(const struct thread_rec *t);
 
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;

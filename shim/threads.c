@@ -110,6 +110,8 @@ static void on_thread_exit(void *arg)
 	registry_remove(t);
 	tls_self = NULL;
 	tls_exited = 1;
+	if (t->cache != t->cache_inline)
+		free(t->cache);
 	free(t);
 	tls_guard--;
 }
@@ -127,6 +129,8 @@ static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 	t->create_stack = create_stack;
 	t->start_ns = now_ns();
 	t->capture_budget = HELD_CAPTURE_BUDGET;
+	t->cache = t->cache_inline;
+	t->cache_mask = EDGE_CACHE_SLOTS - 1;
 	return t;
 }
 
@@ -215,8 +219,11 @@ void threads_after_fork_child(void)
 	struct thread_rec *t = reg_head, *next;
 	for (; t; t = next) {
 		next = t->next;
-		if (t != self)
+		if (t != self) {
+			if (t->cache != t->cache_inline)
+				free(t->cache);
 			free(t);
+		}
 	}
 	reg_head = NULL;
 	reg_count = 0;

@@ -19,7 +19,8 @@
 #include <sys/types.h>
 
 #define HELD_MAX 64
-#define EDGE_CACHE_SLOTS 256            /* power of two */
+#define EDGE_CACHE_SLOTS 256            /* initial size, in the record; power of two */
+#define EDGE_CACHE_MAX_SLOTS 16384      /* a thread that keeps missing known edges grows up to this */
 #define THREAD_NAME_MAX 16
 /* Acquisitions for which a thread records the full stack of each lock it takes: new edges appear
  * while a thread is young or doing something new, and an edge's report wants the held lock's whole
@@ -51,8 +52,11 @@ struct thread_rec {
 	unsigned overflow;              /* holds beyond HELD_MAX, untracked */
 	unsigned cache_epoch;
 	int capture_budget;             /* see HELD_CAPTURE_BUDGET */
+	struct edge_slot *cache;        /* cache_inline, or a larger heap table */
+	unsigned cache_mask;            /* slots - 1 */
+	unsigned cache_known_misses;    /* misses on edges the graph knew: the cache is too small */
 	struct held_lock held[HELD_MAX];
-	struct edge_slot cache[EDGE_CACHE_SLOTS];
+	struct edge_slot cache_inline[EDGE_CACHE_SLOTS];
 
 	/* identity */
 	int num;                        /* T1 is the main thread */

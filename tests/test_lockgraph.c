@@ -362,6 +362,34 @@ static void test_payload_round_trip(void)
 	lg_free(g);
 }
 
+/* A lock about to be destroyed: every payload its removal drops is listed, in- and out-edges and cycle
+ * edges alike, and nothing else. */
+static void test_node_payloads(void)
+{
+	struct lockgraph *g = lg_new();
+	lg_node a = lg_node_get(g, 1), b = lg_node_get(g, 2), c = lg_node_get(g, 3), d = lg_node_get(g, 4);
+	uint32_t got[8] = { 0 };
+	int seen[8] = { 0 };
+
+	scenario = "node payloads";
+	CHECK(add(g, a, b, 1).res == LG_ADDED);
+	CHECK(add(g, b, c, 2).res == LG_ADDED);
+	CHECK(add(g, c, d, 3).res == LG_ADDED);
+	CHECK(add(g, c, b, 4).res == LG_CYCLE);         /* cycle edge touching b */
+	size_t n = lg_node_payloads(g, b, got, 8);
+	CHECK(n == 3);                                  /* a->b in, b->c out, c->b cycle */
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (got[i] < 8)
+			seen[got[i]]++;
+	CHECK(seen[1] == 1 && seen[2] == 1 && seen[4] == 1 && seen[3] == 0);
+	CHECK(lg_node_payloads(g, b, got, 1) == 3);     /* total reported past cap */
+	CHECK(lg_node_payloads(g, d, got, 8) == 1 && got[0] == 3);
+	lg_node_remove(g, b);
+	CHECK(lg_node_payloads(g, b, got, 8) == 0);     /* stale handle */
+	CHECK(lg_node_payloads(g, c, got, 8) == 1 && got[0] == 3);
+	lg_free(g);
+}
+
 /* ---- 8. scale ------------------------------------------------------------------------------------ */
 
 #define SCALE_NODES 100000u
@@ -766,6 +794,7 @@ int main(void)
 	test_node_removal();
 	test_removed_node_forgets_cycle_edges();
 	test_payload_round_trip();
+	test_node_payloads();
 	test_scale_100k();
 	test_against_oracle();
 	if (failures) {
