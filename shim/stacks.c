@@ -59,17 +59,47 @@ static int in_self(uintptr_t pc)
 	return pc >= self_lo && pc < self_hi;
 }
 
+/* Captures this thread made: see stack_capture_raw. */
+static __thread unsigned thread_captures __attribute__((tls_model("initial-exec")));
+#define WALKS_BEFORE_TRACE_CACHE 64
+
+/* Two ways to capture.  unw_backtrace is the fast one, but it keeps a per-thread cache that it mmaps
+ * on a thread's first use and unmaps at its exit: in a program that creates thousands of short
+ * threads, those mappings (and the TLB shootdowns of unmapping them) cost more than the captures.  So
+ * a thread's first captures use a plain unw_step walk (process-wide caches only), and a thread that
+ * keeps capturing — it is creating many edges — switches to unw_backtrace.  Either way our own frames
+ * are dropped wherever they are (a program's callback can run below one of our wrappers, like the
+ * init routine of pthread_once). */
+static int keep_program_frames(void *const *buf, int n, uintptr_t *pcs, int max)
+{
+	int out = 0;
+	for (int i = 0; i < n && out < max; i++)
+		if (!in_self((uintptr_t)buf[i]))
+			pcs[out++] = (uintptr_t)buf[i];
+	return out;
+}
+
 int stack_capture_raw(uintptr_t *pcs, int max)
 {
-	void *buf[STACK_MAX_FRAMES + 16];
-	int want = max + 16 < (int)(sizeof buf / sizeof buf[0]) ? max + 16 : (int)(sizeof buf / sizeof buf[0]);
-	int n = unw_backtrace(buf, want);
-	int first = 0;
-	while (first < n && in_self((uintptr_t)buf[first]))
-		first++;
+	if (++thread_captures > WALKS_BEFORE_TRACE_CACHE) {
+		void *buf[STACK_MAX_FRAMES + 32];
+		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
+		return keep_program_frames(buf, unw_backtrace(buf, want), pcs, max);
+	}
+	unw_context_t context;
+	unw_cursor_t cursor;
+	if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
+		return 0;
 	int out = 0;
-	for (int i = first; i < n && out < max; i++)
-		pcs[out++] = (uintptr_t)buf[i];
+	for (int steps = 0; out < max && steps < max + 32; steps++) {
+		unw_word_t ip = 0;
+		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0)
+			break;
+		if (!in_self((uintptr_t)ip))
+			pcs[out++] = (uintptr_t)ip;
+		if (unw_step(&cursor) <= 0)
+			break;
+	}
 	return out;
 }
 
