@@ -207,8 +207,10 @@ static void report_cycle_and_end(const struct snapshot *s)
 		else
 			ob_printf(&chain, "%sT%d joins T%d", i ? "; " : "", r->threads[w->thread].num, next);
 	}
-	snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
-		 chain.data ? chain.data : "");
+	int full = snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
+			    chain.data ? chain.data : "");
+	if (full >= (int)sizeof r->summary)     /* a long cycle: the waits below list every thread */
+		memcpy(r->summary + sizeof r->summary - 5, " ...", 5);
 	ob_free(&chain);
 	snprintf(r->note, sizeof r->note, "a real deadlock, now: the process is ended with the exit code");
 	r->signature = members_signature(s) ^ 0xc1c1e;

@@ -69,7 +69,9 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	if (a->relock_why)
 		snprintf(r->note, sizeof r->note, "%s", a->relock_why);
 	else if (a->relock == RELOCK_EDEADLK)
-		snprintf(r->note, sizeof r->note, "error-checking mutex: the call returns EDEADLK");
+		snprintf(r->note, sizeof r->note, "%s: the call returns EDEADLK, as without the checker",
+			 a->kind == LK_RWLOCK ? "an rwlock refuses a second hold by its writer"
+					      : "error-checking mutex");
 	else
 		snprintf(r->note, sizeof r->note,
 			 "non-recursive lock: the process is ended with the exit code instead of hanging");
@@ -249,9 +251,13 @@ void thread_exit_hook(struct thread_rec *t)
 		struct frame_info where;
 		symbolize_data((uintptr_t)h->lock, name, sizeof name);
 		symbolize_code(h->pc, 1, &where);
-		output_warn("T%d (tid %d) exits holding %s%s%s at %p, acquired in %s %s:%d; a thread that waits "
-			    "for it will wait forever", t->num, (int)t->tid, lock_kind_name(h->kind), name[0] ? " " : "",
-			    name, h->lock, where.func[0] ? where.func : "??", where.file[0] ? where.file : where.object,
-			    where.line);
+		/* The thread still holds it, so its memory is still the lock: reading its type is safe. */
+		int robust = (h->kind == LK_MUTEX || h->kind == LK_C11) &&
+			     (((const pthread_mutex_t *)h->lock)->__data.__kind & 16);
+		output_warn("T%d (tid %d) exits holding %s%s%s at %p, acquired in %s %s:%d; %s", t->num, (int)t->tid,
+			    lock_kind_name(h->kind), name[0] ? " " : "", name, h->lock,
+			    where.func[0] ? where.func : "??", where.file[0] ? where.file : where.object, where.line,
+			    robust ? "the next thread to lock it gets EOWNERDEAD"
+				   : "a thread that waits for it will wait forever");
 	}
 }

@@ -111,6 +111,7 @@ void real_resolve(void)
 	RESOLVE(mtx_timedlock, "mtx_timedlock");
 	RESOLVE(mtx_unlock, "mtx_unlock");
 	RESOLVE(thrd_join, "thrd_join");
+	RESOLVE(thrd_create, "thrd_create");
 
 	RESOLVE(fork, "fork");
 

@@ -59,6 +59,7 @@ struct real_fns {
 	int (*mtx_timedlock)(mtx_t *restrict, const struct timespec *restrict);
 	int (*mtx_unlock)(mtx_t *);
 	int (*thrd_join)(thrd_t, int *);
+	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
 
 	pid_t (*fork)(void);
 };
