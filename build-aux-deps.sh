@@ -1,5 +1,5 @@
 # Shared by ./quickstart and ./runtests: install missing Debian packages, then configure and build.
-PACKAGES="build-essential autoconf automake libtool pkg-config uthash-dev libunwind-dev libdw-dev bc"
+PACKAGES="build-essential autoconf automake libtool pkg-config uthash-dev libunwind-dev libdw-dev bc python3"
 
 ensure_packages() {
 	missing=""
