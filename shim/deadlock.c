@@ -9,6 +9,7 @@
 #include "waitfor.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,36 @@ static int find_cycle(struct thread_rec *self, struct snapshot *s)
 	}
 	s->n = n;
 	return n;
+}
+
+/* What the kernel says: the thread is asleep (S, or D in the kernel).  A thread our records show
+ * waiting may already have been woken and merely not run yet; it is then runnable (R), and nothing
+ * is deadlocked. */
+static int kernel_says_asleep(pid_t tid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *end_of_name = strrchr(buf, ')');   /* the name may contain spaces and parentheses */
+	if (!end_of_name || end_of_name[1] != ' ')
+		return 0;
+	return end_of_name[2] == 'S' || end_of_name[2] == 'D';
+}
+
+/* Every member but the caller (who is running this check) is asleep. */
+static int others_asleep(const struct snapshot *s, const struct thread_rec *self)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->members[i] != self && !kernel_says_asleep(s->members[i]->tid))
+			return 0;
+	return 1;
 }
 
 static int same_snapshot(const struct snapshot *a, const struct snapshot *b)
@@ -229,9 +260,9 @@ static int confirm(struct thread_rec *self, const struct snapshot *first)
 		if (n == 0 || !same_snapshot(first, &again))
 			return 0;
 		if (all_stacks_known(&again))
-			return 1;
+			return others_asleep(&again, self);
 	}
-	return 1;
+	return others_asleep(first, self);
 }
 
 /* ---- every thread blocked ---- */
@@ -261,8 +292,8 @@ static int all_blocked(struct snapshot *s)
 		int kind = atomic_load(&t->wait_kind);
 		if (kind == W_NONE || atomic_load(&t->wait_timed) || s->n == MAX_CYCLE)
 			return 0;
-		if (kind == W_LOCK && !successor(t))
-			return 0;       /* its lock is free: it is about to run */
+		if ((kind == W_LOCK || kind == W_JOIN) && !successor(t))
+			return 0;       /* its lock is free, or the thread it joins has ended: it is about to run */
 		s->members[s->n] = t;
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;
@@ -293,7 +324,8 @@ int deadlock_check_all_blocked(void)
 	registry_lock();
 	blocked = all_blocked(&b);
 	registry_unlock();
-	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count())
+	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count() ||
+	    !others_asleep(&b, tls_self))
 		return 0;
 	report_all_blocked_and_end(&b);
 	return 1;

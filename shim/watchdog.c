@@ -162,6 +162,12 @@ static void check_once(void)
 		build_hang(r, stuck, (double)now / 1e9);
 	}
 	registry_unlock();
+	if (!stuck) {
+		/* Every thread in condition waits (no lock or join wait runs the search): ours to see. */
+		deadlock_check_all_blocked();
+		free(r);
+		return;
+	}
 	if (stuck) {
 		int fatal = cfg.watchdog_action != WD_REPORT;
 		if (fatal && !report_claim_termination()) {
