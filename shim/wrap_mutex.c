@@ -70,9 +70,12 @@ EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct thread_rec *t = tls_self;
 	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_acquire_ok(t, m), 1)) {
-		if (__builtin_expect(real.mutex_trylock(m) == 0, 1)) {
+		int rc = real.mutex_trylock(m);
+		/* EOWNERDEAD: a robust mutex whose owner died is now ours (the caller must make it
+		 * consistent); anything but EBUSY is the real lock's own answer. */
+		if (__builtin_expect(rc == 0, 1) || rc == EOWNERDEAD) {
 			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
-			return 0;
+			return rc;
 		}
 	}
 	return mutex_lock_slow(m, CALLER_PC);
