@@ -49,9 +49,11 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 		  clockid_t user_clock, const struct timespec *user_deadline)
 {
 	int rc;
+	int published = 0;
 	uint64_t slice = FIRST_SLICE_NS;
-	atomic_store(&t->wait_lock_kind, kind);
-	wait_begin(t, W_LOCK, lock, NULL, user_deadline != NULL, pc);
+	/* The first slice is not published: nobody looks at a wait younger than a slice (the deadlock
+	 * search runs after one, the watchdog's limit is far longer), and most contention ends within it,
+	 * so a briefly contended lock pays only the clock read and the timed variant of its wait. */
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(user_clock, &deadline);
@@ -64,6 +66,12 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 		rc = attempt(lock, user_clock, &deadline);
 		if (rc != ETIMEDOUT || last)
 			break;
+		if (!published) {
+			atomic_store(&t->wait_lock_kind, kind);
+			wait_begin(t, W_LOCK, lock, NULL, user_deadline != NULL, pc);
+			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
+			published = 1;
+		}
 		/* A long wait: remember where we block, then look for a cycle through us. */
 		if (!atomic_load(&t->wait_stack))
 			atomic_store(&t->wait_stack, stack_capture());
@@ -71,7 +79,8 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 			deadlock_check(t);
 		slice = LATER_SLICE_NS;
 	}
-	wait_end(t);
+	if (published)
+		wait_end(t);
 	return rc;
 }
 
