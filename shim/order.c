@@ -495,7 +495,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
 	edge_rec_fill(&edges[payload], t, held, gate);
-	t->capture_budget = HELD_CAPTURE_BUDGET;        /* more new edges are likely to follow */
+	if (t->capture_budget < HELD_CAPTURE_REFILL)      /* more new edges are likely to follow */
+		t->capture_budget = HELD_CAPTURE_REFILL;
 	if (held->stack)
 		site_set_stack(held->lock, held->stack);
 	site_set_stack(to, edges[payload].acquire_stack);

@@ -24,8 +24,11 @@
 #define THREAD_NAME_MAX 16
 /* Acquisitions for which a thread records the full stack of each lock it takes: new edges appear
  * while a thread is young or doing something new, and an edge's report wants the held lock's whole
- * stack.  Refilled whenever the thread creates an edge; at zero the fast path is untouched. */
+ * stack.  Topped up to HELD_CAPTURE_REFILL when the thread creates an edge (a small top-up: a program
+ * with striped locks makes new edges all the time, and must not record stacks all the time); at zero
+ * the fast path is untouched. */
 #define HELD_CAPTURE_BUDGET 256
+#define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 
 enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
 
