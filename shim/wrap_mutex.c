@@ -63,6 +63,20 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
 	return rc;
 }
 
+/* The fast path's try found the mutex busy, and had already established that the thread does not hold
+ * it and knows the edge into it: wait right away, without a second try (a failed try on a contended
+ * mutex moves its cache line between cores). */
+static __attribute__((noinline)) int mutex_lock_contended(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	tls_guard = 1;
+	int rc = wait_for_lock(t, m, LK_MUTEX, pc, mutex_attempt, real.mutex_clocklock ? CLOCK_MONOTONIC : CLOCK_REALTIME,
+			       NULL);
+	if (rc == 0 || rc == EOWNERDEAD)
+		ev_push_held(t, m, pc, LK_MUTEX, 0);
+	tls_guard = 0;
+	return rc;
+}
+
 /* The hot path, kept tight on purpose: a registered thread, the mutex not already held, and the edge
  * from the top held lock already in this thread's cache.  Nothing here can re-enter the shim (the real
  * trylock is glibc's own), so the guard is not even raised.  Anything else takes the full path. */
@@ -77,6 +91,8 @@ EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
 			return rc;
 		}
+		if (rc == EBUSY)
+			return mutex_lock_contended(t, m, CALLER_PC);
 	}
 	return mutex_lock_slow(m, CALLER_PC);
 }
