@@ -83,6 +83,38 @@ void order_after_fork_child(void)
 
 /* ---- lock creation sites ---- */
 
+/* Site records come from chunks, not one malloc each: a program with a million locks pays no
+ * allocator header per lock, and destroyed locks' records are reused (their `pc` links the free
+ * list), so creating and destroying locks in rounds does not grow. */
+#define SITE_CHUNK 1024
+
+static struct lock_site *site_free_list;
+static struct lock_site *site_chunk;
+static unsigned site_chunk_used = SITE_CHUNK;
+
+static struct lock_site *site_alloc(void)
+{
+	struct lock_site *s = site_free_list;
+	if (s) {
+		site_free_list = (struct lock_site *)s->pc;
+		return s;
+	}
+	if (site_chunk_used == SITE_CHUNK) {
+		struct lock_site *chunk = malloc(SITE_CHUNK * sizeof *chunk);
+		if (!chunk)
+			return NULL;
+		site_chunk = chunk;
+		site_chunk_used = 0;
+	}
+	return &site_chunk[site_chunk_used++];
+}
+
+static void site_release(struct lock_site *s)
+{
+	s->pc = (uintptr_t)site_free_list;
+	site_free_list = s;
+}
+
 static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
 {
 	struct lock_site *s;
@@ -91,7 +123,7 @@ static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int 
 	if (s && !overwrite)
 		return;
 	if (!s) {
-		s = malloc(sizeof *s);
+		s = site_alloc();
 		if (!s)
 			return;
 		s->addr = key;
@@ -120,7 +152,7 @@ static void site_drop(const void *lock)
 	HASH_FIND(hh, sites, &key, sizeof key, s);
 	if (s) {
 		HASH_DEL(sites, s);
-		free(s);
+		site_release(s);
 	}
 }
 
