@@ -3,6 +3,7 @@
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
 #include "events.h"
+#include "glibc_mutex.h"
 #include "order.h"
 #include "report.h"
 #include "stacks.h"
@@ -18,8 +19,6 @@
 #include <unistd.h>
 
 #define MAX_CYCLE 128
-#define MUTEX_ROBUST_BIT 16     /* glibc's PTHREAD_MUTEX_ROBUST_NORMAL_NP, in __kind */
-#define MUTEX_PSHARED_BIT 128   /* glibc's PTHREAD_MUTEX_PSHARED_BIT, in __kind */
 
 /* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
 struct thread_rec *deadlock_holder_of(const void *lock, int kind)
@@ -29,8 +28,9 @@ struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 		return o;
 	if (kind == LK_MUTEX || kind == LK_C11) {
 		const pthread_mutex_t *m = lock;
-		if (m->__data.__lock != 0 && m->__data.__owner > 0)
-			return registry_find_tid(m->__data.__owner);
+		pid_t owner = glibc_mutex_owner(m);
+		if (owner > 0)
+			return registry_find_tid(owner);
 	}
 	return NULL;
 }
@@ -345,10 +345,10 @@ static pid_t ghost_owner(struct thread_rec *self)
 	const pthread_mutex_t *m = atomic_load(&self->wait_obj);
 	/* A process-shared mutex's owner may live in another process; a robust one whose owner died is
 	 * handed over with EOWNERDEAD.  Neither is a ghost. */
-	if (m->__data.__kind & (MUTEX_PSHARED_BIT | MUTEX_ROBUST_BIT))
+	if (glibc_mutex_is_pshared(m) || glibc_mutex_is_robust(m))
 		return 0;
-	pid_t owner = m->__data.__owner;
-	if (m->__data.__lock == 0 || owner <= 0 || owner == self->tid)
+	pid_t owner = glibc_mutex_owner(m);
+	if (owner <= 0 || owner == self->tid)
 		return 0;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d", (int)owner);

@@ -1,5 +1,6 @@
 #include "events.h"
 #include "config.h"
+#include "glibc_mutex.h"
 #include "order.h"
 #include "report.h"
 #include "stacks.h"
@@ -253,7 +254,7 @@ void thread_exit_hook(struct thread_rec *t)
 		symbolize_code(h->pc, 1, &where);
 		/* The thread still holds it, so its memory is still the lock: reading its type is safe. */
 		int robust = (h->kind == LK_MUTEX || h->kind == LK_C11) &&
-			     (((const pthread_mutex_t *)h->lock)->__data.__kind & 16);
+			     glibc_mutex_is_robust(h->lock);
 		output_warn("T%d (tid %d) exits holding %s%s%s at %p, acquired in %s %s:%d; %s", t->num, (int)t->tid,
 			    lock_kind_name(h->kind), name[0] ? " " : "", name, h->lock,
 			    where.func[0] ? where.func : "??", where.file[0] ? where.file : where.object, where.line,

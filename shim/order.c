@@ -203,13 +203,6 @@ void order_lock_destroyed(const void *lock)
 	ilock_release(&graph_lock);
 }
 
-void order_lock_seen(const void *lock, int kind, uintptr_t pc)
-{
-	ilock_acquire(&graph_lock);
-	site_put(lock, kind, pc, 0, 0);
-	ilock_release(&graph_lock);
-}
-
 static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *stack)
 {
 	struct lock_site *s;
@@ -222,14 +215,6 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 	if (stack)
 		*stack = s->stack;
 	return 1;
-}
-
-int order_lock_site(const void *lock, uintptr_t *pc, int *is_init)
-{
-	ilock_acquire(&graph_lock);
-	int found = site_lookup(lock, pc, is_init, NULL);
-	ilock_release(&graph_lock);
-	return found;
 }
 
 void order_fill_lock_sites(struct report *r)

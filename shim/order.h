@@ -25,10 +25,6 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 void order_lock_created(const void *lock, int kind, uintptr_t pc);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */
 void order_lock_destroyed(const void *lock);
-/* First sighting of a lock that was never initialised through us (static initialiser). */
-void order_lock_seen(const void *lock, int kind, uintptr_t pc);
-/* Where the lock was created; 0 if unknown. */
-int order_lock_site(const void *lock, uintptr_t *pc, int *is_init);
 
 const char *lock_kind_name(int kind);
 

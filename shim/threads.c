@@ -36,7 +36,6 @@ uint64_t now_ns(void)
 void registry_lock(void) { ilock_acquire(&reg_lock); }
 void registry_unlock(void) { ilock_release(&reg_lock); }
 struct thread_rec *registry_first(void) { return reg_head; }
-int registry_count(void) { return reg_count; }
 
 struct thread_rec *registry_find_tid(pid_t tid)
 {
@@ -203,11 +202,6 @@ void threads_init_main(void)
 		thread_register(0, 0);
 		tls_guard--;
 	}
-}
-
-void threads_set_ready(void)
-{
-	atomic_store(&ready, 1);
 }
 
 /* In the child of fork() only the calling thread exists: drop every other record (their memory

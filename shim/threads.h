@@ -73,7 +73,6 @@ struct thread_rec {
 	_Atomic int wait_kind;          /* enum wait_kind */
 	const void *_Atomic wait_obj;   /* the lock, condition variable, once control */
 	_Atomic int join_num;           /* W_JOIN: number of the thread being joined */
-	const void *_Atomic wait_mutex; /* the mutex released by a condition wait */
 	_Atomic int wait_timed;         /* a timed wait ends by itself: never part of a deadlock */
 	_Atomic uint64_t wait_since_ns;
 	_Atomic uint32_t wait_stack;    /* stack at the blocking call, captured once the wait is long */
@@ -116,11 +115,9 @@ struct thread_rec *registry_find_pthread(pthread_t th);
 struct thread_rec *registry_find_num(int num);
 /* The live thread whose held stack lists lock (registry locked); *held gets that entry.  NULL if none. */
 struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held);
-int registry_count(void);
 
 void threads_init_main(void);                     /* constructor: registers T1 */
 void threads_after_fork_child(void);              /* only the forking thread survives */
-void threads_set_ready(void);
 
 uint64_t now_ns(void);
 

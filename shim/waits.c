@@ -24,12 +24,10 @@ static int ts_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, const void *mutex, int timed,
-		uintptr_t pc)
+void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, int timed, uintptr_t pc)
 {
 	atomic_store(&t->wait_pc, pc);
 	atomic_store(&t->wait_obj, obj);
-	atomic_store(&t->wait_mutex, mutex);
 	atomic_store(&t->wait_timed, timed);
 	atomic_store(&t->wait_stack, 0);
 	atomic_store(&t->wait_since_ns, now_ns());
@@ -43,6 +41,14 @@ void wait_end(struct thread_rec *t)
 {
 	atomic_store(&t->wait_kind, W_NONE);
 	atomic_fetch_add(&t->transitions, 1);
+}
+
+void wait_slice_expired(struct thread_rec *t, int search)
+{
+	if (!atomic_load(&t->wait_stack))
+		atomic_store(&t->wait_stack, stack_capture());
+	if (search)
+		deadlock_check(t);
 }
 
 int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
@@ -68,15 +74,11 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 			break;
 		if (!published) {
 			atomic_store(&t->wait_lock_kind, kind);
-			wait_begin(t, W_LOCK, lock, NULL, user_deadline != NULL, pc);
+			wait_begin(t, W_LOCK, lock, user_deadline != NULL, pc);
 			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
 			published = 1;
 		}
-		/* A long wait: remember where we block, then look for a cycle through us. */
-		if (!atomic_load(&t->wait_stack))
-			atomic_store(&t->wait_stack, stack_capture());
-		if (!user_deadline)
-			deadlock_check(t);
+		wait_slice_expired(t, !user_deadline);  /* a timed wait ends by itself: no search */
 		slice = LATER_SLICE_NS;
 	}
 	if (published)
@@ -98,7 +100,7 @@ int wait_for_join(struct thread_rec *t, pthread_t th, uintptr_t pc, timed_join_f
 	int rc;
 	uint64_t slice = FIRST_SLICE_NS;
 	atomic_store(&t->join_num, joined_thread_num(th));
-	wait_begin(t, W_JOIN, (const void *)th, NULL, 0, pc);
+	wait_begin(t, W_JOIN, (const void *)th, 0, pc);
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(CLOCK_REALTIME, &deadline);
@@ -106,11 +108,9 @@ int wait_for_join(struct thread_rec *t, pthread_t th, uintptr_t pc, timed_join_f
 		rc = attempt(ctx, &deadline);
 		if (rc != ETIMEDOUT)
 			break;
-		if (!atomic_load(&t->wait_stack))
-			atomic_store(&t->wait_stack, stack_capture());
 		if (!atomic_load(&t->join_num))
 			atomic_store(&t->join_num, joined_thread_num(th));
-		deadlock_check(t);
+		wait_slice_expired(t, 1);
 		slice = LATER_SLICE_NS;
 	}
 	atomic_store(&t->join_num, 0);

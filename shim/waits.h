@@ -21,8 +21,10 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 		  clockid_t user_clock, const struct timespec *user_deadline);
 
 /* Publish / clear a non-lock wait (condition variable, join, once). */
-void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, const void *mutex, int timed,
-		uintptr_t pc);
+void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, int timed, uintptr_t pc);
+/* A published wait has outlasted a slice: remember where it blocks, then (search) look for a cycle
+ * through this thread.  The one step every waiting loop takes between its slices. */
+void wait_slice_expired(struct thread_rec *t, int search);
 /* Wait for thread `th` to end via attempt(deadline) slices, searching for deadlocks between them.
  * The joined thread may not have registered yet (just created): it is looked up again each slice. */
 typedef int (*timed_join_fn)(void *ctx, const struct timespec *deadline_realtime);

@@ -3,6 +3,7 @@
  * pthread_mutex_t in glibc (same size, same fields), so the mutex type and owner are read the same way,
  * and the contended wait uses the real pthread_mutex_clocklock on it. */
 #include "wrap.h"
+#include "glibc_mutex.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -31,7 +32,7 @@ static int to_thrd(int rc)
 
 static enum relock_policy c11_relock_policy(mtx_t *m)
 {
-	return (as_mutex(m)->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE ? RELOCK_NEST : RELOCK_FATAL;
+	return glibc_mutex_type(as_mutex(m)) == PTHREAD_MUTEX_RECURSIVE ? RELOCK_NEST : RELOCK_FATAL;
 }
 
 static int c11_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
@@ -94,11 +95,8 @@ EXPORT int mtx_unlock(mtx_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mtx_unlock)(m);
-	if (ev_release(t, m) != 0) {
-		const pthread_mutex_t *pm = as_mutex(m);
-		pid_t owner = pm->__data.__lock == 0 ? 0 : (pm->__data.__owner > 0 ? pm->__data.__owner : -1);
-		ev_release_unheld(t, m, LK_C11, owner, CALLER_PC);
-	}
+	if (ev_release(t, m) != 0)
+		ev_release_unheld(t, m, LK_C11, glibc_mutex_owner(as_mutex(m)), CALLER_PC);
 	int rc = REAL(mtx_unlock)(m);
 	shim_leave();
 	return rc;
@@ -123,7 +121,7 @@ EXPORT void mtx_destroy(mtx_t *m)
 		REAL(mtx_destroy)(m);
 		return;
 	}
-	if (as_mutex(m)->__data.__lock != 0)
+	if (glibc_mutex_is_locked(as_mutex(m)))
 		ev_destroy_locked(t, m, LK_C11);
 	REAL(mtx_destroy)(m);
 	ev_lock_destroyed(t, m);

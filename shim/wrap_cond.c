@@ -8,23 +8,17 @@
  * and real.c resolves the genuine ones with dlvsym (plain dlsym would find the old 2.2.5 ABI). */
 #include "wrap.h"
 #include "config.h"
+#include "glibc_mutex.h"
 #include "stacks.h"
 #include "waits.h"
 
 #include <errno.h>
 
-static pid_t mutex_owner_of(const pthread_mutex_t *m)
-{
-	if (m->__data.__lock == 0)
-		return 0;
-	return m->__data.__owner > 0 ? m->__data.__owner : -1;
-}
-
 /* Before the wait: the mutex leaves the held stack (or the caller did not hold it: bad-unlock). */
 static void cond_release_mutex(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_MUTEX, mutex_owner_of(m), pc);
+		ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
 }
 
 /* After the wait, whatever its result, the mutex is held again. */
@@ -35,9 +29,9 @@ static void cond_reacquire_mutex(struct thread_rec *t, pthread_mutex_t *m, uintp
 	ev_after_acquire(t, &a, 0);
 }
 
-static void cond_wait_begin(struct thread_rec *t, pthread_cond_t *c, pthread_mutex_t *m, int timed, uintptr_t pc)
+static void cond_wait_begin(struct thread_rec *t, pthread_cond_t *c, int timed, uintptr_t pc)
 {
-	wait_begin(t, W_COND, c, m, timed, pc);
+	wait_begin(t, W_COND, c, timed, pc);
 	/* With the watchdog on, a stuck condition wait must show its whole stack. */
 	if (cfg.watchdog_secs > 0)
 		atomic_store(&t->wait_stack, stack_capture());
@@ -50,7 +44,7 @@ EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restri
 		return REAL(cond_wait)(c, m);
 	uintptr_t pc = CALLER_PC;
 	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, m, 0, pc);
+	cond_wait_begin(t, c, 0, pc);
 	int rc = REAL(cond_wait)(c, m);
 	wait_end(t);
 	cond_reacquire_mutex(t, m, pc);
@@ -66,7 +60,7 @@ EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *r
 		return REAL(cond_timedwait)(c, m, abstime);
 	uintptr_t pc = CALLER_PC;
 	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, m, 1, pc);
+	cond_wait_begin(t, c, 1, pc);
 	int rc = REAL(cond_timedwait)(c, m, abstime);
 	wait_end(t);
 	cond_reacquire_mutex(t, m, pc);
@@ -82,7 +76,7 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *r
 		return REAL(cond_clockwait)(c, m, clock, abstime);
 	uintptr_t pc = CALLER_PC;
 	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, m, 1, pc);
+	cond_wait_begin(t, c, 1, pc);
 	int rc = REAL(cond_clockwait)(c, m, clock, abstime);
 	wait_end(t);
 	cond_reacquire_mutex(t, m, pc);

@@ -1,16 +1,14 @@
-/* pthread_mutex_*: the mutex entry points, reduced to events.  glibc's pthread_mutex_t layout
- * (__lock, __owner, __kind) is ABI — PTHREAD_MUTEX_INITIALIZER depends on it — so reading the type and
- * the owner from the mutex itself is stable and costs no table lookup. */
+/* pthread_mutex_*: the mutex entry points, reduced to events.  The mutex's type and owner are read
+ * from the mutex itself (glibc_mutex.h). */
 #include "wrap.h"
+#include "glibc_mutex.h"
 #include "waits.h"
 
 #include <errno.h>
 
-#define MUTEX_KIND_MASK 3       /* normal / recursive / error-checking / adaptive */
-
 static enum relock_policy mutex_relock_policy(const pthread_mutex_t *m)
 {
-	switch (m->__data.__kind & MUTEX_KIND_MASK) {
+	switch (glibc_mutex_type(m)) {
 	case PTHREAD_MUTEX_RECURSIVE:
 		return RELOCK_NEST;
 	case PTHREAD_MUTEX_ERRORCHECK:
@@ -20,13 +18,6 @@ static enum relock_policy mutex_relock_policy(const pthread_mutex_t *m)
 	}
 }
 
-/* What the mutex says about its owner: >0 that thread, 0 unlocked, -1 unknown. */
-static pid_t mutex_owner(const pthread_mutex_t *m)
-{
-	if (m->__data.__lock == 0)
-		return 0;
-	return m->__data.__owner > 0 ? m->__data.__owner : -1;
-}
 
 static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
 {
@@ -138,7 +129,7 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	if (!t)
 		return REAL(mutex_unlock)(m);
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_MUTEX, mutex_owner(m), pc);
+		ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
 	int rc = REAL(mutex_unlock)(m);
 	shim_leave();
 	return rc;
@@ -175,7 +166,7 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_destroy)(m);
-	if (m->__data.__lock != 0)
+	if (glibc_mutex_is_locked(m))
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);
 	if (rc == 0)

@@ -2,8 +2,6 @@
  * and, after a slice, joins the deadlock search like any lock wait (spin locks have no timed variant,
  * so the slicing is done here). */
 #include "wrap.h"
-#include "deadlock.h"
-#include "stacks.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -14,7 +12,7 @@
 static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t pc)
 {
 	atomic_store(&t->wait_lock_kind, LK_SPIN);
-	wait_begin(t, W_LOCK, (const void *)s, NULL, 0, pc);
+	wait_begin(t, W_LOCK, (const void *)s, 0, pc);
 	uint64_t next_check = now_ns() + SPIN_SLICE_NS;
 	int rc;
 	for (unsigned i = 1;; i++) {
@@ -24,9 +22,7 @@ static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t
 		if ((i & 1023) == 0) {
 			sched_yield();
 			if (now_ns() >= next_check) {
-				if (!atomic_load(&t->wait_stack))
-					atomic_store(&t->wait_stack, stack_capture());
-				deadlock_check(t);
+				wait_slice_expired(t, 1);
 				next_check = now_ns() + SPIN_SLICE_NS;
 			}
 		}
