@@ -102,8 +102,6 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
 	return EV_PROCEED;
 }
 
-/* Read on every push: a plain copy of cfg.held_stacks next to the hot code. */
-int ev_capture_held_stacks;
 
 uint32_t ev_held_stack(void)
 {

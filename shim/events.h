@@ -44,7 +44,6 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx);
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
 uint32_t ev_held_stack(void);
 void held_remove(struct thread_rec *t, int idx);
-extern int ev_capture_held_stacks;
 /* An unlock of a lock this thread does not hold.  owner_tid is what the lock itself says about its
  * owner: >0 that thread, 0 not locked, -1 unknown.  Reports bad-unlock unless it is explicable. */
 void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc);
@@ -109,7 +108,7 @@ static inline const void *gate_for(const struct thread_rec *t, int i)
  * the lock wrappers' fast paths test before taking the lock directly. */
 static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 {
-	if (t->capture_budget > 0 || ev_capture_held_stacks)
+	if (t->capture_budget > 0)
 		return 0;       /* this acquisition records its stack: slow path */
 	int n = t->nheld;
 	if (n == 0)
@@ -175,8 +174,9 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	h->lock = a->lock;
 	h->pc = a->pc;
 	h->stack = 0;
-	if (__builtin_expect(ev_capture_held_stacks || t->capture_budget > 0, 0)) {
-		t->capture_budget--;
+	if (__builtin_expect(t->capture_budget > 0, 0)) {
+		if (t->capture_budget != HELD_CAPTURE_ALWAYS)
+			t->capture_budget--;
 		h->stack = ev_held_stack();
 	}
 	h->depth = 1;

@@ -1,7 +1,6 @@
 /* Load, fork and exit: the library constructor wires everything up before main; fork handlers keep
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
 #include "config.h"
-#include "events.h"
 #include "order.h"
 #include "output.h"
 #include "real.h"
@@ -57,7 +56,6 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	real_resolve();
 	output_init();
 	config_load();
-	ev_capture_held_stacks = cfg.held_stacks;
 	stacks_init();
 	order_init();
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)

@@ -1,4 +1,5 @@
 #include "threads.h"
+#include "config.h"
 #include "ilock.h"
 #include "real.h"
 
@@ -127,7 +128,7 @@ static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 	t->parent_num = parent_num;
 	t->create_stack = create_stack;
 	t->start_ns = now_ns();
-	t->capture_budget = HELD_CAPTURE_BUDGET;
+	t->capture_budget = cfg.held_stacks ? HELD_CAPTURE_ALWAYS : HELD_CAPTURE_BUDGET;
 	t->cache = t->cache_inline;
 	t->cache_mask = EDGE_CACHE_SLOTS - 1;
 	return t;

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,7 @@
  * the fast path is untouched. */
 #define HELD_CAPTURE_BUDGET 256
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
+#define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
 enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
 
