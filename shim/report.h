@@ -128,5 +128,18 @@ void report_after_fork_child(void);
 void report_lock_for_fork(void);
 void report_unlock_after_fork(void);
 
-/* Lock creation sites (filled by the order module; read by writers via the report). */
+struct frame_info;
+/* The frames shown for a stored stack (or, when the stack is 0, for the single return address pc),
+ * exactly as the text report shows them: inlined calls expanded into frames of their own, the walk
+ * stopped at libc's thread/process start-up plumbing and after main.  fn is called for each frame in
+ * order, innermost first; a nonzero return stops the walk and is returned.  Symbolizes: call only with
+ * the re-entry guard set. */
+typedef int (*report_frame_fn)(const struct frame_info *f, void *arg);
+int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg);
+
+/* Where a lock was created or first used, as one frame: the first frame in the program's own code
+ * (outside system headers) of its creation stack, so a lock first taken through std::mutex::lock or
+ * another header-only wrapper is "first used" where the program called that wrapper; else create_pc. */
+void report_lock_site_frame(const struct report_lock *l, struct frame_info *out);
+
 #endif

@@ -230,12 +230,13 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 		json_string(ob, l->kind);
 		ob_puts(ob, ",\"created\":");
 		if (l->create_pc) {
-			/* "frame" is the innermost frame of the creation site; "frames" adds the functions it
-			 * was inlined into (the text report names the outermost, real function). */
-			struct frame_info frames[8];
+			/* "frame" is the site the text report names (the first frame in the program's own
+			 * code); "frames" is the call site itself with the functions it was inlined into. */
+			struct frame_info site, frames[8];
+			report_lock_site_frame(l, &site);
 			int k = symbolize_code_inlined(l->create_pc, 1, frames, 8);
 			ob_printf(ob, "{\"how\":\"%s\",\"frame\":", l->create_is_init ? "init" : "first-use");
-			json_frame(ob, &frames[0]);
+			json_frame(ob, &site);
 			ob_puts(ob, ",\"frames\":[");
 			for (int j = 0; j < k; j++) {
 				if (j)

@@ -41,61 +41,25 @@ static void frame_line(struct outbuf *ob, int index, const struct frame_info *f,
 			f->object[0] ? f->object : "?");
 }
 
-static int is_plumbing(const char *func)
+struct frame_printer {
+	struct outbuf *ob;
+	const char *indent;
+	int index;
+};
+
+static int print_frame(const struct frame_info *f, void *arg)
 {
-	static const char *const names[] = { "start_thread", "__clone3", "clone", "__clone",
-		"__libc_start_call_main", "__libc_start_main", "_start", "thread_trampoline", NULL };
-	for (const char *const *n = names; *n; n++)
-		if (strcmp(func, *n) == 0)
-			return 1;
+	struct frame_printer *p = arg;
+	frame_line(p->ob, p->index++, f, p->indent);
 	return 0;
 }
 
 static void stack_lines(struct outbuf *ob, uint32_t stack, uintptr_t pc, const char *indent)
 {
-	const uintptr_t *pcs;
-	int n = stack_frames(stack, &pcs);
-	struct frame_info frames[8];
-	int index = 0;
-	if (n == 0 && pc) {
-		int k = symbolize_code_inlined(pc, 1, frames, 8);
-		for (int j = 0; j < k; j++)
-			frame_line(ob, index++, &frames[j], indent);
-		return;
-	}
-	if (n == 0) {
+	struct frame_printer p = { ob, indent, 0 };
+	report_walk_stack(stack, pc, print_frame, &p);
+	if (p.index == 0)
 		ob_line(ob, "%s(no stack)", indent);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
-		/* Frames past main or a thread's start are libc plumbing: stop there. */
-		if (k > 0 && is_plumbing(frames[k - 1].func))
-			break;
-		for (int j = 0; j < k; j++)
-			frame_line(ob, index++, &frames[j], indent);
-		if (k > 0 && strcmp(frames[k - 1].func, "main") == 0)
-			break;
-	}
-}
-
-/* Where a lock was created or first used, as the first frame in the program's own code: a lock first
- * taken through std::mutex::lock or another header-only wrapper is "first used" where the program
- * called that wrapper. */
-static void site_frame(const struct report_lock *l, struct frame_info *out)
-{
-	const uintptr_t *pcs;
-	int n = l->create_stack ? stack_frames(l->create_stack, &pcs) : 0;
-	struct frame_info frames[8];
-	for (int i = 0; i < n; i++) {
-		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
-		for (int j = 0; j < k; j++)
-			if (frames[j].file[0] && strncmp(frames[j].file, "/usr/", 5) != 0) {
-				*out = frames[j];
-				return;
-			}
-	}
-	symbolize_code(l->create_pc, 1, out);
 }
 
 static void locks_block(const struct report *r, struct outbuf *ob)
@@ -118,7 +82,7 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		}
 		if (l->create_pc) {
 			struct frame_info f;
-			site_frame(l, &f);
+			report_lock_site_frame(l, &f);
 			ob_line(ob, "  %s: %s at %p, %s in %s %s:%d", label, l->kind, (void *)l->addr,
 				l->create_is_init ? "initialised" : "first used", f.func[0] ? f.func : "??",
 				f.file[0] ? f.file : f.object, f.line);

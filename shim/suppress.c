@@ -28,50 +28,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* ---------------------------------------------------------------- the frames a report shows */
-
-/* Frames past main or a thread's start routine are libc's plumbing: the walk stops there. */
-static int plumbing_frame(const char *func)
-{
-	static const char *const names[] = { "start_thread", "__clone3", "clone", "__clone",
-		"__libc_start_call_main", "__libc_start_main", "_start", "thread_trampoline", NULL };
-	for (int i = 0; names[i]; i++)
-		if (strcmp(func, names[i]) == 0)
-			return 1;
-	return 0;
-}
-
-int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg)
-{
-	struct frame_info frames[8];
-	const uintptr_t *pcs = NULL;
-	int n = stack ? stack_frames(stack, &pcs) : 0;
-	if (n <= 0) {
-		if (!pc)
-			return 0;
-		int k = symbolize_code_inlined(pc, 1, frames, 8);
-		for (int j = 0; j < k; j++) {
-			int stop = fn(&frames[j], arg);
-			if (stop)
-				return stop;
-		}
-		return 0;
-	}
-	for (int i = 0; i < n; i++) {
-		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
-		if (k > 0 && plumbing_frame(frames[k - 1].func))
-			break;
-		for (int j = 0; j < k; j++) {
-			int stop = fn(&frames[j], arg);
-			if (stop)
-				return stop;
-		}
-		if (k > 0 && strcmp(frames[k - 1].func, "main") == 0)
-			break;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------- suppressions */
 
 #define SUPPRESS_MAX_RULES 1024

@@ -22,14 +22,6 @@ int suppress_matches(const struct report *r);
 void sarif_record(const struct report *r);
 void sarif_write_at_exit(void);
 
-/* The frames shown for a stored stack (or, when the stack is 0, for the single return address pc),
- * exactly as the text report shows them: inlined calls expanded into frames of their own, the walk
- * stopped at libc's thread/process start-up plumbing and after main.  fn is called for each frame in
- * order, innermost first; a nonzero return stops the walk and is returned.  Symbolizes: call only with
- * the re-entry guard set. */
-typedef int (*report_frame_fn)(const struct frame_info *f, void *arg);
-int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg);
-
 /* Append s as a JSON string literal (quoted; ", \ and control characters escaped; bytes that are not
  * valid UTF-8 escaped as \u00XX so the output is always valid JSON).  NULL appends null. */
 void json_string(struct outbuf *ob, const char *s);
