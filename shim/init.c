@@ -1,6 +1,8 @@
 /* Load, fork and exit: the library constructor wires everything up before main; fork handlers keep
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
 #include "config.h"
+#include "deps.h"
+#include "mem.h"
 #include "order.h"
 #include "output.h"
 #include "real.h"
@@ -25,10 +27,12 @@ static void before_fork(void)
 	stacks_lock_for_fork();
 	symbolize_lock_for_fork();
 	report_lock_for_fork();
+	mem_lock_for_fork();
 }
 
 static void after_fork_parent(void)
 {
+	mem_unlock_after_fork();
 	report_unlock_after_fork();
 	symbolize_unlock_after_fork();
 	stacks_unlock_after_fork();
@@ -40,6 +44,7 @@ static void after_fork_parent(void)
 /* The child has one thread; every internal lock some other parent thread held is reset. */
 static void after_fork_child(void)
 {
+	mem_after_fork_child();
 	output_after_fork_child();
 	report_after_fork_child();
 	stacks_after_fork_child();
@@ -56,6 +61,7 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	real_resolve();
 	output_init();
 	config_load();
+	deps_load();
 	stacks_init();
 	order_init();
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)

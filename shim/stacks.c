@@ -1,9 +1,10 @@
-#define UNW_LOCAL_ONLY
 #include "stacks.h"
+#include "deps.h"
 #include "ilock.h"
 
-#include <libunwind.h>
 #include <link.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -46,12 +47,33 @@ void stacks_init(void)
 	dl_iterate_phdr(find_self, (void *)(uintptr_t)&stacks_init);
 }
 
-void stacks_lock_for_fork(void) { ilock_acquire(&store_lock); }
-void stacks_unlock_after_fork(void) { ilock_release(&store_lock); }
+/* Captures in flight, so that fork() can wait for them: the child must not inherit libunwind's
+ * internal locks held by a thread that no longer exists there.  While a fork is pending, new captures
+ * return no frames rather than wait (the forking thread holds our other locks). */
+static atomic_int captures_in_flight;
+static atomic_int fork_pending;
+
+/* A capture takes well under a millisecond; a second is a thread stopped inside one (by a debugger,
+ * say): fork anyway rather than hang the program. */
+void stacks_lock_for_fork(void)
+{
+	atomic_store(&fork_pending, 1);
+	for (int i = 0; i < 100000 && atomic_load(&captures_in_flight) > 0; i++)
+		usleep(10);
+	ilock_acquire(&store_lock);
+}
+
+void stacks_unlock_after_fork(void)
+{
+	ilock_release(&store_lock);
+	atomic_store(&fork_pending, 0);
+}
 
 void stacks_after_fork_child(void)
 {
 	ilock_reset(&store_lock);
+	atomic_store(&captures_in_flight, 0);
+	atomic_store(&fork_pending, 0);
 }
 
 static int in_self(uintptr_t pc)
@@ -59,48 +81,35 @@ static int in_self(uintptr_t pc)
 	return pc >= self_lo && pc < self_hi;
 }
 
-/* Captures this thread made: see stack_capture_raw. */
-static __thread unsigned thread_captures __attribute__((tls_model("initial-exec")));
-#define WALKS_BEFORE_TRACE_CACHE 64
-
-/* Two ways to capture.  unw_backtrace is the fast one, but it keeps a per-thread cache that it mmaps
- * on a thread's first use and unmaps at its exit: in a program that creates thousands of short
- * threads, those mappings (and the TLB shootdowns of unmapping them) cost more than the captures.  So
- * a thread's first captures use a plain unw_step walk (process-wide caches only), and a thread that
- * keeps capturing — it is creating many edges — switches to unw_backtrace.  Either way our own frames
- * are dropped wherever they are (a program's callback can run below one of our wrappers, like the
- * init routine of pthread_once). */
-static int keep_program_frames(void *const *buf, int n, uintptr_t *pcs, int max)
+static int keep_program_frames(uintptr_t *pcs, int n)
 {
 	int out = 0;
-	for (int i = 0; i < n && out < max; i++)
-		if (!in_self((uintptr_t)buf[i]))
-			pcs[out++] = (uintptr_t)buf[i];
+	for (int i = 0; i < n; i++)
+		if (!in_self(pcs[i]))
+			pcs[out++] = pcs[i];
 	return out;
 }
 
+/* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c); our own frames are dropped
+ * wherever they are (a program's callback can run below one of our wrappers, like the init routine of
+ * pthread_once). */
 int stack_capture_raw(uintptr_t *pcs, int max)
 {
-	if (++thread_captures > WALKS_BEFORE_TRACE_CACHE) {
-		void *buf[STACK_MAX_FRAMES + 32];
-		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
-		return keep_program_frames(buf, unw_backtrace(buf, want), pcs, max);
-	}
-	unw_context_t context;
-	unw_cursor_t cursor;
-	if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
+	const struct deps_api *api = deps_api;
+	if (!api || max <= 0)
 		return 0;
-	int out = 0;
-	for (int steps = 0; out < max && steps < max + 32; steps++) {
-		unw_word_t ip = 0;
-		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0)
-			break;
-		if (!in_self((uintptr_t)ip))
-			pcs[out++] = (uintptr_t)ip;
-		if (unw_step(&cursor) <= 0)
-			break;
+	atomic_fetch_add(&captures_in_flight, 1);
+	int n = 0;
+	if (!atomic_load(&fork_pending)) {
+		uintptr_t buf[STACK_MAX_FRAMES + 32];
+		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
+		n = keep_program_frames(buf, api->capture(buf, want));
+		if (n > max)
+			n = max;
+		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
 	}
-	return out;
+	atomic_fetch_sub(&captures_in_flight, 1);
+	return n;
 }
 
 uint32_t stack_intern(const uintptr_t *pcs, int n)

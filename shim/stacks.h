@@ -1,4 +1,5 @@
-/* stacks: capture the current call stack (libunwind) and intern it in a process-wide store.
+/* stacks: capture the current call stack (libunwind, in libcoffman-deps.so) and intern it in a
+ * process-wide store (coffman's own memory: mem.h).
  *
  * A stack crosses module boundaries as a 32-bit id (0 = none).  Identical stacks share one entry, so a
  * report or an edge record costs 4 bytes per stack.  Frames inside libcoffman itself are dropped: the

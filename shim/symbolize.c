@@ -1,230 +1,43 @@
+/* symbolize: the host side of symbolization (symbolize.h).  The work happens in libcoffman-deps.so's
+ * private namespace (deps_symbolize.c); here calls are serialised — libdw's session is not
+ * thread-safe — and, when that library is missing, dladdr gives at least the function and object. */
 #include "symbolize.h"
+#include "deps.h"
 #include "ilock.h"
 
 #include <dlfcn.h>
-#include <dwarf.h>
-#include <elfutils/libdw.h>
-#include <elfutils/libdwfl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static struct ilock sym_lock = ILOCK_INIT;
-static Dwfl *session;
-static char *debuginfo_path;
 
-static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
-};
-
-/* (Re)build the module list from /proc/self/maps: the first report, or after a dlopen. */
-static Dwfl *session_refresh(void)
-{
-	if (!session) {
-		session = dwfl_begin(&callbacks);
-		if (!session)
-			return NULL;
-	}
-	dwfl_report_begin(session);
-	if (dwfl_linux_proc_report(session, getpid()) != 0) {
-		dwfl_report_end(session, NULL, NULL);
-		return session;
-	}
-	dwfl_report_end(session, NULL, NULL);
-	return session;
-}
-
-static Dwfl_Module *module_for(uintptr_t addr)
-{
-	if (!session && !session_refresh())
-		return NULL;
-	Dwfl_Module *mod = dwfl_addrmodule(session, addr);
-	if (!mod && session_refresh())
-		mod = dwfl_addrmodule(session, addr);
-	return mod;
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-static void basename_of(char *dst, size_t cap, const char *path)
+static void basename_into(char *dst, size_t cap, const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
-	copy_str(dst, cap, slash ? slash + 1 : path);
+	snprintf(dst, cap, "%s", slash ? slash + 1 : path ? path : "");
 }
 
-/* C++ names read better demangled; use libstdc++'s demangler only if the program already has it. */
-static void demangle_into(char *dst, size_t cap, const char *name)
-{
-	typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
-	static demangle_fn fn;
-	static int looked;
-	if (!looked) {
-		*(void **)&fn = dlsym(RTLD_DEFAULT, "__cxa_demangle");
-		looked = 1;
-	}
-	if (fn && name && name[0] == '_' && name[1] == 'Z') {
-		int status = -1;
-		char *d = fn(name, NULL, NULL, &status);
-		if (d && status == 0) {
-			copy_str(dst, cap, d);
-			free(d);
-			return;
-		}
-		free(d);
-	}
-	copy_str(dst, cap, name);
-}
-
-static void fallback_dladdr(uintptr_t addr, struct frame_info *out)
+static void symbolize_by_dladdr(uintptr_t addr, uintptr_t pc, struct frame_info *out)
 {
 	Dl_info info;
-	if (dladdr((void *)addr, &info)) {
-		if (info.dli_sname)
-			demangle_into(out->func, sizeof out->func, info.dli_sname);
-		basename_of(out->object, sizeof out->object, info.dli_fname);
-	}
-}
-
-/* The compile unit covering addr.  libdw finds it through .debug_aranges, which clang does not emit
- * and which this libdw does not synthesise: then scan the module's units for one that has the pc. */
-static Dwarf_Die *cu_for(Dwfl_Module *mod, uintptr_t addr, Dwarf_Addr *bias)
-{
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, bias);
-	if (cu)
-		return cu;
-	for (cu = dwfl_module_nextcu(mod, NULL, bias); cu; cu = dwfl_module_nextcu(mod, cu, bias))
-		if (dwarf_haspc(cu, addr - *bias) > 0)
-			return cu;
-	return NULL;
-}
-
-static void line_of(Dwfl_Module *mod, uintptr_t addr, struct frame_info *out)
-{
-	int lineno = 0;
-	const char *file = NULL;
-	Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
-	if (line) {
-		file = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
-	} else {
-		Dwarf_Addr bias;
-		Dwarf_Die *cu = cu_for(mod, addr, &bias);
-		Dwarf_Line *l = cu ? dwarf_getsrc_die(cu, addr - bias) : NULL;
-		if (l) {
-			file = dwarf_linesrc(l, NULL, NULL);
-			dwarf_lineno(l, &lineno);
-		}
-	}
-	if (file) {
-		copy_str(out->file, sizeof out->file, file);
-		out->line = lineno;
-	}
-}
-
-static const char *die_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name;
-}
-
-static const char *call_file_of(Dwarf_Die *inlined, Dwarf_Die *cu)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word index;
-	Dwarf_Files *files;
-	size_t nfiles;
-	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) != 0)
-		return NULL;
-	if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0 || index >= nfiles)
-		return NULL;
-	return dwarf_filesrc(files, index, NULL, NULL);
-}
-
-static int call_line_of(Dwarf_Die *inlined)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word line = 0;
-	dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &line);
-	return (int)line;
-}
-
-static void symbolize_unlocked(uintptr_t addr, uintptr_t pc, struct frame_info *out)
-{
 	memset(out, 0, sizeof *out);
 	out->pc = pc;
-	Dwfl_Module *mod = module_for(addr);
-	if (!mod) {
-		fallback_dladdr(addr, out);
-		return;
+	if (dladdr((void *)addr, &info)) {
+		if (info.dli_sname)
+			snprintf(out->func, sizeof out->func, "%s", info.dli_sname);
+		basename_into(out->object, sizeof out->object, info.dli_fname);
 	}
-	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	basename_of(out->object, sizeof out->object, modname);
-	GElf_Sym sym;
-	GElf_Off off;
-	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	if (name)
-		demangle_into(out->func, sizeof out->func, name);
-	else
-		fallback_dladdr(addr, out);
-	line_of(mod, addr, out);
 }
 
 void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 {
 	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
 	ilock_acquire(&sym_lock);
-	symbolize_unlocked(addr, pc, out);
+	if (deps_api)
+		deps_api->symbolize_code(addr, pc, out);
+	else
+		symbolize_by_dladdr(addr, pc, out);
 	ilock_release(&sym_lock);
-}
-
-/* Walk the DWARF scopes at addr: each inlined subroutine is a frame of its own, whose call site
- * (DW_AT_call_file/line) is the location shown for the frame that encloses it. */
-static int inlined_frames(Dwfl_Module *mod, uintptr_t addr, struct frame_info *out, int max)
-{
-	Dwarf_Addr bias;
-	Dwarf_Die *cu = cu_for(mod, addr, &bias);
-	if (!cu)
-		return 0;
-	Dwarf_Die *lexical = NULL;
-	int nlexical = dwarf_getscopes(cu, addr - bias, &lexical);
-	/* Past the innermost inlined instance, dwarf_getscopes follows the abstract origin; the chain of
-	 * concrete enclosing instances (the real call chain) comes from dwarf_getscopes_die on it. */
-	int first = 0;
-	while (first < nlexical && dwarf_tag(&lexical[first]) != DW_TAG_inlined_subroutine)
-		first++;
-	if (first == nlexical) {
-		free(lexical);
-		return 0;
-	}
-	Dwarf_Die *scopes = NULL;
-	int nscopes = dwarf_getscopes_die(&lexical[first], &scopes);
-	free(lexical);
-	int n = 0;
-	for (int i = 0; i < nscopes && n + 1 < max; i++) {
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-			continue;
-		/* out[n] is the inlined callee; its caller gets the call site and is completed below. */
-		const char *callee = die_name(&scopes[i]);
-		if (callee)
-			demangle_into(out[n].func, sizeof out[n].func, callee);
-		out[n].inlined = 1;
-		out[n + 1] = out[n];
-		out[n + 1].inlined = 0;
-		out[n + 1].func[0] = '\0';
-		copy_str(out[n + 1].file, sizeof out[n + 1].file, call_file_of(&scopes[i], cu));
-		out[n + 1].line = call_line_of(&scopes[i]);
-		n++;
-	}
-	free(scopes);
-	return n;
 }
 
 int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_info *out, int max)
@@ -232,44 +45,22 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
 	if (max <= 0)
 		return 0;
+	int n = 1;
 	ilock_acquire(&sym_lock);
-	symbolize_unlocked(addr, pc, &out[0]);
-	Dwfl_Module *mod = session ? dwfl_addrmodule(session, addr) : NULL;
-	int n = 0;
-	if (mod && max > 1) {
-		struct frame_info outer = out[0];
-		n = inlined_frames(mod, addr, out, max);
-		if (n > 0) {
-			/* The outermost frame is the real (non-inlined) function. */
-			copy_str(out[n].func, sizeof out[n].func, outer.func);
-			/* out[0]'s file:line from the line table was overwritten by the copy; restore it. */
-			copy_str(out[0].file, sizeof out[0].file, outer.file);
-			out[0].line = outer.line;
-		}
-	}
+	if (deps_api)
+		n = deps_api->symbolize_code_inlined(addr, pc, out, max);
+	else
+		symbolize_by_dladdr(addr, pc, out);
 	ilock_release(&sym_lock);
-	return n + 1;
+	return n;
 }
 
 int symbolize_data(uintptr_t addr, char *name, size_t len)
 {
 	int found = 0;
 	ilock_acquire(&sym_lock);
-	Dwfl_Module *mod = module_for(addr);
-	if (mod) {
-		GElf_Sym sym;
-		GElf_Off off = 0;
-		const char *s = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-		if (s && GELF_ST_TYPE(sym.st_info) == STT_OBJECT) {
-			char dm[200];
-			demangle_into(dm, sizeof dm, s);
-			if (off)
-				snprintf(name, len, "%s+%lu", dm, (unsigned long)off);
-			else
-				snprintf(name, len, "%s", dm);
-			found = 1;
-		}
-	}
+	if (deps_api)
+		found = deps_api->symbolize_data(addr, name, len);
 	ilock_release(&sym_lock);
 	return found;
 }

@@ -5,6 +5,7 @@
  * already stuck past the limit, or the holder of the lock a stuck thread waits for, is ever signalled —
  * with a real-time signal the program has no handler for, to unwind that thread's current stack. */
 #include "watchdog.h"
+#include "deps.h"
 #include "config.h"
 #include "deadlock.h"
 #include "order.h"
@@ -196,6 +197,7 @@ static void *watchdog_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	tls_guard = 1;          /* nothing this thread does is the program's */
+	deps_thread_start();
 	double period = cfg.watchdog_secs / 4;
 	if (period > 0.25)
 		period = 0.25;

@@ -1,6 +1,7 @@
 /* pthread_create / pthread_join: thread identity (number, parent, creation stack) and joins as waits,
  * so a join that can never return is part of the deadlock search. */
 #include "wrap.h"
+#include "deps.h"
 #include "stacks.h"
 #include "waits.h"
 
@@ -18,6 +19,7 @@ static void *thread_trampoline(void *p)
 {
 	struct start_args a = *(struct start_args *)p;
 	free(p);
+	deps_thread_start();
 	thread_register_created(a.parent_num, a.create_stack);
 	return a.fn(a.arg);
 }
@@ -57,6 +59,7 @@ static int c11_trampoline(void *p)
 {
 	struct c11_start_args a = *(struct c11_start_args *)p;
 	free(p);
+	deps_thread_start();
 	thread_register_created(a.parent_num, a.create_stack);
 	return a.fn(a.arg);
 }

@@ -1,0 +1,75 @@
+/* Loading libcoffman-deps.so (deps.h, deps_api.h). */
+#include "deps.h"
+#include "output.h"
+#include "threads.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEPS_LIBRARY "libcoffman-deps.so"
+
+const struct deps_api *deps_api;
+
+/* dl_iterate_phdr as seen from libcoffman's namespace.  Not a tail call: glibc picks the namespace
+ * from its caller's return address, which must be in this library. */
+static __attribute__((noinline)) int iterate_host_phdr(phdr_callback cb, void *data)
+{
+	int rc = dl_iterate_phdr(cb, data);
+	__asm__ volatile("" ::: "memory");
+	return rc;
+}
+
+/* The directory libcoffman.so was loaded from: the deps library is installed beside it. */
+static int own_directory(char *dir, size_t cap)
+{
+	Dl_info info;
+	if (!dladdr((void *)(uintptr_t)&deps_load, &info) || !info.dli_fname)
+		return -1;
+	const char *slash = strrchr(info.dli_fname, '/');
+	if (!slash)
+		return snprintf(dir, cap, ".") < (int)cap ? 0 : -1;
+	int n = (int)(slash - info.dli_fname);
+	return snprintf(dir, cap, "%.*s", n, info.dli_fname) < (int)cap ? 0 : -1;
+}
+
+void deps_load(void)
+{
+	if (deps_api)
+		return;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	const char *why = "cannot find libcoffman.so's own directory";
+	if (own_directory(dir, sizeof dir) == 0) {
+		snprintf(path, sizeof path, "%s/%s", dir, DEPS_LIBRARY);
+		void *h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			why = dlerror();
+		} else {
+			const struct deps_api *api = dlsym(h, COFFMAN_DEPS_SYMBOL);
+			if (api && api->version == COFFMAN_DEPS_VERSION) {
+				struct deps_host host = {
+					.iterate_host_phdr = iterate_host_phdr,
+					.fd_floor = PRIVATE_FD_FLOOR,
+				};
+				api->init(&host);
+				deps_api = api;
+				return;
+			}
+			why = "it is from another version of coffman";
+		}
+	}
+	output_warn("stacks and file:line are unavailable: cannot load %s (%s)", DEPS_LIBRARY,
+		    why ? why : "unknown reason");
+}
+
+/* The loader allocates the blocks with the program's malloc, whose locks may come back to our
+ * wrappers: the guard keeps them out of the checker while the thread is not registered yet. */
+void deps_thread_start(void)
+{
+	if (!deps_api)
+		return;
+	tls_guard++;
+	deps_api->thread_prepare();
+	tls_guard--;
+}

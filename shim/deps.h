@@ -1,0 +1,22 @@
+/* deps: loading libcoffman-deps.so into its private namespace (see deps_api.h for why).
+ *
+ * deps_load() runs once, from the library constructor — never from a wrapper, because dlmopen
+ * allocates with the program's allocator and takes the loader's locks.  Until it has run, or if the
+ * library cannot be loaded (coffman then says so once), deps_api is NULL: stacks are empty and names
+ * come from dladdr alone.  Checks still run; only the reports are poorer.
+ */
+#ifndef COFFMAN_DEPS_H
+#define COFFMAN_DEPS_H
+
+#include "deps_api.h"
+
+/* Descriptors coffman keeps for itself are moved at or above this number. */
+#define PRIVATE_FD_FLOOR 900
+
+extern const struct deps_api *deps_api;
+
+void deps_load(void);
+/* A thread is starting (before its start routine): prepare its TLS in the namespace. */
+void deps_thread_start(void);
+
+#endif

@@ -1,0 +1,52 @@
+/* deps_api: the one interface between libcoffman and libcoffman-deps.so, its private namespace.
+ *
+ * libcoffman-deps.so holds everything coffman needs from other libraries — stack capture with
+ * libunwind, symbolization with elfutils libdw — and is loaded with dlmopen(LM_ID_NEWLM), so it gets a
+ * link-map namespace of its own with its own copy of libc.  That is the isolation the host needs:
+ *   - no symbol of libunwind (its _Unwind_* among them) or libdw enters the program's scope, so a C++
+ *     plugin's exceptions and a program's own libunwind calls bind exactly as they would natively;
+ *   - their malloc, stdio and pthread locks are the private libc's, never the program's allocator
+ *     (jemalloc) and never our own wrappers;
+ *   - descriptors they open are moved above coffman's private floor (deps_ns.c).
+ * libcoffman finds the library beside itself, resolves the single symbol COFFMAN_DEPS_SYMBOL (a
+ * struct deps_api) and calls init() once with what only the host namespace can do.
+ *
+ * Calls into the table are serialised by the caller where the callee is not thread-safe (symbolizer);
+ * capture() is thread-safe and async-signal-safe enough for the watchdog's sample handler (libunwind's
+ * local unwinding, no allocation).
+ */
+#ifndef COFFMAN_DEPS_API_H
+#define COFFMAN_DEPS_API_H
+
+#include <link.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize.h"
+
+#define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
+#define COFFMAN_DEPS_VERSION 1
+
+typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
+
+struct deps_host {
+	/* dl_iterate_phdr over the host namespace (the program's objects).  glibc lists only the caller's
+	 * namespace, so this must be a function of libcoffman's, not glibc's own entry point. */
+	int (*iterate_host_phdr)(phdr_callback cb, void *data);
+	int fd_floor;                   /* descriptors below this belong to the program */
+};
+
+struct deps_api {
+	int version;
+	void (*init)(const struct deps_host *host);
+	/* Return addresses of the caller's stack, innermost first, without the library's own frames. */
+	int (*capture)(uintptr_t *pcs, int max);
+	void (*symbolize_code)(uintptr_t addr, uintptr_t pc, struct frame_info *out);
+	int (*symbolize_code_inlined)(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
+	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);
+	/* Allocate this thread's TLS blocks in the namespace now (at thread start, where no program lock
+	 * is held), so that no later call makes the loader allocate them with the program's malloc. */
+	void (*thread_prepare)(void);
+};
+
+#endif

@@ -1,0 +1,173 @@
+/* libcoffman-deps.so's namespace overrides and its exported table (deps_api.h, deps_ns.h). */
+#include "deps_ns.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+struct deps_host deps_host;
+
+/* Move a fresh descriptor above the floor; the low number is freed again at once. */
+static int lift_fd(int fd)
+{
+	if (fd < 0 || deps_host.fd_floor <= 0 || fd >= deps_host.fd_floor)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, deps_host.fd_floor);
+	if (high < 0)
+		return fd;              /* no room up there: keep the low one rather than fail */
+	close(fd);
+	return high;
+}
+
+static int open_lifted(int dirfd, const char *path, int flags, mode_t mode)
+{
+	/* Always close-on-exec: the program's exec'd children must not inherit our files. */
+	int fd = (int)syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, mode);
+	return lift_fd(fd);
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(dirfd, path, flags, mode);
+}
+
+/* libunwind keeps a pipe for its memory validation for the life of the process. */
+EXPORT int pipe2(int fds[2], int flags)
+{
+	if (syscall(SYS_pipe2, fds, flags | O_CLOEXEC) != 0)
+		return -1;
+	fds[0] = lift_fd(fds[0]);
+	fds[1] = lift_fd(fds[1]);
+	return 0;
+}
+
+EXPORT int pipe(int fds[2])
+{
+	return pipe2(fds, 0);
+}
+
+/* elfutils offers to download debug info (libdebuginfod, with libcurl and a TLS stack behind it) when
+ * DEBUGINFOD_URLS is set: never from inside someone else's process, and never at report time. */
+EXPORT void *dlopen(const char *file, int mode)
+{
+	static void *(*own)(const char *, int);
+	if (file && strstr(file, "libdebuginfod"))
+		return NULL;
+	if (!own)
+		*(void **)&own = dlsym(RTLD_NEXT, "dlopen");
+	return own ? own(file, mode) : NULL;
+}
+
+FILE *deps_fopen_private(const char *path)
+{
+	int fd = open_lifted(AT_FDCWD, path, O_RDONLY, 0);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+/* glibc's dl_iterate_phdr lists only the caller's namespace: first ours (libunwind's own frames and
+ * this library's), then the host's, through the host's own function. */
+struct both_ns {
+	phdr_callback cb;
+	void *data;
+};
+
+EXPORT int dl_iterate_phdr(phdr_callback cb, void *data)
+{
+	static int (*own)(phdr_callback, void *);
+	if (!own)
+		*(void **)&own = dlsym(RTLD_NEXT, "dl_iterate_phdr");
+	int rc = own ? own(cb, data) : 0;
+	if (rc == 0 && deps_host.iterate_host_phdr)
+		rc = deps_host.iterate_host_phdr(cb, data);
+	return rc;
+}
+
+/* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */
+struct tls_index_arg {
+	unsigned long module, offset;
+};
+extern void *__tls_get_addr(struct tls_index_arg *);
+
+static int prepare_module_tls(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	if (info->dlpi_tls_modid != 0 && info->dlpi_tls_data == NULL) {
+		struct tls_index_arg ti = { info->dlpi_tls_modid, 0 };
+		__tls_get_addr(&ti);
+	}
+	return 0;
+}
+
+static void thread_prepare(void)
+{
+	static int (*own)(phdr_callback, void *);
+	if (!own)
+		*(void **)&own = dlsym(RTLD_NEXT, "dl_iterate_phdr");
+	if (own)
+		own(prepare_module_tls, NULL);
+}
+
+static void init(const struct deps_host *host)
+{
+	deps_host = *host;
+	deps_unwind_init();
+	thread_prepare();
+}
+
+EXPORT const struct deps_api coffman_deps_api = {
+	.version = COFFMAN_DEPS_VERSION,
+	.init = init,
+	.capture = deps_capture,
+	.symbolize_code = deps_symbolize_code,
+	.symbolize_code_inlined = deps_symbolize_code_inlined,
+	.symbolize_data = deps_symbolize_data,
+	.thread_prepare = thread_prepare,
+};

@@ -1,0 +1,30 @@
+/* deps_ns: what libcoffman-deps.so changes inside its own namespace, and its internal entry points.
+ *
+ * The library is the root of a private namespace (deps_api.h), so the symbols it exports come first
+ * for every object loaded there: its open/openat/pipe2 keep libdw's and libunwind's descriptors above
+ * the host's floor, and its dl_iterate_phdr shows libunwind the host's objects as well as its own.
+ */
+#ifndef COFFMAN_DEPS_NS_H
+#define COFFMAN_DEPS_NS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "deps_api.h"
+
+/* Set by init(): the host's services. */
+extern struct deps_host deps_host;
+
+/* fopen(path, "r") on a descriptor above the floor. */
+FILE *deps_fopen_private(const char *path);
+
+/* deps_unwind.c */
+void deps_unwind_init(void);
+int deps_capture(uintptr_t *pcs, int max);
+
+/* deps_symbolize.c */
+void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);
+int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
+int deps_symbolize_data(uintptr_t addr, char *name, size_t len);
+
+#endif

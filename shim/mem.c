@@ -1,0 +1,244 @@
+/* The private allocator: see mem.h for why it exists and how libcoffman's calls reach it. */
+#include "mem.h"
+#include "ilock.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define MEM_REGION_SIZE (1u << 20)
+#define MEM_SMALL_MAX (64u << 10)
+#define MEM_ALIGN 16u
+#define MEM_NCLASSES 48
+
+/* Every block is preceded by this header: its class, or for a mapping of its own the mapped length. */
+struct block_header {
+	uint32_t class_index;           /* MEM_DIRECT for a mapping of its own */
+	uint32_t offset;                /* MEM_DIRECT: from the mapping's start to this header */
+	size_t mapped;                  /* length of that mapping, 0 for class blocks */
+};
+#define MEM_DIRECT UINT32_MAX
+_Static_assert(sizeof(struct block_header) == MEM_ALIGN, "header keeps blocks 16-byte aligned");
+
+struct free_block {
+	struct free_block *next;
+};
+
+static struct ilock mem_lock = ILOCK_INIT;
+static size_t class_size[MEM_NCLASSES];  /* payload bytes, multiples of MEM_ALIGN */
+static unsigned nclasses;
+static struct free_block *free_list[MEM_NCLASSES];
+static char *region_next, *region_end;
+static atomic_size_t mapped_total;
+static __thread int tls_in_mem __attribute__((tls_model("initial-exec")));
+
+static void *map_pages(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	atomic_fetch_add_explicit(&mapped_total, len, memory_order_relaxed);
+	return p;
+}
+
+/* Classes grow by about a quarter: at most ~20% of a block is rounding, and a thread record (~9 KB)
+ * does not cost a 16 KB block. */
+static void classes_init(void)
+{
+	size_t s = 32;
+	nclasses = 0;
+	while (s <= MEM_SMALL_MAX && nclasses < MEM_NCLASSES) {
+		class_size[nclasses++] = s;
+		size_t next = (s + s / 4 + MEM_ALIGN - 1) & ~(size_t)(MEM_ALIGN - 1);
+		s = next > s ? next : s + MEM_ALIGN;
+	}
+}
+
+static int class_for(size_t size)
+{
+	if (!nclasses)
+		classes_init();
+	for (unsigned i = 0; i < nclasses; i++)
+		if (size <= class_size[i])
+			return (int)i;
+	return -1;
+}
+
+/* A mapping of its own; align: a power of two, the payload's alignment (at least MEM_ALIGN). */
+static void *alloc_direct_aligned(size_t size, size_t align)
+{
+	size_t len = (size + align + sizeof(struct block_header) + 4095) & ~(size_t)4095;
+	if (len < size)
+		return NULL;
+	char *base = map_pages(len);
+	if (!base)
+		return NULL;
+	uintptr_t payload = ((uintptr_t)base + sizeof(struct block_header) + align - 1) & ~(uintptr_t)(align - 1);
+	struct block_header *h = (struct block_header *)payload - 1;
+	h->class_index = MEM_DIRECT;
+	h->offset = (uint32_t)((char *)h - base);
+	h->mapped = len;
+	return h + 1;
+}
+
+static void *alloc_direct(size_t size)
+{
+	return alloc_direct_aligned(size, MEM_ALIGN);
+}
+
+/* Under mem_lock. */
+static struct block_header *carve(size_t total)
+{
+	if (!region_next || (size_t)(region_end - region_next) < total) {
+		char *r = map_pages(MEM_REGION_SIZE);
+		if (!r)
+			return NULL;
+		region_next = r;        /* the rest of the old region is abandoned: at most one block's worth */
+		region_end = r + MEM_REGION_SIZE;
+	}
+	struct block_header *h = (struct block_header *)region_next;
+	region_next += total;
+	return h;
+}
+
+void *mem_alloc(size_t size)
+{
+	if (size == 0)
+		size = 1;
+	int c = class_for(size);
+	if (c < 0 || tls_in_mem)
+		return alloc_direct(size);
+	tls_in_mem = 1;
+	ilock_acquire(&mem_lock);
+	struct block_header *h;
+	struct free_block *f = free_list[c];
+	if (f) {
+		free_list[c] = f->next;
+		h = (struct block_header *)f - 1;
+	} else {
+		h = carve(sizeof *h + class_size[c]);
+	}
+	ilock_release(&mem_lock);
+	tls_in_mem = 0;
+	if (!h) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->class_index = (uint32_t)c;
+	h->mapped = 0;
+	return h + 1;
+}
+
+static size_t usable_size(const struct block_header *h)
+{
+	return h->class_index == MEM_DIRECT ? h->mapped - h->offset - sizeof *h : class_size[h->class_index];
+}
+
+void mem_free(void *p)
+{
+	if (!p)
+		return;
+	struct block_header *h = (struct block_header *)p - 1;
+	if (h->class_index == MEM_DIRECT) {
+		atomic_fetch_sub_explicit(&mapped_total, h->mapped, memory_order_relaxed);
+		munmap((char *)h - h->offset, h->mapped);
+		return;
+	}
+	if (tls_in_mem)
+		return;                 /* re-entered from a signal handler: leak rather than deadlock */
+	tls_in_mem = 1;
+	ilock_acquire(&mem_lock);
+	struct free_block *f = p;
+	f->next = free_list[h->class_index];
+	free_list[h->class_index] = f;
+	ilock_release(&mem_lock);
+	tls_in_mem = 0;
+}
+
+void *mem_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	void *p = mem_alloc(n * size);
+	if (p)
+		memset(p, 0, n * size);
+	return p;
+}
+
+void *mem_realloc(void *p, size_t size)
+{
+	if (!p)
+		return mem_alloc(size);
+	if (size == 0) {
+		mem_free(p);
+		return NULL;
+	}
+	size_t have = usable_size((struct block_header *)p - 1);
+	if (size <= have && (size >= have / 2 || have <= 64))
+		return p;
+	void *q = mem_alloc(size);
+	if (!q)
+		return NULL;
+	memcpy(q, p, have < size ? have : size);
+	mem_free(p);
+	return q;
+}
+
+size_t mem_mapped_bytes(void)
+{
+	return atomic_load_explicit(&mapped_total, memory_order_relaxed);
+}
+
+void mem_lock_for_fork(void) { ilock_acquire(&mem_lock); }
+void mem_unlock_after_fork(void) { ilock_release(&mem_lock); }
+void mem_after_fork_child(void)
+{
+	ilock_reset(&mem_lock);
+	tls_in_mem = 0;
+}
+
+/* The link-time redirection (see mem.h).  Hidden: the program never sees these names. */
+#define HIDDEN __attribute__((visibility("hidden")))
+HIDDEN void *__wrap_malloc(size_t size) { return mem_alloc(size); }
+HIDDEN void *__wrap_calloc(size_t n, size_t size) { return mem_calloc(n, size); }
+HIDDEN void *__wrap_realloc(void *p, size_t size) { return mem_realloc(p, size); }
+HIDDEN void __wrap_free(void *p) { mem_free(p); }
+
+HIDDEN char *__wrap_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = mem_alloc(n);
+	return d ? memcpy(d, s, n) : NULL;
+}
+
+HIDDEN char *__wrap_strndup(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *d = mem_alloc(n + 1);
+	if (!d)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/* Alignment beyond 16 bytes (thread records are cache-line aligned): a mapping of its own. */
+HIDDEN int __wrap_posix_memalign(void **out, size_t align, size_t size)
+{
+	if (align == 0 || (align & (align - 1)) != 0 || align > 4096)
+		return EINVAL;
+	*out = align <= MEM_ALIGN ? mem_alloc(size) : alloc_direct_aligned(size, align);
+	return *out ? 0 : ENOMEM;
+}
+
+HIDDEN void *__wrap_aligned_alloc(size_t align, size_t size)
+{
+	void *p = NULL;
+	errno = __wrap_posix_memalign(&p, align, size);
+	return p;
+}

@@ -1,0 +1,37 @@
+/* mem: coffman's own memory, never the program's allocator.
+ *
+ * Why: the shim runs inside lock wrappers, and the program's allocator takes locks of its own (jemalloc
+ * even calls pthread_mutex_trylock on them, which lands in our wrapper).  If a wrapper called malloc
+ * while the program — or this very thread, one frame up, inside the allocator — held such a lock, the
+ * program would hang.  So every allocation libcoffman makes comes from pages it maps itself.
+ *
+ * How it is wired: libcoffman is linked with -Wl,--wrap=malloc (and calloc, realloc, free, strdup,
+ * strndup, posix_memalign, aligned_alloc), so each call its own objects make to those names reaches
+ * the __wrap_ functions here; nothing of the program's is interposed.  graph/ keeps plain malloc and
+ * stays testable on its own.
+ *
+ * Shape: size classes about 1.25x apart up to MEM_SMALL_MAX, carved from 1 MiB regions and recycled
+ * through per-class free lists under one ilock; larger blocks are mappings of their own, returned to
+ * the kernel on free.  A call that re-enters the allocator on the same thread (a signal handler that
+ * locks while this thread is inside it) gets a mapping of its own without the lock: never a
+ * self-deadlock.  Costs: a lock and a list pop per small allocation; slow paths only.
+ */
+#ifndef COFFMAN_MEM_H
+#define COFFMAN_MEM_H
+
+#include <stddef.h>
+
+void *mem_alloc(size_t size);
+void *mem_calloc(size_t n, size_t size);
+void *mem_realloc(void *p, size_t size);
+void mem_free(void *p);
+
+/* Bytes mapped so far (for tests and the benchmark's per-thread figure). */
+size_t mem_mapped_bytes(void);
+
+/* fork(): the allocator lock is the innermost internal lock. */
+void mem_lock_for_fork(void);
+void mem_unlock_after_fork(void);
+void mem_after_fork_child(void);
+
+#endif
