@@ -6,6 +6,7 @@
 #include "stacks.h"
 #include "symbolize.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +16,49 @@
  * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
 /* The thread's cache missed an edge the graph already had: its working set is larger than the cache.
  * After a quarter of the slots' worth of such misses, double it (fresh and empty: it refills at once
- * from the graph); a program with many lock pairs pays the slow path only while the cache warms. */
+ * from the graph); a program with many lock pairs pays the slow path only while the cache warms.
+ * Grown caches share one process-wide budget: a server's few workers grow to the maximum, while a
+ * program with a thousand threads walking the same locks keeps its memory per thread small (the
+ * misses then cost a graph lookup each, not memory). */
+#define EDGE_CACHE_GROWTH_BUDGET (8u << 20)
+static atomic_size_t grown_cache_bytes;
+
+static size_t grown_bytes(unsigned slots)
+{
+	return slots > EDGE_CACHE_SLOTS ? (size_t)slots * sizeof(struct edge_slot) : 0;
+}
+
 static void edge_cache_missed_known(struct thread_rec *t)
 {
 	unsigned slots = t->cache_mask + 1;
 	if (++t->cache_known_misses < slots / 4 || slots >= EDGE_CACHE_MAX_SLOTS)
 		return;
-	struct edge_slot *bigger = calloc((size_t)slots * 2, sizeof *bigger);
-	if (!bigger)
+	size_t more = grown_bytes(slots * 2) - grown_bytes(slots);
+	if (atomic_fetch_add(&grown_cache_bytes, more) + more > EDGE_CACHE_GROWTH_BUDGET) {
+		atomic_fetch_sub(&grown_cache_bytes, more);
+		t->cache_known_misses = 0;
 		return;
+	}
+	struct edge_slot *bigger = calloc((size_t)slots * 2, sizeof *bigger);
+	if (!bigger) {
+		atomic_fetch_sub(&grown_cache_bytes, more);
+		return;
+	}
 	if (t->cache != t->cache_inline)
 		free(t->cache);
 	t->cache = bigger;
 	t->cache_mask = slots * 2 - 1;
 	t->cache_known_misses = 0;
+}
+
+void edge_cache_free(struct thread_rec *t)
+{
+	if (t->cache != t->cache_inline) {
+		atomic_fetch_sub(&grown_cache_bytes, grown_bytes(t->cache_mask + 1));
+		free(t->cache);
+	}
+	t->cache = t->cache_inline;
+	t->cache_mask = EDGE_CACHE_SLOTS - 1;
 }
 
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)

@@ -44,6 +44,8 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx);
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
 uint32_t ev_held_stack(void);
 void held_remove(struct thread_rec *t, int idx);
+/* Give back a grown edge cache (thread exit). */
+void edge_cache_free(struct thread_rec *t);
 /* An unlock of a lock this thread does not hold.  owner_tid is what the lock itself says about its
  * owner: >0 that thread, 0 not locked, -1 unknown.  Reports bad-unlock unless it is explicable. */
 void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc);

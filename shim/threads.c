@@ -26,6 +26,7 @@ static atomic_int ready;                /* constructor finished: safe to registe
 static pthread_key_t exit_key;
 
 void thread_exit_hook(struct thread_rec *t);   /* events.c: report locks still held */
+void edge_cache_free(struct thread_rec *t);    /* events.c */
 
 uint64_t now_ns(void)
 {
@@ -110,8 +111,7 @@ static void on_thread_exit(void *arg)
 	registry_remove(t);
 	tls_self = NULL;
 	tls_exited = 1;
-	if (t->cache != t->cache_inline)
-		free(t->cache);
+	edge_cache_free(t);
 	free(t);
 	tls_guard--;
 }
@@ -215,8 +215,7 @@ void threads_after_fork_child(void)
 	for (; t; t = next) {
 		next = t->next;
 		if (t != self) {
-			if (t->cache != t->cache_inline)
-				free(t->cache);
+			edge_cache_free(t);
 			free(t);
 		}
 	}

@@ -21,7 +21,7 @@ run() {
 	: > "$LOG"
 	local start end
 	start=$(date +%s.%N)
-	timeout "${RUN_TIMEOUT:-30}" "$COFFMAN" --log="$LOG" "${opts[@]}" -- "$@" > "$OUT" 2>&1
+	timeout -k 5 "${RUN_TIMEOUT:-30}" "$COFFMAN" --log="$LOG" "${opts[@]}" -- "$@" > "$OUT" 2>&1
 	STATUS=$?
 	end=$(date +%s.%N)
 	ELAPSED=$(echo "$end - $start" | bc)
