@@ -4,6 +4,8 @@
 #include "threads.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,17 +23,61 @@ static __attribute__((noinline)) int iterate_host_phdr(phdr_callback cb, void *d
 	return rc;
 }
 
+/* The path of the file mapped at addr, from /proc/self/maps: the kernel's name for the object, with
+ * any symlink it was loaded through already resolved (the launcher may preload through a link in a
+ * private directory that is gone by now). */
+static int mapped_file_of(uintptr_t addr, char *path, size_t cap)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[8192];
+	size_t have = 0;
+	int found = -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			unsigned long lo, hi;
+			int name_at = 0;
+			if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &name_at) == 2 && name_at > 0 &&
+			    addr >= lo && addr < hi && line[name_at] == '/') {
+				found = snprintf(path, cap, "%s", line + name_at) < (int)cap ? 0 : -1;
+				break;
+			}
+			line = nl + 1;
+		}
+		if (found == 0)
+			break;
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;       /* a line longer than the buffer: not a path we could use */
+	}
+	close(fd);
+	return found;
+}
+
 /* The directory libcoffman.so was loaded from: the deps library is installed beside it. */
 static int own_directory(char *dir, size_t cap)
 {
-	Dl_info info;
-	if (!dladdr((void *)(uintptr_t)&deps_load, &info) || !info.dli_fname)
-		return -1;
-	const char *slash = strrchr(info.dli_fname, '/');
+	if (mapped_file_of((uintptr_t)&deps_load, dir, cap) != 0) {
+		Dl_info info;
+		if (!dladdr((void *)(uintptr_t)&deps_load, &info) || !info.dli_fname)
+			return -1;
+		if (snprintf(dir, cap, "%s", info.dli_fname) >= (int)cap)
+			return -1;
+	}
+	char *slash = strrchr(dir, '/');
 	if (!slash)
 		return snprintf(dir, cap, ".") < (int)cap ? 0 : -1;
-	int n = (int)(slash - info.dli_fname);
-	return snprintf(dir, cap, "%.*s", n, info.dli_fname) < (int)cap ? 0 : -1;
+	*slash = '\0';
+	return 0;
 }
 
 void deps_load(void)
