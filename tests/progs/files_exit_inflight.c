@@ -1,0 +1,140 @@
+/* _exit() while another thread is writing a report: the report must be finished, not cut off.
+ *
+ * To make "while" certain rather than likely, the report's write is made to block: the parent runs the
+ * child with stderr on a pipe it has filled to the brim, waits until the child's reporting thread is
+ * blocked in write(2) (seen in /proc/self/task/TID/syscall), lets main call _exit(3), and only then
+ * drains the pipe.  Natively (and with a checker that does not wait) the process ends at once and the
+ * report is lost; a checker that waits for the report in flight lets it through.
+ *
+ * Usage: files_exit_inflight        (parent: prints the child's status and what came through the pipe)
+ *        files_exit_inflight child  (run by the parent) */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t never_locked = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int reporter_tid;
+
+static void *reporter(void *arg)
+{
+	(void)arg;
+	atomic_store(&reporter_tid, (int)syscall(SYS_gettid));
+	pthread_mutex_unlock(&never_locked); /* BAD-UNLOCK */
+	return NULL;
+}
+
+/* The reporting thread is blocked in write(2). */
+static int blocked_in_write(int tid)
+{
+	char path[64], text[64] = "";
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	return atoi(text) == SYS_write && text[0] >= '0' && text[0] <= '9';
+}
+
+static int child(void)
+{
+	pthread_t t;
+	pthread_create(&t, NULL, reporter, NULL);
+	for (int i = 0; i < 30000; i++) {       /* up to 30 s on a loaded machine */
+		int tid = atomic_load(&reporter_tid);
+		int b = tid ? blocked_in_write(tid) : 0;
+		if (b < 0) {
+			dprintf(1, "cannot read /proc/self/task/TID/syscall\n");
+			_exit(77);
+		}
+		if (b) {
+			dprintf(1, "child: the report is being written; _exit(3)\n");
+			_exit(3);
+		}
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+	dprintf(1, "child: the report never blocked in write\n");
+	_exit(4);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "child") == 0)
+		return child();
+
+	int errpipe[2], notify[2];
+	if (pipe(errpipe) != 0 || pipe(notify) != 0)
+		return 2;
+	/* Fill the pipe: the report's write will find no room until we drain it. */
+	int fl = fcntl(errpipe[1], F_GETFL);
+	fcntl(errpipe[1], F_SETFL, fl | O_NONBLOCK);
+	static char filler[4096];
+	memset(filler, '.', sizeof filler);
+	filler[sizeof filler - 1] = '\n';
+	size_t filled = 0;
+	for (;;) {
+		ssize_t w = write(errpipe[1], filler, sizeof filler);
+		if (w > 0) {
+			filled += (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EAGAIN && write(errpipe[1], filler, 1) == 1) {
+			filled++;       /* the last bytes, one at a time */
+			continue;
+		}
+		break;
+	}
+	fcntl(errpipe[1], F_SETFL, fl);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(errpipe[1], 2);
+		dup2(notify[1], 1);
+		close(errpipe[0]);
+		close(errpipe[1]);
+		close(notify[0]);
+		close(notify[1]);
+		execl("/proc/self/exe", argv[0], "child", (char *)NULL);
+		_exit(5);
+	}
+	close(errpipe[1]);
+	close(notify[1]);
+	/* Wait for the child's word (or its end), then drain. */
+	char line[256];
+	ssize_t n = read(notify[0], line, sizeof line - 1);
+	line[n > 0 ? n : 0] = '\0';
+	printf("%s", line);
+	/* Drain: the filler, then whatever the child wrote after it. */
+	static char buf[1 << 20];
+	size_t got = 0;
+	for (;;) {
+		ssize_t r = read(errpipe[0], buf + got, sizeof buf - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	int status;
+	waitpid(pid, &status, 0);
+	printf("parent: child %s %d\n", WIFEXITED(status) ? "exit status" : "killed by signal",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	printf("parent: %zu bytes after the filler\n", got > filled ? got - filled : 0);
+	if (got > filled)
+		fwrite(buf + filled, 1, got - filled, stdout);
+	return 0;
+}
