@@ -333,12 +333,15 @@ const char *output_destination(void)
 {
 	if (!cfg.log_path)
 		return "stderr";
+	ilock_acquire(&out_lock);
 	if (!log_name[0])
 		output_expand_pid(log_name, sizeof log_name, cfg.log_path, NULL);
 	if (!log_failed)
-		return log_name;
-	snprintf(destination, sizeof destination, "%s%s (%s could not be written: %s)", wrote_log ? log_name : "",
-		 wrote_log ? " and stderr" : "stderr", log_name, log_why);
+		snprintf(destination, sizeof destination, "%s", log_name);
+	else
+		snprintf(destination, sizeof destination, "%s%s (%s could not be written: %s)",
+			 wrote_log ? log_name : "", wrote_log ? " and stderr" : "stderr", log_name, log_why);
+	ilock_release(&out_lock);
 	return destination;
 }
 
