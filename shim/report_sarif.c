@@ -22,7 +22,6 @@
 #include "config.h"
 #include "ilock.h"
 #include "output.h"
-#include "stacks.h"
 #include "symbolize.h"
 
 #include <errno.h>
