@@ -1,10 +1,11 @@
 /* _exit() while another thread is writing a report: the report must be finished, not cut off.
  *
  * To make "while" certain rather than likely, the report's write is made to block: the parent runs the
- * child with stderr on a pipe it has filled to the brim, waits until the child's reporting thread is
- * blocked in write(2) (seen in /proc/self/task/TID/syscall), lets main call _exit(3), and only then
- * drains the pipe.  Natively (and with a checker that does not wait) the process ends at once and the
- * report is lost; a checker that waits for the report in flight lets it through.
+ * child with stderr on a pipe it has filled to the brim; the child's main waits until its reporting
+ * thread is blocked in write(2) on that pipe (seen in /proc/self/task/TID/syscall) and calls _exit(3);
+ * the parent drains the pipe only once the child is dead or its main thread sleeps inside _exit.  A
+ * checker that does not wait loses the report (the process is gone before the drain); one that waits
+ * for the report in flight lets it through.
  *
  * Usage: files_exit_inflight        (parent: prints the child's status and what came through the pipe)
  *        files_exit_inflight child  (run by the parent) */
@@ -29,7 +30,7 @@ static atomic_int reporter_tid;
 static void *reporter(void *arg)
 {
 	(void)arg;
-	atomic_store(&reporter_tid, (int)syscall(SYS_gettid));
+	atomic_store(&reporter_tid, (int)gettid());
 	pthread_mutex_unlock(&never_locked); /* BAD-UNLOCK */
 	return NULL;
 }
@@ -85,6 +86,42 @@ static int child(void)
 	_exit(4);
 }
 
+/* The first number in /proc/PATH, or -1 ("running", or gone). */
+static long first_number(const char *path)
+{
+	char text[256] = "";
+	long nr;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	return sscanf(text, "%ld", &nr) == 1 ? nr : -1;
+}
+
+/* After the child said it calls _exit: wait until it is either wholly dead (every thread gone, so
+ * nothing more can come) or its main thread sleeps inside _exit (waiting for the report), and only
+ * then drain — so that a report gets through only by being waited for, never by racing the end of a
+ * dying thread. */
+static void wait_dead_or_waiting(pid_t pid)
+{
+	char sys_path[64];
+	snprintf(sys_path, sizeof sys_path, "/proc/%d/task/%d/syscall", (int)pid, (int)pid);
+	for (int i = 0; i < 30000; i++) {
+		siginfo_t info;
+		memset(&info, 0, sizeof info);
+		/* The parent hears of the exit only once the whole thread group is gone. */
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == pid)
+			return;
+		long nr = first_number(sys_path);
+		if (nr >= 0 && nr != SYS_write && nr != SYS_exit_group && nr != SYS_exit)
+			return;
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child") == 0)
@@ -132,6 +169,7 @@ int main(int argc, char **argv)
 	ssize_t n = read(notify[0], line, sizeof line - 1);
 	line[n > 0 ? n : 0] = '\0';
 	printf("%s", line);
+	wait_dead_or_waiting(pid);
 	/* Drain: the filler, then whatever the child wrote after it. */
 	static char buf[1 << 20];
 	size_t got = 0;
