@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,8 @@ void output_write(const struct outbuf *ob)
 	int saved = errno;      /* never disturb the program's errno */
 	if (!ob->data || !ob->len)
 		return;
+	int cancel_state;       /* write is a cancellation point; never unwind with out_lock held */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	ilock_acquire(&out_lock);
 	int done = 0;
 	if (cfg.log_path) {
@@ -367,6 +370,7 @@ void output_write(const struct outbuf *ob)
 	if (!done)
 		write_to_stderr(ob);
 	ilock_release(&out_lock);
+	pthread_setcancelstate(cancel_state, NULL);
 	errno = saved;
 }
 

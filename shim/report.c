@@ -8,6 +8,7 @@
 #include "threads.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,9 +159,14 @@ static atomic_int in_flight;
 int report_emit(struct report *r)
 {
 	int saved_errno = errno;        /* symbolizing opens files: the program's errno must survive */
+	int cancel_state;
+	/* open, write and the like are cancellation points: a pending cancel acted on in here would
+	 * unwind through coffman with its locks held and stop every later report. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	atomic_fetch_add(&in_flight, 1);
 	int shown = report_emit_unsaved(r);
 	atomic_fetch_sub(&in_flight, 1);
+	pthread_setcancelstate(cancel_state, NULL);
 	errno = saved_errno;
 	return shown;
 }

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -533,11 +534,14 @@ void sarif_update(void)
 void sarif_write_at_exit(void)
 {
 	static atomic_int done;
+	int cancel_state;       /* a thread ending the process may have a cancel pending */
 	if (!cfg.sarif || atomic_exchange(&done, 1))
 		return;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	ilock_acquire(&sarif_lock);
 	sarif_write(1);
 	ilock_release(&sarif_lock);
+	pthread_setcancelstate(cancel_state, NULL);
 }
 
 void sarif_lock_for_fork(void) { ilock_acquire(&sarif_lock); }
