@@ -5,6 +5,7 @@
 # (2) COFFMAN_LOG=dir/log.%p.txt: a link planted under the expanded name by another user is not
 #     followed: one warning on stderr names the path and the reason, the report goes to stderr, the
 #     summary says so, the target is untouched.  (Needs root to give the link another owner.)
+#     A hard link to another user's file is refused the same way.
 # (3) A link owned by the caller is the caller's own naming and is followed (README: "Files and output").
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to read JSON"; exit 77; }
@@ -49,6 +50,16 @@ if [ "$(id -u)" = 0 ]; then
 	expect_status 66
 	victim_intact "SARIF path"
 	expect_log "coffman: warning: COFFMAN_SARIF: cannot write $DIR/planted.sarif: it is a symbolic link owned by uid 65534, not followed" "SARIF: one warning naming the link"
+
+	# a hard link to another user's file, planted as the log
+	printf 'precious\n' > "$WORK/theirs"
+	chown 65534 "$WORK/theirs"
+	ln "$WORK/theirs" "$DIR/hard.log"
+	"$COFFMAN" --log="$DIR/hard.log" "$PROGS/rep_double_unlock" > "$OUT" 2> "$WORK/err.txt"
+	if [ "$(cat "$WORK/theirs")" = precious ]; then pass "the hard-linked file is untouched"; else
+		fail "the hard-linked file was written"; fi
+	if grep -E -q "reports could not be written to $DIR/hard.log: it is a hard link to a file owned by uid 65534, not written; they go to stderr" "$WORK/err.txt"; then
+		pass "hard link: one warning with the reason"; else fail "hard link: no warning"; cat "$WORK/err.txt" >&2; fi
 else
 	echo "note: not root: the links owned by another user are not tested"
 fi
