@@ -1,3 +1,6 @@
+/* The way from a filled struct report to the reader: report_emit (dedup, suppress, count, format,
+ * write, SARIF), the frame walk every writer shares, the exit summary, and the wait that lets a report
+ * another thread is writing finish before the process ends (exit, _exit, a fatal report). */
 #include "report.h"
 #include "config.h"
 #include "ilock.h"
