@@ -118,11 +118,12 @@ static void warn_unknown_vars(void)
 
 void config_load(void)
 {
-	/* The log first: the warnings below must already go where the reports go. */
+	/* The log and its format first: the warnings below must already go where the reports go, in the
+	 * same format (a JSON log holds JSON lines only). */
 	cfg.log_path = load_path("COFFMAN_LOG");
+	load_format();
 	load_exitcode();
 	load_watchdog();
-	load_format();
 	cfg.suppressions = load_path("COFFMAN_SUPPRESSIONS");
 	cfg.sarif = load_path("COFFMAN_SARIF");
 	const char *classes = getenv("COFFMAN_CLASSES");

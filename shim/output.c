@@ -1,8 +1,16 @@
+/* Where coffman's bytes go (the log, the stderr duplicate, the fallback between them) and the line
+ * builders the writers share (text lines with escaping, JSON strings).  The promises are listed in
+ * output.h; every write and open here is a plain system call, so it can run from inside a wrapper. */
 #include "output.h"
 #include "config.h"
+#include "ilock.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +26,16 @@ struct sink {
 	ino_t ino;
 };
 
+/* Serialises the writes and guards the sink state below; taken after the report writer's lock. */
+static struct ilock out_lock = ILOCK_INIT;
 static struct sink err_sink = { -1, 0, 0 };
 static struct sink log_sink = { -1, 0, 0 };
-static char log_name[4096];
+static char err_path[PATH_MAX];         /* stderr's file at load, when it can be reopened by path */
+static char log_name[PATH_MAX];
+static int log_failed;                  /* the log could not be opened or written: stderr from now on */
+static char log_why[160];
+static int wrote_log;                   /* something reached the log before it failed */
+static char destination[2 * PATH_MAX + 256];
 
 static void sink_remember(struct sink *s, int fd)
 {
@@ -39,25 +54,51 @@ static int sink_intact(const struct sink *s)
 	return s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
 }
 
+/* Our descriptors live high and close on exec, out of the program's way. */
+static int move_high(int fd)
+{
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, PRIVATE_FD_FLOOR);
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
 void output_init(void)
 {
+	struct stat st;
 	int fd = fcntl(2, F_DUPFD_CLOEXEC, PRIVATE_FD_FLOOR);
 	if (fd < 0)
 		fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 	sink_remember(&err_sink, fd);
+	/* A regular file or a terminal can be found again by its path if the program closes every
+	 * descriptor (daemons do); a pipe or a socket cannot. */
+	if (fd >= 0 && fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		ssize_t n = readlink("/proc/self/fd/2", err_path, sizeof err_path - 1);
+		err_path[n > 0 && err_path[0] == '/' ? n : 0] = '\0';
+	}
 }
+
+void output_lock_for_fork(void) { ilock_acquire(&out_lock); }
+void output_unlock_after_fork(void) { ilock_release(&out_lock); }
 
 void output_after_fork_child(void)
 {
+	ilock_reset(&out_lock);
 	/* With %p the child needs its own file; without it, reopening in append mode is equivalent. */
-	if (log_sink.fd >= 0)
+	if (log_sink.fd >= 0 && sink_intact(&log_sink))
 		close(log_sink.fd);
 	log_sink.fd = -1;
+	log_name[0] = '\0';
+	log_failed = 0;
+	wrote_log = 0;
 }
 
-static void expand_log_path(char *dst, size_t cap, const char *pattern)
+void output_expand_pid(char *dst, size_t cap, const char *pattern, int *had_pid)
 {
 	size_t o = 0;
+	if (had_pid)
+		*had_pid = 0;
 	for (const char *p = pattern; *p && o + 1 < cap; p++) {
 		if (p[0] == '%' && p[1] == 'p') {
 			int n = snprintf(dst + o, cap - o, "%d", (int)getpid());
@@ -65,6 +106,8 @@ static void expand_log_path(char *dst, size_t cap, const char *pattern)
 				break;
 			o += (size_t)n;
 			p++;
+			if (had_pid)
+				*had_pid = 1;
 		} else {
 			dst[o++] = *p;
 		}
@@ -72,18 +115,216 @@ static void expand_log_path(char *dst, size_t cap, const char *pattern)
 	dst[o] = '\0';
 }
 
-static int open_log(void)
+/* ---------------------------------------------------------------- writing without signals */
+
+int output_write_fd(int fd, const char *p, size_t n)
 {
-	if (log_sink.fd >= 0 && sink_intact(&log_sink))
-		return log_sink.fd;
-	expand_log_path(log_name, sizeof log_name, cfg.log_path);
-	int fd = open(log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Block SIGPIPE for this thread while writing: a reader that went away becomes EPIPE.  The signal
+	 * the kernel then leaves pending is taken back, unless one was pending before — the program's own
+	 * (blocked) SIGPIPE must stay for the program. */
+	sigset_t pipe_only, old, pending;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	int had_sigpipe = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+	int err = 0, waits = 0;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		/* The program made the shared file description non-blocking: wait a while, bounded. */
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && waits++ < 50) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			poll(&pfd, 1, 100);
+			continue;
+		}
+		err = w < 0 ? errno : EIO;
+		break;
+	}
+	if (err == EPIPE && !had_sigpipe) {
+		static const struct timespec no_wait;
+		while (sigtimedwait(&pipe_only, NULL, &no_wait) < 0 && errno == EINTR)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+/* ---------------------------------------------------------------- opening without surprises */
+
+/* A link made by the caller or by root (/dev/stderr, /dev/stdout) is the caller's to name; a link
+ * made by anybody else in a directory they control is not followed. */
+int output_link_trusted(uid_t owner)
+{
+	return owner == geteuid() || owner == 0;
+}
+
+/* "/proc/self/fd/N", "/proc/PID/fd/N" (our pid) or "/dev/fd/N": N, else -1. */
+static int descriptor_path(const char *s)
+{
+	char self[32];
+	const char *rest = NULL;
+	snprintf(self, sizeof self, "/proc/%d/fd/", (int)getpid());
+	if (strncmp(s, "/proc/self/fd/", 14) == 0)
+		rest = s + 14;
+	else if (strncmp(s, "/dev/fd/", 8) == 0)
+		rest = s + 8;
+	else if (strncmp(s, self, strlen(self)) == 0)
+		rest = s + strlen(self);
+	if (!rest || *rest < '0' || *rest > '9')
+		return -1;
+	char *end;
+	long n = strtol(rest, &end, 10);
+	return *end == '\0' && n <= INT_MAX ? (int)n : -1;
+}
+
+int output_descriptor_named(const char *path)
+{
+	char text[PATH_MAX];
+	struct stat link;
+	int n = descriptor_path(path);
+	if (n >= 0)
+		return n;
+	if (lstat(path, &link) != 0 || !S_ISLNK(link.st_mode) || !output_link_trusted(link.st_uid))
+		return -1;
+	ssize_t k = readlink(path, text, sizeof text - 1);
+	if (k <= 0)
+		return -1;
+	text[k] = '\0';
+	return descriptor_path(text);
+}
+
+/* A path naming one of our own descriptors (/dev/stdout): that open file itself, sharing its offset,
+ * so what we write lands after the program's output instead of over it. */
+static int open_descriptor(int n, char *why, size_t len)
+{
+	int fl = fcntl(n, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) {
+		snprintf(why, len, "descriptor %d is not open for writing", n);
+		return -1;
+	}
+	int fd = fcntl(n, F_DUPFD_CLOEXEC, PRIVATE_FD_FLOOR);
+	if (fd < 0)
+		fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		snprintf(why, len, "%s", strerror(errno));
+	return fd;
+}
+
+int output_open(const char *path, int extra_flags, char *why, size_t len)
+{
+	struct stat link, st;
+	int follow = 0;
+	if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode)) {
+		if (!output_link_trusted(link.st_uid)) {
+			snprintf(why, len, "it is a symbolic link owned by uid %d, not followed", (int)link.st_uid);
+			return -1;
+		}
+		follow = 1;
+	}
+	int named = output_descriptor_named(path);
+	if (named >= 0)
+		return open_descriptor(named, why, len);
+	int flags = O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | extra_flags | (follow ? 0 : O_NOFOLLOW);
+	int fd = open(path, flags, 0644);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ELOOP && !follow)
+			snprintf(why, len, "it is a symbolic link, not followed");
+		else if (e == ENXIO && stat(path, &st) == 0 && S_ISFIFO(st.st_mode))
+			snprintf(why, len, "it is a FIFO with no reader");
+		else
+			snprintf(why, len, "%s", strerror(e));
+		return -1;
+	}
+	/* The link judged above must be the one opened through (not swapped meanwhile). */
+	struct stat again;
+	if (follow && (lstat(path, &again) != 0 || again.st_dev != link.st_dev || again.st_ino != link.st_ino ||
+		       again.st_uid != link.st_uid)) {
+		close(fd);
+		snprintf(why, len, "the symbolic link changed while it was opened");
+		return -1;
+	}
+	/* A hard link to somebody else's file is as much a trap as a symbolic one. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1 && st.st_uid != geteuid()) {
+		close(fd);
+		snprintf(why, len, "it is a hard link to a file owned by uid %d, not written", (int)st.st_uid);
+		return -1;
+	}
+	/* O_NONBLOCK was for the open only (a FIFO without reader); writes may wait like stderr's. */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return move_high(fd);
+}
+
+/* ---------------------------------------------------------------- the destinations */
+
+/* The stderr duplicate; if the program closed it, the same file reopened by path (never another). */
+static int err_fd(void)
+{
+	if (sink_intact(&err_sink))
+		return err_sink.fd;
+	if (!err_path[0] || err_sink.fd < 0)
+		return -1;
+	int fd = open(err_path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, PRIVATE_FD_FLOOR);
-	if (high >= 0) {
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_dev != err_sink.dev || st.st_ino != err_sink.ino) {
 		close(fd);
-		fd = high;
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	err_sink.fd = move_high(fd);        /* the old number may be the program's now: not closed */
+	return err_sink.fd;
+}
+
+static void format_warning(struct outbuf *ob, const char *message);
+
+static void write_to_stderr(const struct outbuf *ob)
+{
+	int fd = err_fd();
+	if (fd >= 0 && ob->data)
+		output_write_fd(fd, ob->data, ob->len);
+}
+
+/* The log failed: say so once on stderr, with the reason; everything goes to stderr from now on. */
+static void log_fails(const char *why)
+{
+	char msg[PATH_MAX + 256];
+	struct outbuf ob;
+	log_failed = 1;
+	snprintf(log_why, sizeof log_why, "%s", why);
+	if (log_sink.fd >= 0 && sink_intact(&log_sink))
+		close(log_sink.fd);
+	log_sink.fd = -1;
+	snprintf(msg, sizeof msg, "reports could not be written to %s: %s; they go to stderr", log_name, why);
+	ob_init(&ob);
+	format_warning(&ob, msg);
+	write_to_stderr(&ob);
+	ob_free(&ob);
+}
+
+static int log_fd(void)
+{
+	char why[160];
+	if (log_failed)
+		return -1;
+	if (sink_intact(&log_sink))
+		return log_sink.fd;
+	output_expand_pid(log_name, sizeof log_name, cfg.log_path, NULL);
+	int fd = output_open(log_name, O_APPEND | O_CREAT, why, sizeof why);
+	if (fd < 0) {
+		log_fails(why);
+		return -1;
 	}
 	sink_remember(&log_sink, fd);
 	return fd;
@@ -93,42 +334,47 @@ const char *output_destination(void)
 {
 	if (!cfg.log_path)
 		return "stderr";
+	ilock_acquire(&out_lock);
 	if (!log_name[0])
-		expand_log_path(log_name, sizeof log_name, cfg.log_path);
-	return log_name;
-}
-
-static int report_fd(void)
-{
-	if (cfg.log_path) {
-		int fd = open_log();
-		if (fd >= 0)
-			return fd;
-	}
-	return sink_intact(&err_sink) ? err_sink.fd : -1;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
-	}
+		output_expand_pid(log_name, sizeof log_name, cfg.log_path, NULL);
+	if (!log_failed)
+		snprintf(destination, sizeof destination, "%s", log_name);
+	else
+		snprintf(destination, sizeof destination, "%s%s (%s could not be written: %s)",
+			 wrote_log ? log_name : "", wrote_log ? " and stderr" : "stderr", log_name, log_why);
+	ilock_release(&out_lock);
+	return destination;
 }
 
 void output_write(const struct outbuf *ob)
 {
 	int saved = errno;      /* never disturb the program's errno */
-	int fd = report_fd();
-	if (fd >= 0 && ob->data)
-		write_all(fd, ob->data, ob->len);
+	if (!ob->data || !ob->len)
+		return;
+	int cancel_state;       /* write is a cancellation point; never unwind with out_lock held */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+	ilock_acquire(&out_lock);
+	int done = 0;
+	if (cfg.log_path) {
+		int fd = log_fd();
+		if (fd >= 0) {
+			int err = output_write_fd(fd, ob->data, ob->len);
+			if (err == 0) {
+				wrote_log = 1;
+				done = 1;
+			} else {
+				log_fails(strerror(err));
+			}
+		}
+	}
+	if (!done)
+		write_to_stderr(ob);
+	ilock_release(&out_lock);
+	pthread_setcancelstate(cancel_state, NULL);
 	errno = saved;
 }
+
+/* ---------------------------------------------------------------- building text */
 
 void ob_init(struct outbuf *ob)
 {
@@ -172,13 +418,18 @@ static void ob_vprintf(struct outbuf *ob, const char *fmt, va_list ap)
 	ob->len += (size_t)n;
 }
 
-void ob_puts(struct outbuf *ob, const char *s)
+void ob_write(struct outbuf *ob, const char *s, size_t n)
 {
-	size_t n = strlen(s);
 	if (ob_reserve(ob, n) != 0)
 		return;
-	memcpy(ob->data + ob->len, s, n + 1);
+	memcpy(ob->data + ob->len, s, n);
 	ob->len += n;
+	ob->data[ob->len] = '\0';
+}
+
+void ob_puts(struct outbuf *ob, const char *s)
+{
+	ob_write(ob, s, strlen(s));
 }
 
 void ob_printf(struct outbuf *ob, const char *fmt, ...)
@@ -189,26 +440,162 @@ void ob_printf(struct outbuf *ob, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Length of the valid UTF-8 sequence starting at s (1..4), or 0 if s does not start one. */
+static int utf8_sequence(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	int len;
+	unsigned char lo = 0x80, hi = 0xbf;     /* allowed range of the second byte */
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c == 0xe0)
+		len = 3, lo = 0xa0;
+	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
+		len = 3;
+	else if (c == 0xed)
+		len = 3, hi = 0x9f;             /* no UTF-16 surrogates */
+	else if (c == 0xf0)
+		len = 4, lo = 0x90;
+	else if (c >= 0xf1 && c <= 0xf3)
+		len = 4;
+	else if (c == 0xf4)
+		len = 4, hi = 0x8f;
+	else
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* What a terminal could act on: C0 and C1 control characters, DEL, and bytes that are not UTF-8 (a
+ * terminal in an 8-bit mode reads a lone 0x9b as CSI).  0 = print the len bytes at s as they are. */
+static int needs_escape(const unsigned char *s, int len)
+{
+	return len == 0 || s[0] < 0x20 || s[0] == 0x7f || (len == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+/* Escape, as \xNN per byte, everything from offset start on that a terminal could act on. */
+static void escape_from(struct outbuf *ob, size_t start)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = start;
+	if (ob->failed || !ob->data)
+		return;
+	while (i < ob->len) {
+		int len = utf8_sequence((const unsigned char *)ob->data + i);
+		if (needs_escape((const unsigned char *)ob->data + i, len))
+			break;
+		i += (size_t)len;
+	}
+	if (i >= ob->len)
+		return;                 /* the common case: nothing to escape */
+	size_t n = ob->len - start;
+	unsigned char *copy = malloc(n + 1);
+	if (!copy) {
+		/* No memory to expand: blank the offending bytes rather than print them raw. */
+		for (; i < ob->len; i++)
+			if ((unsigned char)ob->data[i] < 0x20 || (unsigned char)ob->data[i] >= 0x7f)
+				ob->data[i] = '?';
+		return;
+	}
+	memcpy(copy, ob->data + start, n);
+	copy[n] = '\0';
+	ob->len = start;
+	for (const unsigned char *p = copy; p < copy + n;) {
+		int len = utf8_sequence(p);
+		size_t k = len ? (size_t)len : 1;
+		if (!needs_escape(p, len)) {
+			ob_write(ob, (const char *)p, k);
+		} else {
+			for (size_t j = 0; j < k; j++) {
+				char esc[4] = { '\\', 'x', hex[p[j] >> 4], hex[p[j] & 15] };
+				ob_write(ob, esc, sizeof esc);
+			}
+		}
+		p += k;
+	}
+	free(copy);
+}
+
 void ob_line(struct outbuf *ob, const char *fmt, ...)
 {
 	va_list ap;
 	ob_printf(ob, "==%d== ", (int)getpid());
+	size_t start = ob->len;
 	va_start(ap, fmt);
 	ob_vprintf(ob, fmt, ap);
 	va_end(ap);
+	escape_from(ob, start);
 	ob_puts(ob, "\n");
+}
+
+void ob_json_string(struct outbuf *ob, const char *s)
+{
+	char buf[256];
+	size_t n = 0;
+	if (!s) {
+		ob_puts(ob, "null");
+		return;
+	}
+	buf[n++] = '"';
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		/* Room for the longest piece (two 6-byte escapes) and the terminator. */
+		if (n + 16 >= sizeof buf) {
+			buf[n] = '\0';
+			ob_puts(ob, buf);
+			n = 0;
+		}
+		int len = utf8_sequence(p);
+		if (*p == '"' || *p == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)*p++;
+		} else if (len == 2 && needs_escape(p, len)) {
+			/* A C1 control character: valid JSON raw, but not for a terminal showing the log. */
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\u%04x", (unsigned)(((p[0] & 0x1f) << 6) | (p[1] & 0x3f)));
+			p += 2;
+		} else if (*p < 0x20 || *p == 0x7f || len == 0) {
+			/* Control characters, and stray bytes that are not UTF-8 (shown as the Latin-1 character
+			 * of the same value, which keeps the output valid and the byte recognisable). */
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\u%04x", (unsigned)*p++);
+		} else {
+			for (int i = 0; i < len; i++)
+				buf[n++] = (char)*p++;
+		}
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	ob_puts(ob, buf);
+}
+
+/* ---------------------------------------------------------------- warnings */
+
+static void format_warning(struct outbuf *ob, const char *message)
+{
+	if (cfg.format == FMT_JSON) {
+		ob_printf(ob, "{\"coffman\":1,\"pid\":%d,\"kind\":\"warning\",\"message\":", (int)getpid());
+		ob_json_string(ob, message);
+		ob_puts(ob, "}\n");
+	} else {
+		ob_line(ob, "coffman: warning: %s", message);
+	}
 }
 
 void output_warn(const char *fmt, ...)
 {
-	struct outbuf ob;
+	struct outbuf msg, ob;
 	va_list ap;
+	ob_init(&msg);
 	ob_init(&ob);
-	ob_printf(&ob, "==%d== coffman: warning: ", (int)getpid());
 	va_start(ap, fmt);
-	ob_vprintf(&ob, fmt, ap);
+	ob_vprintf(&msg, fmt, ap);
 	va_end(ap);
-	ob_puts(&ob, "\n");
+	format_warning(&ob, msg.data ? msg.data : "");
 	output_write(&ob);
+	ob_free(&msg);
 	ob_free(&ob);
 }

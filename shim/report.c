@@ -1,12 +1,17 @@
+/* The way from a filled struct report to the reader: report_emit (dedup, suppress, count, format,
+ * write, SARIF), the frame walk every writer shares, the exit summary, and the wait that lets a report
+ * another thread is writing finish before the process ends (exit, _exit, a fatal report). */
 #include "report.h"
 #include "config.h"
 #include "ilock.h"
+#include "output.h"
 #include "stacks.h"
 #include "symbolize.h"
 #include "suppress.h"
 #include "threads.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,15 +162,20 @@ static atomic_int in_flight;
 int report_emit(struct report *r)
 {
 	int saved_errno = errno;        /* symbolizing opens files: the program's errno must survive */
+	int cancel_state;
+	/* open, write and the like are cancellation points: a pending cancel acted on in here would
+	 * unwind through coffman with its locks held and stop every later report. */
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
 	atomic_fetch_add(&in_flight, 1);
 	int shown = report_emit_unsaved(r);
 	atomic_fetch_sub(&in_flight, 1);
+	pthread_setcancelstate(cancel_state, NULL);
 	errno = saved_errno;
 	return shown;
 }
 
 /* Bounded: a report stuck for seconds must not turn the program's exit into a hang. */
-static void wait_for_reports_in_flight(void)
+void report_wait_in_flight(void)
 {
 	for (int i = 0; i < 500 && atomic_load(&in_flight) > 0; i++) {
 		struct timespec ts = { 0, 10000000 };
@@ -198,6 +208,7 @@ static int report_emit_unsaved(struct report *r)
 	output_write(&ob);
 	ilock_release(&emit_lock);
 	ob_free(&ob);
+	sarif_update();         /* the finding is in the SARIF file before the program can crash */
 	return 1;
 }
 
@@ -242,15 +253,30 @@ void report_terminate(int flush_stdio)
 	_exit(cfg.exitcode ? cfg.exitcode : 66);
 }
 
+/* One line in the log's own format: text, or in a JSON log an object like every other line there:
+ * {"coffman":1,"pid":N,"kind":"summary","counts":{"lock-order-inversion":1,...},"suppressed":0,
+ *  "reports_in":"..."}. */
 static void write_summary(void)
 {
 	struct outbuf ob;
 	ob_init(&ob);
-	ob_printf(&ob, "==%d== coffman: summary:", (int)getpid());
-	for (int k = 0; k < RK_KIND_COUNT; k++)
-		ob_printf(&ob, " %s %u%s", kind_names[k], report_count((enum report_kind)k),
-			  k + 1 < RK_KIND_COUNT ? "," : "");
-	ob_printf(&ob, "; suppressed %u; reports in %s\n", report_suppressed_total(), output_destination());
+	if (cfg.format == FMT_JSON) {
+		ob_printf(&ob, "{\"coffman\":1,\"pid\":%d,\"kind\":\"summary\",\"counts\":{", (int)getpid());
+		for (int k = 0; k < RK_KIND_COUNT; k++)
+			ob_printf(&ob, "%s\"%s\":%u", k ? "," : "", kind_names[k], report_count((enum report_kind)k));
+		ob_printf(&ob, "},\"suppressed\":%u,\"reports_in\":", report_suppressed_total());
+		ob_json_string(&ob, output_destination());
+		ob_puts(&ob, "}\n");
+	} else {
+		struct outbuf counts;
+		ob_init(&counts);
+		for (int k = 0; k < RK_KIND_COUNT; k++)
+			ob_printf(&counts, " %s %u%s", kind_names[k], report_count((enum report_kind)k),
+				  k + 1 < RK_KIND_COUNT ? "," : "");
+		ob_line(&ob, "coffman: summary:%s; suppressed %u; reports in %s", counts.data ? counts.data : "",
+			report_suppressed_total(), output_destination());
+		ob_free(&counts);
+	}
 	output_write(&ob);
 	ob_free(&ob);
 }
@@ -260,17 +286,30 @@ void report_at_exit(void)
 	static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
-	wait_for_reports_in_flight();
+	report_wait_in_flight();
 	sarif_write_at_exit();  /* also for a clean run: CI expects the file */
 	if (report_total() == 0 && report_suppressed_total() == 0)
 		return;                 /* a clean run prints nothing at all */
 	write_summary();
 }
 
-void report_lock_for_fork(void) { ilock_acquire(&emit_lock); }
-void report_unlock_after_fork(void) { ilock_release(&emit_lock); }
+/* In the one order they nest: the report writer's lock, the SARIF file's, the output's. */
+void report_lock_for_fork(void)
+{
+	ilock_acquire(&emit_lock);
+	sarif_lock_for_fork();
+	output_lock_for_fork();
+}
+
+void report_unlock_after_fork(void)
+{
+	output_unlock_after_fork();
+	sarif_unlock_after_fork();
+	ilock_release(&emit_lock);
+}
 
 void report_after_fork_child(void)
 {
+	sarif_after_fork_child();
 	ilock_reset(&emit_lock);
 }

@@ -1,8 +1,8 @@
 /* report: the plain struct every detector fills and every writer reads.
  *
  * Detectors (order.c, events.c, deadlock.c, watchdog.c) copy what a report needs into a struct report
- * and call report_emit(); writers (report_text.c, report_json.c) format it and never touch the graph or
- * the thread registry.  report_emit() drops duplicates (the same defect once per run), applies
+ * and call report_emit(); writers (report_text.c, report_json.c, report_sarif.c) format it and never
+ * touch the graph or the thread registry.  report_emit() drops duplicates (the same defect once per run), applies
  * suppressions, counts, writes, and records that the exit status must change.
  */
 #ifndef COFFMAN_REPORT_H
@@ -108,6 +108,15 @@ int report_emit(struct report *r);
 void report_format_text(const struct report *r, struct outbuf *ob);
 void report_format_json(const struct report *r, struct outbuf *ob);
 
+/* SARIF (report_sarif.c): turn an emitted report into a result; sarif_update() then rewrites the file
+ * (call it with no other coffman lock held); sarif_write_at_exit() writes the final document. */
+void sarif_record(const struct report *r);
+void sarif_update(void);
+void sarif_write_at_exit(void);
+void sarif_lock_for_fork(void);
+void sarif_unlock_after_fork(void);
+void sarif_after_fork_child(void);
+
 /* Counts, for the exit status and the summary line. */
 unsigned report_count(enum report_kind k);
 unsigned report_total(void);
@@ -124,6 +133,8 @@ void report_terminate(int flush_stdio) __attribute__((noreturn));
 
 /* Called from the library destructor: summary line, exit status. */
 void report_at_exit(void);
+/* Wait, bounded, until no other thread is writing a report (exit paths: the report is not cut off). */
+void report_wait_in_flight(void);
 void report_after_fork_child(void);
 void report_lock_for_fork(void);
 void report_unlock_after_fork(void);

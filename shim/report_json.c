@@ -1,6 +1,7 @@
 /* The machine-readable report (COFFMAN_FORMAT=json): one JSON object per report, on one line, with no
- * "==PID==" prefix, so a log can be read line by line (the at-exit summary line and warnings stay plain
- * text and start with "==").  It carries every fact the text report shows; field names are stable:
+ * "==PID==" prefix, so a log is JSON lines (the warnings and the at-exit summary are objects too, with
+ * "kind":"warning" / "kind":"summary": see output.c and report.c).  It carries every fact the text
+ * report shows; field names are stable:
  *
  *   {"coffman":1, "pid":N, "kind":"...", "summary":"...", "note":"..." | "",
  *    "cycle":["L1","L2","L1"],                       (lock-order-inversion; [] otherwise)
@@ -19,81 +20,12 @@
  * A reference to a thread or lock the report does not hold (a partially filled report) is null.
  */
 #include "report.h"
-#include "suppress.h"
 #include "symbolize.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-/* ---------------------------------------------------------------- JSON strings */
-
-/* Length of the valid UTF-8 sequence starting at s (1..4), or 0 if s does not start one. */
-static int utf8_sequence(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	int len;
-	unsigned char lo = 0x80, hi = 0xbf;     /* allowed range of the second byte */
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c == 0xe0)
-		len = 3, lo = 0xa0;
-	else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef)
-		len = 3;
-	else if (c == 0xed)
-		len = 3, hi = 0x9f;             /* no UTF-16 surrogates */
-	else if (c == 0xf0)
-		len = 4, lo = 0x90;
-	else if (c >= 0xf1 && c <= 0xf3)
-		len = 4;
-	else if (c == 0xf4)
-		len = 4, hi = 0x8f;
-	else
-		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (int i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
-void json_string(struct outbuf *ob, const char *s)
-{
-	char buf[256];
-	size_t n = 0;
-	if (!s) {
-		ob_puts(ob, "null");
-		return;
-	}
-	buf[n++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		/* Room for the longest piece (a 6-byte escape) and the terminator. */
-		if (n + 8 >= sizeof buf) {
-			buf[n] = '\0';
-			ob_puts(ob, buf);
-			n = 0;
-		}
-		int len = utf8_sequence(p);
-		if (*p == '"' || *p == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = (char)*p++;
-		} else if (*p < 0x20 || *p == 0x7f || len == 0) {
-			/* Control characters, and stray bytes that are not UTF-8 (shown as the Latin-1 character
-			 * of the same value, which keeps the output valid and the byte recognisable). */
-			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\u%04x", (unsigned)*p++);
-		} else {
-			for (int i = 0; i < len; i++)
-				buf[n++] = (char)*p++;
-		}
-	}
-	buf[n++] = '"';
-	buf[n] = '\0';
-	ob_puts(ob, buf);
-}
 
 /* ---------------------------------------------------------------- pieces */
 
@@ -143,15 +75,15 @@ static void thread_ref(struct outbuf *ob, const struct report *r, int i)
 static void json_frame(struct outbuf *ob, const struct frame_info *f)
 {
 	ob_puts(ob, "{\"function\":");
-	json_string(ob, f->func[0] ? f->func : NULL);
+	ob_json_string(ob, f->func[0] ? f->func : NULL);
 	ob_puts(ob, ",\"file\":");
-	json_string(ob, f->file[0] ? f->file : NULL);
+	ob_json_string(ob, f->file[0] ? f->file : NULL);
 	if (f->file[0])
 		ob_printf(ob, ",\"line\":%d", f->line);
 	else
 		ob_puts(ob, ",\"line\":null");
 	ob_printf(ob, ",\"pc\":\"0x%lx\",\"object\":", (unsigned long)f->pc);
-	json_string(ob, f->object[0] ? f->object : NULL);
+	ob_json_string(ob, f->object[0] ? f->object : NULL);
 	ob_printf(ob, ",\"inlined\":%s}", f->inlined ? "true" : "false");
 }
 
@@ -201,7 +133,7 @@ static void json_threads(const struct report *r, struct outbuf *ob)
 		bounded(name, t->name, sizeof t->name);
 		ob_printf(ob, "%s{\"id\":\"T%d\",\"num\":%d,\"tid\":%d,\"name\":", i ? "," : "", t->num, t->num,
 			  (int)t->tid);
-		json_string(ob, name[0] ? name : NULL);
+		ob_json_string(ob, name[0] ? name : NULL);
 		ob_printf(ob, ",\"main\":%s,\"created_by\":", t->num == 1 ? "true" : "false");
 		if (t->num != 1 && t->parent_num > 0)
 			json_ref(ob, 'T', t->parent_num);
@@ -225,9 +157,9 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 		const struct report_lock *l = &r->locks[i];
 		ob_printf(ob, "%s{\"id\":\"L%d\",\"address\":\"0x%lx\",\"name\":", i ? "," : "", i + 1,
 			  (unsigned long)l->addr);
-		json_string(ob, symbolize_data(l->addr, name, sizeof name) ? name : NULL);
+		ob_json_string(ob, symbolize_data(l->addr, name, sizeof name) ? name : NULL);
 		ob_puts(ob, ",\"type\":");
-		json_string(ob, l->kind);
+		ob_json_string(ob, l->kind);
 		ob_puts(ob, ",\"created\":");
 		if (l->create_pc) {
 			/* "frame" is the site the text report names (the first frame in the program's own
@@ -284,7 +216,7 @@ static void json_waits(const struct report *r, struct outbuf *ob)
 		char what[sizeof w->what + 1];
 		bounded(what, w->what, sizeof w->what);
 		ob_puts(ob, ",\"what\":");
-		json_string(ob, what);
+		ob_json_string(ob, what);
 		/* A thread listed for context (it holds a lock others wait for) but not itself blocked. */
 		ob_printf(ob, ",\"blocked\":%s",
 			  w->seconds == 0 && w->waits < 0 && strncmp(what, "nothing", 7) == 0 ? "false" : "true");
@@ -316,7 +248,7 @@ static void json_stacks(const struct report *r, struct outbuf *ob)
 		const struct report_stack *s = &r->stacks[i];
 		char label[sizeof s->label + 1];
 		ob_puts(ob, i ? ",{\"label\":" : "{\"label\":");
-		json_string(ob, bounded(label, s->label, sizeof s->label));
+		ob_json_string(ob, bounded(label, s->label, sizeof s->label));
 		ob_puts(ob, ",\"frames\":");
 		json_frames(ob, s->stack, s->pc);
 		ob_puts(ob, "}");
@@ -330,11 +262,11 @@ void report_format_json(const struct report *r, struct outbuf *ob)
 	 * is still read as a terminated string. */
 	char text[sizeof r->note + 1];
 	ob_printf(ob, "{\"coffman\":1,\"pid\":%d,\"kind\":", (int)getpid());
-	json_string(ob, report_kind_name(r->kind));
+	ob_json_string(ob, report_kind_name(r->kind));
 	ob_puts(ob, ",\"summary\":");
-	json_string(ob, bounded(text, r->summary, sizeof r->summary));
+	ob_json_string(ob, bounded(text, r->summary, sizeof r->summary));
 	ob_puts(ob, ",\"note\":");
-	json_string(ob, bounded(text, r->note, sizeof r->note));
+	ob_json_string(ob, bounded(text, r->note, sizeof r->note));
 	json_cycle(r, ob);
 	json_threads(r, ob);
 	json_locks(r, ob);

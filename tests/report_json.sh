@@ -1,7 +1,7 @@
 #!/bin/sh
 # COFFMAN_FORMAT=json: one valid JSON object per report, on a line of its own (no "==PID==" prefix), with
 # the kind, the locks' names, every edge's thread, locks and stacks (function, file, line), strings
-# escaped; the at-exit summary line stays plain text.
+# escaped; the at-exit summary is a JSON object too ("kind":"summary"), so the log is JSON lines.
 . "$top_srcdir/tests/lib.sh"
 command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 is needed to read JSON"; exit 77; }
 ABBA="$top_srcdir/tests/progs/rep_abba.c"
@@ -14,22 +14,24 @@ export UNLOCK_AGAIN=$(line_of "$DOUBLE" '/* UNLOCK-AGAIN */')
 
 # check_json SCRIPT: run the python SCRIPT (stdin: the report lines of $LOG, one JSON object each)
 check_json() {
-	if grep -v '^==' "$LOG" | python3 -c "$1" > "$WORK/check.out" 2>&1; then
+	if grep -v '"kind":"summary"' "$LOG" | python3 -c "$1" > "$WORK/check.out" 2>&1; then
 		while read -r line; do pass "$line"; done < "$WORK/check.out"
 	else
 		fail "JSON check failed:"; cat "$WORK/check.out" >&2; show
 	fi
 }
 
-# Every line that is not a "==PID== coffman: ..." line parses as JSON, and there are exactly $1 of them.
+# Every line of the log parses as a JSON object, the last is the summary, and $1 are reports.
 check_lines() {
-	if grep -v '^==' "$LOG" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' 2>"$WORK/err"; then
-		pass "every report line is valid JSON"
+	if python3 -c 'import json,sys; assert all(isinstance(json.loads(l), dict) for l in open(sys.argv[1]))' "$LOG" 2>"$WORK/err"; then
+		pass "every line of the log is a JSON object"
 	else
 		fail "invalid JSON:"; cat "$WORK/err" >&2; show
 	fi
-	n=$(grep -v -c '^==' "$LOG")
-	if [ "$n" -eq "$1" ]; then pass "$1 JSON line(s)"; else fail "$n JSON lines, expected $1"; show; fi
+	n=$(grep -v -c '"kind":"summary"' "$LOG")
+	if [ "$n" -eq "$1" ]; then pass "$1 JSON report line(s)"; else fail "$n JSON report lines, expected $1"; show; fi
+	if tail -n 1 "$LOG" | grep -q '^{"coffman":1,"pid":[0-9]*,"kind":"summary",'; then pass "the summary object ends the log"; else
+		fail "no summary object at the end of the log"; show; fi
 }
 
 # --- an inversion
@@ -39,7 +41,7 @@ expect_out '^shared=2$'
 check_lines 1
 expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"lock-order-inversion",' "the object starts the line, no prefix"
 expect_no_log '^==[0-9]+== coffman: lock-order-inversion' 
-expect_log '^==[0-9]+== coffman: summary: lock-order-inversion 1, double-lock 0, bad-unlock 0, destroy-locked 0, deadlock 0, hang 0; suppressed 0;' "the summary line stays text"
+expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"summary","counts":\{"lock-order-inversion":1,"double-lock":0,"bad-unlock":0,"destroy-locked":0,"deadlock":0,"hang":0\},"suppressed":0,"reports_in":"[^"]*report\.log"\}$' "the summary is a JSON object"
 check_json '
 import json, os, sys
 r = json.loads(sys.stdin.readline())
@@ -65,7 +67,7 @@ def top(frames, func, key, what, whole_stack=True):
     assert f["file"].endswith("tests/progs/rep_abba.c"), (what, f)
     assert f["line"] == line(key), (what, f, line(key))
     assert f["object"] == "rep_abba" and f["pc"].startswith("0x") and isinstance(f["inlined"], bool), (what, f)
-    # An edge's stack is the whole call chain; a held lock's site is the one frame that took it.
+    # An edge stack is the whole call chain; the site of a held lock is the one frame that took it.
     if whole_stack:
         assert frames[-1]["function"] in ("first", "second"), (what, frames)
 ab = [e for e in r["edges"] if e["from"] == a and e["to"] == b]

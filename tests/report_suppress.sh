@@ -74,8 +74,10 @@ expect_reported bad-unlock
 # --- JSON output honours the rules too
 printf 'lock-order-inversion:take_b_then_a\n' > "$SUPP"
 run --format=json --suppressions="$SUPP" -- "$PROGS/rep_abba"
-expect_suppressed lock-order-inversion
-expect_no_log '^\{'
+expect_status 0
+expect_no_log '"kind":"lock-order-inversion"'
+expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"summary","counts":\{"lock-order-inversion":0,.*\},"suppressed":1,' \
+	"JSON summary object: 0 x lock-order-inversion, suppressed 1"
 
 # --- malformed files: an error naming file:line, no rule used, the program still runs and reports
 bad_file() { # LINE-NUMBER, then the file's lines
