@@ -10,9 +10,6 @@
 
 #include "deps_api.h"
 
-/* Descriptors coffman keeps for itself are moved at or above this number. */
-#define PRIVATE_FD_FLOOR 900
-
 extern const struct deps_api *deps_api;
 
 void deps_load(void);

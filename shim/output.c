@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* High enough that programs' own descriptor numbers rarely reach it. */
-#define PRIVATE_FD_FLOOR 900
 
 struct sink {
 	int fd;

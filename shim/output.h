@@ -28,6 +28,10 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+
+/* Every descriptor coffman keeps for itself lives at or above this number (close-on-exec), so a
+ * program that expects the lowest free numbers gets them (README, Safety). */
+#define PRIVATE_FD_FLOOR 900
 #include <sys/types.h>
 
 struct outbuf {
