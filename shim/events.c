@@ -33,6 +33,7 @@ static void edge_cache_missed_known(struct thread_rec *t)
 
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
+	held_sync(t);           /* a lock another thread released for us must not make edges */
 	edge_cache_sync_epoch(t);
 	for (int i = t->nheld - 1; i >= 0; i--) {
 		const struct held_lock *h = &t->held[i];
@@ -84,22 +85,54 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	return shown;
 }
 
-enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
+/* The lock itself says this thread does not hold it: the entry outlived the hold (another thread
+ * unlocked it, or it was initialised anew).  "Locked, owner unknown" keeps the entry. */
+static int held_entry_stale(const struct thread_rec *t, const struct acquire *a)
 {
-	{
-		if (a->relock == RELOCK_NEST)
-			return EV_PROCEED;
-		if (a->relock == RELOCK_FATAL && !report_claim_termination())
-			for (;;)
-				pause();        /* another thread is ending the process */
-		int shown = report_double_lock(t, a, &t->held[idx]);
-		if (a->relock == RELOCK_EDEADLK)
-			return EV_REFUSE;
-		if (shown)
-			report_terminate(1);
-		report_release_termination();   /* suppressed: go on and hang, as without the checker */
+	if (!a->owner_of)
+		return 0;
+	pid_t owner = a->owner_of(a->lock);
+	return owner == 0 || (owner > 0 && owner != t->tid);
+}
+
+enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
+{
+	held_sync(t);
+	int idx = held_find(t, a->lock);
+	if (idx >= 0 && held_entry_stale(t, a)) {
+		held_remove(t, idx);
+		idx = -1;
 	}
+	a->held_idx = idx;
+	if (idx < 0) {
+		/* Not held after all: a first acquisition, edges included. */
+		if (blocking && t->nheld > 0)
+			ev_add_order_edges(t, a);
+		return EV_PROCEED;
+	}
+	if (a->relock == RELOCK_NEST)
+		return EV_PROCEED;
+	if (a->relock == RELOCK_FATAL && !report_claim_termination())
+		for (;;)
+			pause();        /* another thread is ending the process */
+	int shown = report_double_lock(t, a, &t->held[idx]);
+	if (a->relock == RELOCK_EDEADLK)
+		return EV_REFUSE;
+	if (shown)
+		report_terminate(1);
+	report_release_termination();   /* suppressed: go on and hang, as without the checker */
 	return EV_PROCEED;
+}
+
+int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
+{
+	held_sync(t);
+	idx = held_find(t, a->lock);
+	if (idx < 0 || a->relock == RELOCK_NEST)
+		return idx;
+	/* A non-recursive lock this thread held could not have been taken again: the entry was stale. */
+	held_remove(t, idx);
+	return -1;
 }
 
 
@@ -114,31 +147,34 @@ void held_remove(struct thread_rec *t, int idx)
 	t->nheld--;
 }
 
-/* Locks another thread released for their owner (a bad unlock): the owner's held stack, which only it
- * may write, still lists them, so its exit must not claim it still holds them.  Registry lock. */
-#define RELEASED_FOR_OWNER_MAX 64
-static const void *released_for_owner[RELEASED_FOR_OWNER_MAX];
-static unsigned nreleased_for_owner;
-
-static void note_released_for_owner(const void *lock)
+void held_drop_released(struct thread_rec *t)
 {
-	released_for_owner[nreleased_for_owner++ % RELEASED_FOR_OWNER_MAX] = lock;
+	registry_lock();
+	int n = atomic_load_explicit(&t->nreleased, memory_order_relaxed);
+	for (int i = 0; i < n; i++) {
+		int idx = held_find(t, t->released[i]);
+		if (idx >= 0)
+			held_remove(t, idx);
+	}
+	atomic_store_explicit(&t->nreleased, 0, memory_order_relaxed);
+	registry_unlock();
 }
 
-static int was_released_for_owner(const void *lock)
+void ev_released_for(int owner_num, const void *lock)
 {
-	unsigned n = nreleased_for_owner < RELEASED_FOR_OWNER_MAX ? nreleased_for_owner : RELEASED_FOR_OWNER_MAX;
-	for (unsigned i = 0; i < n; i++)
-		if (released_for_owner[i] == lock)
-			return 1;
-	return 0;
+	registry_lock();
+	struct thread_rec *o = registry_find_num(owner_num);
+	if (o && registry_holds(o, lock))
+		registry_post_release(o, lock);
+	registry_unlock();
 }
 
-static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+/* Returns the number of the other thread whose hold the unlock ends (0: none known). */
+static int report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
 {
 	struct report *r = malloc(sizeof *r);
 	if (!r)
-		return;
+		return 0;
 	report_init(r, RK_BAD_UNLOCK);
 	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
 	report_add_thread_rec(r, t);
@@ -163,8 +199,6 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 		report_add_thread_rec(r, o);
 		onum = o->num;
 		otid = o->tid;
-		if (kind != LK_RWLOCK)
-			note_released_for_owner(lock);  /* the real unlock below does release it */
 	}
 	registry_unlock();
 	if (onum)
@@ -186,22 +220,40 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 	r->signature = ((uint64_t)RK_BAD_UNLOCK << 56) ^ (uint64_t)(uintptr_t)lock ^ ((uint64_t)pc << 7);
 	report_emit(r);
 	free(r);
+	/* An rwlock's read holds cannot be told apart: leave the owner's entry alone. */
+	return kind == LK_RWLOCK ? 0 : onum;
 }
 
-void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
 {
 	if (t->overflow > 0) {
 		t->overflow--;          /* deeper than we track: cannot tell, say nothing */
-		return;
+		return 0;
 	}
 	if (owner_tid > 0 && owner_tid == t->tid)
-		return;                 /* ours, taken before tracking started */
-	report_bad_unlock(t, lock, kind, owner_tid, pc);
+		return 0;               /* ours, taken before tracking started */
+	return report_bad_unlock(t, lock, kind, owner_tid, pc);
 }
 
-void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc)
+/* Highest tid Linux hands out (PID_MAX_LIMIT on 64-bit): an "owner" above it is leftover bytes of
+ * whatever the memory held before, not a thread. */
+#define TID_LIMIT (1 << 22)
+
+void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner)
 {
-	(void)t;
+	/* Whatever hold of this address there was belongs to a lock whose life has ended (stack or heap
+	 * memory reused, or a re-initialisation): the new lock is unlocked. */
+	held_sync(t);
+	int idx = held_find(t, lock);
+	if (idx >= 0)
+		held_remove(t, idx);
+	if (old_owner > 0 && old_owner < TID_LIMIT && old_owner != t->tid) {
+		registry_lock();
+		struct thread_rec *o = registry_find_tid(old_owner);
+		if (o && registry_holds(o, lock))
+			registry_post_release(o, lock);
+		registry_unlock();
+	}
 	order_lock_created(lock, kind, pc);
 }
 
@@ -237,14 +289,12 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 void thread_exit_hook(struct thread_rec *t)
 {
 	order_thread_exited(t);
+	held_sync(t);           /* locks other threads unlocked for this one are not held */
 	if (t->nheld == 0)
 		return;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct held_lock *h = &t->held[i];
-		registry_lock();
-		int released = was_released_for_owner(h->lock);
-		registry_unlock();
-		if (h->kind == LK_ONCE || released)
+		if (h->kind == LK_ONCE)
 			continue;
 		char name[160] = "";
 		struct frame_info where;
