@@ -203,6 +203,28 @@ void order_lock_destroyed(const void *lock)
 	ilock_release(&graph_lock);
 }
 
+void order_forget_range(uintptr_t lo, uintptr_t hi)
+{
+	ilock_acquire(&graph_lock);
+	struct lock_site *s, *tmp;
+	HASH_ITER(hh, sites, s, tmp) {
+		if (s->addr >= lo && s->addr < hi) {
+			forget_node((const void *)s->addr);
+			HASH_DEL(sites, s);
+			site_release(s);
+		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
+			/* A class is named by its creation site: code that is gone. */
+			lg_node n = lg_node_find(graph, (uint64_t)s->pc | CLASS_TAG);
+			if (n) {
+				recycle_edges_of(n);
+				lg_node_remove(graph, n);
+				atomic_fetch_add(&order_epoch, 1);
+			}
+		}
+	}
+	ilock_release(&graph_lock);
+}
+
 static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *stack)
 {
 	struct lock_site *s;

@@ -5,6 +5,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,18 @@ static Dwfl *session_refresh(void)
 	return session;
 }
 
+/* An object was unloaded: what the session knows at its addresses may now be another object. */
+static atomic_int modules_unloaded;
+
+void symbolize_objects_unloaded(void)
+{
+	atomic_store(&modules_unloaded, 1);
+}
+
 static Dwfl_Module *module_for(uintptr_t addr)
 {
+	if (atomic_exchange(&modules_unloaded, 0) && session)
+		session_refresh();
 	if (!session && !session_refresh())
 		return NULL;
 	Dwfl_Module *mod = dwfl_addrmodule(session, addr);
