@@ -1,7 +1,9 @@
 #include "events.h"
 #include "config.h"
 #include "glibc_mutex.h"
+#include "ilock.h"
 #include "order.h"
+#include "raw_report.h"
 #include "report.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -10,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "waits.h"
 
 /* Edges into the new lock: from the top held lock, and on down past locks that were only trylocked
  * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
@@ -95,6 +99,24 @@ static int held_entry_stale(const struct thread_rec *t, const struct acquire *a)
 	return owner == 0 || (owner > 0 && owner != t->tid);
 }
 
+/* This thread claimed the right to end the process (its fatal report is being written): a signal
+ * handler that interrupts it cannot wait for that report to finish. */
+static __thread int tls_ending_process __attribute__((tls_model("initial-exec")));
+
+static int claim_termination(void)
+{
+	int claimed = report_claim_termination();
+	if (claimed)
+		tls_ending_process = 1;
+	return claimed;
+}
+
+static void release_termination(void)
+{
+	tls_ending_process = 0;
+	report_release_termination();
+}
+
 enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 {
 	held_sync(t);
@@ -112,7 +134,7 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 	}
 	if (a->relock == RELOCK_NEST)
 		return EV_PROCEED;
-	if (a->relock == RELOCK_FATAL && !report_claim_termination())
+	if (a->relock == RELOCK_FATAL && !claim_termination())
 		for (;;)
 			pause();        /* another thread is ending the process */
 	int shown = report_double_lock(t, a, &t->held[idx]);
@@ -120,8 +142,43 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 		return EV_REFUSE;
 	if (shown)
 		report_terminate(1);
-	report_release_termination();   /* suppressed: go on and hang, as without the checker */
+	release_termination();          /* suppressed: go on and hang, as without the checker */
 	return EV_PROCEED;
+}
+
+void ev_acquire_reentered(struct acquire *a)
+{
+	struct thread_rec *t = tls_self;
+	if (!t || !tls_guard || a->relock != RELOCK_FATAL)
+		return;
+	int idx = held_find(t, a->lock);
+	if (idx < 0 || held_entry_stale(t, a))
+		return;
+	const struct held_lock *h = &t->held[idx];
+	int claimed = claim_termination();
+	if (!claimed && !tls_ending_process) {
+		/* Another thread is ending the process: give it ample time, then assume it is stuck. */
+		for (int i = 0; i < 1000; i++) {
+			struct timespec ms10 = { 0, 10000000 };
+			nanosleep(&ms10, NULL);
+		}
+	}
+	if (!claimed || ilock_depth > 0) {
+		/* The interrupted code holds checker locks, or is itself writing the fatal report that
+		 * cannot finish now: the pipeline is out of reach. */
+		struct raw_double_lock d = { t->num, t->tid, a->lock, lock_kind_name(a->kind), a->pc, h->pc };
+		raw_report_double_lock(&d);
+	}
+	if (!a->relock_why)
+		a->relock_why = "a signal handler takes it while this thread, interrupted inside the checker, "
+				"holds it: the process is ended with the exit code instead of hanging";
+	/* No stdio flush: the interrupted code may be the program's own stdio. */
+	if (report_double_lock(t, a, h))
+		report_terminate(0);
+	release_termination();
+	/* Suppressed: wait for ever as without the checker, but where the watchdog sees it. */
+	atomic_store(&t->wait_lock_kind, a->kind);
+	wait_begin(t, W_LOCK, a->lock, 0, a->pc);
 }
 
 int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)

@@ -72,6 +72,14 @@ void ev_released_for(int owner_num, const void *lock);
  * had left it locked, else 0): an init ends any hold of the address, the caller's at once, another
  * thread's through its released list. */
 void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner);
+
+/* A blocking acquisition that found the re-entry guard raised: coffman's own internals (never a lock
+ * the program holds), or a signal handler that interrupted a wrapper.  If this thread holds the lock
+ * and it cannot nest (a->relock RELOCK_FATAL, the lock confirming the hold), the call would wait for
+ * itself forever: report the double-lock and end the process — through the normal pipeline when the
+ * thread holds no internal lock, else with the raw writer.  Reads the thread's record, never writes
+ * its held stack.  Returns when there is nothing to report (the caller then takes the real lock). */
+void ev_acquire_reentered(struct acquire *a);
 /* Destroy of a lock that is still locked: report destroy-locked (the destroy itself may still fail). */
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind);
 /* The lock is gone (destroy succeeded): forget its hold, node, edges and site. */

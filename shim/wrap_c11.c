@@ -60,8 +60,12 @@ static int c11_acquire(struct thread_rec *t, mtx_t *m, uintptr_t pc, const struc
 EXPORT int mtx_lock(mtx_t *m)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = c11_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
+		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's mutex */
 		return REAL(mtx_lock)(m);
+	}
 	int rc = c11_acquire(t, m, CALLER_PC, NULL);
 	shim_leave();
 	return rc;

@@ -48,8 +48,13 @@ static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec
 static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr_t pc)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		/* Re-entered, maybe by a signal handler locking a mutex its thread holds. */
+		struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
+		ev_acquire_reentered(&a);
 		return REAL(mutex_lock)(m);
+	}
 	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);
 	shim_leave();
 	return rc;

@@ -61,8 +61,12 @@ static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t
 EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN,
+				     .relock = RELOCK_FATAL, .owner_of = spin_owner_of };
+		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's spinlock */
 		return REAL(spin_lock)(s);
+	}
 	struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL,
 			     .owner_of = spin_owner_of };
 	ev_before_acquire(t, &a, 1);
