@@ -38,22 +38,24 @@ static void foreign_unlock(void)
 	pthread_join(th, NULL);
 }
 
-static __attribute__((noinline)) uintptr_t leave_locked(void)
+static uintptr_t dead_address, fresh_address;   /* only compared, to check the reuse */
+
+static __attribute__((noinline)) void leave_locked(void)
 {
 	pthread_mutex_t frame_lock;
 	pthread_mutex_init(&frame_lock, NULL);
 	pthread_mutex_lock(&frame_lock); /* abandoned: the frame returns with it locked */
-	return (uintptr_t)&frame_lock;  /* only its address is used, to check the reuse */
+	dead_address = (uintptr_t)&frame_lock;
 }
 
-static __attribute__((noinline)) uintptr_t use_fresh(void)
+static __attribute__((noinline)) void use_fresh(void)
 {
 	pthread_mutex_t frame_lock;
 	pthread_mutex_init(&frame_lock, NULL); /* a new lock in the dead one's storage */
 	pthread_mutex_lock(&frame_lock); /* stack reuse: lock the new one */
 	pthread_mutex_unlock(&frame_lock);
 	pthread_mutex_destroy(&frame_lock);
-	return (uintptr_t)&frame_lock;
+	fresh_address = (uintptr_t)&frame_lock;
 }
 
 static void *abandon_slot(void *arg)
@@ -88,9 +90,9 @@ int main(int argc, char **argv)
 		pthread_mutex_lock(&state_lock); /* main: lock after the trylock's unlock */
 		pthread_mutex_unlock(&state_lock);
 	} else if (strcmp(mode, "stack_reuse") == 0) {
-		uintptr_t dead = leave_locked();
-		uintptr_t fresh = use_fresh();
-		printf("lockstate_reinit: same address: %s\n", dead == fresh ? "yes" : "no");
+		leave_locked();
+		use_fresh();
+		printf("lockstate_reinit: same address: %s\n", dead_address == fresh_address ? "yes" : "no");
 	} else if (strcmp(mode, "other_thread") == 0) {
 		pthread_t th;
 		sem_init(&step1, 0, 0);
