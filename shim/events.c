@@ -65,6 +65,7 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	struct report *r = malloc(sizeof *r);
 	if (!r)
 		return 1;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_DOUBLE_LOCK);
 	int lk = report_add_lock(r, (uintptr_t)a->lock, lock_kind_name(a->kind));
 	int th = report_add_thread_rec(r, t);
@@ -86,6 +87,7 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
 	int shown = report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
 	return shown;
 }
 
@@ -195,7 +197,12 @@ int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
 
 uint32_t ev_held_stack(void)
 {
-	return stack_capture();
+	/* Unwinding may read from a pipe (libunwind's memory probe): a cancellation point, and a lock
+	 * call must not become one. */
+	int cancel_state = cancel_disable();
+	uint32_t stack = stack_capture();
+	cancel_restore(cancel_state);
+	return stack;
 }
 
 void held_remove(struct thread_rec *t, int idx)
@@ -232,6 +239,7 @@ static int report_bad_unlock(struct thread_rec *t, const void *lock, int kind, p
 	struct report *r = malloc(sizeof *r);
 	if (!r)
 		return 0;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_BAD_UNLOCK);
 	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
 	report_add_thread_rec(r, t);
@@ -277,6 +285,7 @@ static int report_bad_unlock(struct thread_rec *t, const void *lock, int kind, p
 	r->signature = ((uint64_t)RK_BAD_UNLOCK << 56) ^ (uint64_t)(uintptr_t)lock ^ ((uint64_t)pc << 7);
 	report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
 	/* An rwlock's read holds cannot be told apart: leave the owner's entry alone. */
 	return kind == LK_RWLOCK ? 0 : onum;
 }
@@ -319,6 +328,7 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 	struct report *r = malloc(sizeof *r);
 	if (!r)
 		return;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_DESTROY_LOCKED);
 	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
 	report_add_thread_rec(r, t);
@@ -332,6 +342,7 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 	r->signature = ((uint64_t)RK_DESTROY_LOCKED << 56) ^ (uint64_t)(uintptr_t)lock;
 	report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
 }
 
 void ev_lock_destroyed(struct thread_rec *t, const void *lock)
@@ -343,12 +354,8 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 }
 
 /* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
-void thread_exit_hook(struct thread_rec *t)
+static void warn_locks_held_at_exit(struct thread_rec *t)
 {
-	order_thread_exited(t);
-	held_sync(t);           /* locks other threads unlocked for this one are not held */
-	if (t->nheld == 0)
-		return;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct held_lock *h = &t->held[i];
 		if (h->kind == LK_ONCE)
@@ -366,4 +373,13 @@ void thread_exit_hook(struct thread_rec *t)
 			    robust ? "the next thread to lock it gets EOWNERDEAD"
 				   : "a thread that waits for it will wait forever");
 	}
+}
+
+void thread_exit_hook(struct thread_rec *t)
+{
+	int cancel_state = cancel_disable();    /* reads /proc, may write a warning */
+	order_thread_exited(t);
+	held_sync(t);           /* locks other threads unlocked for this one are not held */
+	warn_locks_held_at_exit(t);
+	cancel_restore(cancel_state);
 }

@@ -514,6 +514,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	size_t len = 0;
 	struct report *r = NULL;
 	int emit = 0;
+	int cancel_state = -1;
 
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
@@ -526,6 +527,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		known = 1;
 		goto out;
 	}
+	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
 	site_put(held->lock, held->kind, held->pc, 0, 0);
 	site_put(to, to_kind, to_pc, 0, 0);
 	a = lg_node_get(graph, graph_key(held->lock));
@@ -564,6 +566,8 @@ out:
 	if (r && emit)
 		report_emit(r);
 	free(r);
+	if (cancel_state >= 0)
+		cancel_restore(cancel_state);
 	errno = saved_errno;
 	return known;
 }

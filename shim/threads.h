@@ -130,6 +130,22 @@ int registry_holds(const struct thread_rec *t, const void *lock);
 /* Another thread ended owner's hold of lock (registry locked): owner drops it at its next held_sync. */
 void registry_post_release(struct thread_rec *owner, const void *lock);
 
+/* Capturing and symbolizing stacks, and writing reports, reach cancellation points (open, read,
+ * write): a thread with a cancel pending would unwind out of the checker holding its internal locks,
+ * and every other thread would then wait for them for ever.  Such slow paths run with cancellation
+ * disabled (an atomic flag in the thread, no system call) and restore the program's state after. */
+static inline int cancel_disable(void)
+{
+	int state;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	return state;
+}
+
+static inline void cancel_restore(int state)
+{
+	pthread_setcancelstate(state, NULL);
+}
+
 void threads_init_main(void);                     /* constructor: registers T1 */
 void threads_after_fork_child(void);              /* only the forking thread survives */
 

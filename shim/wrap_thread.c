@@ -36,7 +36,9 @@ EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict
 		a->fn = fn;
 		a->arg = arg;
 		a->parent_num = t->num;
+		int cancel_state = cancel_disable();    /* unwinding may reach a cancellation point */
 		a->create_stack = stack_capture();
+		cancel_restore(cancel_state);
 		rc = REAL(create)(th, attr, thread_trampoline, a);
 		if (rc != 0)
 			free(a);
@@ -74,7 +76,9 @@ EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 		a->fn = fn;
 		a->arg = arg;
 		a->parent_num = t->num;
+		int cancel_state = cancel_disable();
 		a->create_stack = stack_capture();
+		cancel_restore(cancel_state);
 		rc = REAL(thrd_create)(th, c11_trampoline, a);
 		if (rc != thrd_success)
 			free(a);

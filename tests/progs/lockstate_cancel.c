@@ -5,12 +5,17 @@
  *   cond_wait  the victim holds outer_lock and waits on a condition variable with victim_lock; main
  *              cancels it; its cleanup handlers unlock victim_lock (re-taken by the wait) and outer_lock
  *   timedwait  the same with pthread_cond_timedwait (a deadline far away)
+ *   pending    main cancels the victim while it spins (no cancellation point); the victim then takes
+ *              outer_lock and victim_lock in the order opposite to main's (an inversion, reported) and
+ *              reaches pthread_testcancel: locking is not a cancellation point, so it gets there
+ *              (coffman's stack captures and reports must not act on the pending cancel)
  * Afterwards main takes both locks, so a lost unlock would also show as a hang. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +26,37 @@ static pthread_mutex_t outer_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static sem_t blocked, release_sleeper;
 static const char *mode;
+static atomic_int go, reached;
+
+static void *victim_pending(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&go))
+		;               /* no cancellation point: the cancel stays pending */
+	pthread_mutex_lock(&victim_lock);
+	pthread_mutex_lock(&outer_lock); /* pending: victim_lock then outer_lock */
+	pthread_mutex_unlock(&outer_lock);
+	pthread_mutex_unlock(&victim_lock);
+	atomic_store(&reached, 1);
+	pthread_testcancel();
+	return NULL;
+}
+
+static void pending(void)
+{
+	pthread_t vi;
+	pthread_mutex_lock(&outer_lock);
+	pthread_mutex_lock(&victim_lock); /* main: outer_lock then victim_lock */
+	pthread_mutex_unlock(&victim_lock);
+	pthread_mutex_unlock(&outer_lock);
+	pthread_create(&vi, NULL, victim_pending, NULL);
+	pthread_cancel(vi);
+	atomic_store(&go, 1);
+	void *res = NULL;
+	pthread_join(vi, &res);
+	printf("lockstate_cancel: victim %s, %s its cancellation point\n",
+	       res == PTHREAD_CANCELED ? "cancelled" : "returned", atomic_load(&reached) ? "at" : "before");
+}
 
 static void unlock_in_cleanup(void *m)
 {
@@ -62,6 +98,15 @@ static void *victim(void *arg)
 int main(int argc, char **argv)
 {
 	mode = argc > 1 ? argv[1] : "";
+	if (strcmp(mode, "pending") == 0) {
+		pending();
+		pthread_mutex_lock(&outer_lock); /* main: both free again */
+		pthread_mutex_lock(&victim_lock);
+		pthread_mutex_unlock(&victim_lock);
+		pthread_mutex_unlock(&outer_lock);
+		printf("lockstate_cancel: %s done\n", mode);
+		return 0;
+	}
 	if (strcmp(mode, "join") != 0 && strcmp(mode, "cond_wait") != 0 && strcmp(mode, "timedwait") != 0) {
 		fprintf(stderr, "lockstate_cancel: unknown mode '%s'\n", mode);
 		return 2;
