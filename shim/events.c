@@ -35,9 +35,19 @@ static void edge_cache_missed_known(struct thread_rec *t)
 	t->cache_known_misses = 0;
 }
 
+/* pthread_once entries whose init routine threw (C++ call_once) or was cancelled: the wrapper's
+ * release never ran.  glibc has cleared the once word; the entry must not make edges. */
+static void held_drop_unwound_once(struct thread_rec *t)
+{
+	for (int i = t->nheld - 1; i >= 0; i--)
+		if (t->held[i].kind == LK_ONCE && !glibc_once_in_progress(t->held[i].lock))
+			held_remove(t, i);
+}
+
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
 	held_sync(t);           /* a lock another thread released for us must not make edges */
+	held_drop_unwound_once(t);
 	edge_cache_sync_epoch(t);
 	for (int i = t->nheld - 1; i >= 0; i--) {
 		const struct held_lock *h = &t->held[i];

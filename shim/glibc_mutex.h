@@ -51,4 +51,19 @@ static inline pid_t glibc_mutex_owner_of(const void *lock)
 	return glibc_mutex_owner(m);
 }
 
+/* A pthread_once_t (an int): bit 0 set while some thread runs its init routine.  glibc clears the word
+ * when the routine is cancelled or throws, so a once this thread recorded as "running" whose word says
+ * otherwise was left by an unwinding, not by a return. */
+#define GLIBC_ONCE_IN_PROGRESS 1
+
+static inline int glibc_once_in_progress(const void *once)
+{
+	return (__atomic_load_n((const int *)once, __ATOMIC_RELAXED) & GLIBC_ONCE_IN_PROGRESS) != 0;
+}
+
+static inline pid_t glibc_once_owner_of(const void *once)
+{
+	return glibc_once_in_progress(once) ? -1 : 0;
+}
+
 #endif

@@ -149,8 +149,10 @@ EXPORT int pthread_once(pthread_once_t *once, void (*init)(void))
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(once)(once, init);
+	/* owner_of: an entry left by an init routine that threw is stale (glibc cleared the word). */
 	struct acquire a = { .lock = once, .pc = CALLER_PC, .kind = LK_ONCE, .relock = RELOCK_FATAL,
-			     .relock_why = "pthread_once re-entered from its own init routine: it would wait for itself forever" };
+			     .relock_why = "pthread_once re-entered from its own init routine: it would wait for itself forever",
+			     .owner_of = glibc_once_owner_of };
 	ev_before_acquire(t, &a, 1);
 	ev_after_acquire(t, &a, 0);
 	/* The init routine is the program's code: run it with the guard down so its locks are checked. */
