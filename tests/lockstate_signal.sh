@@ -31,7 +31,8 @@ for mode in in_join in_cond; do
 done
 
 # The timer's signals land anywhere, mostly inside the checker's bookkeeping of new edges, often while
-# it holds its own locks: then the report is written without symbols (object+offset frames).
+# it holds its own locks: then the report is written without symbols (object+offset frames).  Whatever
+# the path, the verdict is the same: one double-lock, the exit code, no hang.
 for format in text json; do
 	for run_no in 1 2 3; do
 		echo "---- signals while main makes new lock-order edges ($format, run $run_no)"
@@ -41,7 +42,8 @@ for format in text json; do
 			expect_kind double-lock
 			expect_count double-lock 1
 			expect_log "coffman: double-lock: T1 acquires L1 \(mutex\) that it already holds: it would wait for itself forever$" "summary"
-			expect_log "^==[0-9]+==   a signal handler takes it while this thread" "note: a signal handler"
+			# (a signal that lands in the program's own code takes the ordinary path: its own note)
+			expect_log "^==[0-9]+==   (a signal handler takes it while this thread|non-recursive lock)" "note"
 			expect_log "L1( 'sig_lock')?: mutex at 0x[0-9a-f]+" "L1 is a mutex"
 			block_has "acquired again here" "#0 0x[0-9a-f]+ (on_signal .*lockstate_signal\.c:$HANDLER \(lockstate_signal\)|\(lockstate_signal\+0x[0-9a-f]+\))$"
 		else
