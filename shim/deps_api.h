@@ -44,6 +44,8 @@ struct deps_api {
 	void (*symbolize_code)(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 	int (*symbolize_code_inlined)(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);
+	/* An object was unloaded: re-read the module list before the next lookup. */
+	void (*objects_unloaded)(void);
 	/* Allocate this thread's TLS blocks in the namespace now (at thread start, where no program lock
 	 * is held), so that no later call makes the loader allocate them with the program's malloc. */
 	void (*thread_prepare)(void);

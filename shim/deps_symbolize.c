@@ -42,8 +42,19 @@ static Dwfl *session_refresh(void)
 	return session;
 }
 
+static int modules_unloaded;
+
+void deps_symbolize_objects_unloaded(void)
+{
+	modules_unloaded = 1;
+}
+
 static Dwfl_Module *module_for(uintptr_t addr)
 {
+	if (modules_unloaded && session) {
+		modules_unloaded = 0;
+		session_refresh();
+	}
 	if (!session && !session_refresh())
 		return NULL;
 	Dwfl_Module *mod = dwfl_addrmodule(session, addr);

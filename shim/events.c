@@ -1,7 +1,9 @@
 #include "events.h"
 #include "config.h"
 #include "glibc_mutex.h"
+#include "ilock.h"
 #include "order.h"
+#include "raw_report.h"
 #include "report.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "waits.h"
 
 /* Edges into the new lock: from the top held lock, and on down past locks that were only trylocked
  * (a trylock made no edge into itself, so the locks below it would otherwise lose their path). */
@@ -61,8 +65,19 @@ void edge_cache_free(struct thread_rec *t)
 	t->cache_mask = EDGE_CACHE_SLOTS - 1;
 }
 
+/* pthread_once entries whose init routine threw (C++ call_once) or was cancelled: the wrapper's
+ * release never ran.  glibc has cleared the once word; the entry must not make edges. */
+static void held_drop_unwound_once(struct thread_rec *t)
+{
+	for (int i = t->nheld - 1; i >= 0; i--)
+		if (t->held[i].kind == LK_ONCE && !glibc_once_in_progress(t->held[i].lock))
+			held_remove(t, i);
+}
+
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
+	held_sync(t);           /* a lock another thread released for us must not make edges */
+	held_drop_unwound_once(t);
 	edge_cache_sync_epoch(t);
 	for (int i = t->nheld - 1; i >= 0; i--) {
 		const struct held_lock *h = &t->held[i];
@@ -90,6 +105,7 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	struct report *r = malloc(sizeof *r);
 	if (!r)
 		return 1;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_DOUBLE_LOCK);
 	int lk = report_add_lock(r, (uintptr_t)a->lock, lock_kind_name(a->kind));
 	int th = report_add_thread_rec(r, t);
@@ -111,31 +127,122 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
 	int shown = report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
 	return shown;
 }
 
-enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx)
+/* The lock itself says this thread does not hold it: the entry outlived the hold (another thread
+ * unlocked it, or it was initialised anew).  "Locked, owner unknown" keeps the entry. */
+static int held_entry_stale(const struct thread_rec *t, const struct acquire *a)
 {
-	{
-		if (a->relock == RELOCK_NEST)
-			return EV_PROCEED;
-		if (a->relock == RELOCK_FATAL && !report_claim_termination())
-			for (;;)
-				pause();        /* another thread is ending the process */
-		int shown = report_double_lock(t, a, &t->held[idx]);
-		if (a->relock == RELOCK_EDEADLK)
-			return EV_REFUSE;
-		if (shown)
-			report_terminate(1);
-		report_release_termination();   /* suppressed: go on and hang, as without the checker */
+	if (!a->owner_of)
+		return 0;
+	pid_t owner = a->owner_of(a->lock);
+	return owner == 0 || (owner > 0 && owner != t->tid);
+}
+
+/* This thread claimed the right to end the process (its fatal report is being written): a signal
+ * handler that interrupts it cannot wait for that report to finish. */
+static __thread int tls_ending_process __attribute__((tls_model("initial-exec")));
+
+static int claim_termination(void)
+{
+	int claimed = report_claim_termination();
+	if (claimed)
+		tls_ending_process = 1;
+	return claimed;
+}
+
+static void release_termination(void)
+{
+	tls_ending_process = 0;
+	report_release_termination();
+}
+
+enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
+{
+	held_sync(t);
+	int idx = held_find(t, a->lock);
+	if (idx >= 0 && held_entry_stale(t, a)) {
+		held_remove(t, idx);
+		idx = -1;
 	}
+	a->held_idx = idx;
+	if (idx < 0) {
+		/* Not held after all: a first acquisition, edges included. */
+		if (blocking && t->nheld > 0)
+			ev_add_order_edges(t, a);
+		return EV_PROCEED;
+	}
+	if (a->relock == RELOCK_NEST)
+		return EV_PROCEED;
+	if (a->relock == RELOCK_FATAL && !claim_termination())
+		for (;;)
+			pause();        /* another thread is ending the process */
+	int shown = report_double_lock(t, a, &t->held[idx]);
+	if (a->relock == RELOCK_EDEADLK)
+		return EV_REFUSE;
+	if (shown)
+		report_terminate(1);
+	release_termination();          /* suppressed: go on and hang, as without the checker */
 	return EV_PROCEED;
+}
+
+void ev_acquire_reentered(struct acquire *a)
+{
+	struct thread_rec *t = tls_self;
+	if (!t || !tls_guard || a->relock != RELOCK_FATAL)
+		return;
+	int idx = held_find(t, a->lock);
+	if (idx < 0 || held_entry_stale(t, a))
+		return;
+	const struct held_lock *h = &t->held[idx];
+	int claimed = claim_termination();
+	if (!claimed && !tls_ending_process) {
+		/* Another thread is ending the process: give it ample time, then assume it is stuck. */
+		for (int i = 0; i < 1000; i++) {
+			struct timespec ms10 = { 0, 10000000 };
+			nanosleep(&ms10, NULL);
+		}
+	}
+	if (!claimed || ilock_depth > 0) {
+		/* The interrupted code holds checker locks, or is itself writing the fatal report that
+		 * cannot finish now: the pipeline is out of reach. */
+		struct raw_double_lock d = { t->num, t->tid, a->lock, lock_kind_name(a->kind), a->pc, h->pc };
+		raw_report_double_lock(&d);
+	}
+	if (!a->relock_why)
+		a->relock_why = "a signal handler takes it while this thread, interrupted inside the checker, "
+				"holds it: the process is ended with the exit code instead of hanging";
+	/* No stdio flush: the interrupted code may be the program's own stdio. */
+	if (report_double_lock(t, a, h))
+		report_terminate(0);
+	release_termination();
+	/* Suppressed: wait for ever as without the checker, but where the watchdog sees it. */
+	atomic_store(&t->wait_lock_kind, a->kind);
+	wait_begin(t, W_LOCK, a->lock, 0, a->pc);
+}
+
+int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
+{
+	held_sync(t);
+	idx = held_find(t, a->lock);
+	if (idx < 0 || a->relock == RELOCK_NEST)
+		return idx;
+	/* A non-recursive lock this thread held could not have been taken again: the entry was stale. */
+	held_remove(t, idx);
+	return -1;
 }
 
 
 uint32_t ev_held_stack(void)
 {
-	return stack_capture();
+	/* Unwinding may read from a pipe (libunwind's memory probe): a cancellation point, and a lock
+	 * call must not become one. */
+	int cancel_state = cancel_disable();
+	uint32_t stack = stack_capture();
+	cancel_restore(cancel_state);
+	return stack;
 }
 
 void held_remove(struct thread_rec *t, int idx)
@@ -144,31 +251,35 @@ void held_remove(struct thread_rec *t, int idx)
 	t->nheld--;
 }
 
-/* Locks another thread released for their owner (a bad unlock): the owner's held stack, which only it
- * may write, still lists them, so its exit must not claim it still holds them.  Registry lock. */
-#define RELEASED_FOR_OWNER_MAX 64
-static const void *released_for_owner[RELEASED_FOR_OWNER_MAX];
-static unsigned nreleased_for_owner;
-
-static void note_released_for_owner(const void *lock)
+void held_drop_released(struct thread_rec *t)
 {
-	released_for_owner[nreleased_for_owner++ % RELEASED_FOR_OWNER_MAX] = lock;
+	registry_lock();
+	int n = atomic_load_explicit(&t->nreleased, memory_order_relaxed);
+	for (int i = 0; i < n; i++) {
+		int idx = held_find(t, t->released[i]);
+		if (idx >= 0)
+			held_remove(t, idx);
+	}
+	atomic_store_explicit(&t->nreleased, 0, memory_order_relaxed);
+	registry_unlock();
 }
 
-static int was_released_for_owner(const void *lock)
+void ev_released_for(int owner_num, const void *lock)
 {
-	unsigned n = nreleased_for_owner < RELEASED_FOR_OWNER_MAX ? nreleased_for_owner : RELEASED_FOR_OWNER_MAX;
-	for (unsigned i = 0; i < n; i++)
-		if (released_for_owner[i] == lock)
-			return 1;
-	return 0;
+	registry_lock();
+	struct thread_rec *o = registry_find_num(owner_num);
+	if (o && registry_holds(o, lock))
+		registry_post_release(o, lock);
+	registry_unlock();
 }
 
-static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+/* Returns the number of the other thread whose hold the unlock ends (0: none known). */
+static int report_bad_unlock(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
 {
 	struct report *r = malloc(sizeof *r);
 	if (!r)
-		return;
+		return 0;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_BAD_UNLOCK);
 	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
 	report_add_thread_rec(r, t);
@@ -193,8 +304,6 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 		report_add_thread_rec(r, o);
 		onum = o->num;
 		otid = o->tid;
-		if (kind != LK_RWLOCK)
-			note_released_for_owner(lock);  /* the real unlock below does release it */
 	}
 	registry_unlock();
 	if (onum)
@@ -216,22 +325,41 @@ static void report_bad_unlock(struct thread_rec *t, const void *lock, int kind, 
 	r->signature = ((uint64_t)RK_BAD_UNLOCK << 56) ^ (uint64_t)(uintptr_t)lock ^ ((uint64_t)pc << 7);
 	report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
+	/* An rwlock's read holds cannot be told apart: leave the owner's entry alone. */
+	return kind == LK_RWLOCK ? 0 : onum;
 }
 
-void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
+int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc)
 {
 	if (t->overflow > 0) {
 		t->overflow--;          /* deeper than we track: cannot tell, say nothing */
-		return;
+		return 0;
 	}
 	if (owner_tid > 0 && owner_tid == t->tid)
-		return;                 /* ours, taken before tracking started */
-	report_bad_unlock(t, lock, kind, owner_tid, pc);
+		return 0;               /* ours, taken before tracking started */
+	return report_bad_unlock(t, lock, kind, owner_tid, pc);
 }
 
-void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc)
+/* Highest tid Linux hands out (PID_MAX_LIMIT on 64-bit): an "owner" above it is leftover bytes of
+ * whatever the memory held before, not a thread. */
+#define TID_LIMIT (1 << 22)
+
+void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner)
 {
-	(void)t;
+	/* Whatever hold of this address there was belongs to a lock whose life has ended (stack or heap
+	 * memory reused, or a re-initialisation): the new lock is unlocked. */
+	held_sync(t);
+	int idx = held_find(t, lock);
+	if (idx >= 0)
+		held_remove(t, idx);
+	if (old_owner > 0 && old_owner < TID_LIMIT && old_owner != t->tid) {
+		registry_lock();
+		struct thread_rec *o = registry_find_tid(old_owner);
+		if (o && registry_holds(o, lock))
+			registry_post_release(o, lock);
+		registry_unlock();
+	}
 	order_lock_created(lock, kind, pc);
 }
 
@@ -240,6 +368,7 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 	struct report *r = malloc(sizeof *r);
 	if (!r)
 		return;
+	int cancel_state = cancel_disable();
 	report_init(r, RK_DESTROY_LOCKED);
 	int lk = report_add_lock(r, (uintptr_t)lock, lock_kind_name(kind));
 	report_add_thread_rec(r, t);
@@ -253,6 +382,7 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 	r->signature = ((uint64_t)RK_DESTROY_LOCKED << 56) ^ (uint64_t)(uintptr_t)lock;
 	report_emit(r);
 	free(r);
+	cancel_restore(cancel_state);
 }
 
 void ev_lock_destroyed(struct thread_rec *t, const void *lock)
@@ -264,17 +394,11 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 }
 
 /* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
-void thread_exit_hook(struct thread_rec *t)
+static void warn_locks_held_at_exit(struct thread_rec *t)
 {
-	order_thread_exited(t);
-	if (t->nheld == 0)
-		return;
 	for (int i = 0; i < t->nheld; i++) {
 		const struct held_lock *h = &t->held[i];
-		registry_lock();
-		int released = was_released_for_owner(h->lock);
-		registry_unlock();
-		if (h->kind == LK_ONCE || released)
+		if (h->kind == LK_ONCE)
 			continue;
 		char name[160] = "";
 		struct frame_info where;
@@ -289,4 +413,13 @@ void thread_exit_hook(struct thread_rec *t)
 			    robust ? "the next thread to lock it gets EOWNERDEAD"
 				   : "a thread that waits for it will wait forever");
 	}
+}
+
+void thread_exit_hook(struct thread_rec *t)
+{
+	int cancel_state = cancel_disable();    /* reads /proc, may write a warning */
+	order_thread_exited(t);
+	held_sync(t);           /* locks other threads unlocked for this one are not held */
+	warn_locks_held_at_exit(t);
+	cancel_restore(cancel_state);
 }

@@ -35,22 +35,53 @@ struct acquire {
 	uint8_t shared;         /* read hold of an rwlock */
 	uint8_t relock;         /* enum relock_policy */
 	const char *relock_why; /* explanation printed with a double-lock report, optional */
+	/* What the lock itself says about its owner (>0 a tid, 0 unlocked, -1 locked by someone unknown),
+	 * NULL if it cannot say: lets a relock tell a real hold from a stale entry (the lock was released
+	 * by another thread, or initialised anew, since this thread took it). */
+	pid_t (*owner_of)(const void *lock);
 };
 
 enum ev_verdict { EV_PROCEED = 0, EV_REFUSE };
 
 /* Slow paths behind the inline fast paths below. */
-enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int idx);
+/* The lock is in t's held stack (a->held_idx): drop a stale entry (then proceed as a first hold, with
+ * its lock-order edges when blocking), nest, or report a double-lock. */
+enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking);
+/* A trylock succeeded on a lock t's held stack lists at idx: the new index to nest at, or -1 when the
+ * entry was stale (dropped; push afresh). */
+int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx);
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
 uint32_t ev_held_stack(void);
 void held_remove(struct thread_rec *t, int idx);
 /* Give back a grown edge cache (thread exit). */
 void edge_cache_free(struct thread_rec *t);
+/* Apply the releases other threads posted for t (threads.h: nreleased). */
+void held_drop_released(struct thread_rec *t);
+static inline void held_sync(struct thread_rec *t)
+{
+	if (__builtin_expect(atomic_load_explicit(&t->nreleased, memory_order_relaxed) != 0, 0))
+		held_drop_released(t);
+}
 /* An unlock of a lock this thread does not hold.  owner_tid is what the lock itself says about its
- * owner: >0 that thread, 0 not locked, -1 unknown.  Reports bad-unlock unless it is explicable. */
-void ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc);
+ * owner: >0 that thread, 0 not locked, -1 unknown.  Reports bad-unlock unless it is explicable.
+ * Returns the number of the thread whose hold this unlock ends, 0 if none: once the real unlock has
+ * succeeded, pass it to ev_released_for. */
+int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t owner_tid, uintptr_t pc);
+/* The real unlock by a non-owner did release the lock: its owner no longer holds it. */
+void ev_released_for(int owner_num, const void *lock);
 
-void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc);
+/* *_init succeeded.  old_owner is what the memory said before the init (>0 the tid of a thread that
+ * had left it locked, else 0): an init ends any hold of the address, the caller's at once, another
+ * thread's through its released list. */
+void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner);
+
+/* A blocking acquisition that found the re-entry guard raised: coffman's own internals (never a lock
+ * the program holds), or a signal handler that interrupted a wrapper.  If this thread holds the lock
+ * and it cannot nest (a->relock RELOCK_FATAL, the lock confirming the hold), the call would wait for
+ * itself forever: report the double-lock and end the process — through the normal pipeline when the
+ * thread holds no internal lock, else with the raw writer.  Reads the thread's record, never writes
+ * its held stack.  Returns when there is nothing to report (the caller then takes the real lock). */
+void ev_acquire_reentered(struct acquire *a);
 /* Destroy of a lock that is still locked: report destroy-locked (the destroy itself may still fail). */
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind);
 /* The lock is gone (destroy succeeded): forget its hold, node, edges and site. */
@@ -147,7 +178,7 @@ static inline enum ev_verdict ev_before_acquire(struct thread_rec *t, struct acq
 	int idx = held_find(t, a->lock);
 	a->held_idx = idx;
 	if (__builtin_expect(idx >= 0, 0))
-		return ev_relock(t, a, idx);
+		return ev_relock(t, a, blocking);
 	if (blocking && t->nheld > 0) {
 		int top = t->nheld - 1;
 		const struct held_lock *h = &t->held[top];
@@ -163,6 +194,8 @@ static inline enum ev_verdict ev_before_acquire(struct thread_rec *t, struct acq
 static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int trylock)
 {
 	int idx = trylock ? held_find(t, a->lock) : a->held_idx;
+	if (__builtin_expect(idx >= 0 && trylock, 0))
+		idx = ev_try_relock(t, a, idx);
 	if (idx >= 0) {
 		if (t->held[idx].depth < UINT16_MAX)
 			t->held[idx].depth++;

@@ -20,6 +20,11 @@ struct ilock {
 
 void ilock_acquire(struct ilock *l);
 void ilock_release(struct ilock *l);
+/* In a fork child: free a lock the forking thread held across fork(). */
 void ilock_reset(struct ilock *l);
+
+/* Internal locks the calling thread holds (or is waiting for).  Nonzero means a signal handler that
+ * interrupted this thread must not enter the checker's bookkeeping: its locks would never come free. */
+extern __thread int ilock_depth __attribute__((tls_model("initial-exec")));
 
 #endif

@@ -203,6 +203,28 @@ void order_lock_destroyed(const void *lock)
 	ilock_release(&graph_lock);
 }
 
+void order_forget_range(uintptr_t lo, uintptr_t hi)
+{
+	ilock_acquire(&graph_lock);
+	struct lock_site *s, *tmp;
+	HASH_ITER(hh, sites, s, tmp) {
+		if (s->addr >= lo && s->addr < hi) {
+			forget_node((const void *)s->addr);
+			HASH_DEL(sites, s);
+			site_release(s);
+		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
+			/* A class is named by its creation site: code that is gone. */
+			lg_node n = lg_node_find(graph, (uint64_t)s->pc | CLASS_TAG);
+			if (n) {
+				recycle_edges_of(n);
+				lg_node_remove(graph, n);
+				atomic_fetch_add(&order_epoch, 1);
+			}
+		}
+	}
+	ilock_release(&graph_lock);
+}
+
 static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *stack)
 {
 	struct lock_site *s;
@@ -492,6 +514,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	size_t len = 0;
 	struct report *r = NULL;
 	int emit = 0;
+	int cancel_state = -1;
 
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
@@ -504,6 +527,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		known = 1;
 		goto out;
 	}
+	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
 	site_put(held->lock, held->kind, held->pc, 0, 0);
 	site_put(to, to_kind, to_pc, 0, 0);
 	a = lg_node_get(graph, graph_key(held->lock));
@@ -542,6 +566,8 @@ out:
 	if (r && emit)
 		report_emit(r);
 	free(r);
+	if (cancel_state >= 0)
+		cancel_restore(cancel_state);
 	errno = saved_errno;
 	return known;
 }

@@ -26,6 +26,11 @@ void order_lock_created(const void *lock, int kind, uintptr_t pc);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */
 void order_lock_destroyed(const void *lock);
 
+/* The memory [lo, hi) is gone (an object unloaded by dlclose): forget every lock that lived there, and
+ * with COFFMAN_CLASSES=site every class created by code there.  A lock later found at one of those
+ * addresses is a new lock. */
+void order_forget_range(uintptr_t lo, uintptr_t hi);
+
 const char *lock_kind_name(int kind);
 
 /* A thread ended: remember when, for the "never overlapped in time" label of later cycles. */

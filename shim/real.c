@@ -115,6 +115,8 @@ void real_resolve(void)
 
 	RESOLVE(fork, "fork");
 
+	RESOLVE(dlclose, "dlclose");
+
 	resolving = 0;
 	atomic_store(&state, 2);
 }

@@ -62,6 +62,8 @@ struct real_fns {
 	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
 
 	pid_t (*fork)(void);
+
+	int (*dlclose)(void *);
 };
 
 extern struct real_fns real;

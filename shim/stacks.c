@@ -1,6 +1,7 @@
 #include "stacks.h"
 #include "deps.h"
 #include "ilock.h"
+#include "threads.h"
 
 #include <link.h>
 #include <stdatomic.h>
@@ -103,7 +104,11 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 	if (!atomic_load(&fork_pending)) {
 		uintptr_t buf[STACK_MAX_FRAMES + 32];
 		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
+		/* libunwind reads and writes its validation pipe: cancellation points, and a pending cancel
+		 * must never act inside coffman. */
+		int cancel_state = cancel_disable();
 		n = keep_program_frames(buf, api->capture(buf, want));
+		cancel_restore(cancel_state);
 		if (n > max)
 			n = max;
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);

@@ -6,10 +6,29 @@
 #include "ilock.h"
 
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 static struct ilock sym_lock = ILOCK_INIT;
+
+/* An object was unloaded: what the session knows at its addresses may now be another object.  Passed on
+ * to the symbolizer under sym_lock, before its next lookup. */
+static atomic_int modules_unloaded;
+
+void symbolize_objects_unloaded(void)
+{
+	atomic_store(&modules_unloaded, 1);
+}
+
+/* Under sym_lock. */
+static const struct deps_api *symbolizer(void)
+{
+	const struct deps_api *api = deps_api;
+	if (api && atomic_exchange(&modules_unloaded, 0))
+		api->objects_unloaded();
+	return api;
+}
 
 static void basename_into(char *dst, size_t cap, const char *path)
 {
@@ -33,8 +52,9 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 {
 	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
 	ilock_acquire(&sym_lock);
-	if (deps_api)
-		deps_api->symbolize_code(addr, pc, out);
+	const struct deps_api *api = symbolizer();
+	if (api)
+		api->symbolize_code(addr, pc, out);
 	else
 		symbolize_by_dladdr(addr, pc, out);
 	ilock_release(&sym_lock);
@@ -47,8 +67,9 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 		return 0;
 	int n = 1;
 	ilock_acquire(&sym_lock);
-	if (deps_api)
-		n = deps_api->symbolize_code_inlined(addr, pc, out, max);
+	const struct deps_api *api = symbolizer();
+	if (api)
+		n = api->symbolize_code_inlined(addr, pc, out, max);
 	else
 		symbolize_by_dladdr(addr, pc, out);
 	ilock_release(&sym_lock);
@@ -59,8 +80,9 @@ int symbolize_data(uintptr_t addr, char *name, size_t len)
 {
 	int found = 0;
 	ilock_acquire(&sym_lock);
-	if (deps_api)
-		found = deps_api->symbolize_data(addr, name, len);
+	const struct deps_api *api = symbolizer();
+	if (api)
+		found = api->symbolize_data(addr, name, len);
 	ilock_release(&sym_lock);
 	return found;
 }

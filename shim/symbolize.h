@@ -29,6 +29,10 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 /* Name of the data symbol containing addr ("name" or "name+off"); 0 if none. */
 int symbolize_data(uintptr_t addr, char *name, size_t len);
 
+/* dlclose unloaded an object: refresh the module list before the next lookup (another object may now
+ * be mapped at its addresses).  Cheap; safe to call from any wrapper. */
+void symbolize_objects_unloaded(void);
+
 void symbolize_after_fork_child(void);
 void symbolize_lock_for_fork(void);
 void symbolize_unlock_after_fork(void);

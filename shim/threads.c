@@ -55,18 +55,50 @@ struct thread_rec *registry_find_num(int num)
 	return NULL;
 }
 
+static int released_index(const struct thread_rec *t, const void *lock)
+{
+	int n = atomic_load_explicit(&t->nreleased, memory_order_relaxed);
+	for (int i = 0; i < n; i++)
+		if (t->released[i] == lock)
+			return i;
+	return -1;
+}
+
+/* The entry of t's held stack for lock, unless another thread already released it for t. */
+static const struct held_lock *live_hold(const struct thread_rec *t, const void *lock)
+{
+	int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
+	for (int i = 0; i < n; i++)
+		if (t->held[i].lock == lock)
+			return released_index(t, lock) < 0 ? &t->held[i] : NULL;
+	return NULL;
+}
+
 struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held)
 {
 	for (struct thread_rec *t = reg_head; t; t = t->next) {
-		int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
-		for (int i = 0; i < n; i++)
-			if (t->held[i].lock == lock) {
-				if (held)
-					*held = &t->held[i];
-				return t;
-			}
+		const struct held_lock *h = live_hold(t, lock);
+		if (h) {
+			if (held)
+				*held = h;
+			return t;
+		}
 	}
 	return NULL;
+}
+
+int registry_holds(const struct thread_rec *t, const void *lock)
+{
+	return live_hold(t, lock) != NULL;
+}
+
+void registry_post_release(struct thread_rec *owner, const void *lock)
+{
+	int n = atomic_load_explicit(&owner->nreleased, memory_order_relaxed);
+	if (released_index(owner, lock) >= 0 || n == RELEASED_MAX)
+		return;         /* full: the owner's relock still checks the lock's real state */
+	owner->released[n] = lock;
+	atomic_store_explicit(&owner->nreleased, n + 1, memory_order_release);
 }
 
 struct thread_rec *registry_find_pthread(pthread_t th)

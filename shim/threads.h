@@ -23,6 +23,7 @@
 #define EDGE_CACHE_SLOTS 256            /* initial size, in the record; power of two */
 #define EDGE_CACHE_MAX_SLOTS 16384      /* a thread that keeps missing known edges grows up to this */
 #define THREAD_NAME_MAX 16
+#define RELEASED_MAX 16                 /* foreign releases waiting for their owner to notice */
 /* Acquisitions for which a thread records the full stack of each lock it takes: new edges appear
  * while a thread is young or doing something new, and an edge's report wants the held lock's whole
  * stack.  Topped up to HELD_CAPTURE_REFILL when the thread creates an edge (a small top-up: a program
@@ -71,6 +72,13 @@ struct thread_rec {
 	int parent_num;
 	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
 
+	/* Holds another thread ended for this one: an unlock by a non-owner that really released the
+	 * lock, or an *_init over a lock this thread had left locked.  The held stack is written only by
+	 * its owner, so the other thread posts the lock here (registry lock held) and the owner drops the
+	 * entry on its next slow path (held_sync); until then registry_holder_of ignores it. */
+	_Atomic int nreleased;
+	const void *released[RELEASED_MAX];
+
 	/* wait state: written by the owner with atomics, read by others under the registry lock */
 	_Atomic int wait_kind;          /* enum wait_kind */
 	const void *_Atomic wait_obj;   /* the lock, condition variable, once control */
@@ -117,6 +125,26 @@ struct thread_rec *registry_find_pthread(pthread_t th);
 struct thread_rec *registry_find_num(int num);
 /* The live thread whose held stack lists lock (registry locked); *held gets that entry.  NULL if none. */
 struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held);
+/* t's held stack lists lock and no other thread has released it for t (registry locked). */
+int registry_holds(const struct thread_rec *t, const void *lock);
+/* Another thread ended owner's hold of lock (registry locked): owner drops it at its next held_sync. */
+void registry_post_release(struct thread_rec *owner, const void *lock);
+
+/* Capturing and symbolizing stacks, and writing reports, reach cancellation points (open, read,
+ * write): a thread with a cancel pending would unwind out of the checker holding its internal locks,
+ * and every other thread would then wait for them for ever.  Such slow paths run with cancellation
+ * disabled (an atomic flag in the thread, no system call) and restore the program's state after. */
+static inline int cancel_disable(void)
+{
+	int state;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &state);
+	return state;
+}
+
+static inline void cancel_restore(int state)
+{
+	pthread_setcancelstate(state, NULL);
+}
 
 void threads_init_main(void);                     /* constructor: registers T1 */
 void threads_after_fork_child(void);              /* only the forking thread survives */

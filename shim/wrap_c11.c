@@ -44,7 +44,8 @@ static int c11_attempt(void *lock, clockid_t clock, const struct timespec *deadl
 
 static int c11_acquire(struct thread_rec *t, mtx_t *m, uintptr_t pc, const struct timespec *user_deadline)
 {
-	struct acquire a = { .lock = m, .pc = pc, .kind = LK_C11, .relock = c11_relock_policy(m) };
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_C11, .relock = c11_relock_policy(m),
+			     .owner_of = glibc_mutex_owner_of };
 	ev_before_acquire(t, &a, 1);
 	int rc = REAL(mutex_trylock)(as_mutex(m));
 	if (rc == EBUSY)
@@ -59,8 +60,12 @@ static int c11_acquire(struct thread_rec *t, mtx_t *m, uintptr_t pc, const struc
 EXPORT int mtx_lock(mtx_t *m)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = c11_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
+		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's mutex */
 		return REAL(mtx_lock)(m);
+	}
 	int rc = c11_acquire(t, m, CALLER_PC, NULL);
 	shim_leave();
 	return rc;
@@ -83,7 +88,8 @@ EXPORT int mtx_trylock(mtx_t *m)
 		return REAL(mtx_trylock)(m);
 	int rc = REAL(mtx_trylock)(m);
 	if (rc == thrd_success) {
-		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = RELOCK_NEST };
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = c11_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
 		ev_after_acquire(t, &a, 1);
 	}
 	shim_leave();
@@ -95,9 +101,12 @@ EXPORT int mtx_unlock(mtx_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mtx_unlock)(m);
+	int owner_num = 0;
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_C11, glibc_mutex_owner(as_mutex(m)), CALLER_PC);
+		owner_num = ev_release_unheld(t, m, LK_C11, glibc_mutex_owner(as_mutex(m)), CALLER_PC);
 	int rc = REAL(mtx_unlock)(m);
+	if (owner_num && rc == thrd_success)
+		ev_released_for(owner_num, m);
 	shim_leave();
 	return rc;
 }
@@ -105,10 +114,11 @@ EXPORT int mtx_unlock(mtx_t *m)
 EXPORT int mtx_init(mtx_t *m, int type)
 {
 	struct thread_rec *t = shim_enter();
+	pid_t old_owner = t ? glibc_mutex_owner(as_mutex(m)) : 0;
 	int rc = REAL(mtx_init)(m, type);
 	if (t) {
 		if (rc == thrd_success)
-			ev_lock_created(t, m, LK_C11, CALLER_PC);
+			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner);
 		shim_leave();
 	}
 	return rc;

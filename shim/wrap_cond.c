@@ -14,11 +14,13 @@
 
 #include <errno.h>
 
-/* Before the wait: the mutex leaves the held stack (or the caller did not hold it: bad-unlock). */
-static void cond_release_mutex(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+/* Before the wait: the mutex leaves the held stack (or the caller did not hold it: bad-unlock).
+ * Returns the number of another thread whose hold the wait's unlock ends (see ev_release_unheld). */
+static int cond_release_mutex(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
+		return ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
+	return 0;
 }
 
 /* After the wait, whatever its result, the mutex is held again. */
@@ -37,17 +39,74 @@ static void cond_wait_begin(struct thread_rec *t, pthread_cond_t *c, int timed, 
 		atomic_store(&t->wait_stack, stack_capture());
 }
 
+enum cond_call { COND_WAIT, COND_TIMEDWAIT, COND_CLOCKWAIT };
+
+struct cond_wait {
+	struct thread_rec *t;
+	pthread_cond_t *c;
+	pthread_mutex_t *m;
+	clockid_t clock;
+	const struct timespec *abstime;
+	uintptr_t pc;
+	int cancel_state;               /* the program's: in force during the real wait only */
+};
+
+/* The real wait is a cancellation point, and the only one the wrapper lets act: everything else here
+ * (reports write to files) runs with cancellation disabled, so a thread is never cancelled inside the
+ * checker holding one of its locks. */
+static int real_cond_wait(struct cond_wait *w, enum cond_call call)
+{
+	int rc, inside;
+	pthread_setcancelstate(w->cancel_state, &inside);
+	if (call == COND_WAIT)
+		rc = REAL(cond_wait)(w->c, w->m);
+	else if (call == COND_TIMEDWAIT)
+		rc = REAL(cond_timedwait)(w->c, w->m, w->abstime);
+	else
+		rc = REAL(cond_clockwait)(w->c, w->m, w->clock, w->abstime);
+	pthread_setcancelstate(inside, NULL);
+	return rc;
+}
+
+/* Cancelled in the wait: glibc has taken the mutex back and unwinds through this frame into the
+ * program's cleanup handlers, which typically unlock it.  Leave the checker first (a raised re-entry
+ * guard would hide those unlocks: a false "exits holding") with the mutex held again. */
+static void cond_wait_cancelled(void *arg)
+{
+	struct cond_wait *w = arg;
+	wait_end(w->t);
+	cond_reacquire_mutex(w->t, w->m, w->pc);
+	shim_leave();
+}
+
+static int cond_wait_checked(struct cond_wait *w, enum cond_call call)
+{
+	struct thread_rec *t = w->t;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &w->cancel_state);
+	int owner_num = cond_release_mutex(t, w->m, w->pc);
+	cond_wait_begin(t, w->c, call != COND_WAIT, w->pc);
+	int rc;
+	pthread_cleanup_push(cond_wait_cancelled, w);
+	rc = real_cond_wait(w, call);
+	pthread_cleanup_pop(0);
+	wait_end(t);
+	/* EPERM: an error-checking or recursive mutex this thread did not own; nothing was unlocked. */
+	if (rc != EPERM) {
+		if (owner_num)
+			ev_released_for(owner_num, w->m);      /* the wait's unlock ended its hold */
+		cond_reacquire_mutex(t, w->m, w->pc);
+	}
+	pthread_setcancelstate(w->cancel_state, NULL);
+	return rc;
+}
+
 EXPORT int pthread_cond_wait(pthread_cond_t *restrict c, pthread_mutex_t *restrict m)
 {
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(cond_wait)(c, m);
-	uintptr_t pc = CALLER_PC;
-	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, 0, pc);
-	int rc = REAL(cond_wait)(c, m);
-	wait_end(t);
-	cond_reacquire_mutex(t, m, pc);
+	struct cond_wait w = { .t = t, .c = c, .m = m, .pc = CALLER_PC };
+	int rc = cond_wait_checked(&w, COND_WAIT);
 	shim_leave();
 	return rc;
 }
@@ -58,12 +117,8 @@ EXPORT int pthread_cond_timedwait(pthread_cond_t *restrict c, pthread_mutex_t *r
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(cond_timedwait)(c, m, abstime);
-	uintptr_t pc = CALLER_PC;
-	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, 1, pc);
-	int rc = REAL(cond_timedwait)(c, m, abstime);
-	wait_end(t);
-	cond_reacquire_mutex(t, m, pc);
+	struct cond_wait w = { .t = t, .c = c, .m = m, .abstime = abstime, .pc = CALLER_PC };
+	int rc = cond_wait_checked(&w, COND_TIMEDWAIT);
 	shim_leave();
 	return rc;
 }
@@ -74,12 +129,8 @@ EXPORT int pthread_cond_clockwait(pthread_cond_t *restrict c, pthread_mutex_t *r
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(cond_clockwait)(c, m, clock, abstime);
-	uintptr_t pc = CALLER_PC;
-	cond_release_mutex(t, m, pc);
-	cond_wait_begin(t, c, 1, pc);
-	int rc = REAL(cond_clockwait)(c, m, clock, abstime);
-	wait_end(t);
-	cond_reacquire_mutex(t, m, pc);
+	struct cond_wait w = { .t = t, .c = c, .m = m, .clock = clock, .abstime = abstime, .pc = CALLER_PC };
+	int rc = cond_wait_checked(&w, COND_CLOCKWAIT);
 	shim_leave();
 	return rc;
 }
@@ -98,8 +149,10 @@ EXPORT int pthread_once(pthread_once_t *once, void (*init)(void))
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(once)(once, init);
+	/* owner_of: an entry left by an init routine that threw is stale (glibc cleared the word). */
 	struct acquire a = { .lock = once, .pc = CALLER_PC, .kind = LK_ONCE, .relock = RELOCK_FATAL,
-			     .relock_why = "pthread_once re-entered from its own init routine: it would wait for itself forever" };
+			     .relock_why = "pthread_once re-entered from its own init routine: it would wait for itself forever",
+			     .owner_of = glibc_once_owner_of };
 	ev_before_acquire(t, &a, 1);
 	ev_after_acquire(t, &a, 0);
 	/* The init routine is the program's code: run it with the guard down so its locks are checked. */

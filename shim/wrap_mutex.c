@@ -31,7 +31,8 @@ static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *dea
 static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc, clockid_t clock,
 			 const struct timespec *user_deadline)
 {
-	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m) };
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+			     .owner_of = glibc_mutex_owner_of };
 	if (ev_before_acquire(t, &a, 1) == EV_REFUSE)
 		return EDEADLK;
 	int rc = REAL(mutex_trylock)(m);
@@ -47,8 +48,13 @@ static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec
 static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr_t pc)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		/* Re-entered, maybe by a signal handler locking a mutex its thread holds. */
+		struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
+		ev_acquire_reentered(&a);
 		return REAL(mutex_lock)(m);
+	}
 	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);
 	shim_leave();
 	return rc;
@@ -116,7 +122,8 @@ EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 		return REAL(mutex_trylock)(m);
 	int rc = REAL(mutex_trylock)(m);
 	if (rc == 0 || rc == EOWNERDEAD) {
-		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_MUTEX, .relock = RELOCK_NEST };
+		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+				     .owner_of = glibc_mutex_owner_of };
 		ev_after_acquire(t, &a, 1);
 	}
 	shim_leave();
@@ -128,9 +135,12 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_unlock)(m);
+	int owner_num = 0;
 	if (ev_release(t, m) != 0)
-		ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
+		owner_num = ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
 	int rc = REAL(mutex_unlock)(m);
+	if (owner_num && rc == 0)
+		ev_released_for(owner_num, m);         /* a normal mutex lets a non-owner release it */
 	shim_leave();
 	return rc;
 }
@@ -152,10 +162,11 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict attr)
 {
 	struct thread_rec *t = shim_enter();
+	pid_t old_owner = t ? glibc_mutex_owner(m) : 0;        /* what the memory held before */
 	int rc = REAL(mutex_init)(m, attr);
 	if (t) {
 		if (rc == 0)
-			ev_lock_created(t, m, LK_MUTEX, CALLER_PC);
+			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner);
 		shim_leave();
 	}
 	return rc;

@@ -29,6 +29,11 @@ static pid_t rwlock_owner(const pthread_rwlock_t *rw)
 	return (rw->__data.__readers >> READER_SHIFT) ? -1 : 0;
 }
 
+static pid_t rwlock_owner_of(const void *lock)
+{
+	return rwlock_owner(lock);
+}
+
 static int rd_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
 {
 	if (REAL(rwlock_clockrdlock))
@@ -48,7 +53,8 @@ static int rw_acquire(struct thread_rec *t, pthread_rwlock_t *rw, int shared, ui
 {
 	int held;
 	int held_shared = rw_held_shared(t, rw, &held);
-	struct acquire a = { .lock = rw, .pc = pc, .kind = LK_RWLOCK, .shared = (uint8_t)shared };
+	struct acquire a = { .lock = rw, .pc = pc, .kind = LK_RWLOCK, .shared = (uint8_t)shared,
+			     .owner_of = rwlock_owner_of };
 	if (held && !held_shared)
 		a.relock = RELOCK_EDEADLK;
 	else if (held && !shared) {
@@ -79,8 +85,9 @@ static int rw_try(struct thread_rec *t, pthread_rwlock_t *rw, int shared, uintpt
 {
 	int rc = shared ? REAL(rwlock_tryrdlock)(rw) : REAL(rwlock_trywrlock)(rw);
 	if (rc == 0) {
+		/* A second read hold nests; a write hold this thread had could not be taken again. */
 		struct acquire a = { .lock = rw, .pc = pc, .kind = LK_RWLOCK, .shared = (uint8_t)shared,
-				     .relock = RELOCK_NEST };
+				     .relock = shared ? RELOCK_NEST : RELOCK_FATAL };
 		ev_after_acquire(t, &a, 1);
 	}
 	return rc;
@@ -158,10 +165,11 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlockattr_t *restrict attr)
 {
 	struct thread_rec *t = shim_enter();
+	pid_t old_writer = t ? rw->__data.__cur_writer : 0;     /* what the memory held before */
 	int rc = REAL(rwlock_init)(rw, attr);
 	if (t) {
 		if (rc == 0)
-			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC);
+			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer);
 		shim_leave();
 	}
 	return rc;

@@ -9,6 +9,33 @@
 
 #define SPIN_SLICE_NS 100000000ull
 
+/* The word of an unlocked spinlock is not the same everywhere: glibc's x86 code counts down from 1
+ * (1 free, 0 or less taken), its generic code uses 0 for free.  Learn it from the real init. */
+static atomic_int unlocked_word = -1;   /* -1: not learnt yet (never a free word) */
+
+static int spin_unlocked_word(void)
+{
+	int w = atomic_load_explicit(&unlocked_word, memory_order_relaxed);
+	if (__builtin_expect(w == -1, 0)) {
+		pthread_spinlock_t probe;
+		REAL(spin_init)(&probe, PTHREAD_PROCESS_PRIVATE);
+		w = (int)probe;
+		atomic_store_explicit(&unlocked_word, w, memory_order_relaxed);
+	}
+	return w;
+}
+
+static int spin_is_locked(const pthread_spinlock_t *s)
+{
+	return *s != spin_unlocked_word();
+}
+
+/* A spinlock does not record its owner: locked (-1, someone) or free (0). */
+static pid_t spin_owner_of(const void *lock)
+{
+	return spin_is_locked(lock) ? -1 : 0;
+}
+
 static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t pc)
 {
 	atomic_store(&t->wait_lock_kind, LK_SPIN);
@@ -34,9 +61,14 @@ static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t
 EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 {
 	struct thread_rec *t = shim_enter();
-	if (!t)
+	if (!t) {
+		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN,
+				     .relock = RELOCK_FATAL, .owner_of = spin_owner_of };
+		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's spinlock */
 		return REAL(spin_lock)(s);
-	struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL };
+	}
+	struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL,
+			     .owner_of = spin_owner_of };
 	ev_before_acquire(t, &a, 1);
 	int rc = REAL(spin_trylock)(s);
 	if (rc == EBUSY)
@@ -54,7 +86,8 @@ EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 		return REAL(spin_trylock)(s);
 	int rc = REAL(spin_trylock)(s);
 	if (rc == 0) {
-		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_NEST };
+		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL,
+				     .owner_of = spin_owner_of };
 		ev_after_acquire(t, &a, 1);
 	}
 	shim_leave();
@@ -66,9 +99,12 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(spin_unlock)(s);
+	int owner_num = 0;
 	if (ev_release(t, (const void *)s) != 0)
-		ev_release_unheld(t, (const void *)s, LK_SPIN, *s ? -1 : 0, CALLER_PC);
+		owner_num = ev_release_unheld(t, (const void *)s, LK_SPIN, spin_owner_of((const void *)s), CALLER_PC);
 	int rc = REAL(spin_unlock)(s);
+	if (owner_num && rc == 0)
+		ev_released_for(owner_num, (const void *)s);   /* any thread's unlock frees a spinlock */
 	shim_leave();
 	return rc;
 }
@@ -79,7 +115,7 @@ EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 	int rc = REAL(spin_init)(s, pshared);
 	if (t) {
 		if (rc == 0)
-			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC);
+			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0);
 		shim_leave();
 	}
 	return rc;
@@ -90,7 +126,7 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(spin_destroy)(s);
-	if (*s)
+	if (spin_is_locked(s))
 		ev_destroy_locked(t, (const void *)s, LK_SPIN);
 	int rc = REAL(spin_destroy)(s);
 	if (rc == 0)

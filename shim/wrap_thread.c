@@ -38,7 +38,9 @@ EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict
 		a->fn = fn;
 		a->arg = arg;
 		a->parent_num = t->num;
+		int cancel_state = cancel_disable();    /* unwinding may reach a cancellation point */
 		a->create_stack = stack_capture();
+		cancel_restore(cancel_state);
 		rc = REAL(create)(th, attr, thread_trampoline, a);
 		if (rc != 0)
 			free(a);
@@ -77,7 +79,9 @@ EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 		a->fn = fn;
 		a->arg = arg;
 		a->parent_num = t->num;
+		int cancel_state = cancel_disable();
 		a->create_stack = stack_capture();
+		cancel_restore(cancel_state);
 		rc = REAL(thrd_create)(th, c11_trampoline, a);
 		if (rc != thrd_success)
 			free(a);
@@ -87,14 +91,57 @@ EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 }
 
 struct join_ctx {
+	struct thread_rec *t;
 	pthread_t th;
 	void **ret;
+	int cancel_state;               /* the program's: in force during the real join only */
 };
 
+/* A join is a cancellation point; the wrapper lets only the real call act on a cancel (the deadlock
+ * search between slices writes reports: a thread must never be cancelled inside the checker). */
 static int join_attempt(void *p, const struct timespec *deadline)
 {
 	struct join_ctx *c = p;
-	return REAL(timedjoin_np)(c->th, c->ret, deadline);
+	int inside;
+	pthread_setcancelstate(c->cancel_state, &inside);
+	int rc = REAL(timedjoin_np)(c->th, c->ret, deadline);
+	pthread_setcancelstate(inside, NULL);
+	return rc;
+}
+
+static int join_whole(struct join_ctx *c)
+{
+	int inside;
+	pthread_setcancelstate(c->cancel_state, &inside);
+	int rc = REAL(join)(c->th, c->ret);
+	pthread_setcancelstate(inside, NULL);
+	return rc;
+}
+
+/* Cancelled in the join: unwinding goes on into the program's cleanup handlers, whose unlocks must be
+ * seen — leave the checker (the re-entry guard would hide them: a false "exits holding"). */
+static void join_cancelled(void *arg)
+{
+	struct join_ctx *c = arg;
+	atomic_store(&c->t->join_num, 0);
+	wait_end(c->t);
+	shim_leave();
+}
+
+/* Join th: the self-join (EDEADLK, as is) or a join without the timed variant in one real call, else in
+ * slices that take part in the deadlock search. */
+static int join_checked(struct join_ctx *c, uintptr_t pc)
+{
+	int rc;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &c->cancel_state);
+	pthread_cleanup_push(join_cancelled, c);
+	if (!REAL(timedjoin_np) || pthread_equal(c->th, pthread_self()))
+		rc = join_whole(c);
+	else
+		rc = wait_for_join(c->t, c->th, pc, join_attempt, c);
+	pthread_cleanup_pop(0);
+	pthread_setcancelstate(c->cancel_state, NULL);
+	return rc;
 }
 
 EXPORT int pthread_join(pthread_t th, void **ret)
@@ -102,13 +149,8 @@ EXPORT int pthread_join(pthread_t th, void **ret)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(join)(th, ret);
-	int rc;
-	if (!REAL(timedjoin_np) || pthread_equal(th, pthread_self())) {
-		rc = REAL(join)(th, ret);       /* EDEADLK for a self-join: as is */
-	} else {
-		struct join_ctx c = { th, ret };
-		rc = wait_for_join(t, th, CALLER_PC, join_attempt, &c);
-	}
+	struct join_ctx c = { .t = t, .th = th, .ret = ret };
+	int rc = join_checked(&c, CALLER_PC);
 	shim_leave();
 	return rc;
 }
@@ -120,15 +162,14 @@ EXPORT int thrd_join(thrd_t th, int *res)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(thrd_join)(th, res);
-	void *ret = NULL;
-	int rc;
 	if (!REAL(timedjoin_np) || pthread_equal((pthread_t)th, pthread_self())) {
-		rc = REAL(thrd_join)(th, res);
+		int rc = REAL(thrd_join)(th, res);
 		shim_leave();
 		return rc;
 	}
-	struct join_ctx c = { (pthread_t)th, &ret };
-	rc = wait_for_join(t, (pthread_t)th, CALLER_PC, join_attempt, &c);
+	void *ret = NULL;
+	struct join_ctx c = { .t = t, .th = (pthread_t)th, .ret = &ret };
+	int rc = join_checked(&c, CALLER_PC);
 	if (rc == 0 && res)
 		*res = (int)(intptr_t)ret;
 	shim_leave();

@@ -53,7 +53,7 @@ run -- "$PROGS/api_spin" unlock_unlocked
 expect_kind bad-unlock
 expect_count bad-unlock 1
 expect_status 66
-expect_log "coffman: bad-unlock: T1 unlocks L1 \(spinlock\)" "summary"
+expect_log "coffman: bad-unlock: T1 unlocks L1 \(spinlock\) that is not locked$" "summary: not locked"
 expect_log "L1 'spin_a': spinlock at 0x[0-9a-f]+" "spin_a named"
 block_has "unlocked here" "#0 0x[0-9a-f]+ unlock_unlocked .*api_spin\.c:$UNL \(api_spin\)"
 expect_out '^api_spin: unlock_unlocked done$'

@@ -1,0 +1,98 @@
+/* dlclose: the end of a library's global locks.
+ *
+ * A lock is known by its address.  A static lock inside a shared object lives in that object's
+ * writable segment; once dlclose really unloads the object, the lock is gone, and another object
+ * mapped at the same address later (the usual outcome of the next dlopen) has different locks at the
+ * same addresses.  Keeping the old locks' lock-order edges would join the two libraries' locks into
+ * false cycles.  So: note the loaded objects before the real dlclose, and if some disappeared (glibc's
+ * unload counter moved), forget every lock inside their segments, and have the symbolizer read the
+ * module list again (its old entry would name the next object's code with the unloaded one's
+ * functions).  dlclose is rare; the cost is a few walks of the loaded-object list.
+ */
+#include "wrap.h"
+#include "order.h"
+#include "symbolize.h"
+
+#include <link.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+struct segment {
+	uintptr_t object;               /* dlpi_addr and dlpi_phdr together name one loaded object */
+	const void *phdr;
+	uintptr_t lo, hi;
+};
+
+struct loaded {
+	struct segment *seg;
+	size_t n, cap;
+	unsigned long long unloads;     /* dlpi_subs: objects ever unloaded */
+	int failed;
+};
+
+static int note_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct loaded *l = arg;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+		l->unloads = info->dlpi_subs;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? l->cap * 2 : 64;
+			struct segment *p = realloc(l->seg, cap * sizeof *p);
+			if (!p) {
+				l->failed = 1;
+				return 1;
+			}
+			l->seg = p;
+			l->cap = cap;
+		}
+		struct segment *s = &l->seg[l->n++];
+		s->object = info->dlpi_addr;
+		s->phdr = info->dlpi_phdr;
+		s->lo = info->dlpi_addr + ph->p_vaddr;
+		s->hi = s->lo + ph->p_memsz;
+	}
+	return 0;
+}
+
+static int still_loaded(const struct loaded *now, const struct segment *s)
+{
+	for (size_t i = 0; i < now->n; i++)
+		if (now->seg[i].object == s->object && now->seg[i].phdr == s->phdr)
+			return 1;
+	return 0;
+}
+
+static unsigned long long unload_count(void)
+{
+	struct loaded l = { 0 };
+	dl_iterate_phdr(note_object, &l);
+	free(l.seg);
+	return l.unloads;
+}
+
+EXPORT int dlclose(void *handle)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(dlclose)(handle);
+	struct loaded before = { 0 };
+	dl_iterate_phdr(note_object, &before);
+	int rc = REAL(dlclose)(handle);
+	if (rc == 0 && !before.failed && unload_count() != before.unloads) {
+		struct loaded after = { 0 };
+		dl_iterate_phdr(note_object, &after);
+		symbolize_objects_unloaded();
+		if (!after.failed)
+			for (size_t i = 0; i < before.n; i++)
+				if (!still_loaded(&after, &before.seg[i]))
+					order_forget_range(before.seg[i].lo, before.seg[i].hi);
+		free(after.seg);
+	}
+	free(before.seg);
+	shim_leave();
+	return rc;
+}
