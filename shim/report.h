@@ -8,6 +8,7 @@
 #ifndef COFFMAN_REPORT_H
 #define COFFMAN_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -147,6 +148,17 @@ struct frame_info;
  * the re-entry guard set. */
 typedef int (*report_frame_fn)(const struct frame_info *f, void *arg);
 int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg);
+
+/* A frame in words, the same in every writer.  With debug info: the function and "file:line" (just
+ * "file" when the line is unknown: never a made-up line 0).  Without: the function as "symbol+0xN"
+ * (the symbol-table or exported symbol containing the address; "??" when there is none) and the
+ * object as "libx.so+0xN", the offset addr2line -e takes.
+ *   report_frame_function: "lock_both" | "lock_both+0x1c" | "??"
+ *   report_frame_object:   "libx.so+0x120b" | "libx.so" | "?"
+ *   report_frame_site:     "lock_both x.c:12" | "lock_both+0x1c (libx.so+0x120b)", for one-line mentions */
+void report_frame_function(const struct frame_info *f, char *buf, size_t len);
+void report_frame_object(const struct frame_info *f, char *buf, size_t len);
+void report_frame_site(const struct frame_info *f, char *buf, size_t len);
 
 /* Where a lock was created or first used, as one frame: the first frame in the program's own code
  * (outside system headers) of its creation stack, so a lock first taken through std::mutex::lock or

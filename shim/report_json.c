@@ -15,7 +15,12 @@
  *    "stacks":[{"label":"...","frames":[frame...]}]}
  *
  *   frame = {"function":"f"|null,"file":"/path/x.c"|null,"line":5|null,"pc":"0x...",
- *            "object":"prog"|null,"inlined":false}
+ *            "object":"prog"|null,"inlined":false,
+ *            "object_path":"/usr/lib/libx.so.3"|null,"offset":"0x2f1a4"|null,"function_offset":"0x1c"|null}
+ *   "offset" is the address in the object's own terms (for a return address, of the call: pc - 1),
+ *   what `addr2line -e OBJECT_PATH OFFSET` resolves; "function_offset" is that address's distance
+ *   from the start of the function's symbol, when the function came from a symbol table.  "line" is
+ *   null when unknown, never 0.
  *
  * A reference to a thread or lock the report does not hold (a partially filled report) is null.
  */
@@ -78,13 +83,22 @@ static void json_frame(struct outbuf *ob, const struct frame_info *f)
 	ob_json_string(ob, f->func[0] ? f->func : NULL);
 	ob_puts(ob, ",\"file\":");
 	ob_json_string(ob, f->file[0] ? f->file : NULL);
-	if (f->file[0])
+	if (f->file[0] && f->line > 0)
 		ob_printf(ob, ",\"line\":%d", f->line);
 	else
 		ob_puts(ob, ",\"line\":null");
 	ob_printf(ob, ",\"pc\":\"0x%lx\",\"object\":", (unsigned long)f->pc);
 	ob_json_string(ob, f->object[0] ? f->object : NULL);
-	ob_printf(ob, ",\"inlined\":%s}", f->inlined ? "true" : "false");
+	ob_printf(ob, ",\"inlined\":%s,\"object_path\":", f->inlined ? "true" : "false");
+	ob_json_string(ob, f->object_path[0] ? f->object_path : NULL);
+	if (f->has_offset)
+		ob_printf(ob, ",\"offset\":\"0x%lx\"", (unsigned long)f->offset);
+	else
+		ob_puts(ob, ",\"offset\":null");
+	if (f->func[0] && f->has_func_offset)
+		ob_printf(ob, ",\"function_offset\":\"0x%lx\"}", (unsigned long)f->func_offset);
+	else
+		ob_puts(ob, ",\"function_offset\":null}");
 }
 
 struct frames_ctx {
