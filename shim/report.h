@@ -43,7 +43,8 @@ struct report_lock {
 	uintptr_t create_pc;            /* where it was initialised, or first used */
 	uint32_t create_stack;          /* the first use's whole stack, when known */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
-	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc */
+	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc (the
+					 * cycle orders classes: its edges may be on different instances) */
 	uintptr_t instances[4];         /* for a class: the instances seen in this report */
 	int ninstances;
 };
@@ -55,6 +56,8 @@ struct report_edge {
 	uint32_t acquire_stack;         /* stack of the acquisition of `to` */
 	uintptr_t held_pc;              /* where `from` had been acquired */
 	uint32_t held_stack;            /* its full stack, if known */
+	uintptr_t from_instance;        /* for a lock class (is_class): the instance this edge held, */
+	uintptr_t to_instance;          /* and the one it acquired; 0 otherwise */
 };
 
 /* A blocked thread in a deadlock or hang: waits on `waits` (lock index, -1 none), holds `holds[]`. */

@@ -7,9 +7,11 @@
  *    "cycle":["L1","L2","L1"],                       (lock-order-inversion; [] otherwise)
  *    "threads":[{"id":"T2","num":2,"tid":N,"name":"..."|null,"main":false,
  *                "created_by":"T1"|null,"create_stack":[frame...]}],
- *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|null,
- *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null}],
- *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...]}],
+ *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|"lock class"|null,
+ *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null,
+ *              "instances":["0x..."]}],                      (a lock class's instances seen; [] otherwise)
+ *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...],
+ *              "from_instance":"0x..."|null,"to_instance":"0x..."|null}],   (instances: of a lock class)
  *    "waits":[{"thread":"T2","waits_for":"L1"|null,"what":"mutex","blocked":true,
  *              "object":"0x..."|null,"holds":["L2"],"seconds":1.25,"stack":[frame...]}],
  *    "stacks":[{"label":"...","frames":[frame...]}]}
@@ -124,6 +126,15 @@ static void json_frames(struct outbuf *ob, uint32_t stack, uintptr_t pc)
 	ob_puts(ob, "]");
 }
 
+static void json_address_or_null(struct outbuf *ob, const char *key, uintptr_t addr)
+{
+	ob_puts(ob, key);
+	if (addr)
+		ob_printf(ob, "\"0x%lx\"", (unsigned long)addr);
+	else
+		ob_puts(ob, "null");
+}
+
 /* ---------------------------------------------------------------- sections */
 
 static void json_cycle(const struct report *r, struct outbuf *ob)
@@ -193,7 +204,11 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 		} else {
 			ob_puts(ob, "null");
 		}
-		ob_puts(ob, "}");
+		ob_puts(ob, ",\"instances\":[");
+		int ninst = l->is_class ? clamp(l->ninstances, 4) : 0;
+		for (int k = 0; k < ninst; k++)
+			ob_printf(ob, "%s\"0x%lx\"", k ? "," : "", (unsigned long)l->instances[k]);
+		ob_puts(ob, "]}");
 	}
 	ob_puts(ob, "]");
 }
@@ -213,6 +228,8 @@ static void json_edges(const struct report *r, struct outbuf *ob)
 		json_frames(ob, e->acquire_stack, 0);
 		ob_puts(ob, ",\"held_stack\":");
 		json_frames(ob, e->held_stack, e->held_pc);
+		json_address_or_null(ob, ",\"from_instance\":", e->from_instance);
+		json_address_or_null(ob, ",\"to_instance\":", e->to_instance);
 		ob_puts(ob, "}");
 	}
 	ob_puts(ob, "]");

@@ -121,7 +121,14 @@ static void edges_block(const struct report *r, struct outbuf *ob)
 		lock_label(r, e->to, to, sizeof to);
 		thread_label(r, e->thread, th, sizeof th);
 		ob_line(ob, "%s", "");
-		ob_line(ob, "  edge %d: %s locks %s while holding %s:", i + 1, th, to, from);
+		/* A class stands for many locks: the instance each edge used tells one cycle through one
+		 * object's locks from edges made on different objects. */
+		char to_inst[40] = "", from_inst[40] = "";
+		if (e->to_instance)
+			snprintf(to_inst, sizeof to_inst, " (instance %p)", (void *)e->to_instance);
+		if (e->from_instance)
+			snprintf(from_inst, sizeof from_inst, " (instance %p)", (void *)e->from_instance);
+		ob_line(ob, "  edge %d: %s locks %s%s while holding %s%s:", i + 1, th, to, to_inst, from, from_inst);
 		stack_lines(ob, e->acquire_stack, 0, "    ");
 		ob_line(ob, "    %s had been acquired at:", from);
 		stack_lines(ob, e->held_stack, e->held_pc, "      ");
