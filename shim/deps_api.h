@@ -25,7 +25,7 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 1
+#define COFFMAN_DEPS_VERSION 2      /* 2: struct frame_info carries the object offset */
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 

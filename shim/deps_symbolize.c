@@ -100,13 +100,34 @@ static void demangle_into(char *dst, size_t cap, const char *name)
 	copy_str(dst, cap, name);
 }
 
+/* The object's path, kept only whole: a cut path would send addr2line to the wrong file. */
+static void object_path_of(struct frame_info *out, const char *path)
+{
+	if (path && path[0] == '/' && strlen(path) < sizeof out->object_path)
+		copy_str(out->object_path, sizeof out->object_path, path);
+}
+
+/* The dynamic linker's view: the exported symbol that contains addr (glibc's dladdr matches only a
+ * symbol whose extent holds the address), and the object's load bias, which turns the address into
+ * the object's own (what addr2line takes). */
 static void fallback_dladdr(uintptr_t addr, struct frame_info *out)
 {
 	Dl_info info;
-	if (dladdr((void *)addr, &info)) {
-		if (info.dli_sname)
-			demangle_into(out->func, sizeof out->func, info.dli_sname);
+	struct link_map *map = NULL;
+	if (!dladdr1((void *)addr, &info, (void **)&map, RTLD_DL_LINKMAP))
+		return;
+	if (info.dli_sname && !out->func[0]) {
+		demangle_into(out->func, sizeof out->func, info.dli_sname);
+		out->func_offset = addr - (uintptr_t)info.dli_saddr;
+		out->has_func_offset = 1;
+	}
+	if (!out->object[0]) {
 		basename_of(out->object, sizeof out->object, info.dli_fname);
+		object_path_of(out, info.dli_fname);
+	}
+	if (!out->has_offset && map) {
+		out->offset = addr - (uintptr_t)map->l_addr;
+		out->has_offset = 1;
 	}
 }
 
@@ -186,12 +207,23 @@ static void symbolize_unlocked(uintptr_t addr, uintptr_t pc, struct frame_info *
 	}
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	basename_of(out->object, sizeof out->object, modname);
+	object_path_of(out, modname);
+	Dwarf_Addr bias;
+	if (dwfl_module_getelf(mod, &bias)) {
+		out->offset = addr - bias;
+		out->has_offset = 1;
+	}
 	GElf_Sym sym;
 	GElf_Off off;
+	/* The symbol table's function containing addr (.symtab, or .dynsym's exported symbols when the
+	 * object is stripped). */
 	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	if (name)
+	if (name) {
 		demangle_into(out->func, sizeof out->func, name);
-	else
+		out->func_offset = off;
+		out->has_func_offset = 1;
+	}
+	if (!name || !out->has_offset)
 		fallback_dladdr(addr, out);
 	line_of(mod, addr, out);
 }
@@ -232,6 +264,7 @@ static int inlined_frames(Dwfl_Module *mod, uintptr_t addr, struct frame_info *o
 		if (callee)
 			demangle_into(out[n].func, sizeof out[n].func, callee);
 		out[n].inlined = 1;
+		out[n].has_func_offset = 0;
 		out[n + 1] = out[n];
 		out[n + 1].inlined = 0;
 		out[n + 1].func[0] = '\0';
@@ -256,6 +289,8 @@ int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info 
 		if (n > 0) {
 			/* The outermost frame is the real (non-inlined) function. */
 			copy_str(out[n].func, sizeof out[n].func, outer.func);
+			out[n].func_offset = outer.func_offset;
+			out[n].has_func_offset = outer.has_func_offset;
 			/* out[0]'s file:line from the line table was overwritten by the copy; restore it. */
 			copy_str(out[0].file, sizeof out[0].file, outer.file);
 			out[0].line = outer.line;

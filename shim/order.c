@@ -168,23 +168,38 @@ static uint64_t graph_key(const void *lock)
 	return (uint64_t)(uintptr_t)lock;
 }
 
+/* The graph nodes an edge from -> to joins.  Two instances of one class nested in each other would
+ * be a self-loop of the class, which orders nothing and would be dropped: a thread taking a->mu then
+ * b->mu, and later b->mu then a->mu, would go unseen with classes when it is seen without.  Such an
+ * edge joins the two instances instead (their own addresses, as without classes), so an inconsistent
+ * order between instances of one class is still a cycle; instance nodes only ever join instances of
+ * their own class. */
+static void edge_keys(const void *from, const void *to, uint64_t *from_key, uint64_t *to_key)
+{
+	*from_key = graph_key(from);
+	*to_key = graph_key(to);
+	if (*from_key == *to_key && (*from_key & CLASS_TAG)) {
+		*from_key = (uint64_t)(uintptr_t)from;
+		*to_key = (uint64_t)(uintptr_t)to;
+	}
+}
+
 static void recycle_edges_of(lg_node n);
 
 /* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one.  A class outlives its
- * instances, but the instance's address may next belong to another class: flush the edge caches. */
+ * instances, but the instance's address may next belong to another class: flush the edge caches.
+ * An instance of a class has a node of its own only for orders between instances (edge_keys). */
 static int forget_node(const void *lock)
 {
-	if (graph_key(lock) & CLASS_TAG) {
-		atomic_fetch_add(&order_epoch, 1);
-		return 0;
-	}
+	int in_class = (graph_key(lock) & CLASS_TAG) != 0;
 	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
-	if (!n)
-		return 0;
-	recycle_edges_of(n);
-	lg_node_remove(graph, n);
-	atomic_fetch_add(&order_epoch, 1);
-	return 1;
+	if (n) {
+		recycle_edges_of(n);
+		lg_node_remove(graph, n);
+	}
+	if (n || in_class)
+		atomic_fetch_add(&order_epoch, 1);
+	return n != 0;
 }
 
 void order_lock_created(const void *lock, int kind, uintptr_t pc)
@@ -403,19 +418,21 @@ static uintptr_t common_gate(const uint32_t *payloads, int n)
 	return gate;
 }
 
-static void note_instance(struct report *r, int lock, uintptr_t addr)
+/* Returns addr if the report's lock is a class (then addr is one of its instances), else 0. */
+static uintptr_t note_instance(struct report *r, int lock, uintptr_t addr)
 {
 	struct report_lock *l = &r->locks[lock];
 	if (!(l->addr & CLASS_TAG) || !addr)
-		return;
+		return 0;
 	l->is_class = 1;
 	l->create_pc = l->addr & ~CLASS_TAG;
 	l->create_is_init = 1;
 	for (int i = 0; i < l->ninstances; i++)
 		if (l->instances[i] == addr)
-			return;
+			return addr;
 	if (l->ninstances < 4)
 		l->instances[l->ninstances++] = addr;
+	return addr;
 }
 
 static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, const char *from_kind,
@@ -427,8 +444,8 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	struct report_edge *re = &r->edges[r->nedges++];
 	re->from = report_add_lock(r, from, from_kind);
 	re->to = report_add_lock(r, to, to_kind);
-	note_instance(r, re->from, e->from_addr);
-	note_instance(r, re->to, e->to_addr);
+	re->from_instance = note_instance(r, re->from, e->from_addr);
+	re->to_instance = note_instance(r, re->to, e->to_addr);
 	struct thread_info *ti;
 	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
@@ -447,6 +464,86 @@ static const char *site_kind(uintptr_t addr)
 		return "lock class";
 	HASH_FIND(hh, sites, &addr, sizeof addr, s);
 	return s ? lock_kind_name(s->kind) : "lock";
+}
+
+/* ---- what a cycle is made of, with COFFMAN_CLASSES=site ---- */
+
+enum cycle_nodes { CYCLE_LOCKS, CYCLE_ONE_CLASS_INSTANCES, CYCLE_CLASSES, CYCLE_MIXED };
+
+static enum cycle_nodes cycle_nodes_of(const struct report *r)
+{
+	int classes = 0;
+	for (int i = 0; i < r->nlocks; i++)
+		classes += r->locks[i].is_class;
+	if (classes)
+		return classes == r->nlocks ? CYCLE_CLASSES : CYCLE_MIXED;
+	/* With classes, an initialised lock that is still a node of its own is an instance joined to
+	 * other instances of its class (edge_keys): the whole cycle is within that one class. */
+	if (cfg.classes_site && r->nlocks > 0 && r->locks[0].create_is_init && r->locks[0].create_pc)
+		return CYCLE_ONE_CLASS_INSTANCES;
+	return CYCLE_LOCKS;
+}
+
+/* "2 locks", "2 lock classes", "1 lock class and 1 lock", "2 instances of one lock class". */
+static void cycle_nodes_text(const struct report *r, size_t count, char *buf, size_t len)
+{
+	int classes = 0;
+	for (int i = 0; i < r->nlocks; i++)
+		classes += r->locks[i].is_class;
+	switch (cycle_nodes_of(r)) {
+	case CYCLE_ONE_CLASS_INSTANCES:
+		snprintf(buf, len, "%zu instances of one lock class", count);
+		break;
+	case CYCLE_CLASSES:
+		snprintf(buf, len, "%zu lock class%s", count, count == 1 ? "" : "es");
+		break;
+	case CYCLE_MIXED:
+		snprintf(buf, len, "%d lock class%s and %zu lock%s", classes, classes == 1 ? "" : "es",
+			 count - (size_t)classes, count - (size_t)classes == 1 ? "" : "s");
+		break;
+	default:
+		snprintf(buf, len, "%zu lock%s", count, count == 1 ? "" : "s");
+	}
+}
+
+/* What a class-based cycle means, put before the note: a cycle between instances of one class is an
+ * inconsistent order between those very objects; a cycle between classes whose edges used different
+ * instances (one object's lock here, another's there) deadlocks only if one object's locks can be
+ * taken in both orders — the lockdep assumption, which may not hold for this code. */
+static void class_note(struct report *r)
+{
+	char what[256], rest[sizeof r->note];
+	enum cycle_nodes nodes = cycle_nodes_of(r);
+	if (nodes == CYCLE_LOCKS)
+		return;
+	if (nodes == CYCLE_ONE_CLASS_INSTANCES) {
+		snprintf(what, sizeof what, "a cycle between instances of one lock class (--classes=site: all "
+			 "initialised at the same place): these objects are locked in both orders");
+	} else {
+		int varied = -1;
+		for (int i = 0; i < r->nlocks && varied < 0; i++)
+			if (r->locks[i].is_class && r->locks[i].ninstances > 1)
+				varied = i;
+		const char *between = nodes == CYCLE_CLASSES ? "between lock classes" : "through a lock class";
+		if (varied >= 0)
+			snprintf(what, sizeof what, "a cycle %s (--classes=site), made on different instances (L%d: "
+				 "%d seen): a deadlock only if one object's locks can be taken in both orders",
+				 between, varied + 1, r->locks[varied].ninstances);
+		else
+			snprintf(what, sizeof what, "a cycle %s (--classes=site), made on one instance of each: "
+				 "these objects are locked in both orders", between);
+	}
+	memcpy(rest, r->note, sizeof rest);
+	rest[sizeof rest - 1] = '\0';
+	snprintf(r->note, sizeof r->note, "%s", what);
+	size_t used = strlen(r->note);
+	if (rest[0] && used + 2 < sizeof r->note) {     /* "what; the note as it was", cut to fit */
+		memcpy(r->note + used, "; ", 2);
+		used += 2;
+		size_t k = strnlen(rest, sizeof r->note - 1 - used);
+		memcpy(r->note + used, rest, k);
+		r->note[used + k] = '\0';
+	}
 }
 
 /* Build the cycle report from the path the graph returned (to ... from) plus the new edge. */
@@ -483,8 +580,10 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	for (int i = 1; i < r->nedges; i++)
 		if (r->edges[i].thread != r->edges[0].thread)
 			single_thread = 0;
-	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks in %d thread%s",
-		 len < (size_t)r->nlocks ? (size_t)r->nlocks : len, r->nthreads, r->nthreads == 1 ? "" : "s");
+	char nodes[96];
+	cycle_nodes_text(r, len < (size_t)r->nlocks ? (size_t)r->nlocks : len, nodes, sizeof nodes);
+	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %s in %d thread%s", nodes,
+		 r->nthreads, r->nthreads == 1 ? "" : "s");
 	if (single_thread)
 		snprintf(r->note, sizeof r->note,
 			 "every edge comes from one thread: this deadlocks only if these paths run in two threads");
@@ -492,6 +591,7 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 		snprintf(r->note, sizeof r->note,
 			 "these threads never ran at the same time in this run (it could not deadlock this time); "
 			 "the lock order is still inconsistent and deadlocks when they do");
+	class_note(r);
 	r->signature = cycle_signature(r);
 	if (gate) {
 		char name[160];
@@ -519,8 +619,10 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
 	 * knows: answer those with two lookups and nothing else. */
-	lg_node a = lg_node_find(graph, graph_key(held->lock));
-	lg_node b = a ? lg_node_find(graph, graph_key(to)) : 0;
+	uint64_t key_a, key_b;
+	edge_keys(held->lock, to, &key_a, &key_b);
+	lg_node a = lg_node_find(graph, key_a);
+	lg_node b = a ? lg_node_find(graph, key_b) : 0;
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
 		edge_rec_merge_gate(existing, gate);
@@ -530,8 +632,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
 	site_put(held->lock, held->kind, held->pc, 0, 0);
 	site_put(to, to_kind, to_pc, 0, 0);
-	a = lg_node_get(graph, graph_key(held->lock));
-	b = lg_node_get(graph, graph_key(to));
+	a = lg_node_get(graph, key_a);
+	b = lg_node_get(graph, key_b);
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;

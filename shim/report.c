@@ -77,6 +77,40 @@ int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *ar
 	return 0;
 }
 
+void report_frame_function(const struct frame_info *f, char *buf, size_t len)
+{
+	if (!f->func[0])
+		snprintf(buf, len, "??");
+	else if (!f->file[0] && f->has_func_offset)
+		snprintf(buf, len, "%s+0x%lx", f->func, (unsigned long)f->func_offset);
+	else
+		snprintf(buf, len, "%s", f->func);
+}
+
+void report_frame_object(const struct frame_info *f, char *buf, size_t len)
+{
+	if (!f->object[0])
+		snprintf(buf, len, "?");
+	else if (f->has_offset)
+		snprintf(buf, len, "%s+0x%lx", f->object, (unsigned long)f->offset);
+	else
+		snprintf(buf, len, "%s", f->object);
+}
+
+void report_frame_site(const struct frame_info *f, char *buf, size_t len)
+{
+	char func[300], object[300];
+	report_frame_function(f, func, sizeof func);
+	if (f->file[0] && f->line > 0) {
+		snprintf(buf, len, "%s %s:%d", func, f->file, f->line);
+	} else if (f->file[0]) {
+		snprintf(buf, len, "%s %s", func, f->file);
+	} else {
+		report_frame_object(f, object, sizeof object);
+		snprintf(buf, len, "%s (%s)", func, object);
+	}
+}
+
 static int first_program_frame(const struct frame_info *f, void *arg)
 {
 	if (!f->file[0] || strncmp(f->file, "/usr/", 5) == 0)

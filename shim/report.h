@@ -8,6 +8,7 @@
 #ifndef COFFMAN_REPORT_H
 #define COFFMAN_REPORT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,7 +43,8 @@ struct report_lock {
 	uintptr_t create_pc;            /* where it was initialised, or first used */
 	uint32_t create_stack;          /* the first use's whole stack, when known */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
-	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc */
+	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc (the
+					 * cycle orders classes: its edges may be on different instances) */
 	uintptr_t instances[4];         /* for a class: the instances seen in this report */
 	int ninstances;
 };
@@ -54,6 +56,8 @@ struct report_edge {
 	uint32_t acquire_stack;         /* stack of the acquisition of `to` */
 	uintptr_t held_pc;              /* where `from` had been acquired */
 	uint32_t held_stack;            /* its full stack, if known */
+	uintptr_t from_instance;        /* for a lock class (is_class): the instance this edge held, */
+	uintptr_t to_instance;          /* and the one it acquired; 0 otherwise */
 };
 
 /* A blocked thread in a deadlock or hang: waits on `waits` (lock index, -1 none), holds `holds[]`. */
@@ -147,6 +151,17 @@ struct frame_info;
  * the re-entry guard set. */
 typedef int (*report_frame_fn)(const struct frame_info *f, void *arg);
 int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg);
+
+/* A frame in words, the same in every writer.  With debug info: the function and "file:line" (just
+ * "file" when the line is unknown: never a made-up line 0).  Without: the function as "symbol+0xN"
+ * (the symbol-table or exported symbol containing the address; "??" when there is none) and the
+ * object as "libx.so+0xN", the offset addr2line -e takes.
+ *   report_frame_function: "lock_both" | "lock_both+0x1c" | "??"
+ *   report_frame_object:   "libx.so+0x120b" | "libx.so" | "?"
+ *   report_frame_site:     "lock_both x.c:12" | "lock_both+0x1c (libx.so+0x120b)", for one-line mentions */
+void report_frame_function(const struct frame_info *f, char *buf, size_t len);
+void report_frame_object(const struct frame_info *f, char *buf, size_t len);
+void report_frame_site(const struct frame_info *f, char *buf, size_t len);
 
 /* Where a lock was created or first used, as one frame: the first frame in the program's own code
  * (outside system headers) of its creation stack, so a lock first taken through std::mutex::lock or

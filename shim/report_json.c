@@ -7,15 +7,22 @@
  *    "cycle":["L1","L2","L1"],                       (lock-order-inversion; [] otherwise)
  *    "threads":[{"id":"T2","num":2,"tid":N,"name":"..."|null,"main":false,
  *                "created_by":"T1"|null,"create_stack":[frame...]}],
- *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|null,
- *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null}],
- *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...]}],
+ *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|"lock class"|null,
+ *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null,
+ *              "instances":["0x..."]}],                      (a lock class's instances seen; [] otherwise)
+ *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...],
+ *              "from_instance":"0x..."|null,"to_instance":"0x..."|null}],   (instances: of a lock class)
  *    "waits":[{"thread":"T2","waits_for":"L1"|null,"what":"mutex","blocked":true,
  *              "object":"0x..."|null,"holds":["L2"],"seconds":1.25,"stack":[frame...]}],
  *    "stacks":[{"label":"...","frames":[frame...]}]}
  *
  *   frame = {"function":"f"|null,"file":"/path/x.c"|null,"line":5|null,"pc":"0x...",
- *            "object":"prog"|null,"inlined":false}
+ *            "object":"prog"|null,"inlined":false,
+ *            "object_path":"/usr/lib/libx.so.3"|null,"offset":"0x2f1a4"|null,"function_offset":"0x1c"|null}
+ *   "offset" is the address in the object's own terms (for a return address, of the call: pc - 1),
+ *   what `addr2line -e OBJECT_PATH OFFSET` resolves; "function_offset" is that address's distance
+ *   from the start of the function's symbol, when the function came from a symbol table.  "line" is
+ *   null when unknown, never 0.
  *
  * A reference to a thread or lock the report does not hold (a partially filled report) is null.
  */
@@ -78,13 +85,22 @@ static void json_frame(struct outbuf *ob, const struct frame_info *f)
 	ob_json_string(ob, f->func[0] ? f->func : NULL);
 	ob_puts(ob, ",\"file\":");
 	ob_json_string(ob, f->file[0] ? f->file : NULL);
-	if (f->file[0])
+	if (f->file[0] && f->line > 0)
 		ob_printf(ob, ",\"line\":%d", f->line);
 	else
 		ob_puts(ob, ",\"line\":null");
 	ob_printf(ob, ",\"pc\":\"0x%lx\",\"object\":", (unsigned long)f->pc);
 	ob_json_string(ob, f->object[0] ? f->object : NULL);
-	ob_printf(ob, ",\"inlined\":%s}", f->inlined ? "true" : "false");
+	ob_printf(ob, ",\"inlined\":%s,\"object_path\":", f->inlined ? "true" : "false");
+	ob_json_string(ob, f->object_path[0] ? f->object_path : NULL);
+	if (f->has_offset)
+		ob_printf(ob, ",\"offset\":\"0x%lx\"", (unsigned long)f->offset);
+	else
+		ob_puts(ob, ",\"offset\":null");
+	if (f->func[0] && f->has_func_offset)
+		ob_printf(ob, ",\"function_offset\":\"0x%lx\"}", (unsigned long)f->func_offset);
+	else
+		ob_puts(ob, ",\"function_offset\":null}");
 }
 
 struct frames_ctx {
@@ -108,6 +124,15 @@ static void json_frames(struct outbuf *ob, uint32_t stack, uintptr_t pc)
 	ob_puts(ob, "[");
 	report_walk_stack(stack, pc, frame_cb, &c);
 	ob_puts(ob, "]");
+}
+
+static void json_address_or_null(struct outbuf *ob, const char *key, uintptr_t addr)
+{
+	ob_puts(ob, key);
+	if (addr)
+		ob_printf(ob, "\"0x%lx\"", (unsigned long)addr);
+	else
+		ob_puts(ob, "null");
 }
 
 /* ---------------------------------------------------------------- sections */
@@ -179,7 +204,11 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 		} else {
 			ob_puts(ob, "null");
 		}
-		ob_puts(ob, "}");
+		ob_puts(ob, ",\"instances\":[");
+		int ninst = l->is_class ? clamp(l->ninstances, 4) : 0;
+		for (int k = 0; k < ninst; k++)
+			ob_printf(ob, "%s\"0x%lx\"", k ? "," : "", (unsigned long)l->instances[k]);
+		ob_puts(ob, "]}");
 	}
 	ob_puts(ob, "]");
 }
@@ -199,6 +228,8 @@ static void json_edges(const struct report *r, struct outbuf *ob)
 		json_frames(ob, e->acquire_stack, 0);
 		ob_puts(ob, ",\"held_stack\":");
 		json_frames(ob, e->held_stack, e->held_pc);
+		json_address_or_null(ob, ",\"from_instance\":", e->from_instance);
+		json_address_or_null(ob, ",\"to_instance\":", e->to_instance);
 		ob_puts(ob, "}");
 	}
 	ob_puts(ob, "]");

@@ -139,10 +139,13 @@ static void uri_of(char *dst, size_t cap, const char *path)
 	dst[o] = '\0';
 }
 
-/* A SARIF location object for frame f; id >= 0 adds the id, message (if any) a message. */
+/* A SARIF location object for frame f; id >= 0 adds the id, message (if any) a message.
+ * With a source file: that file and line.  Without one: the object file and the address in it (an
+ * "address" whose relativeAddress is the offset addr2line -e takes), named "libx.so+0xN" — what is
+ * known, to be resolved later. */
 static void sarif_location(struct outbuf *ob, const struct frame_info *f, int id, const char *message)
 {
-	char uri[1600];
+	char uri[1600], text[600];
 	ob_puts(ob, "{");
 	if (id >= 0)
 		ob_printf(ob, "\"id\":%d,", id);
@@ -154,6 +157,24 @@ static void sarif_location(struct outbuf *ob, const struct frame_info *f, int id
 		if (f->line > 0)
 			ob_printf(ob, ",\"region\":{\"startLine\":%d}", f->line);
 		ob_puts(ob, "},");
+	} else if (f->object[0] && f->has_offset) {
+		ob_puts(ob, "\"physicalLocation\":{");
+		if (f->object_path[0]) {
+			uri_of(uri, sizeof uri, f->object_path);
+			ob_puts(ob, "\"artifactLocation\":{\"uri\":");
+			ob_json_string(ob, uri);
+			ob_puts(ob, "},");
+		}
+		report_frame_object(f, text, sizeof text);
+		ob_printf(ob, "\"address\":{\"kind\":\"instruction\",\"relativeAddress\":%lu,\"fullyQualifiedName\":",
+			  (unsigned long)f->offset);
+		ob_json_string(ob, text);
+		if (f->func[0]) {
+			report_frame_function(f, text, sizeof text);        /* "symbol+0xN" */
+			ob_puts(ob, ",\"name\":");
+			ob_json_string(ob, text);
+		}
+		ob_puts(ob, "}},");
 	}
 	ob_puts(ob, "\"logicalLocations\":[{\"name\":");
 	ob_json_string(ob, f->func[0] ? f->func : "??");

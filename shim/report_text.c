@@ -30,15 +30,17 @@ static void thread_label(const struct report *r, int i, char *buf, size_t len)
 		snprintf(buf, len, "T%d (tid %d)", t->num, (int)t->tid);
 }
 
+/* With debug info "func file:line (object)"; without, "symbol+0xN (object+0xN)": what is known, in
+ * the form addr2line -e takes, instead of a name and line that are not. */
 static void frame_line(struct outbuf *ob, int index, const struct frame_info *f, const char *indent)
 {
-	const char *func = f->func[0] ? f->func : "??";
+	char site[1200];
+	report_frame_site(f, site, sizeof site);
 	if (f->file[0])
-		ob_line(ob, "%s#%d 0x%012lx %s %s:%d (%s)%s", indent, index, (unsigned long)f->pc, func, f->file,
-			f->line, f->object[0] ? f->object : "?", f->inlined ? " [inlined]" : "");
+		ob_line(ob, "%s#%d 0x%012lx %s (%s)%s", indent, index, (unsigned long)f->pc, site,
+			f->object[0] ? f->object : "?", f->inlined ? " [inlined]" : "");
 	else
-		ob_line(ob, "%s#%d 0x%012lx %s (%s)", indent, index, (unsigned long)f->pc, func,
-			f->object[0] ? f->object : "?");
+		ob_line(ob, "%s#%d 0x%012lx %s", indent, index, (unsigned long)f->pc, site);
 }
 
 struct frame_printer {
@@ -70,22 +72,23 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		lock_label(r, i, label, sizeof label);
 		if (l->is_class) {
 			struct frame_info f;
-			char inst[160] = "";
+			char inst[160] = "", site[1200];
 			symbolize_code(l->create_pc, 1, &f);
+			report_frame_site(&f, site, sizeof site);
 			for (int k = 0; k < l->ninstances; k++) {
 				size_t used = strlen(inst);
 				snprintf(inst + used, sizeof inst - used, "%s%p", k ? ", " : "", (void *)l->instances[k]);
 			}
-			ob_line(ob, "  %s: the class of locks initialised in %s %s:%d (instances seen: %s)", label,
-				f.func[0] ? f.func : "??", f.file[0] ? f.file : f.object, f.line, inst);
+			ob_line(ob, "  %s: the class of locks initialised in %s (instances seen: %s)", label, site, inst);
 			continue;
 		}
 		if (l->create_pc) {
 			struct frame_info f;
+			char site[1200];
 			report_lock_site_frame(l, &f);
-			ob_line(ob, "  %s: %s at %p, %s in %s %s:%d", label, l->kind, (void *)l->addr,
-				l->create_is_init ? "initialised" : "first used", f.func[0] ? f.func : "??",
-				f.file[0] ? f.file : f.object, f.line);
+			report_frame_site(&f, site, sizeof site);
+			ob_line(ob, "  %s: %s at %p, %s in %s", label, l->kind, (void *)l->addr,
+				l->create_is_init ? "initialised" : "first used", site);
 		} else {
 			ob_line(ob, "  %s: %s at %p", label, l->kind, (void *)l->addr);
 		}
@@ -118,7 +121,14 @@ static void edges_block(const struct report *r, struct outbuf *ob)
 		lock_label(r, e->to, to, sizeof to);
 		thread_label(r, e->thread, th, sizeof th);
 		ob_line(ob, "%s", "");
-		ob_line(ob, "  edge %d: %s locks %s while holding %s:", i + 1, th, to, from);
+		/* A class stands for many locks: the instance each edge used tells one cycle through one
+		 * object's locks from edges made on different objects. */
+		char to_inst[40] = "", from_inst[40] = "";
+		if (e->to_instance)
+			snprintf(to_inst, sizeof to_inst, " (instance %p)", (void *)e->to_instance);
+		if (e->from_instance)
+			snprintf(from_inst, sizeof from_inst, " (instance %p)", (void *)e->from_instance);
+		ob_line(ob, "  edge %d: %s locks %s%s while holding %s%s:", i + 1, th, to, to_inst, from, from_inst);
 		stack_lines(ob, e->acquire_stack, 0, "    ");
 		ob_line(ob, "    %s had been acquired at:", from);
 		stack_lines(ob, e->held_stack, e->held_pc, "      ");

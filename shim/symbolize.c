@@ -6,6 +6,7 @@
 #include "ilock.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,15 +37,27 @@ static void basename_into(char *dst, size_t cap, const char *path)
 	snprintf(dst, cap, "%s", slash ? slash + 1 : path ? path : "");
 }
 
+/* Without libdw: the exported symbol containing addr and the object with the address's offset in it
+ * (addr minus the object's load bias), which is still enough for addr2line later. */
 static void symbolize_by_dladdr(uintptr_t addr, uintptr_t pc, struct frame_info *out)
 {
 	Dl_info info;
+	struct link_map *map = NULL;
 	memset(out, 0, sizeof *out);
 	out->pc = pc;
-	if (dladdr((void *)addr, &info)) {
-		if (info.dli_sname)
+	if (dladdr1((void *)addr, &info, (void **)&map, RTLD_DL_LINKMAP)) {
+		if (info.dli_sname) {
 			snprintf(out->func, sizeof out->func, "%s", info.dli_sname);
+			out->func_offset = addr - (uintptr_t)info.dli_saddr;
+			out->has_func_offset = 1;
+		}
 		basename_into(out->object, sizeof out->object, info.dli_fname);
+		if (info.dli_fname && info.dli_fname[0] == '/' && strlen(info.dli_fname) < sizeof out->object_path)
+			snprintf(out->object_path, sizeof out->object_path, "%s", info.dli_fname);
+		if (map) {
+			out->offset = addr - (uintptr_t)map->l_addr;
+			out->has_offset = 1;
+		}
 	}
 }
 

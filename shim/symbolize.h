@@ -3,7 +3,11 @@
  * Code addresses become "function file:line" (DWARF line tables; the function from the symbol table,
  * demangled when libstdc++ is present), with the object's name; data addresses become the global or
  * static variable that contains them ("accounts_lock", "bank+8").  Without debug info it falls back to
- * the symbol table, then to dladdr.  The libdw session is created at the first report and refreshed when
+ * the symbol table (the function, or the exported symbol, that contains the address), then to dladdr.
+ * Every frame in a known object also carries where it is in that object: the offset that
+ * `addr2line -e OBJECT OFFSET` or debuginfod resolves later, once the debug info is at hand (a
+ * -dbgsym package, a build with -g); reports show it whenever they cannot show file:line, so no
+ * frame is ever reduced to "??".  The libdw session is created at the first report and refreshed when
  * an address falls outside every known module (a library dlopen'ed later).  Serialised internally; call
  * only with the re-entry guard set (libdw allocates).
  */
@@ -16,10 +20,20 @@
 struct frame_info {
 	char func[256];
 	char file[512];         /* as recorded in DWARF; empty if unknown */
-	int line;
+	int line;               /* 0 if unknown (DWARF's line 0, compiler-made code, is unknown too) */
 	char object[256];       /* basename of the ELF object */
+	char object_path[256];  /* its path as mapped; empty if unknown or longer than this */
 	uintptr_t pc;
 	int inlined;            /* this frame was inlined into the next one */
+	/* The looked-up address (for a return address: the call, pc - 1) relative to the object's load
+	 * bias, i.e. the address in the ELF file's own terms that addr2line -e takes; has_offset when
+	 * the object is known. */
+	uintptr_t offset;
+	int has_offset;
+	/* The looked-up address minus the start of func's symbol; has_func_offset when func came from a
+	 * symbol table (not from DWARF's inlined-call tree, where an offset would mean nothing). */
+	uintptr_t func_offset;
+	int has_func_offset;
 };
 
 /* Symbolize a code address.  is_return_address: look up pc-1 (the call instruction). */
