@@ -394,9 +394,12 @@ static uint64_t cycle_finding(const struct report *r)
 static void label_cycle(struct report *r, size_t nlocks)
 {
 	char who[160] = "", edges[32];
-	for (int i = 0; i < r->nthreads && strlen(who) + 16 < sizeof who; i++)
+	int named = 0;
+	for (; named < r->nthreads && strlen(who) + 20 < sizeof who; named++)
 		snprintf(who + strlen(who), sizeof who - strlen(who), "%sT%d",
-			 i == 0 ? "" : i + 1 == r->nthreads ? " and " : ", ", r->threads[i].num);
+			 named == 0 ? "" : named + 1 == r->nthreads ? " and " : ", ", r->threads[named].num);
+	if (named < r->nthreads)
+		snprintf(who + strlen(who), sizeof who - strlen(who), ", ...");
 	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks in %d thread%s", nlocks,
 		 r->nthreads, r->nthreads == 1 ? "" : "s");
 	if (r->nthreads == 1) {
