@@ -1,4 +1,4 @@
-/* lockgraph: the lock-order graph, kept acyclic by incremental topological ordering.
+/* lockgraph: the lock-order graph, its main edges kept acyclic by incremental topological ordering.
  *
  * Layout
  *   Node records live in one growable array indexed by the low 32 bits of an lg_node; the searches
@@ -8,8 +8,9 @@
  *   uthash links entries by address, so they must not move when the record array is reallocated.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
  *   bytes per edge); the in-array is what the backward search and node removal need.
- *   Rejected (cycle) edges are rare, so they live in their own uthash keyed by the (from, to) index
- *   pair, with a per-node count so that the common node without any costs nothing to look up or remove.
+ *   Cycle edges (edges that would close a cycle among the main edges) are rare, each one a reported
+ *   bug, so they live in one array sorted by their (from, to) index pair: a binary search finds an edge
+ *   or a node's outgoing ones.  A per-node count lets the common node without any skip that search.
  *
  * Order (Pearce & Kelly 2006, "A dynamic topological sort algorithm for directed acyclic graphs")
  *   Every live node has a distinct `ord`, and ord[u] < ord[v] for every edge u->v.  An edge that already
@@ -19,6 +20,14 @@
  *   the ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
  *   nodes with an epoch number instead of clearing a visited set, and use queues kept in the graph, so
  *   they allocate nothing in steady state and cost only the region between the two endpoints.
+ *
+ * Cycles through cycle edges
+ *   A cycle edge goes down the order (its target reaches its source over main edges) or, after removals,
+ *   anywhere.  Once some exist, a new edge x->y also gets a BFS from y over main and cycle edges: a
+ *   path back to x there is a new cycle (it contains the new edge).  That search prunes every node
+ *   ordered above both x and the highest source of a cycle edge: from such a node only main edges
+ *   leave, they climb, and x lies below.  So a graph without cycle edges pays nothing for this, and a
+ *   new edge into a new lock (ordered above everything) pays nothing either.
  */
 #include "lockgraph.h"
 
@@ -61,15 +70,15 @@ struct lg_rec {
 	uint32_t live;
 };
 
+/* A cycle edge; the array of them is kept sorted by pair. */
+struct lg_back {
+	uint64_t pair;          /* from index << 32 | to index */
+	uint32_t payload;
+};
+
 struct lg_keyent {
 	uint64_t key;
 	uint32_t idx;
-	UT_hash_handle hh;
-};
-
-struct lg_cycent {
-	uint64_t pair;          /* from index << 32 | to index */
-	uint32_t payload;
 	UT_hash_handle hh;
 };
 
@@ -81,7 +90,10 @@ struct lockgraph {
 	struct lg_keyent **chunks;
 	uint32_t nchunks, chunks_cap;
 	struct lg_keyent *keys; /* uthash head: key -> index */
-	struct lg_cycent *cycles; /* uthash head: rejected edges */
+	struct lg_back *back;   /* cycle edges, sorted by pair */
+	uint32_t nback, back_cap;
+	uint32_t back_top;      /* highest ord of a cycle edge's source, when back_top_valid */
+	int back_top_valid;
 	uint32_t next_ord;
 	uint32_t epoch;
 	size_t nlive;
@@ -219,15 +231,6 @@ static void append_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t pa
 	g->nedges++;
 }
 
-/* Both endpoints are known to be in the right order: no search needed. */
-static enum lg_result insert_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload)
-{
-	if (reserve_edge(g, x, y) < 0)
-		return LG_NOMEM;
-	append_edge(g, x, y, payload);
-	return LG_ADDED;
-}
-
 static void free_edge_arrays(struct lg_rec *r)
 {
 	free(r->out);
@@ -244,57 +247,114 @@ static uint64_t cycle_pair(uint32_t from, uint32_t to)
 	return (uint64_t)from << 32 | to;
 }
 
-static struct lg_cycent *find_cycle(const struct lockgraph *g, uint32_t from, uint32_t to)
+static uint32_t back_from(const struct lg_back *b)
 {
-	struct lg_cycent *c;
-	uint64_t pair;
+	return (uint32_t)(b->pair >> 32);
+}
 
-	/* The common case, a node that never closed a cycle, is answered without hashing. */
+static uint32_t back_to(const struct lg_back *b)
+{
+	return (uint32_t)b->pair;
+}
+
+/* Position of the first cycle edge whose pair is >= pair (nback if none). */
+static uint32_t back_lower_bound(const struct lockgraph *g, uint64_t pair)
+{
+	uint32_t lo = 0, hi = g->nback;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (g->back[mid].pair < pair)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static struct lg_back *find_cycle(const struct lockgraph *g, uint32_t from, uint32_t to)
+{
+	uint64_t pair;
+	uint32_t i;
+
+	/* The common case, a node that never closed a cycle, is answered without a search. */
 	if (!g->rec[from].ncycle || !g->rec[to].ncycle)
 		return NULL;
 	pair = cycle_pair(from, to);
-	HASH_FIND(hh, g->cycles, &pair, sizeof pair, c);
-	return c;
+	i = back_lower_bound(g, pair);
+	return i < g->nback && g->back[i].pair == pair ? &g->back[i] : NULL;
 }
 
+/* The cycle edges leaving idx are back[*first .. *end). */
+static void back_out_range(const struct lockgraph *g, uint32_t idx, uint32_t *first, uint32_t *end)
+{
+	uint32_t i;
+
+	*first = *end = 0;
+	if (!g->rec[idx].ncycle)
+		return;
+	i = back_lower_bound(g, cycle_pair(idx, 0));
+	*first = i;
+	while (i < g->nback && back_from(&g->back[i]) == idx)
+		i++;
+	*end = i;
+}
+
+/* Insertion keeps the array sorted: O(cycle edges), and each one is a reported bug. */
 static int remember_cycle(struct lockgraph *g, uint32_t from, uint32_t to, uint32_t payload)
 {
-	struct lg_cycent *c = malloc(sizeof *c);
+	uint64_t pair = cycle_pair(from, to);
+	uint32_t i;
+	void *p = grow_array(g->back, &g->back_cap, g->nback + 1, sizeof *g->back, MIN_CAP);
 
-	if (!c)
+	if (!p)
 		return -1;
-	c->pair = cycle_pair(from, to);
-	c->payload = payload;
-	HASH_ADD(hh, g->cycles, pair, sizeof c->pair, c);
-	if (!c->hh.tbl) {
-		free(c);
-		return -1;
-	}
+	g->back = p;
+	i = back_lower_bound(g, pair);
+	memmove(&g->back[i + 1], &g->back[i], (size_t)(g->nback - i) * sizeof *g->back);
+	g->back[i].pair = pair;
+	g->back[i].payload = payload;
+	g->nback++;
 	g->rec[from].ncycle++;
 	g->rec[to].ncycle++;
+	if (g->back_top_valid && g->rec[from].ord > g->back_top)
+		g->back_top = g->rec[from].ord;
 	return 0;
 }
 
-static void drop_cycle(struct lockgraph *g, struct lg_cycent *c)
-{
-	g->rec[c->pair >> 32].ncycle--;
-	g->rec[(uint32_t)c->pair].ncycle--;
-	HASH_DELETE(hh, g->cycles, c);
-	free(c);
-}
-
-/* Cycle edges are few (each one is a reported bug), so a scan of them all is cheap enough; it only
- * happens for a node that has some. */
+/* Cycle edges are few, so a scan of them all is cheap enough; it only happens for a node that has
+ * some.  The survivors keep their order. */
 static void forget_cycles_of(struct lockgraph *g, uint32_t idx)
 {
-	struct lg_cycent *c, *tmp;
+	uint32_t kept = 0;
 
-	HASH_ITER(hh, g->cycles, c, tmp) {
-		if (!g->rec[idx].ncycle)
-			return;
-		if (c->pair >> 32 == idx || (uint32_t)c->pair == idx)
-			drop_cycle(g, c);
+	for (uint32_t i = 0; i < g->nback; i++) {
+		struct lg_back b = g->back[i];
+
+		if (back_from(&b) == idx || back_to(&b) == idx) {
+			g->rec[back_from(&b)].ncycle--;
+			g->rec[back_to(&b)].ncycle--;
+			continue;
+		}
+		g->back[kept++] = b;
 	}
+	g->nback = kept;
+	g->back_top_valid = 0;
+}
+
+/* The highest ord of a cycle edge's source: no node ordered above it has a cycle edge leaving it.
+ * Recomputed only after something moved (a reorder, a removal). */
+static uint32_t back_top(struct lockgraph *g)
+{
+	if (!g->back_top_valid) {
+		g->back_top = 0;
+		for (uint32_t i = 0; i < g->nback; i++)
+			if (g->rec[back_from(&g->back[i])].ord > g->back_top)
+				g->back_top = g->rec[back_from(&g->back[i])].ord;
+		g->back_top_valid = 1;
+	}
+	return g->back_top;
 }
 
 /* ---- node slots ------------------------------------------------------------------------------- */
@@ -390,6 +450,7 @@ static int renumber_orders(struct lockgraph *g)
 	for (uint32_t i = 0; i < n; i++)
 		g->rec[idx_of_key(g->sortkeys[i])].ord = i + 1;
 	g->next_ord = n + 1;
+	g->back_top_valid = 0;
 	return 0;
 }
 
@@ -452,32 +513,43 @@ static int push_bwd(struct lockgraph *g, uint32_t idx)
 	return 0;
 }
 
-/* BFS from y over successors ordered below x (any path y->...->x lies there, since ords grow along
- * every path).  Returns 1 with *hit = queue position of the node whose edge reaches x, 0 when x is
- * unreachable (fwd[] then holds the whole forward set), -1 when out of memory. */
-static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t *hit)
+static int visit_fwd(struct lockgraph *g, uint32_t z, uint32_t head, uint32_t x, uint32_t bound,
+		     uint32_t *hit)
 {
-	uint32_t bound = g->rec[x].ord;
+	if (z == x) {
+		*hit = head;
+		return 1;
+	}
+	if (g->rec[z].mark == g->epoch || g->rec[z].ord > bound)
+		return 0;
+	return push_fwd(g, z, head) < 0 ? -1 : 0;
+}
 
+/* BFS from y for x over main edges (and cycle edges too when with_cycle_edges), through nodes ordered
+ * at most `bound`.  Returns 1 with *hit = queue position of the node whose edge reaches x, 0 when x is
+ * unreachable (fwd[] then holds every node visited), -1 when out of memory.
+ * Main edges only, bound = ord[x]: any path y->...->x lies there, since ords grow along every main
+ * edge, and fwd[] is then Pearce-Kelly's forward set. */
+static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t bound, int with_cycle_edges,
+			  uint32_t *hit)
+{
 	next_epoch(g);
 	g->nfwd = 0;
 	if (push_fwd(g, y, 0) < 0)
 		return -1;
 	for (uint32_t head = 0; head < g->nfwd; head++) {
-		const struct lg_rec *w = &g->rec[g->fwd[head]];
+		uint32_t w = g->fwd[head], first, end;
+		int r = 0;
 
-		for (uint32_t i = 0; i < w->nout; i++) {
-			uint32_t z = w->out[i].target;
-
-			if (z == x) {
-				*hit = head;
-				return 1;
-			}
-			if (g->rec[z].mark == g->epoch || g->rec[z].ord > bound)
-				continue;
-			if (push_fwd(g, z, head) < 0)
-				return -1;
+		for (uint32_t i = 0; i < g->rec[w].nout && !r; i++)
+			r = visit_fwd(g, g->rec[w].out[i].target, head, x, bound, hit);
+		if (with_cycle_edges && !r) {
+			back_out_range(g, w, &first, &end);
+			for (uint32_t i = first; i < end && !r; i++)
+				r = visit_fwd(g, back_to(&g->back[i]), head, x, bound, hit);
 		}
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -572,34 +644,83 @@ static size_t fill_path(const struct lockgraph *g, uint32_t x, uint32_t hit, lg_
 	return len;
 }
 
-/* A failure to remember only costs a repeated report later, so the cycle is reported regardless:
- * a missed deadlock report is worse than a duplicate one. */
-static enum lg_result report_cycle(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t hit,
-				   uint32_t payload, lg_node *path, size_t path_cap, size_t *path_len)
+/* Fill the caller's path from the search that just hit (see lg_add_edge). */
+static void closed_path(const struct lockgraph *g, uint32_t x, uint32_t hit, lg_node *path, size_t path_cap,
+			size_t *path_len)
 {
 	size_t len = fill_path(g, x, hit, path, path_cap);
 
 	if (path_len)
 		*path_len = len;
-	(void)remember_cycle(g, x, y, payload);
-	return LG_CYCLE;
 }
 
-/* x->y goes against the current order: search, then either report the cycle or reorder and insert. */
+/* Once cycle edges exist: is there a path y->...->x over main and cycle edges?  1 (path filled), 0, or
+ * -1 when out of memory.  Nodes ordered above both x and every cycle edge's source cannot lead back
+ * to x (see the top of this file), so they are not visited. */
+static int search_through_cycle_edges(struct lockgraph *g, uint32_t x, uint32_t y, lg_node *path,
+				      size_t path_cap, size_t *path_len)
+{
+	uint32_t hit = 0, bound = back_top(g);
+	int found;
+
+	if (bound < g->rec[x].ord)
+		bound = g->rec[x].ord;
+	if (g->rec[y].ord > bound)
+		return 0;
+	found = forward_search(g, x, y, bound, 1, &hit);
+	if (found > 0)
+		closed_path(g, x, hit, path, path_cap, path_len);
+	return found;
+}
+
+/* x->y agrees with the order, so it joins the main edges; it closes a cycle only through cycle edges. */
+static enum lg_result insert_in_order(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload,
+				      lg_node *path, size_t path_cap, size_t *path_len)
+{
+	int closes = 0;
+
+	if (g->nback) {
+		closes = search_through_cycle_edges(g, x, y, path, path_cap, path_len);
+		if (closes < 0)
+			return LG_NOMEM;
+	}
+	if (reserve_edge(g, x, y) < 0)
+		return LG_NOMEM;
+	append_edge(g, x, y, payload);
+	return closes ? LG_CYCLE : LG_ADDED;
+}
+
+/* x->y goes against the current order.  With cycle edges around, the shortest path back from y to x
+ * over all edges is found first (it is the cycle to report); then the Pearce-Kelly search over main
+ * edges decides where the edge goes: a main path y->...->x makes it a cycle edge (the main edges stay
+ * acyclic), else the order is repaired and it joins the main edges.  A failure to remember a cycle
+ * edge only costs a repeated report later, so the cycle is reported regardless: a missed deadlock
+ * report is worse than a duplicate one. */
 static enum lg_result insert_with_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload,
 					 lg_node *path, size_t path_cap, size_t *path_len)
 {
 	uint32_t hit = 0;
-	int found = forward_search(g, x, y, &hit);
+	int closes = 0, found;
 
+	if (g->nback) {
+		closes = search_through_cycle_edges(g, x, y, path, path_cap, path_len);
+		if (closes < 0)
+			return LG_NOMEM;
+	}
+	found = forward_search(g, x, y, g->rec[x].ord, 0, &hit);
 	if (found < 0)
 		return LG_NOMEM;
-	if (found)
-		return report_cycle(g, x, y, hit, payload, path, path_cap, path_len);
+	if (found) {
+		if (!closes)
+			closed_path(g, x, hit, path, path_cap, path_len);
+		(void)remember_cycle(g, x, y, payload);
+		return LG_CYCLE;
+	}
 	if (reserve_edge(g, x, y) < 0 || backward_search(g, x, y) < 0 || reorder(g) < 0)
 		return LG_NOMEM;
 	append_edge(g, x, y, payload);
-	return LG_ADDED;
+	g->back_top_valid = 0;          /* sources of cycle edges may have moved */
+	return closes ? LG_CYCLE : LG_ADDED;
 }
 
 /* ---- public API ------------------------------------------------------------------------------- */
@@ -613,23 +734,13 @@ struct lockgraph *lg_new(void)
 	return g;
 }
 
-static void free_cycles(struct lockgraph *g)
-{
-	struct lg_cycent *c, *tmp;
-
-	HASH_ITER(hh, g->cycles, c, tmp) {
-		HASH_DELETE(hh, g->cycles, c);
-		free(c);
-	}
-}
-
 void lg_free(struct lockgraph *g)
 {
 	if (!g)
 		return;
 	for (uint32_t i = 0; i < g->nrec; i++)
 		free_edge_arrays(&g->rec[i]);
-	free_cycles(g);
+	free(g->back);
 	HASH_CLEAR(hh, g->keys);        /* frees the table only; the entries live in the chunks */
 	for (uint32_t i = 0; i < g->nchunks; i++)
 		free(g->chunks[i]);
@@ -727,12 +838,9 @@ size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, siz
 		if (e)
 			put_payload(out, cap, &count, e->payload);
 	}
-	if (r->ncycle) {
-		struct lg_cycent *c, *tmp;
-		HASH_ITER(hh, g->cycles, c, tmp)
-			if (c->pair >> 32 == idx || (uint32_t)c->pair == idx)
-				put_payload(out, cap, &count, c->payload);
-	}
+	for (uint32_t i = 0; r->ncycle && i < g->nback; i++)
+		if (back_from(&g->back[i]) == idx || back_to(&g->back[i]) == idx)
+			put_payload(out, cap, &count, g->back[i].payload);
 	return count;
 }
 
@@ -771,14 +879,14 @@ enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32
 	if (find_cycle(g, x, y))
 		return LG_KNOWN_CYCLE;
 	if (g->rec[x].ord < g->rec[y].ord)
-		return insert_edge(g, x, y, payload);
+		return insert_in_order(g, x, y, payload, path, path_cap, path_len);
 	return insert_with_search(g, x, y, payload, path, path_cap, path_len);
 }
 
 int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload)
 {
 	const struct lg_out *e;
-	const struct lg_cycent *c;
+	const struct lg_back *c;
 
 	if (!lg_node_valid(g, from) || !lg_node_valid(g, to))
 		return 0;
@@ -803,6 +911,11 @@ size_t lg_node_count(const struct lockgraph *g)
 size_t lg_edge_count(const struct lockgraph *g)
 {
 	return g->nedges;
+}
+
+size_t lg_cycle_edge_count(const struct lockgraph *g)
+{
+	return g->nback;
 }
 
 /* uthash's own allocations: the table header and its buckets (handles are inside our entries). */
@@ -834,8 +947,7 @@ size_t lg_memory_bytes(const struct lockgraph *g)
 	b += (size_t)g->rec_cap * sizeof *g->rec + (size_t)g->free_cap * sizeof *g->free_idx;
 	b += (size_t)g->chunks_cap * sizeof *g->chunks + (size_t)g->nchunks * KEY_CHUNK_SIZE * sizeof **g->chunks;
 	b += uthash_table_bytes(g->keys ? g->keys->hh.tbl : NULL);
-	b += HASH_COUNT(g->cycles) * sizeof(struct lg_cycent);
-	b += uthash_table_bytes(g->cycles ? g->cycles->hh.tbl : NULL);
+	b += (size_t)g->back_cap * sizeof *g->back;
 	return b + edge_array_bytes(g) + scratch_bytes(g);
 }
 
@@ -965,18 +1077,19 @@ static int check_edges(const struct lockgraph *g)
 	return ok && nout == g->nedges && nin == g->nedges;
 }
 
-/* Cycle edges join live nodes, are not also normal edges, and the per-node counts match. */
+/* Cycle edges join live nodes, are not also normal edges, are sorted without duplicates, the per-node
+ * counts match, and a valid back_top bounds every source. */
 static int check_cycles(const struct lockgraph *g)
 {
 	uint32_t *count = calloc((size_t)g->nrec + 1, sizeof *count);
-	struct lg_cycent *c, *tmp;
 	int ok = count != NULL;
 
-	HASH_ITER(hh, g->cycles, c, tmp) {
-		uint32_t from = (uint32_t)(c->pair >> 32), to = (uint32_t)c->pair;
+	for (uint32_t i = 0; ok && i < g->nback; i++) {
+		uint32_t from = back_from(&g->back[i]), to = back_to(&g->back[i]);
 
-		if (!ok || from >= g->nrec || to >= g->nrec || !g->rec[from].live || !g->rec[to].live ||
-		    find_out(&g->rec[from], to)) {
+		if (from >= g->nrec || to >= g->nrec || from == to || !g->rec[from].live || !g->rec[to].live ||
+		    find_out(&g->rec[from], to) || (i > 0 && g->back[i - 1].pair >= g->back[i].pair) ||
+		    (g->back_top_valid && g->rec[from].ord > g->back_top)) {
 			ok = 0;
 			break;
 		}

@@ -2,11 +2,15 @@
  *
  * Contract
  *   Nodes are locks, named by a caller-chosen 64-bit key (coffman uses the lock's address).  A directed
- *   edge A->B means "B was acquired, blocking, while A was held".  The graph is kept acyclic: an edge
- *   that would close a cycle is NOT inserted into the order; lg_add_edge returns LG_CYCLE once with the
- *   shortest existing path that the edge closes, and remembers the edge as a "cycle edge" so that the
- *   same edge later answers LG_KNOWN_CYCLE (one report per distinct cycle, no repeated search).
- *   Consequence (documented limit): further cycles that would need a rejected edge are not found.
+ *   edge A->B means "B was acquired, blocking, while A was held".  Every edge is kept, in one of two
+ *   sets: the main edges, which stay acyclic under a topological order, and the cycle edges, those that
+ *   would have closed a cycle among the main edges.  A new edge that closes at least one cycle (a path
+ *   back from its target to its source over edges of both sets) makes lg_add_edge return LG_CYCLE once,
+ *   with the shortest such path.  Each such cycle contains the new edge, so it is distinct from every
+ *   cycle reported before (a cycle is identified by its set of edges): one report per new edge, for
+ *   the shortest cycle it closes.  An edge already present answers LG_EXISTS, or LG_KNOWN_CYCLE for a
+ *   cycle edge, with no search.  Further cycles that the same new edge closes at the same time (longer
+ *   than the reported one) are not reported.
  *
  *   Nodes cross this boundary as lg_node handles: index in the low 32 bits, a version in the high 32.
  *   Removing a node (the lock was destroyed) bumps the version, so a stale handle held by a caller is
@@ -18,9 +22,12 @@
  *
  * Costs
  *   Key lookup: O(1) expected (uthash).  An existing edge: O(out-degree).  A new edge that agrees with the
- *   current topological order: O(out-degree), no search.  Otherwise a Pearce-Kelly search that visits
- *   only nodes whose order lies between the two endpoints, then a local reorder.  Memory: a node is a
- *   fixed record plus its edge arrays; an edge costs 8 bytes out + 4 bytes in (plus array slack).
+ *   current topological order: O(out-degree), no search, as long as no cycle edge exists.  Otherwise a
+ *   Pearce-Kelly search that visits only nodes whose order lies between the two endpoints, then a local
+ *   reorder.  Once cycle edges exist, a new edge also gets a search over both sets, which skips every
+ *   node ordered above both the edge's source and the highest source of a cycle edge (an edge into a
+ *   newly created lock searches nothing).  Memory: a node is a fixed record plus its edge arrays; a
+ *   main edge costs 8 bytes out + 4 bytes in (plus array slack), a cycle edge 16 bytes.
  */
 #ifndef COFFMAN_LOCKGRAPH_H
 #define COFFMAN_LOCKGRAPH_H
@@ -35,8 +42,8 @@ struct lockgraph;
 enum lg_result {
 	LG_EXISTS = 0,      /* the edge was already in the graph (payload unchanged) */
 	LG_ADDED,           /* the edge was inserted */
-	LG_CYCLE,           /* the edge would close a cycle: not inserted, path filled, remembered */
-	LG_KNOWN_CYCLE,     /* this edge closed a cycle before: not inserted, path not filled */
+	LG_CYCLE,           /* the edge was inserted and closes a cycle: path filled */
+	LG_KNOWN_CYCLE,     /* this edge is a cycle edge already: path not filled */
 	LG_SELF,            /* from == to: ignored */
 	LG_BAD_NODE,        /* a stale or invalid handle */
 	LG_NOMEM
@@ -58,10 +65,10 @@ void lg_node_remove(struct lockgraph *g, lg_node n);
 size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, size_t cap);
 
 /* Add from->to carrying payload (an opaque 32-bit id of the caller's, e.g. an edge-record index).
- * On LG_CYCLE: path[0..*path_len-1] is the shortest existing path to -> ... -> from (path[0] == to,
- * path[*path_len-1] == from); the cycle is that path plus the new edge.  If path_cap is too small the
- * result is still LG_CYCLE and *path_len is the full length, only the first path_cap nodes are written.
- * The payload of a cycle edge is kept and can be read with lg_edge_payload. */
+ * On LG_CYCLE: path[0..*path_len-1] is the shortest existing path to -> ... -> from over all edges
+ * (path[0] == to, path[*path_len-1] == from); the cycle is that path plus the new edge.  If path_cap is
+ * too small the result is still LG_CYCLE and *path_len is the full length, only the first path_cap
+ * nodes are written.  Whichever set the edge joined, its payload is kept (lg_edge_payload reads it). */
 enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32_t payload,
 			   lg_node *path, size_t path_cap, size_t *path_len);
 
@@ -69,7 +76,8 @@ enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32
 int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload);
 
 size_t lg_node_count(const struct lockgraph *g);
-size_t lg_edge_count(const struct lockgraph *g);      /* normal edges, cycle edges excluded */
+size_t lg_edge_count(const struct lockgraph *g);      /* main edges, cycle edges excluded */
+size_t lg_cycle_edge_count(const struct lockgraph *g);
 size_t lg_memory_bytes(const struct lockgraph *g);    /* bytes held by the graph, for the benchmarks */
 
 /* For tests only: 1 if the topological order is consistent with every edge and the tables agree. */

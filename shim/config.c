@@ -17,7 +17,7 @@ extern char **environ;
 static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
-	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_LIB", NULL
+	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
 };
 
 int config_parse_seconds(const char *s, double *out)
@@ -133,5 +133,6 @@ void config_load(void)
 		output_warn("COFFMAN_CLASSES=%s is not site or none; using none", classes);
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
+	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
 	warn_unknown_vars();
 }

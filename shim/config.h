@@ -18,6 +18,7 @@ struct coffman_config {
 	int classes_site;               /* COFFMAN_CLASSES=site */
 	int show_gated;                 /* COFFMAN_SHOW_GATED=1 */
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
+	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
 };
 
 extern struct coffman_config cfg;

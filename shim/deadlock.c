@@ -238,8 +238,10 @@ static void report_cycle_and_end(const struct snapshot *s)
 		else
 			ob_printf(&chain, "%sT%d joins T%d", i ? "; " : "", r->threads[w->thread].num, next);
 	}
-	int full = snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
-			    chain.data ? chain.data : "");
+	int full = s->n == 1 ? snprintf(r->summary, sizeof r->summary, "T%d waits for itself: %s",
+					r->threads[0].num, chain.data ? chain.data : "")
+			     : snprintf(r->summary, sizeof r->summary, "%d threads wait for each other: %s", s->n,
+					chain.data ? chain.data : "");
 	if (full >= (int)sizeof r->summary)     /* a long cycle: the waits below list every thread */
 		memcpy(r->summary + sizeof r->summary - 5, " ...", 5);
 	ob_free(&chain);
@@ -304,8 +306,12 @@ static int all_blocked(struct snapshot *s)
 static void report_all_blocked_and_end(const struct snapshot *s)
 {
 	struct report *r = start_deadlock_report(s->members, s->n);
-	snprintf(r->summary, sizeof r->summary,
-		 "all %d threads are blocked and none can wake another", s->n);
+	if (s->n == 1)   /* the count is the label: one thread is not "all 1 threads" */
+		snprintf(r->summary, sizeof r->summary, "the only thread, T%d, is blocked and nothing can wake it",
+			 r->threads[0].num);
+	else
+		snprintf(r->summary, sizeof r->summary,
+			 "all %d threads are blocked and none can wake another", s->n);
 	snprintf(r->note, sizeof r->note,
 		 "every thread waits on a lock, a condition variable or a join: the process is ended with the exit code");
 	r->signature = members_signature(s) ^ 0xa11b10c;

@@ -41,6 +41,8 @@ static const char usage[] =
 	"  --classes=site|none      group locks by creation site, lockdep-style [COFFMAN_CLASSES]\n"
 	"  --show-gated             also print cycles that a common gate lock makes safe [COFFMAN_SHOW_GATED]\n"
 	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
+	"  --all-instances          report every instance of a bug, not once with a count of instances\n"
+	"                           [COFFMAN_ALL_INSTANCES]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -64,6 +66,7 @@ static const struct option_map options[] = {
 	{ "--classes", "COFFMAN_CLASSES", 1 },
 	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
+	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
 	{ NULL, NULL, 0 },
 };
 

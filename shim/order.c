@@ -397,15 +397,65 @@ static int threads_never_overlapped(const struct report *r)
 	return r->nthreads > 1;
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	return x ^ (x >> 33);
+}
+
+/* A cycle is identified by its set of edges (lock -> lock): two different cycles through the same
+ * locks are two defects.  Order-independent, so any rotation of the cycle is the same one. */
 static uint64_t cycle_signature(const struct report *r)
 {
-	/* Order-independent: the same set of locks is the same defect. */
 	uint64_t sig = 0x9e3779b97f4a7c15ull;
-	for (int i = 0; i < r->nlocks; i++) {
-		uint64_t x = r->locks[i].addr * 0xff51afd7ed558ccdull;
-		sig += x ^ (x >> 33);
-	}
+	for (int i = 0; i < r->nedges; i++)
+		sig += mix64(mix64(r->locks[r->edges[i].from].addr) ^ r->locks[r->edges[i].to].addr);
 	return sig | 1;
+}
+
+/* The bug behind a cycle: the code that made its edges, i.e. each edge's acquisition stack and where
+ * its held lock had been taken.  The same code path run over many objects, each with a lock of its
+ * own, makes many cycles (different locks) with one such key: one finding, many instances. */
+static uint64_t cycle_finding(const struct report *r)
+{
+	uint64_t key = 0x5bd1e9955bd1e995ull;
+	for (int i = 0; i < r->nedges; i++)
+		key += mix64(mix64((uint64_t)r->edges[i].acquire_stack + 0x100000001b3ull) ^ r->edges[i].held_pc);
+	return key | 1;
+}
+
+/* The label of a cycle: the true counts of its locks, edges and threads, and what they mean. */
+static void cycle_nodes_text(const struct report *r, size_t count, char *buf, size_t len);
+
+static void label_cycle(struct report *r, size_t nlocks)
+{
+	char who[160] = "", edges[32];
+	int named = 0;
+	for (; named < r->nthreads && strlen(who) + 20 < sizeof who; named++)
+		snprintf(who + strlen(who), sizeof who - strlen(who), "%sT%d",
+			 named == 0 ? "" : named + 1 == r->nthreads ? " and " : ", ", r->threads[named].num);
+	if (named < r->nthreads)
+		snprintf(who + strlen(who), sizeof who - strlen(who), ", ...");
+	char nodes[96];
+	cycle_nodes_text(r, nlocks, nodes, sizeof nodes);
+	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %s in %d thread%s", nodes,
+		 r->nthreads, r->nthreads == 1 ? "" : "s");
+	if (r->nthreads == 1) {
+		if (r->nedges == 2)
+			snprintf(edges, sizeof edges, "both edges come");
+		else
+			snprintf(edges, sizeof edges, "all %d edges come", r->nedges);
+		snprintf(r->note, sizeof r->note,
+			 "%s from one thread, %s, so this run could not deadlock on them; it can deadlock when "
+			 "these %d code paths run in different threads at the same time", edges, who, r->nedges);
+	} else if (threads_never_overlapped(r)) {
+		snprintf(r->note, sizeof r->note,
+			 "these %d threads (%s) never ran at the same time in this run (it could not deadlock this "
+			 "time); the lock order is still inconsistent and deadlocks when they do", r->nthreads, who);
+	}
 }
 
 /* Cycle edges all made under one lock that is not part of the cycle: serialised, cannot deadlock. */
@@ -576,23 +626,10 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 		}
 	}
 	uintptr_t gate = common_gate(payloads, n);
-	int single_thread = 1;
-	for (int i = 1; i < r->nedges; i++)
-		if (r->edges[i].thread != r->edges[0].thread)
-			single_thread = 0;
-	char nodes[96];
-	cycle_nodes_text(r, len < (size_t)r->nlocks ? (size_t)r->nlocks : len, nodes, sizeof nodes);
-	snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %s in %d thread%s", nodes,
-		 r->nthreads, r->nthreads == 1 ? "" : "s");
-	if (single_thread)
-		snprintf(r->note, sizeof r->note,
-			 "every edge comes from one thread: this deadlocks only if these paths run in two threads");
-	else if (threads_never_overlapped(r))
-		snprintf(r->note, sizeof r->note,
-			 "these threads never ran at the same time in this run (it could not deadlock this time); "
-			 "the lock order is still inconsistent and deadlocks when they do");
+	label_cycle(r, len < (size_t)r->nlocks ? (size_t)r->nlocks : len);
 	class_note(r);
 	r->signature = cycle_signature(r);
+	r->finding = cycle_finding(r);
 	if (gate) {
 		char name[160];
 		if (!symbolize_data(gate, name, sizeof name))
@@ -646,8 +683,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (res == LG_CYCLE) {
-		/* The graph keeps this record as the cycle edge's payload.  A cycle longer than a report
-		 * holds is shown by its first edges and the closing one, and says so. */
+		/* The graph keeps this record as the new edge's payload (a main or a cycle edge).  A cycle
+		 * longer than a report holds is shown by its first edges and the closing one, and says so. */
 		r = malloc(sizeof *r);
 		if (r) {
 			size_t shown = len < REPORT_MAX_EDGES ? len : REPORT_MAX_EDGES;

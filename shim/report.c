@@ -1,6 +1,7 @@
-/* The way from a filled struct report to the reader: report_emit (dedup, suppress, count, format,
- * write, SARIF), the frame walk every writer shares, the exit summary, and the wait that lets a report
- * another thread is writing finish before the process ends (exit, _exit, a fatal report). */
+/* The way from a filled struct report to the reader: report_emit (dedup, instances of one finding,
+ * suppress, count, format, write, SARIF), the frame walk every writer shares, the exit summary, and the
+ * wait that lets a report another thread is writing finish before the process ends (exit, _exit, a
+ * fatal report). */
 #include "report.h"
 #include "config.h"
 #include "ilock.h"
@@ -189,6 +190,123 @@ static int first_sighting(uint64_t sig)
 	return 1;
 }
 
+/* ---------------------------------------------------------------- findings and their instances */
+
+/* One bug in the code (report.h: `finding`), however many instances of it the run made.  Kept in a
+ * growable array under emit_lock; an index stays valid while the array moves. */
+struct finding {
+	uint64_t key;
+	enum report_kind kind;
+	unsigned instances;             /* reports with this finding that were not exact duplicates */
+	unsigned reported;              /* ... of which were printed */
+	int suppressed;                 /* its first report was suppressed: so are the others */
+	int sarif_slot;                 /* the SARIF result of its first report, -1 if none */
+	char at[440];                   /* "function file:line" of its first report */
+	char summary[sizeof ((struct report *)0)->summary];     /* its first report's summary */
+};
+
+#define FINDINGS_MAX 4096               /* beyond this, reports are no longer folded (never lost) */
+
+static struct finding *findings;
+static unsigned nfindings, findings_cap;
+
+static int finding_lookup(uint64_t key)
+{
+	for (unsigned i = 0; i < nfindings; i++)
+		if (findings[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+static int finding_add(const struct report *r)
+{
+	if (nfindings == FINDINGS_MAX)
+		return -1;
+	if (nfindings == findings_cap) {
+		unsigned cap = findings_cap ? findings_cap * 2 : 16;
+		struct finding *p = realloc(findings, cap * sizeof *p);
+		if (!p)
+			return -1;
+		findings = p;
+		findings_cap = cap;
+	}
+	struct finding *f = &findings[nfindings];
+	memset(f, 0, sizeof *f);
+	f->key = r->finding;
+	f->kind = r->kind;
+	f->instances = 1;
+	f->sarif_slot = -1;
+	memcpy(f->summary, r->summary, sizeof f->summary);
+	f->summary[sizeof f->summary - 1] = '\0';
+	return (int)nfindings++;
+}
+
+/* Under emit_lock: a further instance of a finding already made.  Returns 1 if the report is to be
+ * dropped (folded into its finding), 0 to go on (its first instance, or every instance is wanted). */
+static int fold_instance(const struct report *r, int *index)
+{
+	*index = -1;
+	if (!r->finding)
+		return 0;
+	int i = finding_lookup(r->finding);
+	if (i < 0) {
+		*index = finding_add(r);
+		return 0;
+	}
+	findings[i].instances++;
+	if (!cfg.all_instances)
+		sarif_set_occurrences(findings[i].sarif_slot, findings[i].instances);
+	else if (!findings[i].suppressed) {
+		*index = i;
+		return 0;
+	}
+	return 1;
+}
+
+static int first_program_frame(const struct frame_info *f, void *arg);
+
+/* Where a finding is, in one line: the first frame of the program's own code in its first edge's
+ * acquisition (or its first stack), as the text report prints it.  Symbolizes: the guard is set. */
+static void finding_site(const struct report *r, char *buf, size_t len)
+{
+	struct frame_info f;
+	int found = 0;
+	memset(&f, 0, sizeof f);
+	if (r->nedges > 0)
+		found = report_walk_stack(r->edges[0].acquire_stack, 0, first_program_frame, &f);
+	else if (r->nwaits > 0)
+		found = report_walk_stack(r->waits[0].stack, 0, first_program_frame, &f);
+	else if (r->nstacks > 0)
+		found = report_walk_stack(r->stacks[0].stack, r->stacks[0].pc, first_program_frame, &f);
+	if (!found)
+		snprintf(buf, len, "?");
+	else
+		snprintf(buf, len, "%.120s %.300s:%d", f.func[0] ? f.func : "??", f.file, f.line);
+}
+
+/* The finding of a report just printed (or suppressed) learns where it is and its SARIF result. */
+static void finding_note_first(int index, const struct report *r, int suppressed, int sarif_slot)
+{
+	char at[sizeof findings->at];
+	if (index < 0)
+		return;
+	if (!suppressed)
+		finding_site(r, at, sizeof at);
+	ilock_acquire(&emit_lock);
+	struct finding *f = &findings[index];
+	if (suppressed) {
+		f->suppressed = 1;
+	} else {
+		if (f->reported++ == 0) {
+			snprintf(f->at, sizeof f->at, "%s", at);
+			f->sarif_slot = sarif_slot;
+		}
+		if (!cfg.all_instances)
+			sarif_set_occurrences(f->sarif_slot, f->instances);
+	}
+	ilock_release(&emit_lock);
+}
+
 /* Reports being formatted right now: the exit path waits for them, so a report counted by another
  * thread (the watchdog, say) is never cut off by the program's exit. */
 static atomic_int in_flight;
@@ -219,17 +337,20 @@ void report_wait_in_flight(void)
 
 static int report_emit_unsaved(struct report *r)
 {
+	int finding = -1;
 	ilock_acquire(&emit_lock);
 	int fresh = first_sighting(r->signature);
+	int folded = fresh && fold_instance(r, &finding);
 	ilock_release(&emit_lock);
-	if (!fresh)
+	if (!fresh || folded)
 		return 0;
 	if (suppress_matches(r)) {
 		atomic_fetch_add(&suppressed[r->kind], 1);
+		finding_note_first(finding, r, 1, -1);
 		return 0;
 	}
 	atomic_fetch_add(&counts[r->kind], 1);
-	sarif_record(r);
+	finding_note_first(finding, r, 0, sarif_record(r));
 
 	struct outbuf ob;
 	ob_init(&ob);
@@ -287,9 +408,39 @@ void report_terminate(int flush_stdio)
 	_exit(cfg.exitcode ? cfg.exitcode : 66);
 }
 
+/* The findings seen in more than one instance, in the summary: text lines, or a JSON array. */
+static void write_instances(struct outbuf *ob)
+{
+	int first = 1;
+	ilock_acquire(&emit_lock);
+	for (unsigned i = 0; i < nfindings; i++) {
+		const struct finding *f = &findings[i];
+		if (f->instances < 2 || f->suppressed || f->reported == 0)
+			continue;
+		if (cfg.format == FMT_JSON) {
+			ob_puts(ob, first ? "" : ",");
+			ob_printf(ob, "{\"kind\":\"%s\",\"at\":", kind_names[f->kind]);
+			ob_json_string(ob, f->at);
+			ob_puts(ob, ",\"summary\":");
+			ob_json_string(ob, f->summary);
+			ob_printf(ob, ",\"count\":%u,\"reported\":%u}", f->instances, f->reported);
+		} else if (f->reported == f->instances) {
+			ob_line(ob, "coffman: summary: %s at %s: %u instances, each reported (%s)", kind_names[f->kind],
+				f->at, f->instances, f->summary);
+		} else {
+			ob_line(ob, "coffman: summary: %s at %s: %u instances, %u reported (%s); --all-instances "
+				"reports each", kind_names[f->kind], f->at, f->instances, f->reported, f->summary);
+		}
+		first = 0;
+	}
+	ilock_release(&emit_lock);
+}
+
 /* One line in the log's own format: text, or in a JSON log an object like every other line there:
  * {"coffman":1,"pid":N,"kind":"summary","counts":{"lock-order-inversion":1,...},"suppressed":0,
- *  "reports_in":"..."}. */
+ *  "instances":[{"kind":"lock-order-inversion","at":"f file:line","summary":"...","count":63,
+ *  "reported":1}],"reports_in":"..."}, "instances" only when some finding had more than one.
+ * Text: the counts line, then one line per finding seen in more than one instance. */
 static void write_summary(void)
 {
 	struct outbuf ob;
@@ -298,7 +449,17 @@ static void write_summary(void)
 		ob_printf(&ob, "{\"coffman\":1,\"pid\":%d,\"kind\":\"summary\",\"counts\":{", (int)getpid());
 		for (int k = 0; k < RK_KIND_COUNT; k++)
 			ob_printf(&ob, "%s\"%s\":%u", k ? "," : "", kind_names[k], report_count((enum report_kind)k));
-		ob_printf(&ob, "},\"suppressed\":%u,\"reports_in\":", report_suppressed_total());
+		ob_printf(&ob, "},\"suppressed\":%u,", report_suppressed_total());
+		struct outbuf inst;
+		ob_init(&inst);
+		write_instances(&inst);
+		if (inst.data && inst.len) {
+			ob_puts(&ob, "\"instances\":[");
+			ob_puts(&ob, inst.data);
+			ob_puts(&ob, "],");
+		}
+		ob_free(&inst);
+		ob_puts(&ob, "\"reports_in\":");
 		ob_json_string(&ob, output_destination());
 		ob_puts(&ob, "}\n");
 	} else {
@@ -310,6 +471,7 @@ static void write_summary(void)
 		ob_line(&ob, "coffman: summary:%s; suppressed %u; reports in %s", counts.data ? counts.data : "",
 			report_suppressed_total(), output_destination());
 		ob_free(&counts);
+		write_instances(&ob);
 	}
 	output_write(&ob);
 	ob_free(&ob);

@@ -4,6 +4,12 @@
  * and call report_emit(); writers (report_text.c, report_json.c, report_sarif.c) format it and never
  * touch the graph or the thread registry.  report_emit() drops duplicates (the same defect once per run), applies
  * suppressions, counts, writes, and records that the exit status must change.
+ *
+ * Two identities: `signature` is the defect itself (the same cycle of the same locks seen again is not
+ * reported again); `finding` is the bug in the code behind it (the same acquisition sites, made over
+ * other objects' locks).  A report whose finding was reported before is a further instance of it: it
+ * is counted, not printed (unless COFFMAN_ALL_INSTANCES=1), and the exit summary, the JSON summary and
+ * the SARIF result give the number of instances.
  */
 #ifndef COFFMAN_REPORT_H
 #define COFFMAN_REPORT_H
@@ -94,6 +100,7 @@ struct report {
 	struct report_stack stacks[REPORT_MAX_STACKS];
 	int nstacks;
 	uint64_t signature;             /* same signature = same defect: reported once */
+	uint64_t finding;               /* same finding = same bug, another instance: counted (0: none) */
 };
 
 const char *report_kind_name(enum report_kind k);
@@ -112,9 +119,12 @@ int report_emit(struct report *r);
 void report_format_text(const struct report *r, struct outbuf *ob);
 void report_format_json(const struct report *r, struct outbuf *ob);
 
-/* SARIF (report_sarif.c): turn an emitted report into a result; sarif_update() then rewrites the file
- * (call it with no other coffman lock held); sarif_write_at_exit() writes the final document. */
-void sarif_record(const struct report *r);
+/* SARIF (report_sarif.c): turn an emitted report into a result (returns its slot, -1 if none);
+ * sarif_update() then rewrites the file (call it with no other coffman lock held); sarif_write_at_exit()
+ * writes the final document.  sarif_set_occurrences() gives a result the number of instances of its
+ * finding (its occurrenceCount; the document written at exit has the final number). */
+int sarif_record(const struct report *r);
+void sarif_set_occurrences(int slot, unsigned count);
 void sarif_update(void);
 void sarif_write_at_exit(void);
 void sarif_lock_for_fork(void);

@@ -17,6 +17,8 @@
  *   (the link stays).
  * Writes go through output_write_fd (no SIGPIPE) and never through stdio: a finding's rewrite runs
  * inside the wrapper that detected it.
+ * A finding seen in several instances (report.h) is one result with SARIF's "occurrenceCount"; further
+ * instances do not rewrite the file, so the count is final in the document written at exit.
  */
 #include "report.h"
 #include "config.h"
@@ -45,6 +47,7 @@
 struct sarif_result {
 	char *_Atomic json;             /* the result object; NULL until complete */
 	pid_t pid;                      /* the process that made it (a forked child inherits the rest) */
+	atomic_uint occurrences;        /* instances of its finding, when more than one */
 };
 
 static struct sarif_result results[SARIF_MAX_RESULTS];
@@ -62,8 +65,8 @@ static const struct {
 	const char *name, *brief, *full;
 } rule_text[RK_KIND_COUNT] = {
 	[RK_LOCK_ORDER_INVERSION] = { "LockOrderInversion", "Locks acquired in inconsistent orders",
-		"Threads acquire the same locks in orders that form a cycle: a potential deadlock, even if "
-		"this run did not hang." },
+		"Locks are acquired in orders that form a cycle (by one thread or several): a potential "
+		"deadlock, even if this run did not hang." },
 	[RK_DOUBLE_LOCK] = { "DoubleLock", "A thread acquires a lock it already holds",
 		"A thread waits on a lock it holds itself (non-recursive mutex, rwlock read to write upgrade, "
 		"pthread_once re-entry): it would block forever." },
@@ -284,13 +287,13 @@ static void sarif_related(const struct report *r, struct outbuf *ob, int primary
 	ob_puts(ob, "]");
 }
 
-void sarif_record(const struct report *r)
+int sarif_record(const struct report *r)
 {
 	if (!cfg.sarif || (unsigned)r->kind >= RK_KIND_COUNT)
-		return;
+		return -1;
 	if (atomic_load(&nresults) >= SARIF_MAX_RESULTS) {
 		atomic_fetch_add(&ndropped, 1);
-		return;
+		return -1;
 	}
 	char text[sizeof r->note + 1];
 	struct outbuf ob;
@@ -348,18 +351,26 @@ void sarif_record(const struct report *r)
 	if (ob.failed || !ob.data) {
 		ob_free(&ob);
 		atomic_fetch_add(&ndropped, 1);
-		return;
+		return -1;
 	}
 
 	unsigned slot = atomic_fetch_add(&nresults, 1);
 	if (slot >= SARIF_MAX_RESULTS) {
 		ob_free(&ob);
 		atomic_fetch_add(&ndropped, 1);
-		return;
+		return -1;
 	}
 	results[slot].pid = getpid();
+	atomic_store(&results[slot].occurrences, 0);
 	atomic_store(&results[slot].json, ob.data);        /* ownership moves to the table */
 	atomic_fetch_add(&recorded, 1);
+	return (int)slot;
+}
+
+void sarif_set_occurrences(int slot, unsigned count)
+{
+	if (slot >= 0 && slot < SARIF_MAX_RESULTS)
+		atomic_store(&results[slot].occurrences, count);
 }
 
 /* ---------------------------------------------------------------- the document */
@@ -387,6 +398,19 @@ static unsigned own_results(pid_t self, unsigned *n)
 		if (atomic_load(&results[i].json) && results[i].pid == self)
 			mine++;
 	return mine;
+}
+
+/* One result object; a finding seen more than once gets SARIF's occurrenceCount, added before the
+ * object's closing brace (the count grows after the result was made). */
+static int write_result(int fd, const char *json, unsigned occurrences)
+{
+	size_t len = strlen(json);
+	char tail[48];
+	if (occurrences < 2 || len == 0 || json[len - 1] != '}')
+		return output_write_fd(fd, json, len);
+	int err = output_write_fd(fd, json, len - 1);
+	snprintf(tail, sizeof tail, ",\"occurrenceCount\":%u}", occurrences);
+	return err ? err : output_write_fd(fd, tail, strlen(tail));
 }
 
 /* Write the whole document to fd; 0 or an errno. */
@@ -430,7 +454,7 @@ static int write_document(int fd, int complete)
 		const char *sep = count++ ? ",\n" : "\n";
 		err = output_write_fd(fd, sep, strlen(sep));
 		if (!err)
-			err = output_write_fd(fd, json, strlen(json));
+			err = write_result(fd, json, atomic_load(&results[i].occurrences));
 	}
 	if (!err)
 		err = output_write_fd(fd, "\n]}]}\n", 6);

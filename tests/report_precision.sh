@@ -27,12 +27,12 @@ expect_log "nest .*precision.c:$NEST" "edge at the inner lock"
 echo "# every edge from one thread: labelled"
 run -- "$PROGS/precision" single
 expect_kind lock-order-inversion
-expect_log "every edge comes from one thread: this deadlocks only if these paths run in two threads"
+expect_log "both edges come from one thread, T1, so this run could not deadlock on them; it can deadlock when these 2 code paths run in different threads at the same time"
 
 echo "# the examples' printsum ran its threads one after the other: labelled"
 run -- "$top_builddir/examples/printsum"
 expect_kind lock-order-inversion
-expect_log "these threads never ran at the same time in this run"
+expect_log "these 2 threads \(T2 and T3\) never ran at the same time in this run"
 
 echo "# the shortest cycle the new edge closes (a->d->a, not a->b->c->d->a)"
 run -- "$PROGS/precision" shortest

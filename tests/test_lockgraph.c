@@ -112,6 +112,7 @@ static void test_two_cycle(void)
 	CHECK(r.len == 2);
 	CHECK(r.path[0] == a && r.path[1] == b);
 	CHECK(lg_edge_count(g) == 1);
+	CHECK(lg_cycle_edge_count(g) == 1);
 	CHECK(lg_check_invariants(g));
 	lg_free(g);
 }
@@ -271,6 +272,126 @@ static void test_dedup(void)
 	CHECK(add(g, a, b, 4).res == LG_EXISTS);
 	CHECK(add(g, a, a, 5).res == LG_SELF);
 	CHECK(lg_edge_count(g) == 1);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
+/* ---- 5b. cycles that need an edge which closed a cycle before ------------------------------------- */
+
+/* Nodes A, B, C created in the order given by perm (so every insertion path of the graph is used). */
+static void make_abc(struct lockgraph *g, lg_node n[3], int perm)
+{
+	static const int orders[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+
+	for (int i = 0; i < 3; i++)
+		n[orders[perm][i]] = lg_node_get(g, 0xA0 + (uint64_t)orders[perm][i]);
+}
+
+/* The example of coffman issue 10: A->B, B->A (reported), then A->C and C->B.  The three-lock cycle
+ * A->C->B->A needs the edge B->A, which closed the first cycle: it is a different deadlock and is
+ * reported too, with the path B->A->C that C->B closes. */
+static void test_cycle_through_cycle_edge(void)
+{
+	scenario = "cycle through a cycle edge";
+	for (int perm = 0; perm < 6; perm++) {
+		struct lockgraph *g = lg_new();
+		lg_node n[3], a, b, c;
+		struct attempt r;
+		uint32_t payload = 0;
+
+		make_abc(g, n, perm);
+		a = n[0], b = n[1], c = n[2];
+		CHECK(add(g, a, b, 1).res == LG_ADDED);
+		r = add(g, b, a, 2);
+		CHECK(r.res == LG_CYCLE && r.len == 2 && r.path[0] == a && r.path[1] == b);
+		CHECK(lg_cycle_edge_count(g) == 1);
+		CHECK(add(g, a, c, 3).res == LG_ADDED);
+		r = add(g, c, b, 4);
+		lg_node expect[] = { b, a, c };
+		CHECK(path_is(&r, expect, 3));
+		/* no main path B->...->C, so C->B joins the main edges: a repeat is plain EXISTS */
+		CHECK(lg_edge_count(g) == 3 && lg_cycle_edge_count(g) == 1);
+		CHECK(add(g, c, b, 5).res == LG_EXISTS);
+		CHECK(add(g, b, a, 6).res == LG_KNOWN_CYCLE);
+		CHECK(lg_edge_payload(g, c, b, &payload) && payload == 4);
+		CHECK(lg_check_invariants(g));
+		/* removing A drops the cycle edge B->A with it; what is left has no cycle */
+		lg_node_remove(g, a);
+		CHECK(lg_edge_count(g) == 1 && lg_cycle_edge_count(g) == 0);
+		CHECK(lg_check_invariants(g));
+		lg_free(g);
+	}
+}
+
+/* A path that needs two cycle edges: A<->B and C<->D are reported 2-cycles, C->B links them, and A->D
+ * then closes D->C->B->A (both cycle edges on it). */
+static void test_path_through_two_cycle_edges(void)
+{
+	struct lockgraph *g = lg_new();
+	lg_node n[4];
+	struct attempt r;
+
+	scenario = "two cycle edges on one path";
+	make_nodes_reversed(g, n, 4, 0x40);
+	lg_node a = n[0], b = n[1], c = n[2], d = n[3];
+	CHECK(add(g, a, b, 0).res == LG_ADDED);
+	CHECK(add(g, b, a, 0).res == LG_CYCLE);
+	CHECK(add(g, c, d, 0).res == LG_ADDED);
+	CHECK(add(g, d, c, 0).res == LG_CYCLE);
+	CHECK(add(g, c, b, 0).res == LG_ADDED);
+	r = add(g, a, d, 0);
+	lg_node expect[] = { d, c, b, a };
+	CHECK(path_is(&r, expect, 4));
+	CHECK(lg_edge_count(g) == 4 && lg_cycle_edge_count(g) == 2);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
+/* The same locks in a second, different cycle: the triangle X->Y->Z->X, then its reverse taken one
+ * edge at a time.  Each new edge closes a cycle of its own (X->Z closes X->Z->X with the cycle edge
+ * Z->X, and so on), and each is reported once, with the shortest path. */
+static void test_every_new_edge_reports_its_shortest_cycle(void)
+{
+	struct lockgraph *g = lg_new();
+	lg_node x = lg_node_get(g, 1), y = lg_node_get(g, 2), z = lg_node_get(g, 3);
+	struct attempt r;
+
+	scenario = "each new edge, its shortest cycle";
+	CHECK(add(g, x, y, 0).res == LG_ADDED);
+	CHECK(add(g, y, z, 0).res == LG_ADDED);
+	r = add(g, z, x, 0);
+	CHECK(r.res == LG_CYCLE && r.len == 3);
+	r = add(g, x, z, 0);                            /* Z->X is a cycle edge: X->Z->X */
+	CHECK(r.res == LG_CYCLE && r.len == 2 && r.path[0] == z && r.path[1] == x);
+	r = add(g, z, y, 0);                            /* Y->Z main: Z->Y->Z */
+	CHECK(r.res == LG_CYCLE && r.len == 2 && r.path[0] == y && r.path[1] == z);
+	r = add(g, y, x, 0);                            /* X->Y main: Y->X->Y */
+	CHECK(r.res == LG_CYCLE && r.len == 2 && r.path[0] == x && r.path[1] == y);
+	CHECK(add(g, y, x, 0).res == LG_KNOWN_CYCLE);
+	CHECK(lg_edge_count(g) + lg_cycle_edge_count(g) == 6);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
+/* A new lock taken under an old one, after cycles exist elsewhere: no cycle, still plain ADDED. */
+static void test_cycle_edges_elsewhere_do_not_matter(void)
+{
+	struct lockgraph *g = lg_new();
+	lg_node a = lg_node_get(g, 1), b = lg_node_get(g, 2), c = lg_node_get(g, 3), d, e;
+	struct attempt r;
+
+	scenario = "unrelated cycle edges";
+	CHECK(add(g, a, b, 0).res == LG_ADDED);
+	CHECK(add(g, b, a, 0).res == LG_CYCLE);
+	CHECK(add(g, b, c, 0).res == LG_ADDED);
+	d = lg_node_get(g, 4);
+	e = lg_node_get(g, 5);
+	CHECK(add(g, c, d, 0).res == LG_ADDED);
+	CHECK(add(g, a, e, 0).res == LG_ADDED);
+	r = add(g, d, b, 0);                            /* B->C->D main: a cycle edge, shortest path */
+	lg_node expect[] = { b, c, d };
+	CHECK(path_is(&r, expect, 3));
+	CHECK(lg_cycle_edge_count(g) == 2);
 	CHECK(lg_check_invariants(g));
 	lg_free(g);
 }
@@ -603,11 +724,17 @@ struct oracle {
 	unsigned char edge[ORACLE_KEYS][ORACLE_KEYS];
 	unsigned char cycle[ORACLE_KEYS][ORACLE_KEYS];
 	uint32_t payload[ORACLE_KEYS][ORACLE_KEYS];
-	size_t nedges, nnodes;
+	size_t nedges, ncycles, nnodes;
 };
 
-/* Plain depth-first reachability over the oracle's edges. */
-static int oracle_reaches(const struct oracle *o, int from, int to)
+/* An edge of the oracle: a main one, or also a cycle edge when `all`. */
+static int oracle_edge(const struct oracle *o, int u, int v, int all)
+{
+	return o->edge[u][v] || (all && o->cycle[u][v]);
+}
+
+/* Plain depth-first reachability over the oracle's main edges (all: and its cycle edges). */
+static int oracle_reaches(const struct oracle *o, int from, int to, int all)
 {
 	int stack[ORACLE_KEYS], sp = 0;
 	unsigned char seen[ORACLE_KEYS] = { 0 };
@@ -620,7 +747,7 @@ static int oracle_reaches(const struct oracle *o, int from, int to)
 		if (u == to)
 			return 1;
 		for (int v = 0; v < ORACLE_KEYS; v++)
-			if (o->edge[u][v] && !seen[v]) {
+			if (oracle_edge(o, u, v, all) && !seen[v]) {
 				seen[v] = 1;
 				stack[sp++] = v;
 			}
@@ -628,7 +755,7 @@ static int oracle_reaches(const struct oracle *o, int from, int to)
 	return 0;
 }
 
-/* Number of edges on a shortest path (breadth-first), -1 if none. */
+/* Number of edges on a shortest path over main and cycle edges (breadth-first), -1 if none. */
 static int oracle_distance(const struct oracle *o, int from, int to)
 {
 	int queue[ORACLE_KEYS], dist[ORACLE_KEYS], head = 0, tail = 0;
@@ -641,7 +768,7 @@ static int oracle_distance(const struct oracle *o, int from, int to)
 		int u = queue[head++];
 
 		for (int v = 0; v < ORACLE_KEYS; v++)
-			if (o->edge[u][v] && dist[v] < 0) {
+			if (oracle_edge(o, u, v, 1) && dist[v] < 0) {
 				dist[v] = dist[u] + 1;
 				queue[tail++] = v;
 			}
@@ -657,7 +784,8 @@ static int key_of_handle(const struct oracle *o, lg_node n)
 	return -1;
 }
 
-/* The reported path is y -> ... -> x along existing edges, with the minimal number of nodes. */
+/* The reported path is y -> ... -> x along existing edges of both sets, with the minimal number of
+ * nodes. */
 static int oracle_path_ok(const struct oracle *o, const struct attempt *r, int x, int y)
 {
 	int prev = -1;
@@ -667,7 +795,7 @@ static int oracle_path_ok(const struct oracle *o, const struct attempt *r, int x
 	for (size_t i = 0; i < r->len; i++) {
 		int k = key_of_handle(o, r->path[i]);
 
-		if (k < 0 || (i == 0 && k != y) || (prev >= 0 && !o->edge[prev][k]))
+		if (k < 0 || (i == 0 && k != y) || (prev >= 0 && !oracle_edge(o, prev, k, 1)))
 			return 0;
 		prev = k;
 	}
@@ -694,10 +822,17 @@ static void oracle_add(struct lockgraph *g, struct oracle *o, int x, int y, uint
 		CHECK(r.res == LG_EXISTS);
 	} else if (o->cycle[x][y]) {
 		CHECK(r.res == LG_KNOWN_CYCLE);
-	} else if (oracle_reaches(o, y, x)) {
+	} else if (oracle_reaches(o, y, x, 1)) {
+		/* a cycle through the new edge; it joins the main edges unless they would be cyclic */
 		CHECK(r.res == LG_CYCLE);
 		CHECK(oracle_path_ok(o, &r, x, y));
-		o->cycle[x][y] = 1;
+		if (oracle_reaches(o, y, x, 0)) {
+			o->cycle[x][y] = 1;
+			o->ncycles++;
+		} else {
+			o->edge[x][y] = 1;
+			o->nedges++;
+		}
 		o->payload[x][y] = payload;
 	} else {
 		CHECK(r.res == LG_ADDED);
@@ -714,6 +849,7 @@ static void oracle_remove(struct lockgraph *g, struct oracle *o, int k)
 	lg_node_remove(g, o->handle[k]);
 	for (int i = 0; i < ORACLE_KEYS; i++) {
 		o->nedges -= o->edge[k][i] + o->edge[i][k];
+		o->ncycles -= o->cycle[k][i] + o->cycle[i][k];
 		o->edge[k][i] = o->edge[i][k] = 0;
 		o->cycle[k][i] = o->cycle[i][k] = 0;
 	}
@@ -764,6 +900,7 @@ static void run_oracle_graph(uint64_t seed)
 		else
 			oracle_add(g, o, a, b, op);
 		CHECK(lg_edge_count(g) == o->nedges);
+		CHECK(lg_cycle_edge_count(g) == o->ncycles);
 		CHECK(lg_node_count(g) == o->nnodes);
 		CHECK(lg_check_invariants(g));
 		if (failures != failures_before)
@@ -791,6 +928,10 @@ int main(void)
 	test_truncated_path();
 	test_diamonds_without_cycles();
 	test_dedup();
+	test_cycle_through_cycle_edge();
+	test_path_through_two_cycle_edges();
+	test_every_new_edge_reports_its_shortest_cycle();
+	test_cycle_edges_elsewhere_do_not_matter();
 	test_node_removal();
 	test_removed_node_forgets_cycle_edges();
 	test_payload_round_trip();
