@@ -17,7 +17,7 @@ P_TAKE=$(line_of "$SRC" '/* classes: post takes ledger */')
 A_TAKE=$(line_of "$SRC" '/* classes: audit takes account */')
 X='0x[0-9a-f]+'
 P='^(==[0-9]+== )?'
-ONE_THREAD='every edge comes from one thread: this deadlocks only if these paths run in two threads'
+ONE_THREAD='(both edges come|all [0-9]+ edges come) from one thread, T[0-9]+, so this run could not deadlock on them; it can deadlock when these [0-9]+ code paths run in different threads at the same time'
 
 # --- instances of one class, one thread: transfer(a, b) then transfer(b, a)
 run --classes=site -- "$PROGS/classes_site" same-class-one-thread
