@@ -20,19 +20,76 @@
 
 #define MAX_CYCLE 128
 
-/* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
+/* ---- objects another process can reach ---- */
+
+/* Whether addr lies in a MAP_SHARED mapping ('s' in the permissions of /proc/self/maps): memory that
+ * another process may map too.  Read with plain read() in chunks, stopping at the mapping (the file is
+ * sorted by address); only the slow searches below call it.  Unreadable: assume shared (the cautious
+ * answer: at worst a deadlock is left to the watchdog). */
+static int addr_in_shared_mapping(const void *addr)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	uintptr_t a = (uintptr_t)addr;
+	char buf[4096];
+	size_t have = 0;
+	int shared = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char *p;
+			uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
+			uintptr_t hi = *p == '-' ? (uintptr_t)strtoull(p + 1, &p, 16) : 0;
+			if (lo > a)
+				goto done;      /* past it: not mapped, so nothing shares it */
+			if (a < hi) {
+				shared = p[0] == ' ' && strlen(p) > 4 && p[4] == 's';
+				goto done;
+			}
+			line = nl + 1;
+		}
+		have = strlen(line);            /* a partial line: keep it for the next read */
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;               /* a line longer than the buffer: cannot be a mapping line */
+	}
+done:
+	close(fd);
+	return shared;
+}
+
+/* Another process can unlock this mutex, or signal this condition variable: it is marked
+ * PTHREAD_PROCESS_SHARED, or lives in shared memory.  A wait on it is never proof of a deadlock. */
+static int mutex_reachable_from_outside(const pthread_mutex_t *m)
+{
+	return glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);
+}
+
+static int cond_reachable_from_outside(const pthread_cond_t *c)
+{
+	return glibc_cond_is_pshared(c) || addr_in_shared_mapping(c);
+}
+
+/* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field.  For a
+ * mutex another process can reach, the owner field has the last word: if it names a thread outside
+ * this process, a held stack that still lists the mutex is out of date. */
 struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 {
 	struct thread_rec *o = registry_holder_of(lock, NULL);
-	if (o)
+	if (kind != LK_MUTEX && kind != LK_C11)
 		return o;
-	if (kind == LK_MUTEX || kind == LK_C11) {
-		const pthread_mutex_t *m = lock;
-		pid_t owner = glibc_mutex_owner(m);
-		if (owner > 0)
-			return registry_find_tid(owner);
-	}
-	return NULL;
+	const pthread_mutex_t *m = lock;
+	pid_t owner = glibc_mutex_owner(m);
+	if (o && (owner <= 0 || owner == o->tid || !mutex_reachable_from_outside(m)))
+		return o;
+	return owner > 0 ? registry_find_tid(owner) : NULL;
 }
 
 /* Whom t waits for: a thread, or NULL (running, timed, or waiting on something with no owner). */
@@ -298,6 +355,12 @@ static int all_blocked(struct snapshot *s)
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;
 	}
+	/* Last, as the dearest test (it may read /proc/self/maps): a condition variable that another
+	 * process may signal.  (A lock held in another process has no successor here, see above.) */
+	for (int i = 0; i < s->n; i++)
+		if (atomic_load(&s->members[i]->wait_kind) == W_COND &&
+		    cond_reachable_from_outside(atomic_load(&s->members[i]->wait_obj)))
+			return 0;
 	return s->n > 0;
 }
 
@@ -343,16 +406,18 @@ static pid_t ghost_owner(struct thread_rec *self)
 	if (kind != LK_MUTEX && kind != LK_C11)
 		return 0;
 	const pthread_mutex_t *m = atomic_load(&self->wait_obj);
-	/* A process-shared mutex's owner may live in another process; a robust one whose owner died is
-	 * handed over with EOWNERDEAD.  Neither is a ghost. */
-	if (glibc_mutex_is_pshared(m) || glibc_mutex_is_robust(m))
+	/* A robust mutex whose owner died is handed over with EOWNERDEAD: not a ghost. */
+	if (glibc_mutex_is_robust(m))
 		return 0;
 	pid_t owner = glibc_mutex_owner(m);
 	if (owner <= 0 || owner == self->tid)
 		return 0;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d", (int)owner);
-	return access(path, F_OK) == 0 ? 0 : owner;
+	if (access(path, F_OK) == 0)
+		return 0;
+	/* Not a thread of this process: of another one, if another process can reach the mutex. */
+	return mutex_reachable_from_outside(m) ? 0 : owner;
 }
 
 static void report_ghost_and_end(struct thread_rec *self, pid_t owner)
