@@ -162,7 +162,7 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 {
 	int idx = trylock ? held_find(t, a->lock) : a->held_idx;
 	if (idx >= 0) {
-		if (t->held[idx].depth < UINT16_MAX)
+		if (t->held[idx].depth < UINT32_MAX)
 			t->held[idx].depth++;
 		return;
 	}

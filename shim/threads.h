@@ -38,7 +38,9 @@ struct held_lock {
 	const void *lock;
 	uintptr_t pc;                   /* return address into the caller of the locking function */
 	uint32_t stack;                 /* full acquisition stack id, when COFFMAN_HELD_STACKS=1 */
-	uint16_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock */
+	uint32_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock: as
+					 * wide as glibc's own counters (a narrower one wraps, and the
+					 * lock is then forgotten while still held); 32-byte entries */
 	uint8_t kind;                   /* enum lock_kind */
 	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED */
 };
