@@ -100,8 +100,11 @@ static struct thread_rec *successor(struct thread_rec *t)
 		return NULL;
 	if (kind == W_LOCK)
 		return deadlock_holder_of(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
-	if (kind == W_JOIN)
-		return registry_find_num(atomic_load(&t->join_num));
+	if (kind == W_JOIN) {
+		int num = atomic_load(&t->join_num);
+		/* 0: the joined thread had not registered when the join began; it may have since. */
+		return num ? registry_find_num(num) : registry_find_pthread((pthread_t)atomic_load(&t->wait_obj));
+	}
 	return NULL;
 }
 
@@ -168,11 +171,28 @@ static int kernel_says_asleep(pid_t tid)
 	return end_of_name[2] == 'S' || end_of_name[2] == 'D';
 }
 
-/* Every member but the caller (who is running this check) is asleep. */
-static int others_asleep(const struct snapshot *s, const struct thread_rec *self)
+/* t runs none of the program's code now, so it cannot be about to end its wait: the kernel has it
+ * asleep, or it is in our own code between two attempts of its wait (its slice work — often its own
+ * deadlock search, at the same moment as ours — or spinning on a spin lock).  Only a thread the kernel
+ * shows running elsewhere may have been woken already and merely not have said so yet. */
+static int blocked_now(struct thread_rec *t)
+{
+	if (atomic_load(&t->in_slice))
+		return 1;
+	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_lock_kind) == LK_SPIN)
+		return 1;
+	return kernel_says_asleep(t->tid);
+}
+
+/* Registry locked: every member but the caller (who runs this check) is blocked now, and none has
+ * started or ended a wait since the snapshot s was taken — also not while we looked. */
+static int others_blocked(const struct snapshot *s, const struct thread_rec *self)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->members[i] != self && !kernel_says_asleep(s->members[i]->tid))
+		if (s->members[i] != self && !blocked_now(s->members[i]))
+			return 0;
+	for (int i = 0; i < s->n; i++)
+		if (atomic_load(&s->members[i]->transitions) != s->transitions[i])
 			return 0;
 	return 1;
 }
@@ -305,21 +325,31 @@ static void report_cycle_and_end(const struct snapshot *s)
 	finish_deadlock_report(r);
 }
 
-/* Confirm the cycle is not a stale snapshot: the same members, none of them moved, stacks known. */
+/* Confirm the cycle is not a stale snapshot: a moment later the same members are in the same waits,
+ * none moved, each is blocked (see blocked_now), and their stacks at the blocking call are known.  A
+ * member caught running is looked at again, not given up on: several members of one cycle reach
+ * their slice ends, and so their searches, together — giving up at once let two searchers veto each
+ * other at every slice, in lock step, for seconds. */
+#define CONFIRM_PAUSE_MS 50
+#define CONFIRM_TRIES 10
+
 static int confirm(struct thread_rec *self, const struct snapshot *first)
 {
-	for (int tries = 0; tries < 10; tries++) {
-		sleep_ms(50);
+	for (int tries = 1; tries <= CONFIRM_TRIES; tries++) {
+		sleep_ms(CONFIRM_PAUSE_MS);
 		struct snapshot again;
 		registry_lock();
 		int n = find_cycle(self, &again);
+		int stable = n > 0 && same_snapshot(first, &again);
+		int ready = stable && (all_stacks_known(&again) || tries == CONFIRM_TRIES) &&
+			    others_blocked(&again, self);
 		registry_unlock();
-		if (n == 0 || !same_snapshot(first, &again))
-			return 0;
-		if (all_stacks_known(&again))
-			return others_asleep(&again, self);
+		if (!stable)
+			return 0;       /* someone moved: no deadlock (or not yet: the next slice looks again) */
+		if (ready)
+			return 1;
 	}
-	return others_asleep(first, self);
+	return 0;
 }
 
 /* ---- every thread blocked ---- */
@@ -384,13 +414,22 @@ int deadlock_check_all_blocked(void)
 	if (!blocked || task_count() != a.n + watchdog_thread_count())
 		return 0;
 	sleep_ms(100);
+	struct snapshot cycle = { .n = 0 };
 	registry_lock();
 	blocked = all_blocked(&b);
+	if (blocked && same_snapshot(&a, &b))
+		blocked = others_blocked(&b, tls_self);
+	/* Every thread is stuck; if some of them wait for each other, that cycle is the better report
+	 * (whichever thread's search gets here first: the report must not depend on the race). */
+	for (int i = 0; blocked && i < b.n && cycle.n == 0; i++)
+		find_cycle(b.members[i], &cycle);
 	registry_unlock();
-	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count() ||
-	    !others_asleep(&b, tls_self))
+	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count())
 		return 0;
-	report_all_blocked_and_end(&b);
+	if (cycle.n > 0)
+		report_cycle_and_end(&cycle);
+	else
+		report_all_blocked_and_end(&b);
 	return 1;
 }
 

@@ -83,6 +83,8 @@ struct thread_rec {
 	_Atomic uintptr_t wait_pc;      /* the blocking call's return address, always */
 	_Atomic int wait_lock_kind;     /* enum lock_kind of wait_obj for W_LOCK */
 	_Atomic unsigned transitions;   /* bumped on every wait start and end: detects a stale snapshot */
+	_Atomic int in_slice;           /* between two attempts of a published wait (stack capture,
+					 * deadlock search): running, but none of the program's code */
 	_Atomic int hang_reported;
 
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */
