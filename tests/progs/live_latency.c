@@ -1,6 +1,6 @@
 /* live_latency: how long a program under the checker takes to *say* something.
  *
- *   live_latency [--timeout=SECS] [--pattern=TEXT] [--save=FILE] -- PROGRAM [ARGS...]
+ *   live_latency [--timeout=SECS] [--pattern=TEXT] [--save=FILE] [--stall-debuginfod] -- PROGRAM [ARGS...]
  *
  * Runs PROGRAM with its stderr on a pipe and timestamps, from the fork, the first line that contains
  * TEXT (default "coffman: deadlock:", a report header) and the program's exit.  The report header is
@@ -10,19 +10,23 @@
  *   header=0.214 exit=0.215 status=66
  *
  * (header=-1 if TEXT never appeared; status=-1 if the program was killed at the timeout, default 30 s.)
- * --save keeps everything the program wrote to stderr.  Exit status 0 if TEXT appeared, else 1; 2 on a
+ * --save keeps everything the program wrote to stderr.  --stall-debuginfod points DEBUGINFOD_URLS at a
+ * local server that accepts connections and never answers (a slow debug-info server at its worst).  Exit status 0 if TEXT appeared, else 1; 2 on a
  * usage error.  Used by tests/live_latency.sh and bench/latency.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,8 +40,28 @@ static double now_s(void)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: live_latency [--timeout=SECS] [--pattern=TEXT] [--save=FILE] -- PROGRAM [ARGS...]\n");
+	fprintf(stderr, "usage: live_latency [--timeout=SECS] [--pattern=TEXT] [--save=FILE] [--stall-debuginfod] "
+			"-- PROGRAM [ARGS...]\n");
 	return 2;
+}
+
+/* A listening socket nobody accepts on: the kernel completes the connection, the request is sent, and
+ * the answer never comes.  Returns the socket (kept open until we exit; not inherited), -1 on error. */
+static int stall_debuginfod(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof a;
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 64) != 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &len) != 0) {
+		perror("live_latency: stall server");
+		return -1;
+	}
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+	setenv("DEBUGINFOD_URLS", url, 1);
+	return s;
 }
 
 int main(int argc, char **argv)
@@ -53,7 +77,10 @@ int main(int argc, char **argv)
 			pattern = argv[i] + 10;
 		else if (strncmp(argv[i], "--save=", 7) == 0)
 			save = argv[i] + 7;
-		else
+		else if (strcmp(argv[i], "--stall-debuginfod") == 0) {
+			if (stall_debuginfod() < 0)
+				return 2;
+		} else
 			return usage();
 	}
 	if (i + 1 >= argc || timeout <= 0)
