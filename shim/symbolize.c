@@ -287,6 +287,18 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 	return n + 1;
 }
 
+int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, size_t len)
+{
+	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
+	ilock_acquire(&sym_lock);
+	Dwfl_Module *mod = module_for(addr);
+	const char *s = mod ? dwfl_module_addrname(mod, addr) : NULL;
+	if (s)
+		copy_str(name, len, s);
+	ilock_release(&sym_lock);
+	return s != NULL;
+}
+
 int symbolize_data(uintptr_t addr, char *name, size_t len)
 {
 	int found = 0;

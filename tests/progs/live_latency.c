@@ -7,9 +7,10 @@
  * what a user waits for; a report is written in one piece, so the header's time is the report's.
  * Prints one line:
  *
- *   header=0.214 exit=0.215 status=66
+ *   header=0.214 exit=0.215 status=66 cpu=0.005
  *
- * (header=-1 if TEXT never appeared; status=-1 if the program was killed at the timeout, default 30 s.)
+ * (header=-1 if TEXT never appeared; status=-1 if the program was killed at the timeout, default 30 s;
+ * cpu: the CPU time, user and system, the program used.)
  * --save keeps everything the program wrote to stderr.  --stall-debuginfod points DEBUGINFOD_URLS at a
  * local server that accepts connections and never answers (a slow debug-info server at its worst).  Exit status 0 if TEXT appeared, else 1; 2 on a
  * usage error.  Used by tests/live_latency.sh and bench/latency.
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,12 +148,15 @@ int main(int argc, char **argv)
 	}
 	close(fds[0]);
 	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	struct rusage ru;
+	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
 		;
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+		     (double)ru.ru_stime.tv_usec / 1e6;
 	double ended = now_s() - start;
 	if (saved)
 		fclose(saved);
 	int code = killed ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	printf("header=%.3f exit=%.3f status=%d\n", header, ended, code);
+	printf("header=%.3f exit=%.3f status=%d cpu=%.3f\n", header, ended, code, cpu);
 	return header >= 0 ? 0 : 1;
 }
