@@ -169,6 +169,7 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.symbolize_code = deps_symbolize_code,
 	.symbolize_code_inlined = deps_symbolize_code_inlined,
 	.symbolize_data = deps_symbolize_data,
+	.symbolize_function_name = deps_symbolize_function_name,
 	.objects_unloaded = deps_symbolize_objects_unloaded,
 	.thread_prepare = thread_prepare,
 };

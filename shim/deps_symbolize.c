@@ -5,6 +5,7 @@
 #include "deps_ns.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -16,9 +17,45 @@
 static Dwfl *session;
 static char *debuginfo_path;
 
+/* Separate debug info from this machine only.  dwfl_standard_find_debuginfo ends, when nothing is
+ * found locally, with a debuginfod download if DEBUGINFOD_URLS is set (distributions set it in login
+ * shells): a report would wait on the network — seconds, up to DEBUGINFOD_TIMEOUT (90 s) per server —
+ * with an HTTP client running inside the program.  (deps_ns.c also refuses to load libdebuginfod.)
+ * Looked for instead: by build ID under the debug directories, then by .gnu_debuglink beside the
+ * file, in its .debug/ and under /usr/lib/debug. */
+static int open_debug_file(const char *path, const char *file_name, char **debuginfo_file_name)
+{
+	if (strcmp(path, file_name) == 0)
+		return -1;      /* a debuglink naming the file itself */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		*debuginfo_file_name = strdup(path);
+	return fd;
+}
+
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+				  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+				  char **debuginfo_file_name)
+{
+	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					      debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || !file_name || file_name[0] != '/' || !debuglink_file || strchr(debuglink_file, '/'))
+		return fd;
+	int dirlen = (int)(strrchr(file_name, '/') - file_name);
+	char path[4096];
+	snprintf(path, sizeof path, "%.*s/%s", dirlen, file_name, debuglink_file);
+	if ((fd = open_debug_file(path, file_name, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof path, "%.*s/.debug/%s", dirlen, file_name, debuglink_file);
+	if ((fd = open_debug_file(path, file_name, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof path, "/usr/lib/debug%.*s/%s", dirlen, file_name, debuglink_file);
+	return open_debug_file(path, file_name, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo_locally,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -297,6 +334,15 @@ int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info 
 		}
 	}
 	return n + 1;
+}
+
+int deps_symbolize_function_name(uintptr_t addr, char *name, size_t len)
+{
+	Dwfl_Module *mod = module_for(addr);
+	const char *s = mod ? dwfl_module_addrname(mod, addr) : NULL;
+	if (s)
+		copy_str(name, len, s);
+	return s != NULL;
 }
 
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len)

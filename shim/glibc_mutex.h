@@ -1,7 +1,8 @@
 /* glibc_mutex: everything the shim reads from inside a glibc pthread_mutex_t (mtx_t is the same
- * object).  These fields are ABI — PTHREAD_MUTEX_INITIALIZER is compiled into programs — so reading
- * them is stable, and it spares the fast path any per-lock table: the lock itself says its type and
- * its owner.  Kept in one place so that the knowledge of glibc's layout lives nowhere else. */
+ * object), and the process-shared bit of a pthread_cond_t.  These fields are ABI —
+ * PTHREAD_MUTEX_INITIALIZER is compiled into programs — so reading them is stable, and it spares the
+ * fast path any per-lock table: the lock itself says its type and its owner.  Kept in one place so
+ * that the knowledge of glibc's layout lives nowhere else. */
 #ifndef COFFMAN_GLIBC_MUTEX_H
 #define COFFMAN_GLIBC_MUTEX_H
 
@@ -64,6 +65,15 @@ static inline int glibc_once_in_progress(const void *once)
 static inline pid_t glibc_once_owner_of(const void *once)
 {
 	return glibc_once_in_progress(once) ? -1 : 0;
+}
+
+/* And the one bit read from a glibc pthread_cond_t (cnd_t is the same object): bit 0 of __wrefs is set
+ * by pthread_cond_init for PTHREAD_PROCESS_SHARED and never changes (waiters count in steps of 8). */
+#define GLIBC_COND_PSHARED_BIT 1u
+
+static inline int glibc_cond_is_pshared(const pthread_cond_t *c)
+{
+	return (__atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) & GLIBC_COND_PSHARED_BIT) != 0;
 }
 
 #endif

@@ -39,7 +39,9 @@ struct held_lock {
 	const void *lock;
 	uintptr_t pc;                   /* return address into the caller of the locking function */
 	uint32_t stack;                 /* full acquisition stack id, when COFFMAN_HELD_STACKS=1 */
-	uint16_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock */
+	uint32_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock: as
+					 * wide as glibc's own counters (a narrower one wraps, and the
+					 * lock is then forgotten while still held); 32-byte entries */
 	uint8_t kind;                   /* enum lock_kind */
 	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED */
 };
@@ -89,6 +91,8 @@ struct thread_rec {
 	_Atomic uintptr_t wait_pc;      /* the blocking call's return address, always */
 	_Atomic int wait_lock_kind;     /* enum lock_kind of wait_obj for W_LOCK */
 	_Atomic unsigned transitions;   /* bumped on every wait start and end: detects a stale snapshot */
+	_Atomic int in_slice;           /* between two attempts of a published wait (stack capture,
+					 * deadlock search): running, but none of the program's code */
 	_Atomic int hang_reported;
 
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */
