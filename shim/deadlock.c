@@ -377,6 +377,14 @@ extern int watchdog_thread_count(void);
 static int all_blocked(struct snapshot *s)
 {
 	s->n = 0;
+	/* First the cheap test on every thread: with many threads, one that runs is found at once, and
+	 * the dear one below (a holder lookup per waiter) is not paid per waiter per slice. */
+	int waiting = 0;
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		int kind = atomic_load(&t->wait_kind);
+		if (kind == W_NONE || atomic_load(&t->wait_timed) || ++waiting > MAX_CYCLE)
+			return 0;
+	}
 	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		int kind = atomic_load(&t->wait_kind);
 		if (kind == W_NONE || atomic_load(&t->wait_timed) || s->n == MAX_CYCLE)

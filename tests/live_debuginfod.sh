@@ -17,6 +17,6 @@ STATUS=$(echo "$line" | sed -n 's/.* status=\([-0-9]*\).*/\1/p')
 if [ "$(echo "$header >= 0 && $header < 5" | bc)" -eq 1 ]; then pass "report after $header s (< 5 s)"; else
 	fail "no report within 5 s: $line"; fi
 expect_status 66
-expect_log "#0 0x[0-9a-f]+ plugin_update_cache \(libnodebug\.so\)" "plugin_update_cache in libnodebug.so, by its symbol"
-expect_log "#0 0x[0-9a-f]+ plugin_rebuild_index \(libnodebug\.so\)" "plugin_rebuild_index in libnodebug.so"
+expect_log "#0 0x[0-9a-f]+ plugin_update_cache\+0x[0-9a-f]+ \(libnodebug\.so\+0x[0-9a-f]+\)" "plugin_update_cache in libnodebug.so, by its symbol"
+expect_log "#0 0x[0-9a-f]+ plugin_rebuild_index\+0x[0-9a-f]+ \(libnodebug\.so\+0x[0-9a-f]+\)" "plugin_rebuild_index in libnodebug.so"
 finish
