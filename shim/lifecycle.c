@@ -326,7 +326,10 @@ void life_report_use(struct thread_rec *t, const void *obj, int kind, const char
 		snprintf(label, sizeof label, "destroyed by T%d at", destroy_thread);
 		report_add_stack(r, label, 0, destroy_pc);
 	}
-	r->signature = ((uint64_t)RK_USE_AFTER_DESTROY << 56) ^ (uint64_t)(uintptr_t)obj ^ ((uint64_t)pc << 7);
+	/* One report per destroyed object (lock and unlock of it are one bug); memory never initialised
+	 * as one: per call site. */
+	r->signature = ((uint64_t)RK_USE_AFTER_DESTROY << 56) ^ (uint64_t)(uintptr_t)obj ^
+		       ((uint64_t)(why == LIFE_DESTROYED ? destroy_pc : pc) << 7) ^ (uint64_t)why;
 	report_finish(r, cs);
 }
 
