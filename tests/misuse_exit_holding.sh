@@ -34,6 +34,20 @@ expect_no_log "coffman: warning"
 expect_status 66
 expect_out '^misuse_lifecycle: exit_return done$'
 
+echo "---- the same, suppressed by its kind and function; as JSON; in SARIF"
+printf 'exit-holding:take_and_keep\n' > "$WORK/rules.supp"
+run --suppressions="$WORK/rules.supp" -- "$P" exit_return
+expect_no_log "coffman: exit-holding"
+expect_log "^==[0-9]+== coffman: summary: .*exit-holding 0.*; suppressed 1;" "summary: suppressed 1"
+expect_status 0
+run --format=json -- "$P" exit_return
+expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"exit-holding","summary":"T2 returns from its start routine holding L1 \(mutex\)"' "JSON kind exit-holding"
+expect_log '"kind":"summary","counts":\{.*"exit-holding":1' "JSON summary counts it"
+expect_status 66
+run --sarif="$WORK/out.sarif" -- "$P" exit_return
+if grep -q '"ruleId":"exit-holding"' "$WORK/out.sarif"; then pass "SARIF result with ruleId exit-holding"; else fail "no SARIF exit-holding result"; fi
+expect_status 66
+
 echo "---- a worker calls pthread_exit holding leak_lock"
 run -- "$P" exit_pthread
 expect_kind exit-holding
