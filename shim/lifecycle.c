@@ -68,6 +68,13 @@ static void destroyed_forget(struct destroyed_rec *d)
 
 void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc)
 {
+	/* An object glibc does not mark is recognised by its bytes alone.  One that came from a static
+	 * initialiser (C++ std::shared_mutex does) is not remembered: its bytes after a destroy can equal
+	 * the initialiser's, so a new object built the same way in the same memory would pass for it. */
+	uintptr_t init_pc;
+	int init_kind;
+	if (size && !order_init_site(obj, &init_pc, &init_kind))
+		return;
 	uint64_t bytes = size ? bytes_hash(obj, size) : 0;
 	unsigned bucket = life_bucket(obj);
 	ilock_acquire(&life_lock);

@@ -50,7 +50,8 @@ static inline int life_maybe_destroyed(const void *obj)
 	return atomic_load_explicit(&life_bucket_used[life_bucket(obj)], memory_order_relaxed) != 0;
 }
 
-/* The destroy of obj succeeded (called at pc by t): remember it, with a snapshot of its size bytes. */
+/* The destroy of obj succeeded (called at pc by t): remember it, with a snapshot of its size bytes
+ * (size 0: glibc marks it itself).  Call before ev_lock_destroyed (it asks whether *_init made it). */
 void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc);
 /* obj was initialised: whatever it was before, it is now live. */
 void life_initialised(struct thread_rec *t, const void *obj, int kind, uintptr_t pc);

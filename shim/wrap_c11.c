@@ -170,7 +170,7 @@ EXPORT void mtx_destroy(mtx_t *m)
 	if (glibc_mutex_is_locked(as_mutex(m)))
 		ev_destroy_locked(t, m, LK_C11);
 	REAL(mtx_destroy)(m);
-	ev_lock_destroyed(t, m);
 	life_destroyed(t, m, LK_C11, 0, CALLER_PC);
+	ev_lock_destroyed(t, m);
 	shim_leave();
 }

@@ -213,8 +213,8 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);
 	if (rc == 0) {
-		ev_lock_destroyed(t, m);
 		life_destroyed(t, m, LK_MUTEX, 0, CALLER_PC);
+		ev_lock_destroyed(t, m);
 	}
 	shim_leave();
 	return rc;

@@ -198,8 +198,8 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 		ev_destroy_locked(t, rw, LK_RWLOCK);
 	int rc = REAL(rwlock_destroy)(rw);
 	if (rc == 0) {
-		ev_lock_destroyed(t, rw);
 		life_destroyed(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC);
+		ev_lock_destroyed(t, rw);
 	}
 	shim_leave();
 	return rc;

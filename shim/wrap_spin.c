@@ -145,8 +145,8 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 		ev_destroy_locked(t, (const void *)s, LK_SPIN);
 	int rc = REAL(spin_destroy)(s);
 	if (rc == 0) {
-		ev_lock_destroyed(t, (const void *)s);
 		life_destroyed(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC);
+		ev_lock_destroyed(t, (const void *)s);
 	}
 	shim_leave();
 	return rc;

@@ -82,4 +82,11 @@ run -- "$P" uad_clean
 expect_no_report
 expect_status 0
 expect_out '^misuse_lifecycle: uad_clean done$'
+
+echo "---- C++ objects (std::shared_mutex, std::condition_variable) deleted and rebuilt in the same memory: clean"
+run -- "$PROGS/misuse_cxx_reuse"
+expect_no_report
+expect_status 0
+expect_out '^misuse_cxx_reuse: memory reused: yes$'
+expect_out '^misuse_cxx_reuse: done$'
 finish

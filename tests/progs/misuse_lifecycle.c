@@ -25,7 +25,8 @@
  *   uad_cond         signal a destroyed condition variable, then a timed wait on it
  *   uad_c11          mtx_lock on a destroyed mtx_t
  *   uad_garbage      lock a "mutex" whose memory was never initialised
- *   uad_clean        init, destroy, init again and use: mutex, rwlock, spinlock, mtx_t, condition variable
+ *   uad_clean        init, destroy, init again and use: mutex, rwlock, spinlock, mtx_t, condition variable;
+ *                    heap rwlocks from PTHREAD_RWLOCK_INITIALIZER destroyed, freed and rebuilt in rounds
  * reinit-live
  *   reinit_static    pthread_mutex_init twice on a static mutex
  *   reinit_locked    main initialises hold_lock again while a worker holds it
@@ -356,8 +357,26 @@ static void uad_garbage(void)
 	free(m);
 }
 
+/* Objects with an rwlock from PTHREAD_RWLOCK_INITIALIZER (as C++ std::shared_mutex has), destroyed
+ * and freed, then rebuilt in the same memory: after a read hold a destroyed rwlock's bytes equal the
+ * initialiser's, and the new one is not the dead one. */
+static void static_rwlock_rounds(void)
+{
+	for (int round = 0; round < 3; round++) {
+		pthread_rwlock_t *rw = malloc(sizeof *rw);
+		*rw = (pthread_rwlock_t)PTHREAD_RWLOCK_INITIALIZER;
+		pthread_rwlock_wrlock(rw);
+		pthread_rwlock_unlock(rw);
+		pthread_rwlock_rdlock(rw);
+		pthread_rwlock_unlock(rw);
+		pthread_rwlock_destroy(rw);
+		free(rw);
+	}
+}
+
 static void uad_clean(void)
 {
+	static_rwlock_rounds();
 	for (int round = 0; round < 2; round++) {
 		pthread_mutex_init(&doomed_mutex, NULL);
 		pthread_mutex_lock(&doomed_mutex);
