@@ -814,4 +814,16 @@ void life_thread_exit(struct thread_rec *t)
 
 void life_lock_for_fork(void) { ilock_acquire(&life_lock); }
 void life_unlock_after_fork(void) { ilock_release(&life_lock); }
-void life_after_fork_child(void) { ilock_reset(&life_lock); }
+/* Only the forking thread lives on, and it is not waiting: no condition variable has waiters now. */
+void life_after_fork_child(void)
+{
+	ilock_reset(&life_lock);
+	struct cond_rec *rec, *tmp;
+	HASH_ITER(hh, conds, rec, tmp) {
+		rec->nwaiters = 0;
+		if (!rec->init_pc) {
+			HASH_DEL(conds, rec);
+			free(rec);
+		}
+	}
+}
