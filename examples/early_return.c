@@ -8,6 +8,7 @@
  *
  * Expected verdict: exit-holding (coffman reports it and the program continues).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -9,6 +9,7 @@
  *
  * Expected verdict: cond-misuse (coffman reports it and the program continues).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -470,30 +470,33 @@ static void reinit_rwlock(void)
 	pthread_rwlock_init(&twice_rwlock, NULL); /* reinit_rwlock: again */
 }
 
-static __attribute__((noinline)) uintptr_t frame_one(void)
+static uintptr_t frame_one_lock, frame_two_lock;     /* only compared, to check the reuse */
+
+static __attribute__((noinline)) void frame_one(void)
 {
 	pthread_mutex_t local;
 	pthread_mutex_init(&local, NULL);
 	pthread_mutex_lock(&local);
 	pthread_mutex_unlock(&local);
-	return (uintptr_t)&local;       /* no destroy: the frame just ends */
+	frame_one_lock = (uintptr_t)&local;     /* no destroy: the frame just ends */
 }
 
-static __attribute__((noinline)) uintptr_t frame_two(void)
+static __attribute__((noinline)) void frame_two(void)
 {
 	pthread_mutex_t local;
 	pthread_mutex_init(&local, NULL);
 	pthread_mutex_lock(&local);
 	pthread_mutex_unlock(&local);
 	pthread_mutex_destroy(&local);
-	return (uintptr_t)&local;
+	frame_two_lock = (uintptr_t)&local;
 }
 
 static void reinit_clean(void)
 {
 	uad_clean();
-	uintptr_t a = frame_one(), b = frame_two();
-	printf("misuse_lifecycle: same frame address: %s\n", a == b ? "yes" : "no");
+	frame_one();
+	frame_two();
+	printf("misuse_lifecycle: same frame address: %s\n", frame_one_lock == frame_two_lock ? "yes" : "no");
 	pthread_cond_init(&doomed_cond, NULL);
 	pthread_cond_destroy(&doomed_cond);
 	pthread_cond_init(&doomed_cond, NULL);
