@@ -33,7 +33,8 @@
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
-enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
+/* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM };
 
 struct held_lock {
 	const void *lock;
@@ -54,6 +55,14 @@ struct edge_slot {
 
 enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
 
+enum thread_exit_how {
+	TX_UNKNOWN = 0,         /* not seen (a thread not created through pthread_create/thrd_create) */
+	TX_RETURNED,            /* returned from its start routine */
+	TX_PTHREAD_EXIT,        /* pthread_exit / thrd_exit, exit_stack where it was called */
+	TX_CANCELLED,           /* acted on a cancellation request somewhere */
+	TX_CANCELLED_IN_WAIT,   /* cancelled in a condition wait (exit_stack: the wait), mutex re-taken */
+};
+
 struct thread_rec {
 	/* hot, owner-written */
 	int nheld;
@@ -73,6 +82,16 @@ struct thread_rec {
 	uint32_t create_stack;
 	int parent_num;
 	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
+	uintptr_t start_routine;        /* the function the thread runs, when created through us */
+	uintptr_t stack_top;            /* its stack lies below this (0: unknown) */
+
+	/* How the thread ends, for an exit-holding report (lifecycle.c): written by the thread itself
+	 * (start trampoline, pthread_exit, a cancelled condition wait) before its exit hook runs; the
+	 * canceller's identity is written by the thread that called pthread_cancel. */
+	uint8_t exit_how;               /* enum thread_exit_how */
+	uint32_t exit_stack;
+	_Atomic int cancel_by;          /* number of the thread whose pthread_cancel ended this one */
+	_Atomic uint32_t cancel_stack;  /* where it called pthread_cancel */
 
 	/* Holds another thread ended for this one: an unlock by a non-owner that really released the
 	 * lock, or an *_init over a lock this thread had left locked.  The held stack is written only by
