@@ -15,9 +15,6 @@
 /* Set by init(): the host's services. */
 extern struct deps_host deps_host;
 
-/* fopen(path, "r") on a descriptor above the floor. */
-FILE *deps_fopen_private(const char *path);
-
 /* deps_unwind.c */
 void deps_unwind_init(void);
 int deps_capture(uintptr_t *pcs, int max);

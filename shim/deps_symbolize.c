@@ -60,6 +60,51 @@ static const Dwfl_Callbacks callbacks = {
 };
 
 /* (Re)build the module list from /proc/self/maps: the first report, or after a dlopen. */
+/* The host's loaded objects, as the dynamic loader knows them: name and load bias. */
+struct loaded_object {
+	char *path;
+	GElf_Addr bias;
+};
+
+struct loaded_list {
+	struct loaded_object *items;
+	size_t n, cap;
+};
+
+static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct loaded_list *list = data;
+	char exe[4096];
+	const char *name = info->dlpi_name;
+	if (!name || !name[0]) {                /* the executable */
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n <= 0)
+			return 0;
+		exe[n] = '\0';
+		name = exe;
+	}
+	if (!strchr(name, '/'))
+		return 0;                       /* the vDSO: no file */
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 64;
+		struct loaded_object *p = realloc(list->items, cap * sizeof *p);
+		if (!p)
+			return 1;
+		list->items = p;
+		list->cap = cap;
+	}
+	list->items[list->n].path = strdup(name);
+	list->items[list->n].bias = info->dlpi_addr;
+	if (list->items[list->n].path)
+		list->n++;
+	return 0;
+}
+
+/* (Re)build the module list: the first report, after a dlopen (an address in no known module), after
+ * a dlclose.  From the loader's own list of objects, not from /proc/self/maps: the maps also show the
+ * files libdw itself has mapped to read them, which it would take for part of the module (a wrong
+ * bias, wrong offsets); and reading them costs a descriptor. */
 static Dwfl *session_refresh(void)
 {
 	if (!session) {
@@ -67,14 +112,15 @@ static Dwfl *session_refresh(void)
 		if (!session)
 			return NULL;
 	}
+	struct loaded_list list = { NULL, 0, 0 };
+	if (deps_host.iterate_host_phdr)
+		deps_host.iterate_host_phdr(collect_loaded, &list);
 	dwfl_report_begin(session);
-	/* dwfl_linux_proc_report would fopen /proc/PID/maps on the lowest free descriptor; the private
-	 * opener keeps it above the program's range. */
-	FILE *maps = deps_fopen_private("/proc/self/maps");
-	if (maps) {
-		dwfl_linux_proc_maps_report(session, maps);
-		fclose(maps);
+	for (size_t i = 0; i < list.n; i++) {
+		dwfl_report_elf(session, list.items[i].path, list.items[i].path, -1, list.items[i].bias, false);
+		free(list.items[i].path);
 	}
+	free(list.items);
 	dwfl_report_end(session, NULL, NULL);
 	return session;
 }
