@@ -2,6 +2,7 @@
  * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
+#include "annotate.h"
 #include "events.h"
 #include "glibc_mutex.h"
 #include "order.h"
@@ -111,11 +112,14 @@ static int kernel_says_asleep(pid_t tid)
 	return end_of_name[2] == 'S' || end_of_name[2] == 'D';
 }
 
-/* Every member but the caller (who is running this check) is asleep. */
+/* Every member but the caller (who is running this check) is asleep.  A thread waiting on an
+ * annotated lock may be spinning, runnable: its record, which only its holder's release can change,
+ * is all there is to go by. */
 static int others_asleep(const struct snapshot *s, const struct thread_rec *self)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->members[i] != self && !kernel_says_asleep(s->members[i]->tid))
+		if (s->members[i] != self && !annotate_wait_is_annotated(s->members[i]) &&
+		    !kernel_says_asleep(s->members[i]->tid))
 			return 0;
 	return 1;
 }

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef COFFMAN_LIBDIR
@@ -280,8 +282,25 @@ static void scan_imports(int fd, const Elf64_Ehdr *eh, struct imports *out)
 	}
 }
 
+/* The program looks up coffman's annotation table (<coffman/annotate.h>: the name is a string in its
+ * read-only data, not an import): it tells coffman about its own locks. */
+static int annotates_locks(int fd)
+{
+	static const char name[] = "coffman_annotate_v1";
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size <= 0)
+		return 0;
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	int found = memmem(map, (size_t)st.st_size, name, sizeof name) != NULL;
+	munmap(map, (size_t)st.st_size);
+	return found;
+}
+
 /* A dynamically linked program that takes no interposable lock but makes raw system calls (Rust's
- * standard library, hand-written futex locks): coffman would see nothing, so say so. */
+ * standard library, hand-written futex locks), and does not annotate them: coffman would see nothing,
+ * so say so. */
 static int builds_own_locks(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -292,8 +311,9 @@ static int builds_own_locks(const char *path)
 	if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
 	    eh.e_ident[EI_CLASS] == ELFCLASS64)
 		scan_imports(fd, &eh, &im);
+	int unseen = im.raw_syscall && !im.locks && !annotates_locks(fd);
 	close(fd);
-	return im.raw_syscall && !im.locks;
+	return unseen;
 }
 
 int main(int argc, char **argv)
@@ -314,7 +334,8 @@ int main(int argc, char **argv)
 					"unchecked\n", argv[first]);
 		else if (builds_own_locks(prog))
 			fprintf(stderr, "coffman: %s takes no pthread or C11 lock but makes raw system calls: locks it "
-					"builds itself on futex are not checked\n", argv[first]);
+					"builds itself on futex are not checked unless annotated (coffman/annotate.h)\n",
+				argv[first]);
 	}
 	const char *old = getenv("LD_PRELOAD");
 	char preload[2 * PATH_MAX];

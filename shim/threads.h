@@ -33,7 +33,9 @@
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
-enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE,
+	/* LK_USER..255: locks the program annotated, one kind per name it gave them (annotate.h) */
+	LK_USER = 32 };
 
 struct held_lock {
 	const void *lock;
