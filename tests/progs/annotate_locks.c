@@ -10,6 +10,8 @@
  *   futex        the same with two futex locks (the waiters sleep)
  *   hang         one thread holds a futex lock and waits on a pipe forever; another waits for the lock
  *   destroy      a locked spinlock is destroyed
+ *   contended    three threads take both spinlocks, then both futex locks, always in the same order,
+ *                many times: contention, waits, no deadlock and nothing to report
  *
  * Without coffman every scenario but the deadlocks and the hang runs to "done".
  */
@@ -207,6 +209,24 @@ static void *release_other(void *arg)
 	return NULL;
 }
 
+static void *same_order_many_times(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 300; i++) {
+		ticket_lock(&queue_lock);
+		ticket_lock(&stats_lock);
+		sched_yield();  /* let the others find both locks taken */
+		ticket_unlock(&stats_lock);
+		ticket_unlock(&queue_lock);
+		flock_lock(&index_lock);
+		flock_lock(&cache_lock);
+		sched_yield();
+		flock_unlock(&cache_lock);
+		flock_unlock(&index_lock);
+	}
+	return NULL;
+}
+
 static void pair(void *(*a)(void *), void *(*b)(void *))
 {
 	pthread_t ta, tb;
@@ -260,11 +280,17 @@ int main(int argc, char **argv)
 		pthread_barrier_wait(&both_hold);
 		flock_lock(&index_lock); /* hang: main waits for the holder */
 		pthread_join(th, NULL);
+	} else if (strcmp(mode, "contended") == 0) {
+		pthread_t th[3];
+		for (int i = 0; i < 3; i++)
+			pthread_create(&th[i], NULL, same_order_many_times, NULL);
+		for (int i = 0; i < 3; i++)
+			pthread_join(th[i], NULL);
 	} else if (strcmp(mode, "destroy") == 0) {
 		ticket_lock(&stats_lock);
 		ticket_destroy(&stats_lock); /* destroy: still locked */
 	} else {
-		fprintf(stderr, "usage: annotate_locks inversion|doublelock|recursive|badunlock|trylock|deadlock|futex|hang|destroy\n");
+		fprintf(stderr, "usage: annotate_locks inversion|doublelock|recursive|badunlock|trylock|deadlock|futex|hang|destroy|contended\n");
 		return 2;
 	}
 	printf("%s: done\n", mode);
