@@ -21,7 +21,8 @@
  *   COFFMAN_LOCK_WAIT_END(lock)              the wait is over (acquired or given up)
  *
  * `lock` is any address that identifies the lock (usually the lock object itself); `flags` is 0 or an
- * OR of COFFMAN_ANNOTATE_RECURSIVE, COFFMAN_ANNOTATE_TRY and COFFMAN_ANNOTATE_SHARED below.
+ * OR of COFFMAN_ANNOTATE_RECURSIVE, COFFMAN_ANNOTATE_TRY and COFFMAN_ANNOTATE_SHARED below.  Arguments
+ * are evaluated only when coffman is there, like assert's: give them no side effects.
  *
  * Without coffman the macros cost one load and one predictable branch each: the first use in each
  * translation unit looks up coffman's entry points with dlsym (found only when libcoffman.so is
@@ -60,18 +61,32 @@ struct coffman_annotate_v1 {
 
 #ifdef COFFMAN_ANNOTATE_DISABLE
 
-#define COFFMAN_ANNOTATE_NOTHING_(lock) do { (void)sizeof(lock); } while (0)
-#define COFFMAN_LOCK_CREATED(lock, name, flags) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_DESTROYED(lock) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_ACQUIRING(lock, flags) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_ACQUIRED(lock, flags) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_RELEASING(lock, flags) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_WAIT_BEGIN(lock) COFFMAN_ANNOTATE_NOTHING_(lock)
-#define COFFMAN_LOCK_WAIT_END(lock) COFFMAN_ANNOTATE_NOTHING_(lock)
+/* Each argument is still an expression of the program's (no "unused" warnings for a lock that only
+ * the annotations name), evaluated for nothing. */
+#define COFFMAN_LOCK_CREATED(lock, name, flags) do { (void)(lock); (void)(name); (void)(flags); } while (0)
+#define COFFMAN_LOCK_DESTROYED(lock) do { (void)(lock); } while (0)
+#define COFFMAN_LOCK_ACQUIRING(lock, flags) do { (void)(lock); (void)(flags); } while (0)
+#define COFFMAN_LOCK_ACQUIRED(lock, flags) do { (void)(lock); (void)(flags); } while (0)
+#define COFFMAN_LOCK_RELEASING(lock, flags) do { (void)(lock); (void)(flags); } while (0)
+#define COFFMAN_LOCK_WAIT_BEGIN(lock) do { (void)(lock); } while (0)
+#define COFFMAN_LOCK_WAIT_END(lock) do { (void)(lock); } while (0)
 
 #else
 
 #include <dlfcn.h>
+
+/* C++ spells a null pointer and a cast its own way (strict warning sets flag the C spelling). */
+#ifdef __cplusplus
+#if __cplusplus >= 201103L
+#define COFFMAN_ANNOTATE_NULL_ nullptr
+#else
+#define COFFMAN_ANNOTATE_NULL_ __null
+#endif
+#define COFFMAN_ANNOTATE_TABLE_CAST_(p) static_cast<const struct coffman_annotate_v1 *>(p)
+#else
+#define COFFMAN_ANNOTATE_NULL_ ((void *)0)
+#define COFFMAN_ANNOTATE_TABLE_CAST_(p) ((const struct coffman_annotate_v1 *)(p))
+#endif
 
 /* coffman's table, or a null pointer when the program runs without it.  One cached answer per
  * translation unit: the first call asks dlsym (RTLD_DEFAULT, spelled as the null handle so that the
@@ -82,21 +97,21 @@ static __inline__ const struct coffman_annotate_v1 *coffman_annotate_table_(void
 	static const char coffman_annotate_absent_ = 0;        /* "looked, not there" */
 	static const void *coffman_annotate_cached_;           /* null: not looked yet */
 	const void *p = __atomic_load_n(&coffman_annotate_cached_, __ATOMIC_ACQUIRE);
-	if (__builtin_expect(p == 0, 0)) {
-		p = dlsym((void *)0, "coffman_annotate_v1");
+	if (__builtin_expect(!p, 0)) {
+		p = dlsym(COFFMAN_ANNOTATE_NULL_, "coffman_annotate_v1");
 		if (!p)
 			p = &coffman_annotate_absent_;
 		__atomic_store_n(&coffman_annotate_cached_, p, __ATOMIC_RELEASE);
 	}
-	if (p == (const void *)&coffman_annotate_absent_)
-		return 0;
-	return (const struct coffman_annotate_v1 *)p;
+	if (p == &coffman_annotate_absent_)
+		return COFFMAN_ANNOTATE_NULL_;
+	return COFFMAN_ANNOTATE_TABLE_CAST_(p);
 }
 
 #define COFFMAN_ANNOTATE_CALL_(member, args)                                              \
 	do {                                                                              \
 		const struct coffman_annotate_v1 *coffman_annotate_t_ = coffman_annotate_table_(); \
-		if (__builtin_expect(coffman_annotate_t_ != 0, 0))                        \
+		if (__builtin_expect(!!coffman_annotate_t_, 0))                           \
 			coffman_annotate_t_->member args;                                 \
 	} while (0)
 
