@@ -45,6 +45,9 @@ static const char usage[] =
 	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
 	"  --all-instances          report every instance of a bug, not once with a count of instances\n"
 	"                           [COFFMAN_ALL_INSTANCES]\n"
+	"  --on-report=WHAT         continue (default); stop: after each report the process stops (SIGSTOP)\n"
+	"                           and prints the gdb command that attaches to it; stop-fatal: only before\n"
+	"                           the checker ends the process (double-lock, deadlock, hang) [COFFMAN_ON_REPORT]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -69,6 +72,7 @@ static const struct option_map options[] = {
 	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
+	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -115,6 +119,8 @@ static void validate(const char *flag, const char *value)
 		ok = one_of(value, "text", "json", NULL);
 	else if (strcmp(flag, "--classes") == 0)
 		ok = one_of(value, "site", "none", NULL);
+	else if (strcmp(flag, "--on-report") == 0)
+		ok = one_of(value, "continue", "stop", "stop-fatal");
 	else if (value[0] == '\0')
 		ok = 0;
 	if (!ok) {
