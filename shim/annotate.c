@@ -16,11 +16,12 @@
  * so an annotated lock's hot path takes no shared lock.
  *
  * Waits: the program's own loop waits (spinning, or in futex), so no slice of ours ever runs in it.
- * Instead, the wait is published at once with its stack, and the thread looks for a cycle right away
- * when the lock's holder is itself waiting: the last thread to join a wait-for cycle always finds its
- * holder waiting, so every cycle is seen by the thread that closes it (the wait states are published
- * with sequentially consistent stores, so of two threads closing a cycle at the same moment, at least
- * one sees the other).  The cost: one stack capture and one registry walk per contended acquisition.
+ * Instead, the wait is published at once, and the thread looks for a cycle right away when the lock's
+ * holder is itself waiting: the last thread to join a wait-for cycle always finds its holder waiting,
+ * so every cycle is seen by the thread that closes it (the wait states are published with
+ * sequentially consistent stores, so of two threads closing a cycle at the same moment, at least one
+ * sees the other).  The cost: a registry walk per contended acquisition, and a stack capture when the
+ * waiting thread holds another lock (see wait_begin_annotated).
  */
 #include "annotate.h"
 #include "deadlock.h"
@@ -308,9 +309,16 @@ static void wait_begin_annotated(const volatile void *vlock, uintptr_t pc)
 		int kind = lock_facts(lock).kind;
 		atomic_store(&t->wait_lock_kind, kind);
 		wait_begin(t, W_LOCK, lock, 0, pc);
-		wait_slice_expired(t, 0);       /* its stack, now: nothing of ours runs during the wait */
-		if (holder_waits(t, lock, kind))
+		/* Its stack must be taken now, if at all: nothing of ours runs during the program's wait.
+		 * Only a thread that holds a lock can be in a lock cycle, so only its waits pay for the
+		 * capture; a wait that holds nothing (most contention) costs a few stores and the walk below.
+		 * (The watchdog samples a stuck thread that has no stack.) */
+		if (t->nheld > 0)
+			wait_slice_expired(t, 0);
+		if (holder_waits(t, lock, kind)) {
+			wait_slice_expired(t, 0);
 			deadlock_check(t);
+		}
 	}
 	shim_leave();
 }

@@ -44,6 +44,6 @@ run --watchdog=1 -- "$PROGS/annotate_locks" hang
 expect_kind hang
 expect_status 66
 expect_log "coffman: hang: T1 has been blocked for [0-9.]+ s on L1 \(futex lock\), held by T2 \(tid [0-9]+\)" "hang names the annotated lock and its holder"
-expect_log "#1 0x[0-9a-f]+ main .*annotate_locks\.c:$HWAIT \(annotate_locks\)" "where T1 waits"
+expect_log "#[0-9] 0x[0-9a-f]+ main .*annotate_locks\.c:$HWAIT \(annotate_locks\)" "where T1 waits (sampled by the watchdog)"
 expect_log "hold_and_read .*annotate_locks\.c:$HREAD \(annotate_locks\)" "what the holder is doing"
 finish
