@@ -33,6 +33,11 @@ expect_out '^balances: Alice 400, Bob 400$'
 if grep -q 'not checked' "$OUT"; then fail "the launcher says the annotated locks are not checked"; cat "$OUT" >&2; else
 	pass "no 'not checked' notice for an annotated program"; fi
 
+# JSON: the given name is the lock's type.
+run --format=json -- "$PROG"
+expect_log '"kind":"lock-order-inversion"' "JSON report"
+expect_log '"name":"account_a","type":"ticket spinlock"' "JSON: account_a is a ticket spinlock"
+
 # Without coffman: the same output, exit 0 (the macros find no coffman and do nothing).
 "$PROG" > "$WORK/native.out" 2>&1
 NATIVE=$?
