@@ -3,7 +3,8 @@
 # reported like misuse of a mutex: a double lock is reported before the thread spins on itself forever
 # and ends the process with the exit code; a lock created recursive nests; releasing a lock another
 # thread holds is a bad-unlock naming the holder; a successful try-lock makes no lock-order edge;
-# destroying a held lock is destroy-locked.
+# destroying a held lock is destroy-locked; a read hold of a reader-writer lock nests, a write request
+# under it is an upgrade (double-lock).
 . "$top_srcdir/tests/lib.sh"
 SRC="$top_srcdir/tests/progs/annotate_locks.c"
 ACQUIRING=$(line_of "$SRC" 'COFFMAN_LOCK_ACQUIRING(l, 0);')
@@ -63,6 +64,17 @@ expect_kind destroy-locked
 expect_status 66
 expect_log "coffman: destroy-locked: T1 destroys L1 \(ticket spinlock\) while it is locked by this thread" "destroy-locked summary"
 block_has "destroyed here" "main .*annotate_locks\.c:$DESTROY \(annotate_locks\)"
+
+# ---- a reader-writer lock: a second read hold nests, a write request while reading is a double lock
+UPGRADE=$(line_of "$SRC" 'COFFMAN_LOCK_ACQUIRING(&rwlock, 0); /* upgrade: write while reading */')
+run -- "$PROGS/annotate_locks" upgrade
+expect_kind double-lock
+expect_count double-lock 1
+expect_status 66
+expect_log "coffman: double-lock: T1 acquires L1 \(own rwlock\) that it already holds: it would wait for itself forever" "upgrade summary"
+expect_log "read-to-write upgrade: the write hold waits for this thread's own read hold" "upgrade note"
+block_has "acquired again here" "#0 0x[0-9a-f]+ main .*annotate_locks\.c:$UPGRADE \(annotate_locks\)"
+expect_out '^upgrade: read twice, now writing$'
 
 # ---- without coffman the misuse scenarios that do not hang run to their end
 for mode in recursive badunlock trylock destroy inversion; do

@@ -10,6 +10,8 @@
  *   futex        the same with two futex locks (the waiters sleep)
  *   hang         one thread holds a futex lock and waits on a pipe forever; another waits for the lock
  *   destroy      a locked spinlock is destroyed
+ *   upgrade      a reader-writer lock (annotations only): two read holds nest, then a write request
+ *                while reading waits for itself
  *   contended    three threads take both spinlocks, then both futex locks, always in the same order,
  *                many times: contention, waits, no deadlock and nothing to report
  *
@@ -280,6 +282,15 @@ int main(int argc, char **argv)
 		pthread_barrier_wait(&both_hold);
 		flock_lock(&index_lock); /* hang: main waits for the holder */
 		pthread_join(th, NULL);
+	} else if (strcmp(mode, "upgrade") == 0) {
+		static int rwlock;      /* stands for a reader-writer lock of the program's own */
+		COFFMAN_LOCK_CREATED(&rwlock, "own rwlock", 0);
+		COFFMAN_LOCK_ACQUIRING(&rwlock, COFFMAN_ANNOTATE_SHARED);
+		COFFMAN_LOCK_ACQUIRED(&rwlock, COFFMAN_ANNOTATE_SHARED);
+		COFFMAN_LOCK_ACQUIRING(&rwlock, COFFMAN_ANNOTATE_SHARED); /* upgrade: second read hold */
+		COFFMAN_LOCK_ACQUIRED(&rwlock, COFFMAN_ANNOTATE_SHARED);
+		printf("%s: read twice, now writing\n", mode);
+		COFFMAN_LOCK_ACQUIRING(&rwlock, 0); /* upgrade: write while reading */
 	} else if (strcmp(mode, "contended") == 0) {
 		pthread_t th[3];
 		for (int i = 0; i < 3; i++)
@@ -290,7 +301,7 @@ int main(int argc, char **argv)
 		ticket_lock(&stats_lock);
 		ticket_destroy(&stats_lock); /* destroy: still locked */
 	} else {
-		fprintf(stderr, "usage: annotate_locks inversion|doublelock|recursive|badunlock|trylock|deadlock|futex|hang|destroy|contended\n");
+		fprintf(stderr, "usage: annotate_locks inversion|doublelock|recursive|badunlock|trylock|deadlock|futex|hang|destroy|contended|upgrade\n");
 		return 2;
 	}
 	printf("%s: done\n", mode);
