@@ -54,6 +54,8 @@ struct edge_slot {
 
 enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
 
+/* gdb/coffman-gdb.py reads records by field name (num, tid, nheld, held[], nreleased, released[],
+ * wait_*, join_num, next) from reg_head in threads.c: a renamed field fails tests/debugger_gdb.sh. */
 struct thread_rec {
 	/* hot, owner-written */
 	int nheld;
