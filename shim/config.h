@@ -10,6 +10,7 @@
 
 enum watchdog_action { WD_EXIT, WD_ABORT, WD_REPORT };
 enum report_format { FMT_TEXT, FMT_JSON };
+enum on_report { ON_REPORT_CONTINUE, ON_REPORT_STOP, ON_REPORT_STOP_FATAL };
 
 struct coffman_config {
 	int exitcode;                   /* COFFMAN_EXITCODE, default 66; 0 keeps the program's status */
@@ -23,6 +24,7 @@ struct coffman_config {
 	int show_gated;                 /* COFFMAN_SHOW_GATED=1 */
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
+	enum on_report on_report;       /* COFFMAN_ON_REPORT: stop for a debugger after a report (debugger.h) */
 };
 
 extern struct coffman_config cfg;

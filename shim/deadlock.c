@@ -2,6 +2,7 @@
  * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
+#include "annotate.h"
 #include "events.h"
 #include "glibc_mutex.h"
 #include "order.h"
@@ -180,6 +181,10 @@ static int blocked_now(struct thread_rec *t)
 	if (atomic_load(&t->in_slice))
 		return 1;
 	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_lock_kind) == LK_SPIN)
+		return 1;
+	/* A thread waiting on an annotated lock may be spinning, runnable: its record, which only its
+	 * holder's release can change, is all there is to go by. */
+	if (annotate_wait_is_annotated(t))
 		return 1;
 	return kernel_says_asleep(t->tid);
 }

@@ -1,5 +1,6 @@
 /* Load, fork and exit: the library constructor wires everything up before main; fork handlers keep
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
+#include "annotate.h"
 #include "config.h"
 #include "deps.h"
 #include "lifecycle.h"
@@ -19,8 +20,8 @@
 #include <unistd.h>
 
 /* Every internal lock, in the one order the shim ever nests them (registry, graph, stack store,
- * symbolizer, report writer; the lifecycle lock is a leaf taken alone): the child then starts with
- * consistent tables and no lock held. */
+ * symbolizer, report writer, annotated locks' table, allocator; the lifecycle lock is a leaf taken
+ * alone): the child then starts with consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
@@ -30,12 +31,14 @@ static void before_fork(void)
 	stacks_lock_for_fork();
 	symbolize_lock_for_fork();
 	report_lock_for_fork();
+	annotate_lock_for_fork();
 	mem_lock_for_fork();
 }
 
 static void after_fork_parent(void)
 {
 	mem_unlock_after_fork();
+	annotate_unlock_after_fork();
 	report_unlock_after_fork();
 	symbolize_unlock_after_fork();
 	stacks_unlock_after_fork();
@@ -51,6 +54,7 @@ static void after_fork_child(void)
 	mem_after_fork_child();
 	output_after_fork_child();
 	report_after_fork_child();
+	annotate_after_fork_child();
 	stacks_after_fork_child();
 	symbolize_after_fork_child();
 	order_after_fork_child();

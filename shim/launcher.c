@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -47,6 +49,9 @@ static const char usage[] =
 	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
 	"  --all-instances          report every instance of a bug, not once with a count of instances\n"
 	"                           [COFFMAN_ALL_INSTANCES]\n"
+	"  --on-report=WHAT         continue (default); stop: after each report the process stops (SIGSTOP)\n"
+	"                           and prints the gdb command that attaches to it; stop-fatal: only before\n"
+	"                           the checker ends the process (double-lock, deadlock, hang) [COFFMAN_ON_REPORT]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -71,6 +76,7 @@ static const struct option_map options[] = {
 	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
+	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -118,6 +124,8 @@ static void validate(const char *flag, const char *value)
 		ok = one_of(value, "text", "json", NULL);
 	else if (strcmp(flag, "--classes") == 0)
 		ok = one_of(value, "site", "none", NULL);
+	else if (strcmp(flag, "--on-report") == 0)
+		ok = one_of(value, "continue", "stop", "stop-fatal");
 	else if (value[0] == '\0')
 		ok = 0;
 	if (!ok) {
@@ -285,8 +293,25 @@ static void scan_imports(int fd, const Elf64_Ehdr *eh, struct imports *out)
 	}
 }
 
+/* The program looks up coffman's annotation table (<coffman/annotate.h>: the name is a string in its
+ * read-only data, not an import): it tells coffman about its own locks. */
+static int annotates_locks(int fd)
+{
+	static const char name[] = "coffman_annotate_v1";
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size <= 0)
+		return 0;
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	int found = memmem(map, (size_t)st.st_size, name, sizeof name) != NULL;
+	munmap(map, (size_t)st.st_size);
+	return found;
+}
+
 /* A dynamically linked program that takes no interposable lock but makes raw system calls (Rust's
- * standard library, hand-written futex locks): coffman would see nothing, so say so. */
+ * standard library, hand-written futex locks), and does not annotate them: coffman would see nothing,
+ * so say so. */
 static int builds_own_locks(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -297,8 +322,9 @@ static int builds_own_locks(const char *path)
 	if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
 	    eh.e_ident[EI_CLASS] == ELFCLASS64)
 		scan_imports(fd, &eh, &im);
+	int unseen = im.raw_syscall && !im.locks && !annotates_locks(fd);
 	close(fd);
-	return im.raw_syscall && !im.locks;
+	return unseen;
 }
 
 int main(int argc, char **argv)
@@ -319,7 +345,8 @@ int main(int argc, char **argv)
 					"unchecked\n", argv[first]);
 		else if (builds_own_locks(prog))
 			fprintf(stderr, "coffman: %s takes no pthread or C11 lock but makes raw system calls: locks it "
-					"builds itself on futex are not checked\n", argv[first]);
+					"builds itself on futex are not checked unless annotated (coffman/annotate.h)\n",
+				argv[first]);
 	}
 	/* Never run unchecked while looking checked: a path the loader would split is preloaded through
 	 * a private link, or the run is refused. */

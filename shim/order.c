@@ -1,4 +1,5 @@
 #include "order.h"
+#include "annotate.h"
 #include "config.h"
 #include "ilock.h"
 #include "lockgraph.h"
@@ -66,6 +67,8 @@ static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t"
 
 const char *lock_kind_name(int kind)
 {
+	if (kind >= LK_USER)
+		return annotate_kind_name(kind);
 	return kind >= 0 && kind < (int)(sizeof kind_names / sizeof kind_names[0]) ? kind_names[kind] : "lock";
 }
 

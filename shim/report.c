@@ -4,6 +4,7 @@
  * fatal report). */
 #include "report.h"
 #include "config.h"
+#include "debugger.h"
 #include "ilock.h"
 #include "output.h"
 #include "stacks.h"
@@ -370,6 +371,7 @@ static int report_emit_unsaved(struct report *r)
 	ilock_release(&emit_lock);
 	ob_free(&ob);
 	sarif_update();         /* the finding is in the SARIF file before the program can crash */
+	debugger_after_report(0);
 	return 1;
 }
 
@@ -408,6 +410,7 @@ void report_release_termination(void)
 
 void report_terminate(int flush_stdio)
 {
+	debugger_after_report(1);
 	report_at_exit();
 	if (flush_stdio)
 		fflush(NULL);

@@ -34,7 +34,9 @@
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
 /* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
-enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM };
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM,
+	/* LK_USER..255: locks the program annotated, one kind per name it gave them (annotate.h) */
+	LK_USER = 32 };
 
 struct held_lock {
 	const void *lock;
@@ -55,6 +57,8 @@ struct edge_slot {
 
 enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
 
+/* gdb/coffman-gdb.py reads records by field name (num, tid, nheld, held[], nreleased, released[],
+ * wait_*, join_num, next) from reg_head in threads.c: a renamed field fails tests/debugger_gdb.sh. */
 enum thread_exit_how {
 	TX_UNKNOWN = 0,         /* not seen (a thread not created through pthread_create/thrd_create) */
 	TX_RETURNED,            /* returned from its start routine */

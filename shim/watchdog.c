@@ -100,6 +100,8 @@ static uint32_t sample_stack(struct thread_rec *t)
 static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
 {
 	report_init(r, RK_HANG);
+	if (!atomic_load(&stuck->wait_stack))   /* a wait published without its stack (annotate.c) */
+		atomic_store(&stuck->wait_stack, sample_stack(stuck));
 	report_add_wait(r, stuck, now_s);
 	const struct report_wait *sw = &r->waits[0];
 	struct thread_rec *holder = NULL;
