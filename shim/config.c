@@ -15,7 +15,7 @@ struct coffman_config cfg = {
 extern char **environ;
 
 static const char *const known_vars[] = {
-	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
+	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
 };
@@ -124,5 +124,6 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
+	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	warn_unknown_vars();
 }

@@ -14,6 +14,7 @@ enum report_format { FMT_TEXT, FMT_JSON };
 struct coffman_config {
 	int exitcode;                   /* COFFMAN_EXITCODE, default 66; 0 keeps the program's status */
 	double watchdog_secs;           /* COFFMAN_WATCHDOG, 0 = off */
+	int watchdog_idle;              /* COFFMAN_WATCHDOG_IDLE=1: idle waits count as hangs too */
 	enum watchdog_action watchdog_action;
 	enum report_format format;
 	const char *log_path;           /* COFFMAN_LOG, NULL = stderr */
