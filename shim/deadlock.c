@@ -439,29 +439,38 @@ static int all_blocked(struct snapshot *s)
 	for (int i = 0; i < s->n; i++) {
 		int kind = atomic_load(&s->members[i]->wait_kind);
 		const void *obj = atomic_load(&s->members[i]->wait_obj);
+		if (kind == W_BARRIER) {
+			struct sync_info info;
+			sems_lookup(obj, &info);
+			if (!info.known || barrier_arrived(obj) >= info.count)
+				return 0;
+		}
+	}
+	for (int i = 0; i < s->n; i++) {
+		int kind = atomic_load(&s->members[i]->wait_kind);
+		const void *obj = atomic_load(&s->members[i]->wait_obj);
 		if (kind == W_COND && cond_reachable_from_outside(obj))
 			return 0;
 		if ((kind == W_SEM || kind == W_BARRIER) && sync_reachable_from_outside(obj))
 			return 0;
-		if (kind == W_BARRIER) {
-			struct sync_info info;
-			sems_lookup(obj, &info);
-			if (barrier_arrived(obj) >= info.count)
-				return 0;
-		}
 	}
 	return s->n > 0;
 }
 
-int deadlock_others_all_waiting(const struct thread_rec *self)
+int deadlock_barrier_would_block(const struct thread_rec *self, const void *b)
 {
+	struct sync_info info;
+	sems_lookup(b, &info);
+	if (!info.known)
+		return 0;
 	registry_lock();
 	int all = 1;
 	for (struct thread_rec *t = registry_first(); t && all; t = t->next)
 		if (t != self && (atomic_load(&t->wait_kind) == W_NONE || atomic_load(&t->wait_timed)))
 			all = 0;
+	int blocks = all && barrier_arrived(b) < info.count;
 	registry_unlock();
-	return all;
+	return blocks;
 }
 
 static void report_all_blocked_and_end(const struct snapshot *s)

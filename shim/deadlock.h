@@ -22,8 +22,8 @@ void report_add_wait(struct report *r, struct thread_rec *t, double now_s);
 /* Check the all-asleep condition from a thread that is not itself waiting (the monitor), or from one
  * about to block in a wait that cannot be sliced (a barrier). */
 int deadlock_check_all_blocked(void);
-/* Cheap: every registered thread other than self is in an untimed wait (the search above may be worth
- * its cost). */
-int deadlock_others_all_waiting(const struct thread_rec *self);
+/* Cheap: self, just arrived at barrier b, does not complete its round, and every other registered
+ * thread is in an untimed wait (the search above may be worth its cost). */
+int deadlock_barrier_would_block(const struct thread_rec *self, const void *b);
 
 #endif

@@ -315,12 +315,12 @@ EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
  * for as long as the others take.  A barrier wait cannot be sliced, so if every other thread already
  * waits, nobody would run the all-threads-blocked search: this thread runs it now, counted as
  * blocked (the search itself knows a round its arrival completes). */
-static void barrier_arrived(struct thread_rec *t)
+static void barrier_arrived(struct thread_rec *t, const pthread_barrier_t *b)
 {
 	/* With the watchdog on, a stuck barrier wait must show its whole stack (as a condition wait). */
 	if (cfg.watchdog_secs > 0)
 		atomic_store(&t->wait_stack, stack_capture());
-	if (!deadlock_others_all_waiting(t))
+	if (!deadlock_barrier_would_block(t, b))
 		return;
 	atomic_store(&t->in_slice, 1);
 	if (!atomic_load(&t->wait_stack))
@@ -341,7 +341,7 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	if (sems_maybe_destroyed(b))
 		sems_check_use(t, b, "pthread_barrier_wait", pc);
 	wait_begin(t, W_BARRIER, b, 0, pc);
-	barrier_arrived(t);
+	barrier_arrived(t, b);
 	errno = saved_errno;
 	cancel_restore(cancel_state);
 	int rc = REAL(barrier_wait)(b);
