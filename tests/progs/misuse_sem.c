@@ -322,7 +322,7 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "barrier-rounds") == 0)
 		return run_barrier_rounds();
 	if (strcmp(mode, "never-posted") == 0) {
-		sem_init(&job_sem, 0, 0);
+		sem_init(&job_sem, 0, 0); /* the job queue: nothing posted yet */
 		return run_job_stuck(&job_sem, 0);
 	}
 	if (strcmp(mode, "pshared-stuck") == 0) {
