@@ -15,7 +15,7 @@ struct coffman_config cfg = {
 extern char **environ;
 
 static const char *const known_vars[] = {
-	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
+	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
 	"COFFMAN_ON_REPORT", NULL
@@ -141,5 +141,6 @@ void config_load(void)
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
 	load_on_report();
+	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	warn_unknown_vars();
 }

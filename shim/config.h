@@ -15,6 +15,7 @@ enum on_report { ON_REPORT_CONTINUE, ON_REPORT_STOP, ON_REPORT_STOP_FATAL };
 struct coffman_config {
 	int exitcode;                   /* COFFMAN_EXITCODE, default 66; 0 keeps the program's status */
 	double watchdog_secs;           /* COFFMAN_WATCHDOG, 0 = off */
+	int watchdog_idle;              /* COFFMAN_WATCHDOG_IDLE=1: idle waits count as hangs too */
 	enum watchdog_action watchdog_action;
 	enum report_format format;
 	const char *log_path;           /* COFFMAN_LOG, NULL = stderr */

@@ -9,6 +9,7 @@
 #include "output.h"
 #include "real.h"
 #include "report.h"
+#include "sems.h"
 #include "stacks.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -19,14 +20,15 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Every internal lock, in the one order the shim ever nests them (registry, graph, stack store,
- * symbolizer, report writer, annotated locks' table, allocator; the lifecycle lock is a leaf taken
- * alone): the child then starts with consistent tables and no lock held. */
+/* Every internal lock, in the one order the shim ever nests them (registry, semaphore table, graph,
+ * stack store, symbolizer, report writer, annotated locks' table, allocator; the lifecycle lock is a
+ * leaf taken alone): the child then starts with consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
 	life_lock_for_fork();
 	registry_lock();
+	sems_lock_for_fork();
 	order_lock_for_fork();
 	stacks_lock_for_fork();
 	symbolize_lock_for_fork();
@@ -43,6 +45,7 @@ static void after_fork_parent(void)
 	symbolize_unlock_after_fork();
 	stacks_unlock_after_fork();
 	order_unlock_after_fork();
+	sems_unlock_after_fork();
 	registry_unlock();
 	life_unlock_after_fork();
 	tls_guard--;
@@ -58,6 +61,7 @@ static void after_fork_child(void)
 	stacks_after_fork_child();
 	symbolize_after_fork_child();
 	order_after_fork_child();
+	sems_after_fork_child();
 	threads_after_fork_child();
 	life_after_fork_child();
 	watchdog_after_fork_child();

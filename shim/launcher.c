@@ -35,9 +35,13 @@ static const char usage[] =
 	"Run PROGRAM with the coffman lock checker preloaded (no recompilation).\n"
 	"\n"
 	"Options (each sets the environment variable in brackets):\n"
-	"  --watchdog=SECS          report a thread blocked longer than SECS as a hang [COFFMAN_WATCHDOG]\n"
+	"  --watchdog=SECS          report a thread blocked longer than SECS in a wait that others depend\n"
+	"                           on as a hang [COFFMAN_WATCHDOG]\n"
 	"  --watchdog-action=ACT    exit (default), abort (core dump) or report (keep running)\n"
 	"                           [COFFMAN_WATCHDOG_ACTION]\n"
+	"  --watchdog-idle          also report idle waits: a condition, semaphore or barrier wait that\n"
+	"                           holds no lock and that nobody joins or waits for (by default a\n"
+	"                           sleeping server thread is not a hang) [COFFMAN_WATCHDOG_IDLE]\n"
 	"  --log=PATH               write reports to PATH instead of stderr; %p is the pid [COFFMAN_LOG]\n"
 	"  --exitcode=N             exit status after a report, 0 keeps the program's own (default 66)\n"
 	"                           [COFFMAN_EXITCODE]\n"
@@ -67,6 +71,7 @@ struct option_map {
 static const struct option_map options[] = {
 	{ "--watchdog", "COFFMAN_WATCHDOG", 1 },
 	{ "--watchdog-action", "COFFMAN_WATCHDOG_ACTION", 1 },
+	{ "--watchdog-idle", "COFFMAN_WATCHDOG_IDLE", 0 },
 	{ "--log", "COFFMAN_LOG", 1 },
 	{ "--exitcode", "COFFMAN_EXITCODE", 1 },
 	{ "--format", "COFFMAN_FORMAT", 1 },
