@@ -17,7 +17,8 @@ extern char **environ;
 static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
-	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
+	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
+	"COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", NULL
 };
 
 int config_parse_seconds(const char *s, double *out)
@@ -134,5 +135,6 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
+	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");
 	warn_unknown_vars();
 }

@@ -19,6 +19,7 @@ struct coffman_config {
 	int show_gated;                 /* COFFMAN_SHOW_GATED=1 */
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
+	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
 };
 
 extern struct coffman_config cfg;

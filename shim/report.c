@@ -4,6 +4,7 @@
  * fatal report). */
 #include "report.h"
 #include "config.h"
+#include "graph_file.h"
 #include "ilock.h"
 #include "output.h"
 #include "stacks.h"
@@ -403,6 +404,7 @@ void report_release_termination(void)
 void report_terminate(int flush_stdio)
 {
 	report_at_exit();
+	graph_file_write("fatal-report");
 	if (flush_stdio)
 		fflush(NULL);
 	_exit(cfg.exitcode ? cfg.exitcode : 66);
