@@ -15,6 +15,11 @@ static int by_keys(const void *a, const void *b)
 	return c ? c : strcmp(sort_model->classes[x->to]->key, sort_model->classes[y->to]->key);
 }
 
+static int by_class_key(const void *a, const void *b)
+{
+	return strcmp(sort_model->classes[*(const int *)a]->key, sort_model->classes[*(const int *)b]->key);
+}
+
 /* Shortest first; among equals, by their class keys (a cycle starts at its smallest key). */
 static int by_length(const void *a, const void *b)
 {
@@ -134,8 +139,8 @@ static int suppressed(const struct model *m, const struct cycle *c)
 		const struct g_edge *e = c->edges[i];
 		if (e->norigins) {
 			const struct g_origin *o = &e->origins[0];
-			if ((o->stack >= 0 && frames_match(m->stacks[o->stack]->frames)) ||
-			    (o->held_stack >= 0 && frames_match(m->stacks[o->held_stack]->frames)))
+			if ((o->stack >= 0 && frames_match(model_stack_frames(m, o->stack))) ||
+			    (o->held_stack >= 0 && frames_match(model_stack_frames(m, o->held_stack))))
 				return 1;
 		}
 		const json_t *site = json_object_get(m->classes[c->classes[i]]->obj, "site");
@@ -143,6 +148,60 @@ static int suppressed(const struct model *m, const struct cycle *c)
 			return 1;
 	}
 	return 0;
+}
+
+/* The classes in an order where every edge that is not on a cycle goes forward (reverse DFS
+ * post-order, visiting classes and edges by key).  lockgraph places a new node last, so creating the
+ * nodes in this order first makes each such edge agree with its order: no search for them, only for
+ * the edges that close cycles (inserting 100,000 edges in key order instead has it reorder again and
+ * again). */
+static int *creation_order(const struct model *m, struct g_edge **sorted)
+{
+	int n = m->nclasses;
+	int *first = calloc((size_t)n + 1, sizeof *first), *adj = malloc(((size_t)m->nedges + 1) * sizeof *adj);
+	int *by_key = malloc(((size_t)n + 1) * sizeof *by_key), *order = malloc(((size_t)n + 1) * sizeof *order);
+	int *stack = malloc(((size_t)n + 1) * sizeof *stack), *next = malloc(((size_t)n + 1) * sizeof *next);
+	char *seen = calloc((size_t)n + 1, 1);
+	for (int i = 0; i < m->nedges; i++)
+		first[sorted[i]->from + 1]++;
+	for (int i = 0; i < n; i++)
+		first[i + 1] += first[i];
+	memcpy(next, first, (size_t)n * sizeof *next);
+	for (int i = 0; i < m->nedges; i++)     /* each class's edges, in key order */
+		adj[next[sorted[i]->from]++] = sorted[i]->to;
+	for (int i = 0; i < n; i++)
+		by_key[i] = i;
+	qsort(by_key, (size_t)n, sizeof *by_key, by_class_key);
+	int done = n;
+	for (int r = 0; r < n; r++) {
+		if (seen[by_key[r]])
+			continue;
+		int top = 0;
+		stack[top++] = by_key[r];
+		seen[by_key[r]] = 1;
+		next[by_key[r]] = first[by_key[r]];
+		while (top) {
+			int v = stack[top - 1];
+			if (next[v] < first[v + 1]) {
+				int w = adj[next[v]++];
+				if (!seen[w]) {
+					seen[w] = 1;
+					next[w] = first[w];
+					stack[top++] = w;
+				}
+			} else {
+				order[--done] = v;      /* post-order, filled from the end: reversed */
+				top--;
+			}
+		}
+	}
+	free(first);
+	free(adj);
+	free(by_key);
+	free(stack);
+	free(next);
+	free(seen);
+	return order;
 }
 
 void cycles_find(const struct model *m, struct cycles *out)
@@ -155,6 +214,26 @@ void cycles_find(const struct model *m, struct cycles *out)
 	memcpy(order, m->edges, (size_t)m->nedges * sizeof *order);
 	sort_model = m;
 	qsort(order, (size_t)m->nedges, sizeof *order, by_keys);
+	/* Forward edges (in the creation order) first: they close no cycle and need no search.  Then
+	 * the few backward ones, each of which closes at least one cycle; once lockgraph holds a cycle
+	 * edge, every insertion searches, so those come last. */
+	int *nodes = creation_order(m, order), *position = malloc(((size_t)m->nclasses + 1) * sizeof *position);
+	for (int i = 0; i < m->nclasses; i++) {
+		lg_node_get(g, (uint64_t)nodes[i] + 1);
+		position[nodes[i]] = i;
+	}
+	int nforward = 0;
+	struct g_edge **backward = malloc(((size_t)m->nedges + 1) * sizeof *backward);
+	for (int i = 0, nback = 0; i < m->nedges; i++) {
+		if (position[order[i]->from] < position[order[i]->to])
+			order[nforward++] = order[i];
+		else
+			backward[nback++] = order[i];
+	}
+	memcpy(order + nforward, backward, (size_t)(m->nedges - nforward) * sizeof *order);
+	free(backward);
+	free(position);
+	free(nodes);
 	for (int i = 0; i < m->nedges; i++) {
 		lg_node a = lg_node_get(g, (uint64_t)order[i]->from + 1), b = lg_node_get(g, (uint64_t)order[i]->to + 1);
 		size_t len = 0;

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -141,25 +142,36 @@ static int add_class(struct model *m, const json_t *line)
 	return c->index;
 }
 
-static int add_stack(struct model *m, json_t *frames)
+static int add_stack(struct model *m, const char *text, size_t len)
 {
-	char *text = json_dumps(frames, JSON_COMPACT | JSON_SORT_KEYS);
 	struct g_stack *s;
-	if (!text)
-		return -1;
-	HASH_FIND_STR(m->stack_hash, text, s);
-	if (s) {
-		free(text);
+	HASH_FIND(hh, m->stack_hash, text, len, s);
+	if (s)
 		return s->index;
-	}
 	grow((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks);
 	s = calloc(1, sizeof *s);
-	s->frames = json_incref(frames);
-	s->text = text;
+	s->text = strndup(text, len);
 	s->index = m->nstacks;
 	m->stacks[m->nstacks++] = s;
 	HASH_ADD_KEYPTR(hh, m->stack_hash, s->text, strlen(s->text), s);
 	return s->index;
+}
+
+const json_t *model_stack_frames(const struct model *m, int stack)
+{
+	static json_t *none;
+	if (!none)
+		none = json_array();
+	if (stack < 0 || stack >= m->nstacks)
+		return none;
+	struct g_stack *s = m->stacks[stack];
+	if (!s->frames) {
+		json_t *frames = json_loads(s->text, 0, NULL);
+		s->frames = json_is_array(frames) ? frames : json_array();
+		if (!json_is_array(frames))
+			json_decref(frames);
+	}
+	return s->frames;
 }
 
 struct g_edge *model_edge(const struct model *m, int from, int to)
@@ -310,10 +322,17 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
+struct slice {
+	const char *text;               /* into the file's text; NULL: not declared */
+	size_t len;
+};
+
 struct local {
+	char *text;                     /* the file, alive until the model has copied what it keeps */
 	json_t **lines;
 	int nlines, cap;
-	json_t **process, **klass, **stack;     /* declared ids -> their lines */
+	json_t **process, **klass;      /* declared ids -> their lines */
+	struct slice *stack;            /* declared stack ids -> the text of their frames arrays */
 	int nprocess, nklass, nstack;
 	int pcap, ccap, scap;
 };
@@ -342,6 +361,97 @@ static int ref_ok(json_t **table, int n, const json_t *v, int nullable)
 	return json_is_integer(v) && id >= 0 && id < n && table[id];
 }
 
+static int stack_ok(const struct local *l, const json_t *v)
+{
+	json_int_t id = json_integer_value(v);
+	return json_is_null(v) || (json_is_integer(v) && id >= 0 && id < l->nstack && l->stack[id].text);
+}
+
+/* The text is one JSON value's shape: brackets and braces balanced outside strings, strings closed,
+ * no control characters.  Cheap (one pass), and enough that a stack kept as text and written back by
+ * `merge` can never break the line it is written on; its frames are parsed when shown. */
+static int balanced(const char *p, size_t n)
+{
+	int depth = 0, in_string = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20)
+			return 0;
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ']' || c == '}') && --depth < 0) {
+			return 0;
+		}
+	}
+	return depth == 0 && !in_string;
+}
+
+/* A stack line as this format writes it, {"type":"stack","id":N,"frames":[...]}, is taken apart
+ * without parsing its frames (the bulk of a file): their text is kept, parsed when shown.  Any
+ * other spelling of a stack line is parsed in full.  Returns 1 if taken, 0 if not that shape, -1 if
+ * the id is bad or repeated. */
+static int fast_stack(struct local *l, const char *p, size_t n)
+{
+	static const char head[] = "{\"type\":\"stack\",\"id\":", mid[] = ",\"frames\":";
+	if (n < sizeof head + sizeof mid || memcmp(p, head, sizeof head - 1) != 0)
+		return 0;
+	const char *q = p + sizeof head - 1, *end = p + n;
+	long long id = 0;
+	int digits = 0;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 10; q++, digits++)
+		id = id * 10 + (*q - '0');
+	if (!digits || end - q < (ptrdiff_t)sizeof mid || memcmp(q, mid, sizeof mid - 1) != 0)
+		return 0;
+	q += sizeof mid - 1;
+	while (end > q && (end[-1] == ' ' || end[-1] == '\r'))
+		end--;
+	if (end - q < 3 || *q != '[' || end[-1] != '}' || end[-2] != ']' || !balanced(q, (size_t)(end - 1 - q)))
+		return 0;
+	if (id >= MAX_LOCAL_ID)
+		return -1;
+	if (id >= l->nstack) {
+		grow((void **)&l->stack, &l->scap, (int)id + 1, sizeof *l->stack);
+		memset(l->stack + l->nstack, 0, (size_t)(id + 1 - l->nstack) * sizeof *l->stack);
+		l->nstack = (int)id + 1;
+	}
+	if (l->stack[id].text)
+		return -1;
+	l->stack[id].text = q;
+	l->stack[id].len = (size_t)(end - 1 - q);
+	return 1;
+}
+
+/* A stack line in another spelling: its frames re-serialised, kept with the file's text. */
+static int slow_stack(struct local *l, json_t *line)
+{
+	json_t *frames = json_object_get(line, "frames");
+	json_int_t id = json_integer_value(json_object_get(line, "id"));
+	if (!json_is_array(frames) || !json_is_integer(json_object_get(line, "id")) || id < 0 || id >= MAX_LOCAL_ID)
+		return -1;
+	char *text = json_dumps(frames, JSON_COMPACT);
+	if (!text)
+		return -1;
+	json_object_set_new(line, "frames_text", json_string(text));    /* owned by the line from now on */
+	free(text);
+	if (id >= l->nstack) {
+		grow((void **)&l->stack, &l->scap, (int)id + 1, sizeof *l->stack);
+		memset(l->stack + l->nstack, 0, (size_t)(id + 1 - l->nstack) * sizeof *l->stack);
+		l->nstack = (int)id + 1;
+	}
+	if (l->stack[id].text)
+		return -1;
+	l->stack[id].text = jstr(line, "frames_text");
+	l->stack[id].len = strlen(l->stack[id].text);
+	return 0;
+}
+
 /* Every reference in an edge or live line names something the file declares. */
 static const char *check_refs(const struct local *l, const json_t *line, const char *type)
 {
@@ -356,8 +466,7 @@ static const char *check_refs(const struct local *l, const json_t *line, const c
 			return "an edge without origins";
 		json_array_foreach(origins, i, o) {
 			if (!ref_ok(l->process, l->nprocess, json_object_get(o, "process"), 0) ||
-			    !ref_ok(l->stack, l->nstack, json_object_get(o, "stack"), 1) ||
-			    !ref_ok(l->stack, l->nstack, json_object_get(o, "held_stack"), 1))
+			    !stack_ok(l, json_object_get(o, "stack")) || !stack_ok(l, json_object_get(o, "held_stack")))
 				return "an edge's origin names a process or stack the file does not have";
 		}
 	} else if (strcmp(type, "live") == 0) {
@@ -385,13 +494,43 @@ static void local_free(struct local *l)
 	for (int i = 0; i < l->nlines; i++)
 		json_decref(l->lines[i]);
 	free(l->lines);
+	free(l->text);
 	free(l->process);
 	free(l->klass);
 	free(l->stack);
 }
 
+/* A class line, {"type":"class","id":N,"key":"...",...}, whose class the model has already: only its
+ * id and key are read (a suite's files name the same classes again and again).  Returns a small
+ * {"type":"class","id":N,"key":...} object standing for the line, or NULL to parse it in full. */
+static json_t *known_class(const struct model *m, const char *p, size_t n)
+{
+	static const char head[] = "{\"type\":\"class\",\"id\":", mid[] = ",\"key\":\"";
+	const char *q = p + sizeof head - 1, *end = p + n;
+	long long id = 0;
+	int digits = 0;
+	if (n < sizeof head + sizeof mid || memcmp(p, head, sizeof head - 1) != 0)
+		return NULL;
+	for (; q < end && *q >= '0' && *q <= '9' && digits < 10; q++, digits++)
+		id = id * 10 + (*q - '0');
+	if (!digits || end - q < (ptrdiff_t)sizeof mid || memcmp(q, mid, sizeof mid - 1) != 0)
+		return NULL;
+	const char *open = q + sizeof mid - 2, *s = open + 1;
+	while (s < end && *s != '"')
+		s += *s == '\\' ? 2 : 1;
+	if (s >= end)
+		return NULL;
+	json_t *key = json_loadb(open, (size_t)(s + 1 - open), JSON_DECODE_ANY, NULL);
+	struct g_class *c = NULL;
+	if (json_is_string(key))
+		HASH_FIND_STR(m->class_hash, json_string_value(key), c);
+	json_t *stand_in = c ? json_pack("{s:s,s:I,s:O}", "type", "class", "id", (json_int_t)id, "key", key) : NULL;
+	json_decref(key);
+	return stand_in;
+}
+
 /* Pass 1: parse and check the whole file (nothing enters the model from a bad file). */
-static const char *parse_file(const char *path, struct local *l, int *bad_line)
+static const char *parse_file(const struct model *m, const char *path, struct local *l, int *bad_line)
 {
 	size_t len;
 	char *text = read_all(path, &len);
@@ -399,6 +538,7 @@ static const char *parse_file(const char *path, struct local *l, int *bad_line)
 	*bad_line = 0;
 	if (!text)
 		return strerror(errno);
+	l->text = text;
 	const char *why = NULL;
 	int lineno = 0;
 	for (char *p = text; p < text + len && !why;) {
@@ -406,8 +546,21 @@ static const char *parse_file(const char *path, struct local *l, int *bad_line)
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
 		lineno++;
 		*bad_line = lineno;
+		if (lineno > 1 && !saw_end) {
+			int fast = fast_stack(l, p, n);
+			if (fast < 0) {
+				why = "a stack line with a bad or repeated id";
+				break;
+			}
+			if (fast) {
+				p += n + 1;
+				continue;
+			}
+		}
 		json_error_t err;
-		json_t *line = n ? json_loadb(p, n, JSON_REJECT_DUPLICATES, &err) : NULL;
+		json_t *line = lineno > 1 && n ? known_class(m, p, n) : NULL;
+		if (!line && n)
+			line = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
 		p += n + 1;
 		if (!n)
 			continue;
@@ -434,14 +587,12 @@ static const char *parse_file(const char *path, struct local *l, int *bad_line)
 			if (!jstr(line, "key") || declare(&l->klass, &l->nklass, &l->ccap, line) != 0)
 				why = "a class line with a bad or repeated id, or no key";
 		} else if (strcmp(type, "stack") == 0) {
-			if (!json_is_array(json_object_get(line, "frames")) ||
-			    declare(&l->stack, &l->nstack, &l->scap, line) != 0)
+			if (slow_stack(l, line) != 0)
 				why = "a stack line with a bad or repeated id";
 		} else if (strcmp(type, "end") == 0) {
 			saw_end = 1;
 		}
 	}
-	free(text);
 	if (!why && !saw_end) {
 		*bad_line = 0;
 		why = "no end line (an incomplete file)";
@@ -475,7 +626,7 @@ static void apply_file(struct model *m, const struct local *l)
 	for (int i = 0; i < l->nklass; i++)
 		cmap[i] = l->klass[i] ? add_class(m, l->klass[i]) : -1;
 	for (int i = 0; i < l->nstack; i++)
-		smap[i] = l->stack[i] ? add_stack(m, json_object_get(l->stack[i], "frames")) : -1;
+		smap[i] = l->stack[i].text ? add_stack(m, l->stack[i].text, l->stack[i].len) : -1;
 	for (int i = 0; i < l->nlines; i++) {
 		const json_t *line = l->lines[i];
 		const char *type = jstr(line, "type");
@@ -523,7 +674,7 @@ int model_load_file(struct model *m, const char *path)
 	struct local l;
 	int bad_line;
 	memset(&l, 0, sizeof l);
-	const char *why = parse_file(path, &l, &bad_line);
+	const char *why = parse_file(m, path, &l, &bad_line);
 	if (why) {
 		if (bad_line)
 			fprintf(stderr, "coffman-graph: %s:%d: %s; file not used\n", path, bad_line, why);
@@ -697,13 +848,8 @@ int model_write(const struct model *m, FILE *out)
 		json_t *line = line_of("class", i, m->classes[corder[i]]->obj);
 		put_line(out, line);
 	}
-	for (int i = 0; i < nstacks; i++) {
-		json_t *line = json_object();
-		json_object_set_new(line, "type", json_string("stack"));
-		json_object_set_new(line, "id", json_integer(i));
-		json_object_set(line, "frames", m->stacks[sorder[i]]->frames);
-		put_line(out, line);
-	}
+	for (int i = 0; i < nstacks; i++)
+		fprintf(out, "{\"type\":\"stack\",\"id\":%d,\"frames\":%s}\n", i, m->stacks[sorder[i]]->text);
 	for (int i = 0; i < m->nedges; i++) {
 		const struct g_edge *e = eorder[i];
 		json_t *line = json_object(), *origins = json_array();

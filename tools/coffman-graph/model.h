@@ -38,9 +38,11 @@ struct g_class {
 	UT_hash_handle hh;
 };
 
+/* A stack is kept as the JSON text of its frames array, as the file had it, and parsed only when a
+ * report shows it: stacks are most of a graph file's bytes and most are never shown. */
 struct g_stack {
-	json_t *frames;
-	char *text;                     /* canonical JSON of the frames: equal stacks are one */
+	char *text;                     /* equal stacks (the same text) are one */
+	json_t *frames;                 /* parsed on first use (model_stack_frames) */
 	int index;
 	UT_hash_handle hh;
 };
@@ -98,6 +100,9 @@ int model_is_graph_file(const char *path);
 
 /* Write the model as one graph file (sorted, see above).  0 or -1. */
 int model_write(const struct model *m, FILE *out);
+
+/* The frames of a stack (an empty array if its text does not parse, or for -1); owned by the model. */
+const json_t *model_stack_frames(const struct model *m, int stack);
 
 /* The edge from -> to, or NULL. */
 struct g_edge *model_edge(const struct model *m, int from, int to);

@@ -24,7 +24,7 @@ static void dot_string(FILE *f, const char *s)
 static void edge_label(const struct model *m, const struct g_edge *e, char *buf, size_t len)
 {
 	const struct g_origin *o = e->norigins ? &e->origins[0] : NULL;
-	const json_t *fr = o && o->stack >= 0 ? stack_program_frame(m->stacks[o->stack]->frames) : NULL;
+	const json_t *fr = o && o->stack >= 0 ? stack_program_frame(model_stack_frames(m, o->stack)) : NULL;
 	frame_short(fr, buf, len);
 }
 

@@ -33,7 +33,7 @@ static int lock_num(const struct cycle *cy, int klass)
 
 static json_t *frames_of(const struct model *m, int stack)
 {
-	return stack >= 0 ? json_deep_copy(m->stacks[stack]->frames) : json_array();
+	return json_deep_copy(model_stack_frames(m, stack));
 }
 
 json_t *cycle_json(const struct model *m, const struct cycle *cy)
@@ -167,8 +167,8 @@ int out_sarif(const struct model *m, const struct cycles *c, FILE *f)
 			class_label(m, e->from, lock_num(cy, e->from) - 1, a, sizeof a);
 			class_label(m, e->to, lock_num(cy, e->to) - 1, b, sizeof b);
 			model_process_label(m, g ? g->process : -1, who, sizeof who);
-			const json_t *acq = g && g->stack >= 0 ? stack_program_frame(m->stacks[g->stack]->frames) : NULL;
-			const json_t *held = g && g->held_stack >= 0 ? stack_program_frame(m->stacks[g->held_stack]->frames) : NULL;
+			const json_t *acq = g && g->stack >= 0 ? stack_program_frame(model_stack_frames(m, g->stack)) : NULL;
+			const json_t *held = g && g->held_stack >= 0 ? stack_program_frame(model_stack_frames(m, g->held_stack)) : NULL;
 			snprintf(msg, sizeof msg, "edge %d: %s acquires %s while holding %s", k + 1, who, b, a);
 			if (acq && k == 0)
 				json_array_append_new(locations, sarif_location(acq, msg));

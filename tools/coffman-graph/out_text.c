@@ -9,11 +9,11 @@ static void stack_lines(FILE *f, const struct model *m, int stack, const char *i
 	char site[2400];
 	size_t i;
 	const json_t *fr;
-	if (stack < 0 || json_array_size(m->stacks[stack]->frames) == 0) {
+	if (stack < 0 || json_array_size(model_stack_frames(m, stack)) == 0) {
 		fprintf(f, "%s(no stack)\n", indent);
 		return;
 	}
-	json_array_foreach(m->stacks[stack]->frames, i, fr) {
+	json_array_foreach(model_stack_frames(m, stack), i, fr) {
 		const char *pc = json_string_value(json_object_get(fr, "pc"));
 		const char *file = json_string_value(json_object_get(fr, "file"));
 		const char *object = json_string_value(json_object_get(fr, "object"));
