@@ -2,7 +2,8 @@
  * inline SVG made by Graphviz's `dot -Tsvg` — that needs no network to view (a Content-Security-Policy
  * forbids loading anything).  Every finding is an <article data-kind=KIND data-source=merged|live>;
  * stacks are <details> blocks (collapsed); the checkboxes at the top show and hide findings by kind.
- * The script marks <body data-ready="1"> once it has run, and writes how many findings are shown. */
+ * The script marks <body data-ready="1"> once it has run, and writes how many findings are shown;
+ * a URL ending in #only=KIND opens the page with only that kind shown. */
 #include "describe.h"
 #include "output.h"
 
@@ -50,6 +51,8 @@ static const char script[] =
 	"var n=0;all.forEach(function(f){var show=on[f.getAttribute('data-kind')]!==false;f.hidden=!show;if(show)n++;});"
 	"document.getElementById('shown').textContent=n+' of '+all.length+' findings shown';}"
 	"boxes.forEach(function(b){b.addEventListener('change',apply);});"
+	"var only=/^#only=(.+)$/.exec(location.hash);"
+	"if(only)boxes.forEach(function(b){b.checked=b.getAttribute('data-kind')===decodeURIComponent(only[1]);});"
 	"apply();document.body.setAttribute('data-ready','1');})();";
 
 /* ---------------------------------------------------------------- pictures */
