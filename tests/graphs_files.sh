@@ -81,4 +81,15 @@ if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
 else
 	echo "skipped: the planted-link check needs root and a 'nobody' user"
 fi
+
+# ---- the launcher: --graph-dir in --help, a relative DIR made absolute and created
+"$COFFMAN" --help | grep -q -e "--graph-dir=DIR" && pass "--help lists --graph-dir" || fail "--help lacks --graph-dir"
+mkdir "$WORK/cwd"
+(cd "$WORK/cwd" && "$COFFMAN" --graph-dir=rel/graphs -- "$P" ab) > /dev/null 2>&1
+n=$(ls "$WORK/cwd/rel/graphs" 2>/dev/null | grep -c '\.graph\.jsonl$')
+[ "$n" -eq 1 ] && pass "a relative --graph-dir, created with its parent" || fail "$n files under rel/graphs"
+"$top_builddir/coffman-graph" --help | grep -q "^  cycles" && pass "coffman-graph --help" || fail "coffman-graph --help"
+"$top_builddir/coffman-graph" bogus "$WORK" > /dev/null 2>&1
+s=$?
+[ $s -eq 2 ] && pass "coffman-graph: an unknown command exits 2" || fail "unknown command exits $s"
 finish
