@@ -589,8 +589,8 @@ static int write_file(const char *reason, const struct graph_objects *now, uint6
 
 int graph_file_write(const char *reason)
 {
-	if (!graph_file_on || getpid() != owner_pid)
-		return -1;              /* off, or a vfork child: its parent writes its own file */
+	if (!graph_file_on || getpid() != owner_pid || !__atomic_load_n(&nedges, __ATOMIC_RELAXED))
+		return -1;              /* off, a vfork child (its parent writes its own file), or nothing */
 	int saved_errno = errno;
 	int cancel_state = cancel_disable();
 	tls_guard++;
