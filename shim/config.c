@@ -18,7 +18,7 @@ static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
-	"COFFMAN_ON_REPORT", NULL
+	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", NULL
 };
 
 static void load_exitcode(void)
@@ -142,5 +142,6 @@ void config_load(void)
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
 	load_on_report();
 	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
+	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");
 	warn_unknown_vars();
 }

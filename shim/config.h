@@ -26,6 +26,7 @@ struct coffman_config {
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
 	enum on_report on_report;       /* COFFMAN_ON_REPORT: stop for a debugger after a report (debugger.h) */
+	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
 };
 
 extern struct coffman_config cfg;

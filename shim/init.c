@@ -4,6 +4,7 @@
 #include "config.h"
 #include "deps.h"
 #include "lifecycle.h"
+#include "graph_file.h"
 #include "mem.h"
 #include "order.h"
 #include "output.h"
@@ -65,6 +66,7 @@ static void after_fork_child(void)
 	threads_after_fork_child();
 	life_after_fork_child();
 	watchdog_after_fork_child();
+	graph_file_after_fork_child();
 	tls_guard--;
 }
 
@@ -80,6 +82,7 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)
 		cfg.suppressions = NULL;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	graph_file_init();
 	tls_guard--;
 	threads_init_main();
 	watchdog_start();
@@ -90,6 +93,7 @@ __attribute__((destructor(101))) static void coffman_unload(void)
 {
 	tls_guard++;
 	watchdog_stop();
+	graph_file_write("exit");
 	report_at_exit();
 	if (report_total() > 0 && cfg.exitcode != 0) {
 		fflush(NULL);

@@ -56,6 +56,8 @@ static const char usage[] =
 	"  --on-report=WHAT         continue (default); stop: after each report the process stops (SIGSTOP)\n"
 	"                           and prints the gdb command that attaches to it; stop-fatal: only before\n"
 	"                           the checker ends the process (double-lock, deadlock, hang) [COFFMAN_ON_REPORT]\n"
+	"  --graph-dir=DIR          every process (children too) writes its lock-order graph by lock class\n"
+	"                           into DIR, for `coffman-graph cycles DIR` [COFFMAN_GRAPH_DIR]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -82,6 +84,7 @@ static const struct option_map options[] = {
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
 	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
+	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -140,6 +143,28 @@ static void validate(const char *flag, const char *value)
 	}
 }
 
+/* --graph-dir: made absolute (children that change directory write to the same place) and created
+ * if missing, with its parents; the processes write into it themselves. */
+static const char *graph_dir(const char *dir)
+{
+	static char abs[PATH_MAX];
+	char cwd[PATH_MAX];
+	if (dir[0] == '/' || !getcwd(cwd, sizeof cwd))
+		snprintf(abs, sizeof abs, "%s", dir);
+	else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= sizeof abs)
+		die_usage("--graph-dir: path too long: '%s'", dir);
+	for (char *slash = strchr(abs + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(abs, 0777);
+		*slash = '/';
+	}
+	if (mkdir(abs, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "coffman: cannot create the graph directory %s: %s\n", abs, strerror(errno));
+		exit(2);
+	}
+	return abs;
+}
+
 /* Parse options; returns the index of PROGRAM in argv. */
 static int parse_options(int argc, char **argv)
 {
@@ -175,6 +200,8 @@ static int parse_options(int argc, char **argv)
 			die_usage("option '%s' takes no value", a);
 		if (o->takes_value)
 			validate(o->flag, value);
+		if (strcmp(o->flag, "--graph-dir") == 0)
+			value = graph_dir(value);
 		setenv(o->var, o->takes_value ? value : "1", 1);
 	}
 	return i;

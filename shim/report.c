@@ -5,6 +5,7 @@
 #include "report.h"
 #include "config.h"
 #include "debugger.h"
+#include "graph_file.h"
 #include "ilock.h"
 #include "output.h"
 #include "stacks.h"
@@ -412,6 +413,7 @@ void report_terminate(int flush_stdio)
 {
 	debugger_after_report(1);
 	report_at_exit();
+	graph_file_write("fatal-report");
 	if (flush_stdio)
 		fflush(NULL);
 	_exit(cfg.exitcode ? cfg.exitcode : 66);

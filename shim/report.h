@@ -182,4 +182,7 @@ void report_frame_site(const struct frame_info *f, char *buf, size_t len);
  * another header-only wrapper is "first used" where the program called that wrapper; else create_pc. */
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out);
 
+/* One frame as the JSON report writes it (report_json.c): the graph file uses the same objects. */
+void report_json_frame(struct outbuf *ob, const struct frame_info *f);
+
 #endif
