@@ -10,6 +10,8 @@ struct coffman_config cfg = {
 	.exitcode = 66,
 	.watchdog_action = WD_EXIT,
 	.format = FMT_TEXT,
+	.starvation_ms = 100,
+	.starvation_count = 100,
 };
 
 extern char **environ;
@@ -17,7 +19,8 @@ extern char **environ;
 static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
-	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
+	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
+	"COFFMAN_STARVATION", NULL
 };
 
 static void load_exitcode(void)
@@ -124,5 +127,14 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
+	const char *starv = getenv("COFFMAN_STARVATION");
+	unsigned ms = cfg.starvation_ms, count = cfg.starvation_count;
+	if (starv && config_parse_starvation(starv, &ms, &count) != 0)
+		output_warn("COFFMAN_STARVATION=%s is not off or MS[,COUNT] (MS 1 to 3600000, COUNT 1 to 1000000000); "
+			    "using %u,%u", starv, cfg.starvation_ms, cfg.starvation_count);
+	else {
+		cfg.starvation_ms = ms;
+		cfg.starvation_count = count;
+	}
 	warn_unknown_vars();
 }

@@ -47,6 +47,8 @@ static const char usage[] =
 	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
 	"  --all-instances          report every instance of a bug, not once with a count of instances\n"
 	"                           [COFFMAN_ALL_INSTANCES]\n"
+	"  --starvation=MS[,COUNT]  report a thread that waited MS ms for a lock others took COUNT times\n"
+	"                           meanwhile (default 100,100; off: never) [COFFMAN_STARVATION]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -71,6 +73,7 @@ static const struct option_map options[] = {
 	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
+	{ "--starvation", "COFFMAN_STARVATION", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -118,6 +121,11 @@ static void validate(const char *flag, const char *value)
 		ok = one_of(value, "text", "json", NULL);
 	else if (strcmp(flag, "--classes") == 0)
 		ok = one_of(value, "site", "none", NULL);
+	else if (strcmp(flag, "--starvation") == 0) {
+		unsigned ms, count = 100;
+		ok = config_parse_starvation(value, &ms, &count) == 0;
+		snprintf(expected, sizeof expected, " (off, or MS[,COUNT])");
+	}
 	else if (value[0] == '\0')
 		ok = 0;
 	if (!ok) {

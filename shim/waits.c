@@ -1,4 +1,5 @@
 #include "waits.h"
+#include "contention.h"
 #include "deadlock.h"
 #include "stacks.h"
 
@@ -60,6 +61,7 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 {
 	int rc;
 	int published = 0;
+	int watch = -1;                 /* starvation watch slot (contention.h) */
 	uint64_t slice = FIRST_SLICE_NS;
 	/* The first slice is not published: nobody looks at a wait younger than a slice (the deadlock
 	 * search runs after one, the watchdog's limit is far longer), and most contention ends within it,
@@ -81,10 +83,15 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 			wait_begin(t, W_LOCK, lock, user_deadline != NULL, pc);
 			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
 			published = 1;
+			watch = contention_watch_begin(t, lock, kind);
+		} else if (watch >= 0) {
+			contention_watch_check(t, watch);
 		}
 		wait_slice_expired(t, !user_deadline);  /* a timed wait ends by itself: no search */
 		slice = LATER_SLICE_NS;
 	}
+	if (watch >= 0)
+		contention_watch_end(t, watch);
 	if (published)
 		wait_end(t);
 	return rc;
