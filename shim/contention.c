@@ -194,3 +194,171 @@ void contention_watch_check(struct thread_rec *t, int slot)
 	else if (!copy.reported)
 		mark_threads(t, 1);     /* threads created since, and marks lost to a decrement */
 }
+
+/* ================================================================ livelock */
+
+/* A trylock failure streak per thread, in a table other threads read (keyed by thread number: a
+ * collision leaves the later thread untracked, never wrong).  One streak per thread: a thread that
+ * keeps backing off keeps trying the same lock. */
+#define TRY_SLOTS 256
+#define LIVELOCK_FAILS 100      /* failures in a row, at least ... */
+#define LIVELOCK_SECS 1.0       /* ... over this long (the watchdog's limit when it is on) */
+
+struct try_streak {
+	_Atomic int num;                /* owner thread, 0 free */
+	const void *_Atomic lock;       /* the lock its trylocks keep failing on, NULL none */
+	_Atomic unsigned fails;
+	_Atomic uint64_t since_ns;      /* first failure of the streak */
+	const void *_Atomic held;       /* a lock it held at the last failure (what it backs off from) */
+	_Atomic uint32_t stack;         /* a failing trylock's stack, once the streak is long */
+	_Atomic uintptr_t pc;
+	_Atomic int reported;
+};
+
+static struct try_streak streaks[TRY_SLOTS];
+
+static struct try_streak *streak_of(int num, int claim)
+{
+	struct try_streak *s = &streaks[(unsigned)num % TRY_SLOTS];
+	int cur = atomic_load(&s->num);
+	if (cur == num)
+		return s;
+	if (!claim)
+		return NULL;
+	/* A slot whose thread is gone (or never used) is taken over. */
+	if (cur != 0) {
+		registry_lock();
+		int alive = registry_find_num(cur) != NULL;
+		registry_unlock();
+		if (alive)
+			return NULL;
+	}
+	if (!atomic_compare_exchange_strong(&s->num, &cur, num))
+		return NULL;
+	atomic_store(&s->lock, NULL);
+	atomic_store(&s->fails, 0);
+	atomic_store(&s->reported, 0);
+	return s;
+}
+
+static double livelock_secs(void)
+{
+	return cfg.watchdog_secs > 0 ? cfg.watchdog_secs : LIVELOCK_SECS;
+}
+
+/* s (t's streak) is long: if the thread holding the lock t keeps failing on is itself stuck failing
+ * on a lock t holds, report both (registry lock taken here). */
+static void livelock_check(struct thread_rec *t, struct try_streak *s, uint64_t now)
+{
+	const void *lock = atomic_load(&s->lock);
+	registry_lock();
+	const struct held_lock *hh;
+	struct thread_rec *h = registry_holder_of(lock, &hh);
+	struct try_streak *hs = h && h != t ? streak_of(h->num, 0) : NULL;
+	const void *hlock = hs ? atomic_load(&hs->lock) : NULL;
+	if (!hs || !hlock || !registry_holds(t, hlock) || atomic_load(&hs->fails) < LIVELOCK_FAILS ||
+	    (double)(now - atomic_load(&hs->since_ns)) < livelock_secs() * 1e9 / 2) {
+		registry_unlock();
+		return;
+	}
+	struct report *r = malloc(sizeof *r);
+	if (!r) {
+		registry_unlock();
+		return;
+	}
+	report_init(r, RK_LIVELOCK);
+	int ta = report_add_thread_rec(r, t), tb = report_add_thread_rec(r, h);
+	int a_held = report_add_lock(r, (uintptr_t)hlock, lock_kind_name(LK_MUTEX));
+	int a_tries = report_add_lock(r, (uintptr_t)lock, lock_kind_name(LK_MUTEX));
+	unsigned fa = atomic_load(&s->fails), fb = atomic_load(&hs->fails);
+	double sa = (double)(now - atomic_load(&s->since_ns)) / 1e9;
+	double sb = (double)(now - atomic_load(&hs->since_ns)) / 1e9;
+	uint32_t hstack = atomic_load(&hs->stack);
+	uintptr_t hpc = atomic_load(&hs->pc);
+	int hnum = h->num;
+	registry_unlock();
+	(void)ta;
+	(void)tb;
+	snprintf(r->summary, sizeof r->summary,
+		 "T%d and T%d keep failing trylock on the lock the other holds, backing off and retrying: "
+		 "T%d failed on L%d %u times in a row, T%d on L%d %u times, for %.1f s", t->num, hnum, t->num,
+		 a_tries + 1, fa, hnum, a_held + 1, fb, sa < sb ? sa : sb);
+	snprintf(r->note, sizeof r->note,
+		 "neither makes progress: each holds one lock while it tries the other, and they back off in "
+		 "step (a livelock); take the locks in one order, or back off for a random time; %s",
+		 cfg.watchdog_secs <= 0 ? "the program keeps running"
+		 : cfg.watchdog_action == WD_REPORT ? "the program keeps running (COFFMAN_WATCHDOG_ACTION=report)"
+		 : cfg.watchdog_action == WD_ABORT ? "the process is aborted, as for a hang (COFFMAN_WATCHDOG)"
+		 : "the process is ended with the exit code, as for a hang (COFFMAN_WATCHDOG)");
+	char label[96];
+	snprintf(label, sizeof label, "T%d, holding L%d, fails trylock of L%d (%u times in a row) at", t->num,
+		 a_held + 1, a_tries + 1, fa);
+	report_add_stack(r, label, stack_capture(), 0);
+	snprintf(label, sizeof label, "T%d, holding L%d, fails trylock of L%d (%u times in a row) at", hnum,
+		 a_tries + 1, a_held + 1, fb);
+	report_add_stack(r, label, hstack, hstack ? 0 : hpc);
+	int lo = t->num < hnum ? t->num : hnum, hi = t->num < hnum ? hnum : t->num;
+	r->signature = ((uint64_t)RK_LIVELOCK << 56) ^ ((uint64_t)lo << 40) ^ ((uint64_t)hi << 24) ^
+		       ((uint64_t)(uintptr_t)lock ^ (uint64_t)(uintptr_t)hlock);
+	atomic_store(&s->reported, 1);
+	atomic_store(&hs->reported, 1);
+	int fatal = cfg.watchdog_secs > 0 && cfg.watchdog_action != WD_REPORT;
+	if (fatal && !report_claim_termination()) {
+		free(r);
+		return;
+	}
+	order_fill_lock_sites(r);
+	int shown = report_emit(r);
+	free(r);
+	if (fatal) {
+		if (!shown) {
+			report_release_termination();
+			return;
+		}
+		if (cfg.watchdog_action == WD_ABORT)
+			abort();
+		report_terminate(0);
+	}
+}
+
+void contention_trylock(struct thread_rec *t, const void *lock, int kind, int rc, uintptr_t pc)
+{
+	(void)kind;
+	if (rc != EBUSY) {
+		if (rc == 0 || rc == EOWNERDEAD) {
+			struct try_streak *s = streak_of(t->num, 0);
+			if (s && atomic_load_explicit(&s->lock, memory_order_relaxed) == lock) {
+				atomic_store(&s->lock, NULL);
+				atomic_store(&s->fails, 0);
+			}
+		}
+		return;
+	}
+	/* Only a thread that holds something while it retries can keep another from progressing. */
+	if (t->nheld == 0)
+		return;
+	struct try_streak *s = streak_of(t->num, 1);
+	if (!s)
+		return;
+	uint64_t now = now_ns();
+	atomic_store(&s->held, t->held[t->nheld - 1].lock);
+	if (atomic_load(&s->lock) != lock) {
+		atomic_store(&s->fails, 1);
+		atomic_store(&s->since_ns, now);
+		atomic_store(&s->pc, pc);
+		atomic_store(&s->stack, 0);
+		atomic_store(&s->reported, 0);
+		atomic_store(&s->lock, lock);
+		return;
+	}
+	unsigned fails = atomic_fetch_add(&s->fails, 1) + 1;
+	if (fails < LIVELOCK_FAILS || atomic_load(&s->reported))
+		return;
+	int cs = cancel_disable();
+	if (!atomic_load(&s->stack))
+		atomic_store(&s->stack, stack_capture());
+	/* Looked at every 64 failures once the streak is long: a failing trylock stays cheap. */
+	if ((fails & 63) == 0 && (double)(now - atomic_load(&s->since_ns)) >= livelock_secs() * 1e9)
+		livelock_check(t, s, now);
+	cancel_restore(cs);
+}
