@@ -15,7 +15,7 @@
 /* ================================================================ starvation */
 
 #define WATCH_MAX 16            /* locks waited on for a slice at the same time: more are not watched */
-#define WATCH_TAKERS 8          /* threads named per watch; more are counted in the total only */
+#define WATCH_TAKERS 16         /* threads followed per watch; more are counted in the total only */
 
 struct taker {
 	int num;
@@ -30,6 +30,10 @@ struct watch {
 	int waiter;                     /* thread number of the waiter */
 	unsigned gen;                   /* bumped when the slot is reused: late stack captures are dropped */
 	unsigned total;                 /* acquisitions by other threads since the wait was published */
+	unsigned retakes;               /* those by a thread that had already taken it during the wait: a
+					 * waiter queued behind many threads that each take the lock once is
+					 * served in turn, not starved; one thread taking it again and again
+					 * ahead of the waiter is barging */
 	struct taker takers[WATCH_TAKERS];
 	int ntakers;
 	int reported;
@@ -120,8 +124,10 @@ void contention_seen(struct thread_rec *t, const void *lock)
 				ti = k;
 			}
 		}
-		if (k < WATCH_TAKERS)
-			w->takers[k].count++;
+		if (k < WATCH_TAKERS) {
+			if (w->takers[k].count++ > 0)
+				w->retakes++;
+		}
 	}
 	ilock_release(&watch_lock);
 	if (need_stack < 0)
@@ -148,14 +154,14 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 	int lk = r->waits[0].waits;
 	char who[160] = "";
 	size_t len = 0;
-	for (int k = 0; k < w->ntakers; k++) {
+	for (int k = 0; k < w->ntakers && k < 8; k++) {
 		const struct taker *tk = &w->takers[k];
 		struct thread_rec *o = registry_find_num(tk->num);
 		if (o)
 			report_add_thread_rec(r, o);
 		else
 			report_add_thread(r, tk->num, 0, 0, 0);
-		if (len < sizeof who)
+		if (len < sizeof who - 16)
 			len += (size_t)snprintf(who + len, sizeof who - len, "%sT%d %u", k ? ", " : "", tk->num,
 						 tk->count);
 		char label[96];
@@ -169,8 +175,9 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 		 lk + 1, lock_kind_name(w->kind), w->total, w->total == 1 ? "" : "s", who);
 	snprintf(r->note, sizeof r->note,
 		 "the lock is barged: a releasing thread takes it again before the woken waiter runs, so the "
-		 "waiter makes no progress (thresholds: waited %u ms while others took it %u times, "
-		 "COFFMAN_STARVATION); the program keeps running", cfg.starvation_ms, cfg.starvation_count);
+		 "waiter makes no progress (thresholds: waited %u ms while threads that had already taken it "
+		 "took it again %u times, COFFMAN_STARVATION); the program keeps running", cfg.starvation_ms,
+		 cfg.starvation_count);
 	r->signature = ((uint64_t)RK_STARVATION << 56) ^ (uint64_t)(uintptr_t)w->lock ^ ((uint64_t)t->num << 20);
 	order_fill_lock_sites(r);
 	report_emit(r);
@@ -185,7 +192,7 @@ void contention_watch_check(struct thread_rec *t, int slot)
 	ilock_acquire(&watch_lock);
 	copy = watches[slot];
 	int due = !copy.reported && waited >= (uint64_t)cfg.starvation_ms * 1000000u &&
-		  copy.total >= cfg.starvation_count;
+		  copy.retakes >= cfg.starvation_count;
 	if (due)
 		watches[slot].reported = 1;
 	ilock_release(&watch_lock);
@@ -202,7 +209,7 @@ void contention_watch_check(struct thread_rec *t, int slot)
  * keeps backing off keeps trying the same lock. */
 #define TRY_SLOTS 256
 #define LIVELOCK_FAILS 100      /* failures in a row, at least ... */
-#define LIVELOCK_SECS 1.0       /* ... over this long (the watchdog's limit when it is on) */
+#define LIVELOCK_SECS 1.0       /* ... over this long (half the watchdog's limit when shorter) */
 
 struct try_streak {
 	_Atomic int num;                /* owner thread, 0 free */
@@ -241,9 +248,12 @@ static struct try_streak *streak_of(int num, int claim)
 	return s;
 }
 
+/* With the watchdog on, a livelock is found before the watchdog's limit: the threads' joiners and
+ * waiters would otherwise be reported as a hang first, hiding the cause. */
 static double livelock_secs(void)
 {
-	return cfg.watchdog_secs > 0 ? cfg.watchdog_secs : LIVELOCK_SECS;
+	double half = cfg.watchdog_secs / 2;
+	return cfg.watchdog_secs > 0 && half < LIVELOCK_SECS ? half : LIVELOCK_SECS;
 }
 
 /* s (t's streak) is long: if the thread holding the lock t keeps failing on is itself stuck failing

@@ -6,12 +6,13 @@
  * means slow path).  So while, and only while, some thread has waited a slice for a lock, the other
  * threads' acquisitions take the slow path, where ev_after_acquire counts those of watched locks
  * (contention_seen).  No thread pays anything when no wait is that long: the fast paths are unchanged.
- * At each later slice the waiter checks its thresholds (cfg.starvation_ms / _count) and reports
+ * At each later slice the waiter checks its thresholds (cfg.starvation_ms; cfg.starvation_count
+ * re-takes, acquisitions by a thread that had already taken the lock during the wait) and reports
  * `starvation` once per (lock, waiting thread).  When the last watch ends the budgets go back to 0.
  *
  * Livelock.  Only trylock calls matter, and the trylock wrappers are slow paths already: each failed
  * trylock extends the calling thread's failure streak on that lock, any success on it ends the
- * streak.  A thread whose streak is long (many failures over a watchdog-sized interval) while the
+ * streak.  A thread whose streak is long (many failures over a second) while the
  * thread holding the lock is itself in such a streak is livelocked with it.
  */
 #ifndef COFFMAN_CONTENTION_H
