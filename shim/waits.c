@@ -98,7 +98,8 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 			publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
 			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
 			published = 1;
-			watch = contention_watch_begin(t, lock, kind);
+			if (wait_kind == W_LOCK)         /* starvation: lock waits only */
+				watch = contention_watch_begin(t, obj, lock_kind);
 		} else if (watch >= 0) {
 			contention_watch_check(t, watch);
 		}
