@@ -64,9 +64,14 @@ fi
 
 # The cost without coffman: within noise.  Best rounds of an uncontended lock/unlock pair (a few ns);
 # the bound is loose so that a loaded machine does not fail it, and the numbers are in the log.
-line=$("$PROGS/annotate_cost" 2000000 9)
-echo "cost without coffman: $line"
-ratio=$(echo "$line" | sed -n 's/.*ratio \([0-9.]*\).*/\1/p')
+# A loaded machine can slow either loop for a whole measurement: the best of up to five measurements
+# counts (a real cost shows in every one).
+for attempt in 1 2 3 4 5; do
+	line=$("$PROGS/annotate_cost" 2000000 9)
+	echo "cost without coffman: $line"
+	ratio=$(echo "$line" | sed -n 's/.*ratio \([0-9.]*\).*/\1/p')
+	[ -n "$ratio" ] && [ "$(echo "$ratio < 1.5" | bc)" -eq 1 ] && break
+done
 if [ -n "$ratio" ] && [ "$(echo "$ratio < 1.5" | bc)" -eq 1 ]; then pass "annotated/plain without coffman: $ratio"; else
 	fail "annotations cost too much without coffman: $line"; fi
 
