@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <uthash.h>
+#include "uthash_fast.h"
 
 static struct ilock life_lock = ILOCK_INIT;
 
