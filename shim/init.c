@@ -2,6 +2,7 @@
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
 #include "config.h"
 #include "deps.h"
+#include "known_edges.h"
 #include "lifecycle.h"
 #include "mem.h"
 #include "order.h"
@@ -54,6 +55,7 @@ static void after_fork_child(void)
 	stacks_after_fork_child();
 	symbolize_after_fork_child();
 	order_after_fork_child();
+	known_edges_after_fork_child();
 	threads_after_fork_child();
 	life_after_fork_child();
 	watchdog_after_fork_child();
