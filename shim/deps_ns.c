@@ -120,9 +120,11 @@ EXPORT int dl_iterate_phdr(phdr_callback cb, void *data)
 }
 
 /* libunwind blocks every signal around each use of its cache lock and each module search: two
- * sigprocmask system calls per frame, half the cost of a stack capture.  libcoffman blocks them once
- * around the whole capture instead (stacks.c stack_capture_raw), and only libunwind calls
- * sigprocmask in this namespace. */
+ * sigprocmask system calls per frame, half the cost of a stack capture.  The blocking protects a
+ * signal handler that unwinds while the interrupted code holds that lock; in coffman no handler
+ * enters a capture that interrupted one (stacks.c refuses a nested capture per thread), and only
+ * libunwind calls sigprocmask in this namespace.  A handler that longjmps out of a capture is as
+ * undefined as one that longjmps out of pthread_mutex_lock. */
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
 	(void)how;

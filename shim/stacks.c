@@ -4,7 +4,6 @@
 #include "threads.h"
 
 #include <link.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -92,11 +91,9 @@ static int keep_program_frames(uintptr_t *pcs, int n)
 	return out;
 }
 
-/* libunwind no longer blocks signals per frame (deps_ns.c sigprocmask): the whole capture blocks them
- * once instead (two system calls, not two per frame), so a handler that takes a lock or samples the
- * stack runs after the capture, with its own capture intact.  Set while this thread unwinds: a
- * synchronous signal raised inside the capture still gets no frames rather than re-enter libunwind
- * while it may hold its cache lock. */
+/* Set while this thread unwinds: a signal handler that interrupts a capture (the watchdog's sample,
+ * a program handler that takes a lock) gets no frames rather than enter libunwind again, which runs
+ * without blocking signals (deps_ns.c sigprocmask) and may hold its cache lock. */
 static __thread int tls_capturing;
 
 /* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c); our own frames are dropped
@@ -107,12 +104,8 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 	const struct deps_api *api = deps_api;
 	if (!api || max <= 0 || tls_capturing)
 		return 0;
-	/* Signals stay blocked only while the flag is set: one pending at the start is delivered after
-	 * the flag is cleared, and captures its own stack. */
-	sigset_t all, saved;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &saved);
 	tls_capturing = 1;
+	atomic_signal_fence(memory_order_seq_cst);
 	atomic_fetch_add(&captures_in_flight, 1);
 	int n = 0;
 	if (!atomic_load(&fork_pending)) {
@@ -128,9 +121,8 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
 	}
 	atomic_fetch_sub(&captures_in_flight, 1);
-	tls_capturing = 0;
 	atomic_signal_fence(memory_order_seq_cst);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	tls_capturing = 0;
 	return n;
 }
 
