@@ -91,21 +91,14 @@ static int keep_program_frames(uintptr_t *pcs, int n)
 	return out;
 }
 
-/* Set while this thread unwinds: a signal handler that interrupts a capture (the watchdog's sample,
- * a program handler that takes a lock) gets no frames rather than enter libunwind again, which runs
- * without blocking signals (deps_ns.c sigprocmask) and may hold its cache lock. */
-static __thread int tls_capturing;
-
 /* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c); our own frames are dropped
  * wherever they are (a program's callback can run below one of our wrappers, like the init routine of
  * pthread_once). */
 int stack_capture_raw(uintptr_t *pcs, int max)
 {
 	const struct deps_api *api = deps_api;
-	if (!api || max <= 0 || tls_capturing)
+	if (!api || max <= 0)
 		return 0;
-	tls_capturing = 1;
-	atomic_signal_fence(memory_order_seq_cst);
 	atomic_fetch_add(&captures_in_flight, 1);
 	int n = 0;
 	if (!atomic_load(&fork_pending)) {
@@ -121,8 +114,6 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
 	}
 	atomic_fetch_sub(&captures_in_flight, 1);
-	atomic_signal_fence(memory_order_seq_cst);
-	tls_capturing = 0;
 	return n;
 }
 
