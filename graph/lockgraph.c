@@ -37,7 +37,7 @@
 /* Allocation failure must surface as a 0 handle / LG_NOMEM, not exit() inside a process we are
  * preloaded into: in this mode uthash leaves a failed entry with hh.tbl == NULL and the table intact. */
 #define HASH_NONFATAL_OOM 1
-#include <uthash.h>
+#include "uthash_fast.h"
 
 /* Limits at which ords are compacted and visit marks are cleared.  Overridable only so that a test
  * build can exercise those rare paths (e.g. -DLG_ORD_LIMIT=1000 -DLG_EPOCH_LIMIT=5). */

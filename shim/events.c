@@ -2,6 +2,7 @@
 #include "config.h"
 #include "glibc_mutex.h"
 #include "ilock.h"
+#include "known_edges.h"
 #include "lifecycle.h"
 #include "order.h"
 #include "raw_report.h"
@@ -74,6 +75,15 @@ static void held_drop_unwound_once(struct thread_rec *t)
 			held_remove(t, i);
 }
 
+/* The thread repeats an order it or another thread made before: its stack warm-up is less useful. */
+static void capture_budget_known_edge(struct thread_rec *t)
+{
+	int budget = t->capture_budget;
+	if (budget != HELD_CAPTURE_ALWAYS && budget != HELD_CAPTURE_WATCH)  /* markers stay (contention.h) */
+		t->capture_budget = budget > HELD_CAPTURE_KNOWN_COST
+				    ? budget - HELD_CAPTURE_KNOWN_COST : 0;
+}
+
 void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 {
 	held_sync(t);           /* a lock another thread released for us must not make edges */
@@ -83,9 +93,19 @@ void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 		const struct held_lock *h = &t->held[i];
 		if (h->lock != a->lock) {
 			const void *gate = gate_for(t, i);
-			if (!edge_cache_lookup(t, h->lock, a->lock, gate)) {
-				if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate))
+			if (edge_cache_lookup(t, h->lock, a->lock, gate)) {
+				capture_budget_known_edge(t);
+			} else {
+				/* t->cache_epoch: the epoch before the graph is consulted, so an edge a
+				 * destroy removes meanwhile is stored stale. */
+				if (known_edge_find(h->lock, a->lock, gate, t->cache_epoch)) {
 					edge_cache_missed_known(t);
+					capture_budget_known_edge(t);
+				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate)) {
+					edge_cache_missed_known(t);
+					capture_budget_known_edge(t);
+					known_edge_add(h->lock, a->lock, gate, t->cache_epoch);
+				}
 				edge_cache_insert(t, h->lock, a->lock, gate);
 			}
 		}

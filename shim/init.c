@@ -3,6 +3,7 @@
 #include "annotate.h"
 #include "config.h"
 #include "deps.h"
+#include "known_edges.h"
 #include "lifecycle.h"
 #include "graph_file.h"
 #include "mem.h"
@@ -63,6 +64,7 @@ static void after_fork_child(void)
 	symbolize_after_fork_child();
 	order_after_fork_child();
 	sems_after_fork_child();
+	known_edges_after_fork_child();
 	threads_after_fork_child();
 	life_after_fork_child();
 	watchdog_after_fork_child();

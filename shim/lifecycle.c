@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <uthash.h>
+#include "uthash_fast.h"
 
 static struct ilock life_lock = ILOCK_INIT;
 
@@ -39,6 +39,8 @@ static struct destroyed_rec destroyed[LIFE_BUCKETS][LIFE_WAYS];
 static uint64_t destroyed_seq;
 
 static void cond_forget(const void *c);
+static void cond_lock(const void *c);
+static void cond_unlock(const void *c);
 
 static uint64_t bytes_hash(const void *obj, size_t size)
 {
@@ -99,9 +101,12 @@ void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size
 	d->seq = ++destroyed_seq;
 	d->thread_num = t->num;
 	d->kind = (uint8_t)kind;
-	if (kind == LK_COND)
-		cond_forget(obj);       /* its record (mutex, waiters) ends with it */
 	ilock_release(&life_lock);
+	if (kind == LK_COND) {
+		cond_lock(obj);
+		cond_forget(obj);       /* its record (mutex, waiters) ends with it */
+		cond_unlock(obj);
+	}
 }
 
 int life_was_destroyed(const void *obj, uintptr_t *destroy_pc, int *destroy_thread)
@@ -147,17 +152,36 @@ struct cond_rec {
 	int nwaiters;
 	UT_hash_handle hh;
 };
-static struct cond_rec *conds;
 
-/* life_lock held. */
+/* The records are striped by address, each stripe with its own lock: a condition wait takes only its
+ * variable's stripe, never a process-wide lock.  Lock order: life_lock before a stripe. */
+#define COND_STRIPES 64
+
+struct cond_stripe {
+	struct ilock lock;
+	struct cond_rec *head;
+};
+static struct cond_stripe cond_stripes[COND_STRIPES];
+
+static struct cond_stripe *stripe_of(const void *c)
+{
+	uintptr_t a = (uintptr_t)c;
+	return &cond_stripes[((a >> 4) ^ (a >> 10)) & (COND_STRIPES - 1)];
+}
+
+static void cond_lock(const void *c) { ilock_acquire(&stripe_of(c)->lock); }
+static void cond_unlock(const void *c) { ilock_release(&stripe_of(c)->lock); }
+
+/* cond_lock(c) held. */
 static struct cond_rec *cond_find(const void *c)
 {
 	struct cond_rec *rec;
 	uintptr_t key = (uintptr_t)c;
-	HASH_FIND(hh, conds, &key, sizeof key, rec);
+	HASH_FIND(hh, stripe_of(c)->head, &key, sizeof key, rec);
 	return rec;
 }
 
+/* cond_lock(c) held. */
 static struct cond_rec *cond_get(const void *c)
 {
 	struct cond_rec *rec = cond_find(c);
@@ -166,17 +190,17 @@ static struct cond_rec *cond_get(const void *c)
 		if (!rec)
 			return NULL;
 		rec->addr = (uintptr_t)c;
-		HASH_ADD(hh, conds, addr, sizeof rec->addr, rec);
+		HASH_ADD(hh, stripe_of(c)->head, addr, sizeof rec->addr, rec);
 	}
 	return rec;
 }
 
-/* life_lock held. */
+/* cond_lock(c) held. */
 static void cond_forget(const void *c)
 {
 	struct cond_rec *rec = cond_find(c);
 	if (rec) {
-		HASH_DEL(conds, rec);
+		HASH_DEL(stripe_of(c)->head, rec);
 		free(rec);
 	}
 }
@@ -190,12 +214,14 @@ void life_initialised(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	struct destroyed_rec *d = destroyed_find(obj);
 	if (d)
 		destroyed_forget(d);
+	ilock_release(&life_lock);
 	if (kind == LK_COND) {
+		cond_lock(obj);
 		struct cond_rec *rec = cond_get(obj);
 		if (rec)
 			rec->init_pc = pc;
+		cond_unlock(obj);
 	}
-	ilock_release(&life_lock);
 }
 
 /* ================================================================ reports: shared pieces */
@@ -229,13 +255,13 @@ static void report_finish(struct report *r, int cancel_state)
 static int report_add_cond(struct report *r, const void *c)
 {
 	int i = report_add_lock(r, (uintptr_t)c, lock_kind_name(LK_COND));
-	ilock_acquire(&life_lock);
+	cond_lock(c);
 	struct cond_rec *rec = cond_find(c);
 	if (rec && rec->init_pc) {
 		r->locks[i].create_pc = rec->init_pc;
 		r->locks[i].create_is_init = 1;
 	}
-	ilock_release(&life_lock);
+	cond_unlock(c);
 	return i;
 }
 
@@ -406,14 +432,14 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	uintptr_t live_pc = 0;
 	int live_kind = kind, live = 0, nwaiters = 0;
 	if (kind == LK_COND) {
-		ilock_acquire(&life_lock);
+		cond_lock(obj);
 		struct cond_rec *rec = cond_find(obj);
 		if (rec) {
 			live = rec->init_pc != 0;
 			live_pc = rec->init_pc;
 			nwaiters = rec->nwaiters;
 		}
-		ilock_release(&life_lock);
+		cond_unlock(obj);
 	} else {
 		live = order_init_site(obj, &live_pc, &live_kind);
 	}
@@ -506,7 +532,7 @@ static void cond_misuse_header(struct report *r, const struct thread_rec *t, int
 void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 {
 	const void *other_mutex = NULL;
-	ilock_acquire(&life_lock);
+	cond_lock(c);
 	struct cond_rec *rec = cond_get(c);
 	if (rec) {
 		if (rec->nwaiters > 0 && rec->mutex != m)
@@ -515,7 +541,7 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 			rec->mutex = m;
 		rec->nwaiters++;
 	}
-	ilock_release(&life_lock);
+	cond_unlock(c);
 	if (!other_mutex)
 		return;
 
@@ -556,11 +582,11 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 void life_cond_wait_end(struct thread_rec *t, const void *c)
 {
 	(void)t;
-	ilock_acquire(&life_lock);
+	cond_lock(c);
 	struct cond_rec *rec = cond_find(c);
 	if (rec && rec->nwaiters > 0 && --rec->nwaiters == 0 && !rec->init_pc)
 		cond_forget(c);         /* a statically initialised one is kept only while waited on */
-	ilock_release(&life_lock);
+	cond_unlock(c);
 }
 
 int life_cond_wait_unheld(struct thread_rec *t, const void *c, const void *m, pid_t owner_tid, uintptr_t pc)
@@ -628,11 +654,11 @@ int life_cond_wait_not_mutex(struct thread_rec *t, const void *c, const void *m,
 		int site_kind;
 		if (order_init_site(m, &site_pc, &site_kind) && !mutex_like(site_kind))
 			kind = site_kind;
-		ilock_acquire(&life_lock);
+		cond_lock(m);
 		struct cond_rec *rec = cond_find(m);
 		if (rec && rec->init_pc)
 			kind = LK_COND;
-		ilock_release(&life_lock);
+		cond_unlock(m);
 	}
 	if (kind < 0)
 		return 0;
@@ -657,10 +683,10 @@ int life_cond_wait_not_mutex(struct thread_rec *t, const void *c, const void *m,
 
 int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc)
 {
-	ilock_acquire(&life_lock);
+	cond_lock(c);
 	struct cond_rec *rec = cond_find(c);
 	int n = rec ? rec->nwaiters : 0;
-	ilock_release(&life_lock);
+	cond_unlock(c);
 	if (n == 0)
 		return 0;
 	struct other waiters[6];
@@ -812,18 +838,33 @@ void life_thread_exit(struct thread_rec *t)
 
 /* ================================================================ fork */
 
-void life_lock_for_fork(void) { ilock_acquire(&life_lock); }
-void life_unlock_after_fork(void) { ilock_release(&life_lock); }
+void life_lock_for_fork(void)
+{
+	ilock_acquire(&life_lock);
+	for (int i = 0; i < COND_STRIPES; i++)
+		ilock_acquire(&cond_stripes[i].lock);
+}
+
+void life_unlock_after_fork(void)
+{
+	for (int i = COND_STRIPES - 1; i >= 0; i--)
+		ilock_release(&cond_stripes[i].lock);
+	ilock_release(&life_lock);
+}
 /* Only the forking thread lives on, and it is not waiting: no condition variable has waiters now. */
 void life_after_fork_child(void)
 {
 	ilock_reset(&life_lock);
-	struct cond_rec *rec, *tmp;
-	HASH_ITER(hh, conds, rec, tmp) {
-		rec->nwaiters = 0;
-		if (!rec->init_pc) {
-			HASH_DEL(conds, rec);
-			free(rec);
+	for (int i = 0; i < COND_STRIPES; i++) {
+		struct cond_stripe *st = &cond_stripes[i];
+		ilock_reset(&st->lock);
+		struct cond_rec *rec, *tmp;
+		HASH_ITER(hh, st->head, rec, tmp) {
+			rec->nwaiters = 0;
+			if (!rec->init_pc) {
+				HASH_DEL(st->head, rec);
+				free(rec);
+			}
 		}
 	}
 }

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uthash.h>
+#include "uthash_fast.h"
 
 atomic_uint order_epoch;
 
@@ -120,17 +120,18 @@ static void site_release(struct lock_site *s)
 	site_free_list = s;
 }
 
-static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
+/* Returns the lock's site record (NULL if none could be made). */
+static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
 {
 	struct lock_site *s;
 	uintptr_t key = (uintptr_t)lock;
 	HASH_FIND(hh, sites, &key, sizeof key, s);
 	if (s && !overwrite)
-		return;
+		return s;
 	if (!s) {
 		s = site_alloc();
 		if (!s)
-			return;
+			return NULL;
 		s->addr = key;
 		HASH_ADD(hh, sites, addr, sizeof s->addr, s);
 	}
@@ -138,14 +139,12 @@ static void site_put(const void *lock, int kind, uintptr_t pc, int is_init, int 
 	s->stack = 0;
 	s->kind = (uint8_t)kind;
 	s->is_init = (uint8_t)is_init;
+	return s;
 }
 
 /* A first-use site learns its whole stack (when the acquisition that first used it recorded one). */
-static void site_set_stack(const void *lock, uint32_t stack)
+static void site_set_stack(struct lock_site *s, uint32_t stack)
 {
-	struct lock_site *s;
-	uintptr_t key = (uintptr_t)lock;
-	HASH_FIND(hh, sites, &key, sizeof key, s);
 	if (s && !s->is_init && !s->stack)
 		s->stack = stack;
 }
@@ -733,10 +732,12 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		goto out;
 	}
 	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
-	site_put(held->lock, held->kind, held->pc, 0, 0);
-	site_put(to, to_kind, to_pc, 0, 0);
-	a = lg_node_get(graph, key_a);
-	b = lg_node_get(graph, key_b);
+	struct lock_site *from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
+	struct lock_site *to_site = site_put(to, to_kind, to_pc, 0, 0);
+	if (!a)
+		a = lg_node_get(graph, key_a);
+	if (!b)
+		b = lg_node_get(graph, key_b);
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
@@ -744,8 +745,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	if (t->capture_budget < HELD_CAPTURE_REFILL)      /* more new edges are likely to follow */
 		t->capture_budget = HELD_CAPTURE_REFILL;
 	if (held->stack)
-		site_set_stack(held->lock, held->stack);
-	site_set_stack(to, edges[payload].acquire_stack);
+		site_set_stack(from_site, held->stack);
+	site_set_stack(to_site, edges[payload].acquire_stack);
 	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (graph_file_on && (res == LG_ADDED || res == LG_CYCLE)) {

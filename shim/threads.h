@@ -33,6 +33,10 @@
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 #define HELD_CAPTURE_WATCH (INT_MAX - 1) /* slow path, no stacks: a lock is watched (contention.h) */
+/* Each edge the thread finds already known spends this much more of the budget: a young thread that
+ * walks locks other threads have walked (a pool of workers) stops recording stacks after 32 such
+ * edges instead of 256 acquisitions, while one making new edges keeps being topped up. */
+#define HELD_CAPTURE_KNOWN_COST 8
 
 /* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
 enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM,

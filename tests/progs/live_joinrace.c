@@ -15,7 +15,7 @@
 #include <time.h>
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static atomic_int go, about_to_lock;
+static atomic_int warmed, go, about_to_lock;
 
 static double now_s(void)
 {
@@ -29,6 +29,7 @@ static void *worker(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&state_lock);        /* warm up: the next lock takes the same path as main's */
 	pthread_mutex_unlock(&state_lock);
+	atomic_store(&warmed, 1);
 	while (!atomic_load(&go))
 		;
 	atomic_store(&about_to_lock, 1);
@@ -42,8 +43,11 @@ int main(int argc, char **argv)
 	double delay = argc > 1 ? atof(argv[1]) / 1e6 : 0;
 	pthread_t th;
 	pthread_create(&th, NULL, worker, NULL);
-	struct timespec warm = { 0, 20000000 };
-	nanosleep(&warm, NULL);
+	/* Wait for the worker's warm-up lock: on a loaded machine it may not have run at all yet, and
+	 * holding state_lock before it did would leave both spinning below. */
+	struct timespec ms1 = { 0, 1000000 };
+	while (!atomic_load(&warmed))
+		nanosleep(&ms1, NULL);
 	pthread_mutex_lock(&state_lock);
 	atomic_store(&go, 1);
 	while (!atomic_load(&about_to_lock))
