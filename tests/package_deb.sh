@@ -27,6 +27,12 @@ else
 fi
 [ -f "$src/debian/control" ] || { fail "no debian/ in the sources"; finish; }
 
+# The package's version is the program's (debian/changelog against configure.ac's AC_INIT).
+version=$("$COFFMAN" --version | awk '{print $2}')
+deb_version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+if [ "${deb_version%%-*}" = "$version" ]; then pass "debian/changelog is at version $version"
+else fail "debian/changelog says $deb_version, coffman --version says $version"; fi
+
 (cd "$src" && DEB_BUILD_OPTIONS="nocheck parallel=2" timeout 900 dpkg-buildpackage -us -uc -b) > "$WORK/build.log" 2>&1
 status=$?
 deb=$(ls "$WORK"/coffman_*.deb 2> /dev/null | head -1)
