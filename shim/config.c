@@ -24,17 +24,6 @@ static const char *const known_vars[] = {
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
 };
 
-int config_parse_seconds(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > 86400.0 * 365)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static void load_exitcode(void)
 {
 	const char *s = getenv("COFFMAN_EXITCODE");
@@ -54,7 +43,8 @@ static void load_watchdog(void)
 {
 	const char *s = getenv("COFFMAN_WATCHDOG");
 	if (s && config_parse_seconds(s, &cfg.watchdog_secs) != 0) {
-		output_warn("COFFMAN_WATCHDOG=%s is not a positive number of seconds; the watchdog stays off", s);
+		output_warn("COFFMAN_WATCHDOG=%s is not a number of seconds above 0 and at most %.0f (a year); "
+			    "the watchdog stays off", s, CONFIG_SECONDS_MAX);
 		cfg.watchdog_secs = 0;
 	}
 	const char *a = getenv("COFFMAN_WATCHDOG_ACTION");

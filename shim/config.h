@@ -4,6 +4,10 @@
 #ifndef COFFMAN_CONFIG_H
 #define COFFMAN_CONFIG_H
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
 enum watchdog_action { WD_EXIT, WD_ABORT, WD_REPORT };
 enum report_format { FMT_TEXT, FMT_JSON };
 
@@ -26,7 +30,21 @@ extern struct coffman_config cfg;
 /* Parse the environment; warnings go through output_warn(). */
 void config_load(void);
 
-/* Parse a positive decimal number of seconds; 0 on success, -1 if malformed or not > 0. */
-int config_parse_seconds(const char *s, double *out);
+/* The longest accepted duration: a year.  Larger values (1e308, inf) are typos, and would overflow the
+ * watchdog's arithmetic on nanoseconds. */
+#define CONFIG_SECONDS_MAX (86400.0 * 365)
+
+/* Parse a number of seconds, > 0 and at most CONFIG_SECONDS_MAX; 0 on success, -1 if malformed or out
+ * of range.  Inline: the launcher (a program of its own) refuses exactly what the library would. */
+static inline int config_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > CONFIG_SECONDS_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 #endif

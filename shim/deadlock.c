@@ -20,19 +20,76 @@
 
 #define MAX_CYCLE 128
 
-/* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field. */
+/* ---- objects another process can reach ---- */
+
+/* Whether addr lies in a MAP_SHARED mapping ('s' in the permissions of /proc/self/maps): memory that
+ * another process may map too.  Read with plain read() in chunks, stopping at the mapping (the file is
+ * sorted by address); only the slow searches below call it.  Unreadable: assume shared (the cautious
+ * answer: at worst a deadlock is left to the watchdog). */
+static int addr_in_shared_mapping(const void *addr)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1;
+	uintptr_t a = (uintptr_t)addr;
+	char buf[4096];
+	size_t have = 0;
+	int shared = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char *p;
+			uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
+			uintptr_t hi = *p == '-' ? (uintptr_t)strtoull(p + 1, &p, 16) : 0;
+			if (lo > a)
+				goto done;      /* past it: not mapped, so nothing shares it */
+			if (a < hi) {
+				shared = p[0] == ' ' && strlen(p) > 4 && p[4] == 's';
+				goto done;
+			}
+			line = nl + 1;
+		}
+		have = strlen(line);            /* a partial line: keep it for the next read */
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;               /* a line longer than the buffer: cannot be a mapping line */
+	}
+done:
+	close(fd);
+	return shared;
+}
+
+/* Another process can unlock this mutex, or signal this condition variable: it is marked
+ * PTHREAD_PROCESS_SHARED, or lives in shared memory.  A wait on it is never proof of a deadlock. */
+static int mutex_reachable_from_outside(const pthread_mutex_t *m)
+{
+	return glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);
+}
+
+static int cond_reachable_from_outside(const pthread_cond_t *c)
+{
+	return glibc_cond_is_pshared(c) || addr_in_shared_mapping(c);
+}
+
+/* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field.  For a
+ * mutex another process can reach, the owner field has the last word: if it names a thread outside
+ * this process, a held stack that still lists the mutex is out of date. */
 struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 {
 	struct thread_rec *o = registry_holder_of(lock, NULL);
-	if (o)
+	if (kind != LK_MUTEX && kind != LK_C11)
 		return o;
-	if (kind == LK_MUTEX || kind == LK_C11) {
-		const pthread_mutex_t *m = lock;
-		pid_t owner = glibc_mutex_owner(m);
-		if (owner > 0)
-			return registry_find_tid(owner);
-	}
-	return NULL;
+	const pthread_mutex_t *m = lock;
+	pid_t owner = glibc_mutex_owner(m);
+	if (o && (owner <= 0 || owner == o->tid || !mutex_reachable_from_outside(m)))
+		return o;
+	return owner > 0 ? registry_find_tid(owner) : NULL;
 }
 
 /* Whom t waits for: a thread, or NULL (running, timed, or waiting on something with no owner). */
@@ -43,8 +100,11 @@ static struct thread_rec *successor(struct thread_rec *t)
 		return NULL;
 	if (kind == W_LOCK)
 		return deadlock_holder_of(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
-	if (kind == W_JOIN)
-		return registry_find_num(atomic_load(&t->join_num));
+	if (kind == W_JOIN) {
+		int num = atomic_load(&t->join_num);
+		/* 0: the joined thread had not registered when the join began; it may have since. */
+		return num ? registry_find_num(num) : registry_find_pthread((pthread_t)atomic_load(&t->wait_obj));
+	}
 	return NULL;
 }
 
@@ -111,11 +171,28 @@ static int kernel_says_asleep(pid_t tid)
 	return end_of_name[2] == 'S' || end_of_name[2] == 'D';
 }
 
-/* Every member but the caller (who is running this check) is asleep. */
-static int others_asleep(const struct snapshot *s, const struct thread_rec *self)
+/* t runs none of the program's code now, so it cannot be about to end its wait: the kernel has it
+ * asleep, or it is in our own code between two attempts of its wait (its slice work — often its own
+ * deadlock search, at the same moment as ours — or spinning on a spin lock).  Only a thread the kernel
+ * shows running elsewhere may have been woken already and merely not have said so yet. */
+static int blocked_now(struct thread_rec *t)
+{
+	if (atomic_load(&t->in_slice))
+		return 1;
+	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_lock_kind) == LK_SPIN)
+		return 1;
+	return kernel_says_asleep(t->tid);
+}
+
+/* Registry locked: every member but the caller (who runs this check) is blocked now, and none has
+ * started or ended a wait since the snapshot s was taken — also not while we looked. */
+static int others_blocked(const struct snapshot *s, const struct thread_rec *self)
 {
 	for (int i = 0; i < s->n; i++)
-		if (s->members[i] != self && !kernel_says_asleep(s->members[i]->tid))
+		if (s->members[i] != self && !blocked_now(s->members[i]))
+			return 0;
+	for (int i = 0; i < s->n; i++)
+		if (atomic_load(&s->members[i]->transitions) != s->transitions[i])
 			return 0;
 	return 1;
 }
@@ -250,21 +327,31 @@ static void report_cycle_and_end(const struct snapshot *s)
 	finish_deadlock_report(r);
 }
 
-/* Confirm the cycle is not a stale snapshot: the same members, none of them moved, stacks known. */
+/* Confirm the cycle is not a stale snapshot: a moment later the same members are in the same waits,
+ * none moved, each is blocked (see blocked_now), and their stacks at the blocking call are known.  A
+ * member caught running is looked at again, not given up on: several members of one cycle reach
+ * their slice ends, and so their searches, together — giving up at once let two searchers veto each
+ * other at every slice, in lock step, for seconds. */
+#define CONFIRM_PAUSE_MS 50
+#define CONFIRM_TRIES 10
+
 static int confirm(struct thread_rec *self, const struct snapshot *first)
 {
-	for (int tries = 0; tries < 10; tries++) {
-		sleep_ms(50);
+	for (int tries = 1; tries <= CONFIRM_TRIES; tries++) {
+		sleep_ms(CONFIRM_PAUSE_MS);
 		struct snapshot again;
 		registry_lock();
 		int n = find_cycle(self, &again);
+		int stable = n > 0 && same_snapshot(first, &again);
+		int ready = stable && (all_stacks_known(&again) || tries == CONFIRM_TRIES) &&
+			    others_blocked(&again, self);
 		registry_unlock();
-		if (n == 0 || !same_snapshot(first, &again))
-			return 0;
-		if (all_stacks_known(&again))
-			return others_asleep(&again, self);
+		if (!stable)
+			return 0;       /* someone moved: no deadlock (or not yet: the next slice looks again) */
+		if (ready)
+			return 1;
 	}
-	return others_asleep(first, self);
+	return 0;
 }
 
 /* ---- every thread blocked ---- */
@@ -290,6 +377,14 @@ extern int watchdog_thread_count(void);
 static int all_blocked(struct snapshot *s)
 {
 	s->n = 0;
+	/* First the cheap test on every thread: with many threads, one that runs is found at once, and
+	 * the dear one below (a holder lookup per waiter) is not paid per waiter per slice. */
+	int waiting = 0;
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		int kind = atomic_load(&t->wait_kind);
+		if (kind == W_NONE || atomic_load(&t->wait_timed) || ++waiting > MAX_CYCLE)
+			return 0;
+	}
 	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		int kind = atomic_load(&t->wait_kind);
 		if (kind == W_NONE || atomic_load(&t->wait_timed) || s->n == MAX_CYCLE)
@@ -300,6 +395,12 @@ static int all_blocked(struct snapshot *s)
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;
 	}
+	/* Last, as the dearest test (it may read /proc/self/maps): a condition variable that another
+	 * process may signal.  (A lock held in another process has no successor here, see above.) */
+	for (int i = 0; i < s->n; i++)
+		if (atomic_load(&s->members[i]->wait_kind) == W_COND &&
+		    cond_reachable_from_outside(atomic_load(&s->members[i]->wait_obj)))
+			return 0;
 	return s->n > 0;
 }
 
@@ -327,13 +428,22 @@ int deadlock_check_all_blocked(void)
 	if (!blocked || task_count() != a.n + watchdog_thread_count())
 		return 0;
 	sleep_ms(100);
+	struct snapshot cycle = { .n = 0 };
 	registry_lock();
 	blocked = all_blocked(&b);
+	if (blocked && same_snapshot(&a, &b))
+		blocked = others_blocked(&b, tls_self);
+	/* Every thread is stuck; if some of them wait for each other, that cycle is the better report
+	 * (whichever thread's search gets here first: the report must not depend on the race). */
+	for (int i = 0; blocked && i < b.n && cycle.n == 0; i++)
+		find_cycle(b.members[i], &cycle);
 	registry_unlock();
-	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count() ||
-	    !others_asleep(&b, tls_self))
+	if (!blocked || !same_snapshot(&a, &b) || task_count() != b.n + watchdog_thread_count())
 		return 0;
-	report_all_blocked_and_end(&b);
+	if (cycle.n > 0)
+		report_cycle_and_end(&cycle);
+	else
+		report_all_blocked_and_end(&b);
 	return 1;
 }
 
@@ -349,16 +459,18 @@ static pid_t ghost_owner(struct thread_rec *self)
 	if (kind != LK_MUTEX && kind != LK_C11)
 		return 0;
 	const pthread_mutex_t *m = atomic_load(&self->wait_obj);
-	/* A process-shared mutex's owner may live in another process; a robust one whose owner died is
-	 * handed over with EOWNERDEAD.  Neither is a ghost. */
-	if (glibc_mutex_is_pshared(m) || glibc_mutex_is_robust(m))
+	/* A robust mutex whose owner died is handed over with EOWNERDEAD: not a ghost. */
+	if (glibc_mutex_is_robust(m))
 		return 0;
 	pid_t owner = glibc_mutex_owner(m);
 	if (owner <= 0 || owner == self->tid)
 		return 0;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%d", (int)owner);
-	return access(path, F_OK) == 0 ? 0 : owner;
+	if (access(path, F_OK) == 0)
+		return 0;
+	/* Not a thread of this process: of another one, if another process can reach the mutex. */
+	return mutex_reachable_from_outside(m) ? 0 : owner;
 }
 
 static void report_ghost_and_end(struct thread_rec *self, pid_t owner)

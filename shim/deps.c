@@ -88,7 +88,9 @@ void deps_load(void)
 	const char *why = "cannot find libcoffman.so's own directory";
 	if (own_directory(dir, sizeof dir) == 0) {
 		snprintf(path, sizeof path, "%s/%s", dir, DEPS_LIBRARY);
-		void *h = dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL);
+		/* Lazy binding: a third of the load's cost is binding functions a run may never call (most
+		 * of libdw's, when nothing is reported). */
+		void *h = dlmopen(LM_ID_NEWLM, path, RTLD_LAZY | RTLD_LOCAL);
 		if (!h) {
 			why = dlerror();
 		} else {

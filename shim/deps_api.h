@@ -25,7 +25,7 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 2      /* 2: struct frame_info carries the object offset */
+#define COFFMAN_DEPS_VERSION 3      /* 2: frame_info carries the object offset; 3: symbolize_function_name */
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
@@ -44,6 +44,8 @@ struct deps_api {
 	void (*symbolize_code)(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 	int (*symbolize_code_inlined)(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);
+	/* The function containing addr from the symbol table alone (no DWARF read); 0 if unknown. */
+	int (*symbolize_function_name)(uintptr_t addr, char *name, size_t len);
 	/* An object was unloaded: re-read the module list before the next lookup. */
 	void (*objects_unloaded)(void);
 	/* Allocate this thread's TLS blocks in the namespace now (at thread start, where no program lock

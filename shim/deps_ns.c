@@ -100,17 +100,6 @@ EXPORT void *dlopen(const char *file, int mode)
 	return own ? own(file, mode) : NULL;
 }
 
-FILE *deps_fopen_private(const char *path)
-{
-	int fd = open_lifted(AT_FDCWD, path, O_RDONLY, 0);
-	if (fd < 0)
-		return NULL;
-	FILE *f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
-}
-
 /* glibc's dl_iterate_phdr lists only the caller's namespace: first ours (libunwind's own frames and
  * this library's), then the host's, through the host's own function. */
 struct both_ns {
@@ -169,6 +158,7 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.symbolize_code = deps_symbolize_code,
 	.symbolize_code_inlined = deps_symbolize_code_inlined,
 	.symbolize_data = deps_symbolize_data,
+	.symbolize_function_name = deps_symbolize_function_name,
 	.objects_unloaded = deps_symbolize_objects_unloaded,
 	.thread_prepare = thread_prepare,
 };

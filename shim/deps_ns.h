@@ -15,9 +15,6 @@
 /* Set by init(): the host's services. */
 extern struct deps_host deps_host;
 
-/* fopen(path, "r") on a descriptor above the floor. */
-FILE *deps_fopen_private(const char *path);
-
 /* deps_unwind.c */
 void deps_unwind_init(void);
 int deps_capture(uintptr_t *pcs, int max);
@@ -26,6 +23,7 @@ int deps_capture(uintptr_t *pcs, int max);
 void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len);
+int deps_symbolize_function_name(uintptr_t addr, char *name, size_t len);
 void deps_symbolize_objects_unloaded(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "deps_ns.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -16,13 +17,94 @@
 static Dwfl *session;
 static char *debuginfo_path;
 
+/* Separate debug info from this machine only.  dwfl_standard_find_debuginfo ends, when nothing is
+ * found locally, with a debuginfod download if DEBUGINFOD_URLS is set (distributions set it in login
+ * shells): a report would wait on the network — seconds, up to DEBUGINFOD_TIMEOUT (90 s) per server —
+ * with an HTTP client running inside the program.  (deps_ns.c also refuses to load libdebuginfod.)
+ * Looked for instead: by build ID under the debug directories, then by .gnu_debuglink beside the
+ * file, in its .debug/ and under /usr/lib/debug. */
+static int open_debug_file(const char *path, const char *file_name, char **debuginfo_file_name)
+{
+	if (strcmp(path, file_name) == 0)
+		return -1;      /* a debuglink naming the file itself */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		*debuginfo_file_name = strdup(path);
+	return fd;
+}
+
+static int find_debuginfo_locally(Dwfl_Module *mod, void **userdata, const char *modname, GElf_Addr base,
+				  const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+				  char **debuginfo_file_name)
+{
+	int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+					      debuglink_crc, debuginfo_file_name);
+	if (fd >= 0 || !file_name || file_name[0] != '/' || !debuglink_file || strchr(debuglink_file, '/'))
+		return fd;
+	int dirlen = (int)(strrchr(file_name, '/') - file_name);
+	char path[4096];
+	snprintf(path, sizeof path, "%.*s/%s", dirlen, file_name, debuglink_file);
+	if ((fd = open_debug_file(path, file_name, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof path, "%.*s/.debug/%s", dirlen, file_name, debuglink_file);
+	if ((fd = open_debug_file(path, file_name, debuginfo_file_name)) >= 0)
+		return fd;
+	snprintf(path, sizeof path, "/usr/lib/debug%.*s/%s", dirlen, file_name, debuglink_file);
+	return open_debug_file(path, file_name, debuginfo_file_name);
+}
+
 static const Dwfl_Callbacks callbacks = {
 	.find_elf = dwfl_linux_proc_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = find_debuginfo_locally,
 	.debuginfo_path = &debuginfo_path,
 };
 
 /* (Re)build the module list from /proc/self/maps: the first report, or after a dlopen. */
+/* The host's loaded objects, as the dynamic loader knows them: name and load bias. */
+struct loaded_object {
+	char *path;
+	GElf_Addr bias;
+};
+
+struct loaded_list {
+	struct loaded_object *items;
+	size_t n, cap;
+};
+
+static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct loaded_list *list = data;
+	char exe[4096];
+	const char *name = info->dlpi_name;
+	if (!name || !name[0]) {                /* the executable */
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n <= 0)
+			return 0;
+		exe[n] = '\0';
+		name = exe;
+	}
+	if (!strchr(name, '/'))
+		return 0;                       /* the vDSO: no file */
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 64;
+		struct loaded_object *p = realloc(list->items, cap * sizeof *p);
+		if (!p)
+			return 1;
+		list->items = p;
+		list->cap = cap;
+	}
+	list->items[list->n].path = strdup(name);
+	list->items[list->n].bias = info->dlpi_addr;
+	if (list->items[list->n].path)
+		list->n++;
+	return 0;
+}
+
+/* (Re)build the module list: the first report, after a dlopen (an address in no known module), after
+ * a dlclose.  From the loader's own list of objects, not from /proc/self/maps: the maps also show the
+ * files libdw itself has mapped to read them, which it would take for part of the module (a wrong
+ * bias, wrong offsets); and reading them costs a descriptor. */
 static Dwfl *session_refresh(void)
 {
 	if (!session) {
@@ -30,14 +112,15 @@ static Dwfl *session_refresh(void)
 		if (!session)
 			return NULL;
 	}
+	struct loaded_list list = { NULL, 0, 0 };
+	if (deps_host.iterate_host_phdr)
+		deps_host.iterate_host_phdr(collect_loaded, &list);
 	dwfl_report_begin(session);
-	/* dwfl_linux_proc_report would fopen /proc/PID/maps on the lowest free descriptor; the private
-	 * opener keeps it above the program's range. */
-	FILE *maps = deps_fopen_private("/proc/self/maps");
-	if (maps) {
-		dwfl_linux_proc_maps_report(session, maps);
-		fclose(maps);
+	for (size_t i = 0; i < list.n; i++) {
+		dwfl_report_elf(session, list.items[i].path, list.items[i].path, -1, list.items[i].bias, false);
+		free(list.items[i].path);
 	}
+	free(list.items);
 	dwfl_report_end(session, NULL, NULL);
 	return session;
 }
@@ -297,6 +380,15 @@ int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info 
 		}
 	}
 	return n + 1;
+}
+
+int deps_symbolize_function_name(uintptr_t addr, char *name, size_t len)
+{
+	Dwfl_Module *mod = module_for(addr);
+	const char *s = mod ? dwfl_module_addrname(mod, addr) : NULL;
+	if (s)
+		copy_str(name, len, s);
+	return s != NULL;
 }
 
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len)

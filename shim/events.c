@@ -7,11 +7,11 @@
 #include "config.h"
 #include "glibc_mutex.h"
 #include "ilock.h"
+#include "lifecycle.h"
 #include "order.h"
 #include "raw_report.h"
 #include "report.h"
 #include "stacks.h"
-#include "symbolize.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -398,33 +398,11 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock)
 	order_lock_destroyed(lock);
 }
 
-/* Thread exit: locks still held are a bug waiting for the next locker; say so, once per lock. */
-static void warn_locks_held_at_exit(struct thread_rec *t)
-{
-	for (int i = 0; i < t->nheld; i++) {
-		const struct held_lock *h = &t->held[i];
-		if (h->kind == LK_ONCE)
-			continue;
-		char name[160] = "";
-		struct frame_info where;
-		symbolize_data((uintptr_t)h->lock, name, sizeof name);
-		symbolize_code(h->pc, 1, &where);
-		/* The thread still holds it, so its memory is still the lock: reading its type is safe. */
-		int robust = (h->kind == LK_MUTEX || h->kind == LK_C11) &&
-			     glibc_mutex_is_robust(h->lock);
-		output_warn("T%d (tid %d) exits holding %s%s%s at %p, acquired in %s %s:%d; %s", t->num, (int)t->tid,
-			    lock_kind_name(h->kind), name[0] ? " " : "", name, h->lock,
-			    where.func[0] ? where.func : "??", where.file[0] ? where.file : where.object, where.line,
-			    robust ? "the next thread to lock it gets EOWNERDEAD"
-				   : "a thread that waits for it will wait forever");
-	}
-}
-
 void thread_exit_hook(struct thread_rec *t)
 {
-	int cancel_state = cancel_disable();    /* reads /proc, may write a warning */
+	int cancel_state = cancel_disable();    /* reads /proc, may write a report */
 	order_thread_exited(t);
 	held_sync(t);           /* locks other threads unlocked for this one are not held */
-	warn_locks_held_at_exit(t);
+	life_thread_exit(t);    /* exit-holding */
 	cancel_restore(cancel_state);
 }

@@ -197,7 +197,7 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	if (__builtin_expect(idx >= 0 && trylock, 0))
 		idx = ev_try_relock(t, a, idx);
 	if (idx >= 0) {
-		if (t->held[idx].depth < UINT16_MAX)
+		if (t->held[idx].depth < UINT32_MAX)
 			t->held[idx].depth++;
 		return;
 	}

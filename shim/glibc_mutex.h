@@ -1,7 +1,8 @@
 /* glibc_mutex: everything the shim reads from inside a glibc pthread_mutex_t (mtx_t is the same
- * object).  These fields are ABI — PTHREAD_MUTEX_INITIALIZER is compiled into programs — so reading
- * them is stable, and it spares the fast path any per-lock table: the lock itself says its type and
- * its owner.  Kept in one place so that the knowledge of glibc's layout lives nowhere else. */
+ * object), and the little it reads from rwlocks, condition variables (the process-shared bit among it)
+ * and once controls.  These fields are ABI — PTHREAD_MUTEX_INITIALIZER is compiled into programs — so
+ * reading them is stable, and it spares the fast path any per-lock table: the lock itself says its type
+ * and its owner.  Kept in one place so that the knowledge of glibc's layout lives nowhere else. */
 #ifndef COFFMAN_GLIBC_MUTEX_H
 #define COFFMAN_GLIBC_MUTEX_H
 
@@ -12,6 +13,23 @@
 #define GLIBC_MUTEX_ROBUST_BIT 16       /* PTHREAD_MUTEX_ROBUST_NORMAL_NP */
 #define GLIBC_MUTEX_PSHARED_BIT 128     /* PTHREAD_MUTEX_PSHARED_BIT */
 #define GLIBC_MUTEX_ELISION_BIT 256     /* PTHREAD_MUTEX_ELISION_NP: an elided hold writes no owner */
+
+/* Every bit a live mutex's __kind can carry: type, robust, priority inherit/protect, process-shared,
+ * elision on/off.  pthread_mutex_destroy stores -1 there, and glibc then refuses every call with
+ * EINVAL; any other stray bit means the memory was never initialised as a mutex. */
+#define GLIBC_MUTEX_KIND_BITS (3 | 16 | 32 | 64 | 128 | 256 | 512)
+#define GLIBC_MUTEX_DESTROYED_KIND (-1)
+
+enum glibc_mutex_state { GLIBC_MUTEX_LIVE = 0, GLIBC_MUTEX_DESTROYED, GLIBC_MUTEX_GARBAGE };
+
+/* Read only on slow paths (a failed call, an unlock not ours, a wait, init, destroy). */
+static inline enum glibc_mutex_state glibc_mutex_state(const pthread_mutex_t *m)
+{
+	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED);
+	if (kind == GLIBC_MUTEX_DESTROYED_KIND)
+		return GLIBC_MUTEX_DESTROYED;
+	return (kind & ~GLIBC_MUTEX_KIND_BITS) ? GLIBC_MUTEX_GARBAGE : GLIBC_MUTEX_LIVE;
+}
 
 static inline int glibc_mutex_type(const pthread_mutex_t *m)
 {
@@ -51,6 +69,26 @@ static inline pid_t glibc_mutex_owner_of(const void *lock)
 	return glibc_mutex_owner(m);
 }
 
+/* A pthread_rwlock_t: the writer's tid in __cur_writer; the reader count above three state bits of
+ * __readers.  What it says about its owner: >0 the writer, -1 read-locked, 0 unlocked. */
+#define GLIBC_RWLOCK_READER_SHIFT 3
+
+static inline pid_t glibc_rwlock_owner(const pthread_rwlock_t *rw)
+{
+	if (rw->__data.__cur_writer)
+		return rw->__data.__cur_writer;
+	return (rw->__data.__readers >> GLIBC_RWLOCK_READER_SHIFT) ? -1 : 0;
+}
+
+/* A pthread_cond_t: pthread_cond_destroy sets the wake-request flag (bit 2 of __wrefs) and nothing
+ * clears it but an init; a live condition variable never has it set outside a destroy. */
+#define GLIBC_COND_WAKE_REQUEST 4u
+
+static inline int glibc_cond_destroyed(const pthread_cond_t *c)
+{
+	return (__atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) & GLIBC_COND_WAKE_REQUEST) != 0;
+}
+
 /* A pthread_once_t (an int): bit 0 set while some thread runs its init routine.  glibc clears the word
  * when the routine is cancelled or throws, so a once this thread recorded as "running" whose word says
  * otherwise was left by an unwinding, not by a return. */
@@ -64,6 +102,15 @@ static inline int glibc_once_in_progress(const void *once)
 static inline pid_t glibc_once_owner_of(const void *once)
 {
 	return glibc_once_in_progress(once) ? -1 : 0;
+}
+
+/* And the one bit read from a glibc pthread_cond_t (cnd_t is the same object): bit 0 of __wrefs is set
+ * by pthread_cond_init for PTHREAD_PROCESS_SHARED and never changes (waiters count in steps of 8). */
+#define GLIBC_COND_PSHARED_BIT 1u
+
+static inline int glibc_cond_is_pshared(const pthread_cond_t *c)
+{
+	return (__atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) & GLIBC_COND_PSHARED_BIT) != 0;
 }
 
 #endif

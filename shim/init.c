@@ -2,6 +2,7 @@
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
 #include "config.h"
 #include "deps.h"
+#include "lifecycle.h"
 #include "mem.h"
 #include "order.h"
 #include "output.h"
@@ -18,10 +19,12 @@
 #include <unistd.h>
 
 /* Every internal lock, in the one order the shim ever nests them (registry, graph, stack store,
- * symbolizer, report writer): the child then starts with consistent tables and no lock held. */
+ * symbolizer, report writer; the lifecycle lock is a leaf taken alone): the child then starts with
+ * consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
+	life_lock_for_fork();
 	registry_lock();
 	order_lock_for_fork();
 	stacks_lock_for_fork();
@@ -38,6 +41,7 @@ static void after_fork_parent(void)
 	stacks_unlock_after_fork();
 	order_unlock_after_fork();
 	registry_unlock();
+	life_unlock_after_fork();
 	tls_guard--;
 }
 
@@ -51,6 +55,7 @@ static void after_fork_child(void)
 	symbolize_after_fork_child();
 	order_after_fork_child();
 	threads_after_fork_child();
+	life_after_fork_child();
 	watchdog_after_fork_child();
 	tls_guard--;
 }

@@ -6,8 +6,9 @@
  * exec'ed in place, so its exit status is coffman's.  The library is found where COFFMAN_LIB says, else
  * next to this executable in a build tree (.libs/libcoffman.so), else in the installed libdir as seen
  * from this executable (find_library: an installation moved as a whole, or staged under DESTDIR, finds
- * its own library), else in the configured libdir.  A statically linked program cannot be checked
- * (nothing to interpose): say so in one line, then run it.
+ * its own library), else in the configured libdir; a path with a space or a colon is preloaded through
+ * a private link (preload_link.h).  A statically linked program cannot be checked (nothing to
+ * interpose): say so in one line, then run it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -18,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "config.h"
+#include "preload_link.h"
 
 #ifndef COFFMAN_LIBDIR
 #define COFFMAN_LIBDIR "/usr/local/lib"
@@ -83,12 +87,10 @@ static void die_usage(const char *fmt, const char *arg)
 	exit(2);
 }
 
-static int is_positive_number(const char *s)
+static int is_seconds(const char *s)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	return end != s && *end == '\0' && errno == 0 && v > 0;
+	double v;
+	return config_parse_seconds(s, &v) == 0;
 }
 
 static int is_exitcode(const char *s)
@@ -108,8 +110,11 @@ static int one_of(const char *s, const char *a, const char *b, const char *c)
 static void validate(const char *flag, const char *value)
 {
 	int ok = 1;
-	if (strcmp(flag, "--watchdog") == 0)
-		ok = is_positive_number(value);
+	char expected[96] = "";
+	if (strcmp(flag, "--watchdog") == 0) {
+		ok = is_seconds(value);
+		snprintf(expected, sizeof expected, " (seconds: above 0, at most %.0f, a year)", CONFIG_SECONDS_MAX);
+	}
 	else if (strcmp(flag, "--exitcode") == 0)
 		ok = is_exitcode(value);
 	else if (strcmp(flag, "--watchdog-action") == 0)
@@ -122,7 +127,7 @@ static void validate(const char *flag, const char *value)
 		ok = 0;
 	if (!ok) {
 		char msg[256];
-		snprintf(msg, sizeof msg, "bad value for %s: '%%s'", flag);
+		snprintf(msg, sizeof msg, "bad value for %s: '%%s'%s", flag, expected);
 		die_usage(msg, value);
 	}
 }
@@ -360,12 +365,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "coffman: %s takes no pthread or C11 lock but makes raw system calls: locks it "
 					"builds itself on futex are not checked\n", argv[first]);
 	}
+	/* Never run unchecked while looking checked: a path the loader would split is preloaded through
+	 * a private link, or the run is refused. */
+	char entry[PATH_MAX], why[PATH_MAX + 128];
+	if (preload_path_for(lib, entry, sizeof entry, why, sizeof why) != 0) {
+		fprintf(stderr, "coffman: %s cannot be preloaded as it is: LD_PRELOAD splits paths at spaces and "
+				"colons, and %s; install coffman under a path without them, or set COFFMAN_LIB\n", lib,
+			why);
+		return 2;
+	}
 	const char *old = getenv("LD_PRELOAD");
 	char preload[2 * PATH_MAX];
 	if (old && *old)
-		snprintf(preload, sizeof preload, "%s:%s", lib, old);
+		snprintf(preload, sizeof preload, "%s:%s", entry, old);
 	else
-		snprintf(preload, sizeof preload, "%s", lib);
+		snprintf(preload, sizeof preload, "%s", entry);
 	setenv("LD_PRELOAD", preload, 1);
 	execvp(argv[first], &argv[first]);
 	fprintf(stderr, "coffman: cannot run %s: %s\n", argv[first], strerror(errno));

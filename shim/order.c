@@ -65,7 +65,8 @@ static struct lock_site *sites;
 static uint32_t *free_edges;
 static uint32_t nfree_edges, free_edges_cap;
 
-static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t", "pthread_once" };
+static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t", "pthread_once",
+					   "condition variable", "semaphore" };
 
 const char *lock_kind_name(int kind)
 {
@@ -256,6 +257,22 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 	if (stack)
 		*stack = s->stack;
 	return 1;
+}
+
+int order_init_site(const void *lock, uintptr_t *pc, int *kind)
+{
+	struct lock_site *s;
+	uintptr_t key = (uintptr_t)lock;
+	int found = 0;
+	ilock_acquire(&graph_lock);
+	HASH_FIND(hh, sites, &key, sizeof key, s);
+	if (s && s->is_init) {
+		*pc = s->pc;
+		*kind = s->kind;
+		found = 1;
+	}
+	ilock_release(&graph_lock);
+	return found;
 }
 
 void order_fill_lock_sites(struct report *r)

@@ -36,6 +36,9 @@ const char *lock_kind_name(int kind);
 /* A thread ended: remember when, for the "never overlapped in time" label of later cycles. */
 void order_thread_exited(const struct thread_rec *t);
 
+/* The lock was initialised by *_init (at *pc, as *kind) and not destroyed since: 1, else 0. */
+int order_init_site(const void *lock, uintptr_t *pc, int *kind);
+
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;
 void order_fill_lock_sites(struct report *r);

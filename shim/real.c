@@ -99,12 +99,18 @@ void real_resolve(void)
 	RESOLVE_V(cond_wait, "pthread_cond_wait", "GLIBC_2.3.2");
 	RESOLVE_V(cond_timedwait, "pthread_cond_timedwait", "GLIBC_2.3.2");
 	RESOLVE(cond_clockwait, "pthread_cond_clockwait");
+	RESOLVE_V(cond_init, "pthread_cond_init", "GLIBC_2.3.2");
+	RESOLVE_V(cond_destroy, "pthread_cond_destroy", "GLIBC_2.3.2");
+	RESOLVE_V(cond_signal, "pthread_cond_signal", "GLIBC_2.3.2");
+	RESOLVE_V(cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
 
 	RESOLVE(once, "pthread_once");
 	RESOLVE(create, "pthread_create");
 	RESOLVE(join, "pthread_join");
 	RESOLVE(timedjoin_np, "pthread_timedjoin_np");
 	RESOLVE(clockjoin_np, "pthread_clockjoin_np");
+	RESOLVE(thread_exit, "pthread_exit");
+	RESOLVE(cancel, "pthread_cancel");
 
 	RESOLVE(mtx_init, "mtx_init");
 	RESOLVE(mtx_destroy, "mtx_destroy");
@@ -114,6 +120,7 @@ void real_resolve(void)
 	RESOLVE(mtx_unlock, "mtx_unlock");
 	RESOLVE(thrd_join, "thrd_join");
 	RESOLVE(thrd_create, "thrd_create");
+	RESOLVE(thrd_exit, "thrd_exit");
 
 	RESOLVE(fork, "fork");
 

@@ -44,6 +44,10 @@ struct real_fns {
 	int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
 	int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
 	int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
+	int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+	int (*cond_destroy)(pthread_cond_t *);
+	int (*cond_signal)(pthread_cond_t *);
+	int (*cond_broadcast)(pthread_cond_t *);
 
 	int (*once)(pthread_once_t *, void (*)(void));
 
@@ -51,6 +55,8 @@ struct real_fns {
 	int (*join)(pthread_t, void **);
 	int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
 	int (*clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
+	void (*thread_exit)(void *) __attribute__((noreturn));
+	int (*cancel)(pthread_t);
 
 	int (*mtx_init)(mtx_t *, int);
 	void (*mtx_destroy)(mtx_t *);
@@ -60,6 +66,7 @@ struct real_fns {
 	int (*mtx_unlock)(mtx_t *);
 	int (*thrd_join)(thrd_t, int *);
 	int (*thrd_create)(thrd_t *, thrd_start_t, void *);
+	void (*thrd_exit)(int) __attribute__((noreturn));
 
 	pid_t (*fork)(void);
 

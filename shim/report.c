@@ -22,6 +22,7 @@
 
 static const char *const kind_names[RK_KIND_COUNT] = {
 	"lock-order-inversion", "double-lock", "bad-unlock", "destroy-locked", "deadlock", "hang",
+	"exit-holding", "cond-misuse", "use-after-destroy", "reinit-live",
 };
 
 #define SEEN_MAX 4096

@@ -37,6 +37,11 @@ int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *ar
 		return 0;
 	}
 	for (int i = 0; i < n; i++) {
+		/* libc's plumbing first by its symbol alone: its full symbolization would read (and inflate)
+		 * libc's debug info, most of a first report's cost, for frames that are never shown. */
+		char name[64];
+		if (symbolize_function_name(pcs[i], 1, name, sizeof name) && plumbing_frame(name))
+			break;
 		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
 		if (k > 0 && plumbing_frame(frames[k - 1].func))
 			break;

@@ -78,6 +78,19 @@ static const struct {
 		"Blocked threads form a wait-for cycle: a real deadlock, in this run." },
 	[RK_HANG] = { "Hang", "A thread stays blocked too long",
 		"With the watchdog on, a thread stayed blocked on a lock or wait past the limit." },
+	[RK_EXIT_HOLDING] = { "ExitHolding", "A thread ends holding a lock",
+		"A thread returns, calls pthread_exit or is cancelled while it holds a lock that is not robust: "
+		"the next thread to lock it waits forever." },
+	[RK_COND_MISUSE] = { "CondMisuse", "A condition variable is misused",
+		"A condition wait with a mutex the caller does not hold (or with something that is not a mutex), "
+		"two mutexes used with one condition variable at once, or a condition variable destroyed while "
+		"threads wait on it." },
+	[RK_USE_AFTER_DESTROY] = { "UseAfterDestroy", "A lock or condition variable is used after destroy",
+		"A lock, unlock, wait or destroy on a lock or condition variable that was destroyed, or on "
+		"memory that was never initialised as one." },
+	[RK_REINIT_LIVE] = { "ReinitLive", "A live lock or condition variable is initialised again",
+		"An init call on a lock or condition variable that is initialised and not destroyed; worse when "
+		"it is locked or waited on." },
 };
 
 static const char *sarif_level(enum report_kind k)

@@ -88,7 +88,8 @@ static int parse_line(char *line, char *why, size_t len)
 	int k = kind_from_name(kind);
 	if (k == -2) {
 		snprintf(why, len, "unknown kind '%.64s' (expected lock-order-inversion, double-lock, bad-unlock, "
-			 "destroy-locked, deadlock, hang or '*')", kind);
+			 "destroy-locked, deadlock, hang, exit-holding, cond-misuse, use-after-destroy, reinit-live "
+			 "or '*')", kind);
 		return -1;
 	}
 	if (!*pattern) {

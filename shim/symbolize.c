@@ -89,6 +89,25 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 	return n;
 }
 
+int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, size_t len)
+{
+	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
+	int found = 0;
+	ilock_acquire(&sym_lock);
+	const struct deps_api *api = symbolizer();
+	if (api) {
+		found = api->symbolize_function_name(addr, name, len);
+	} else {
+		Dl_info info;
+		if (dladdr((void *)addr, &info) && info.dli_sname) {
+			snprintf(name, len, "%s", info.dli_sname);
+			found = 1;
+		}
+	}
+	ilock_release(&sym_lock);
+	return found;
+}
+
 int symbolize_data(uintptr_t addr, char *name, size_t len)
 {
 	int found = 0;

@@ -40,6 +40,9 @@ struct frame_info {
 void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out);
 /* Up to max frames for pc, innermost inlined frames first (issue: inlined calls show as frames). */
 int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_info *out, int max);
+/* The name of the function containing a code address, from the symbol table alone (no DWARF, so no
+ * debug sections are read and decompressed); 0 if unknown.  For a cheap look before a full one. */
+int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, size_t len);
 /* Name of the data symbol containing addr ("name" or "name+off"); 0 if none. */
 int symbolize_data(uintptr_t addr, char *name, size_t len);
 

@@ -230,6 +230,8 @@ void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
+extern void *__libc_stack_end;         /* ld.so: the top of the main thread's stack */
+
 void threads_init_main(void)
 {
 	pthread_key_create(&exit_key, on_thread_exit);
@@ -239,6 +241,8 @@ void threads_init_main(void)
 		thread_register(0, 0);
 		tls_guard--;
 	}
+	if (tls_self && tls_self->num == 1)
+		tls_self->stack_top = (uintptr_t)__libc_stack_end;
 }
 
 /* In the child of fork() only the calling thread exists: drop every other record (their memory

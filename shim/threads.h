@@ -33,13 +33,16 @@
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
-enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE };
+/* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM };
 
 struct held_lock {
 	const void *lock;
 	uintptr_t pc;                   /* return address into the caller of the locking function */
 	uint32_t stack;                 /* full acquisition stack id, when COFFMAN_HELD_STACKS=1 */
-	uint16_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock */
+	uint32_t depth;                 /* nested holds of a recursive lock, or readers of an rwlock: as
+					 * wide as glibc's own counters (a narrower one wraps, and the
+					 * lock is then forgotten while still held); 32-byte entries */
 	uint8_t kind;                   /* enum lock_kind */
 	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED */
 };
@@ -51,6 +54,14 @@ struct edge_slot {
 };
 
 enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
+
+enum thread_exit_how {
+	TX_UNKNOWN = 0,         /* not seen (a thread not created through pthread_create/thrd_create) */
+	TX_RETURNED,            /* returned from its start routine */
+	TX_PTHREAD_EXIT,        /* pthread_exit / thrd_exit, exit_stack where it was called */
+	TX_CANCELLED,           /* acted on a cancellation request somewhere */
+	TX_CANCELLED_IN_WAIT,   /* cancelled in a condition wait (exit_stack: the wait), mutex re-taken */
+};
 
 struct thread_rec {
 	/* hot, owner-written */
@@ -71,6 +82,16 @@ struct thread_rec {
 	uint32_t create_stack;
 	int parent_num;
 	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
+	uintptr_t start_routine;        /* the function the thread runs, when created through us */
+	uintptr_t stack_top;            /* its stack lies below this (0: unknown) */
+
+	/* How the thread ends, for an exit-holding report (lifecycle.c): written by the thread itself
+	 * (start trampoline, pthread_exit, a cancelled condition wait) before its exit hook runs; the
+	 * canceller's identity is written by the thread that called pthread_cancel. */
+	uint8_t exit_how;               /* enum thread_exit_how */
+	uint32_t exit_stack;
+	_Atomic int cancel_by;          /* number of the thread whose pthread_cancel ended this one */
+	_Atomic uint32_t cancel_stack;  /* where it called pthread_cancel */
 
 	/* Holds another thread ended for this one: an unlock by a non-owner that really released the
 	 * lock, or an *_init over a lock this thread had left locked.  The held stack is written only by
@@ -89,6 +110,8 @@ struct thread_rec {
 	_Atomic uintptr_t wait_pc;      /* the blocking call's return address, always */
 	_Atomic int wait_lock_kind;     /* enum lock_kind of wait_obj for W_LOCK */
 	_Atomic unsigned transitions;   /* bumped on every wait start and end: detects a stale snapshot */
+	_Atomic int in_slice;           /* between two attempts of a published wait (stack capture,
+					 * deadlock search): running, but none of the program's code */
 	_Atomic int hang_reported;
 
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */

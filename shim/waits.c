@@ -47,10 +47,14 @@ void wait_end(struct thread_rec *t)
 
 void wait_slice_expired(struct thread_rec *t, int search)
 {
+	/* Running our code, not the program's: another thread's deadlock search may count this one as
+	 * blocked (it is, and several members of one cycle often search at the same moment). */
+	atomic_store(&t->in_slice, 1);
 	if (!atomic_load(&t->wait_stack))
 		atomic_store(&t->wait_stack, stack_capture());
 	if (search)
 		deadlock_check(t);
+	atomic_store(&t->in_slice, 0);
 }
 
 int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,

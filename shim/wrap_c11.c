@@ -4,6 +4,7 @@
  * and the contended wait uses the real pthread_mutex_clocklock on it. */
 #include "wrap.h"
 #include "glibc_mutex.h"
+#include "lifecycle.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -29,6 +30,26 @@ static int to_thrd(int rc)
 		return thrd_error;
 	}
 }
+
+/* A call on an mtx_t glibc refuses (destroyed: mtx_destroy marks it as pthread_mutex_destroy does, or
+ * memory that is no mutex): reported; the real call still runs. */
+static __attribute__((noinline, cold)) void c11_refused(struct thread_rec *t, mtx_t *m, enum glibc_mutex_state st,
+							const char *call, int rc, uintptr_t pc)
+{
+	life_report_use(t, m, LK_C11, call, st == GLIBC_MUTEX_DESTROYED ? LIFE_DESTROYED : LIFE_UNINITIALISED,
+			rc == thrd_error ? EINVAL : rc, pc);
+}
+
+#define C11_REFUSED(t, m, call, real_call, pc)                                          \
+	do {                                                                            \
+		enum glibc_mutex_state st_ = glibc_mutex_state(as_mutex(m));            \
+		if (__builtin_expect(st_ != GLIBC_MUTEX_LIVE, 0)) {                     \
+			int rc_ = real_call;                                            \
+			c11_refused(t, m, st_, call, rc_, pc);                          \
+			shim_leave();                                                   \
+			return rc_;                                                     \
+		}                                                                       \
+	} while (0)
 
 static enum relock_policy c11_relock_policy(mtx_t *m)
 {
@@ -66,6 +87,7 @@ EXPORT int mtx_lock(mtx_t *m)
 		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's mutex */
 		return REAL(mtx_lock)(m);
 	}
+	C11_REFUSED(t, m, "mtx_lock", REAL(mtx_lock)(m), CALLER_PC);
 	int rc = c11_acquire(t, m, CALLER_PC, NULL);
 	shim_leave();
 	return rc;
@@ -76,6 +98,7 @@ EXPORT int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict abst
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mtx_timedlock)(m, abstime);
+	C11_REFUSED(t, m, "mtx_timedlock", REAL(mtx_timedlock)(m, abstime), CALLER_PC);
 	int rc = c11_acquire(t, m, CALLER_PC, abstime);
 	shim_leave();
 	return rc;
@@ -86,6 +109,7 @@ EXPORT int mtx_trylock(mtx_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mtx_trylock)(m);
+	C11_REFUSED(t, m, "mtx_trylock", REAL(mtx_trylock)(m), CALLER_PC);
 	int rc = REAL(mtx_trylock)(m);
 	if (rc == thrd_success) {
 		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_C11, .relock = c11_relock_policy(m),
@@ -101,6 +125,7 @@ EXPORT int mtx_unlock(mtx_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mtx_unlock)(m);
+	C11_REFUSED(t, m, "mtx_unlock", REAL(mtx_unlock)(m), CALLER_PC);
 	int owner_num = 0;
 	if (ev_release(t, m) != 0)
 		owner_num = ev_release_unheld(t, m, LK_C11, glibc_mutex_owner(as_mutex(m)), CALLER_PC);
@@ -115,10 +140,14 @@ EXPORT int mtx_init(mtx_t *m, int type)
 {
 	struct thread_rec *t = shim_enter();
 	pid_t old_owner = t ? glibc_mutex_owner(as_mutex(m)) : 0;
+	if (t && glibc_mutex_state(as_mutex(m)) == GLIBC_MUTEX_LIVE)
+		life_before_init(t, m, LK_C11, CALLER_PC, old_owner);
 	int rc = REAL(mtx_init)(m, type);
 	if (t) {
-		if (rc == thrd_success)
+		if (rc == thrd_success) {
 			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner);
+			life_initialised(t, m, LK_C11, CALLER_PC);
+		}
 		shim_leave();
 	}
 	return rc;
@@ -131,9 +160,17 @@ EXPORT void mtx_destroy(mtx_t *m)
 		REAL(mtx_destroy)(m);
 		return;
 	}
+	enum glibc_mutex_state st = glibc_mutex_state(as_mutex(m));
+	if (st != GLIBC_MUTEX_LIVE) {
+		REAL(mtx_destroy)(m);
+		c11_refused(t, m, st, "mtx_destroy", -1, CALLER_PC);
+		shim_leave();
+		return;
+	}
 	if (glibc_mutex_is_locked(as_mutex(m)))
 		ev_destroy_locked(t, m, LK_C11);
 	REAL(mtx_destroy)(m);
+	life_destroyed(t, m, LK_C11, 0, CALLER_PC);
 	ev_lock_destroyed(t, m);
 	shim_leave();
 }

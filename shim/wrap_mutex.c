@@ -1,7 +1,10 @@
 /* pthread_mutex_*: the mutex entry points, reduced to events.  The mutex's type and owner are read
- * from the mutex itself (glibc_mutex.h). */
+ * from the mutex itself (glibc_mutex.h).  So is whether it was destroyed: glibc marks a destroyed
+ * mutex and refuses every later call with EINVAL, so the fast path's own trylock fails and the slow
+ * path, which reads the mark, reports the use (lifecycle.h) at no cost to a live mutex. */
 #include "wrap.h"
 #include "glibc_mutex.h"
+#include "lifecycle.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -18,6 +21,25 @@ static enum relock_policy mutex_relock_policy(const pthread_mutex_t *m)
 	}
 }
 
+
+/* A call on a mutex glibc refuses (destroyed, or memory that is no mutex): the real call still runs,
+ * and fails as it does without the checker; nothing is recorded but the report. */
+static __attribute__((noinline, cold)) int mutex_refused(struct thread_rec *t, pthread_mutex_t *m,
+							 enum glibc_mutex_state st, const char *call, int rc, uintptr_t pc)
+{
+	life_report_use(t, m, LK_MUTEX, call, st == GLIBC_MUTEX_DESTROYED ? LIFE_DESTROYED : LIFE_UNINITIALISED, rc, pc);
+	return rc;
+}
+
+#define MUTEX_REFUSED(t, m, call, real_call, pc)                                        \
+	do {                                                                            \
+		enum glibc_mutex_state st_ = glibc_mutex_state(m);                      \
+		if (__builtin_expect(st_ != GLIBC_MUTEX_LIVE, 0)) {                     \
+			int rc_ = mutex_refused(t, m, st_, call, real_call, pc);        \
+			shim_leave();                                                   \
+			return rc_;                                                     \
+		}                                                                       \
+	} while (0)
 
 static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
 {
@@ -55,6 +77,7 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
 		ev_acquire_reentered(&a);
 		return REAL(mutex_lock)(m);
 	}
+	MUTEX_REFUSED(t, m, "pthread_mutex_lock", REAL(mutex_lock)(m), pc);
 	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);
 	shim_leave();
 	return rc;
@@ -99,6 +122,7 @@ EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct tim
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_timedlock)(m, abstime);
+	MUTEX_REFUSED(t, m, "pthread_mutex_timedlock", REAL(mutex_timedlock)(m, abstime), CALLER_PC);
 	int rc = mutex_acquire(t, m, CALLER_PC, CLOCK_REALTIME, abstime);
 	shim_leave();
 	return rc;
@@ -110,6 +134,7 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_clocklock)(m, clock, abstime);
+	MUTEX_REFUSED(t, m, "pthread_mutex_clocklock", REAL(mutex_clocklock)(m, clock, abstime), CALLER_PC);
 	int rc = mutex_acquire(t, m, CALLER_PC, clock, abstime);
 	shim_leave();
 	return rc;
@@ -120,6 +145,7 @@ EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_trylock)(m);
+	MUTEX_REFUSED(t, m, "pthread_mutex_trylock", REAL(mutex_trylock)(m), CALLER_PC);
 	int rc = REAL(mutex_trylock)(m);
 	if (rc == 0 || rc == EOWNERDEAD) {
 		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
@@ -135,6 +161,7 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_unlock)(m);
+	MUTEX_REFUSED(t, m, "pthread_mutex_unlock", REAL(mutex_unlock)(m), pc);
 	int owner_num = 0;
 	if (ev_release(t, m) != 0)
 		owner_num = ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
@@ -163,10 +190,14 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexat
 {
 	struct thread_rec *t = shim_enter();
 	pid_t old_owner = t ? glibc_mutex_owner(m) : 0;        /* what the memory held before */
+	if (t && glibc_mutex_state(m) == GLIBC_MUTEX_LIVE)
+		life_before_init(t, m, LK_MUTEX, CALLER_PC, old_owner);
 	int rc = REAL(mutex_init)(m, attr);
 	if (t) {
-		if (rc == 0)
+		if (rc == 0) {
 			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner);
+			life_initialised(t, m, LK_MUTEX, CALLER_PC);
+		}
 		shim_leave();
 	}
 	return rc;
@@ -177,11 +208,14 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(mutex_destroy)(m);
+	MUTEX_REFUSED(t, m, "pthread_mutex_destroy", REAL(mutex_destroy)(m), CALLER_PC);
 	if (glibc_mutex_is_locked(m))
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);
-	if (rc == 0)
+	if (rc == 0) {
+		life_destroyed(t, m, LK_MUTEX, 0, CALLER_PC);
 		ev_lock_destroyed(t, m);
+	}
 	shim_leave();
 	return rc;
 }

@@ -2,13 +2,15 @@
  * follow glibc: a writer asking again (read or write) gets EDEADLK; a reader asking to write (upgrade)
  * waits for itself forever; a reader reading again is fine for the default reader-preferring rwlock but
  * deadlocks a writer-preferring one as soon as a writer queues in between — reported, not fatal.
- * The owner fields (__cur_writer, __readers) are glibc ABI, read only when an unlock is not ours. */
+ * The owner fields (__cur_writer, __readers) are glibc ABI, read only when an unlock is not ours.
+ * glibc leaves a destroyed rwlock as it was: a use after destroy is found in lifecycle's cache of
+ * destroyed objects, after one read of its bucket's count (lifecycle.h). */
 #include "wrap.h"
+#include "glibc_mutex.h"
+#include "lifecycle.h"
 #include "waits.h"
 
 #include <errno.h>
-
-#define READER_SHIFT 3  /* glibc keeps the reader count above three state bits */
 
 static int rw_held_shared(const struct thread_rec *t, const pthread_rwlock_t *rw, int *held)
 {
@@ -24,14 +26,18 @@ static int writer_preferring(const pthread_rwlock_t *rw)
 
 static pid_t rwlock_owner(const pthread_rwlock_t *rw)
 {
-	if (rw->__data.__cur_writer)
-		return rw->__data.__cur_writer;
-	return (rw->__data.__readers >> READER_SHIFT) ? -1 : 0;
+	return glibc_rwlock_owner(rw);
 }
 
 static pid_t rwlock_owner_of(const void *lock)
 {
 	return rwlock_owner(lock);
+}
+
+/* A call on an rwlock lifecycle remembers as destroyed is reported, then goes ahead (glibc lets it). */
+static inline int rw_destroyed_use(struct thread_rec *t, pthread_rwlock_t *rw, const char *call, uintptr_t pc)
+{
+	return __builtin_expect(life_maybe_destroyed(rw), 0) && life_check_use(t, rw, LK_RWLOCK, sizeof *rw, call, pc);
 }
 
 static int rd_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
@@ -99,6 +105,7 @@ static int rw_try(struct thread_rec *t, pthread_rwlock_t *rw, int shared, uintpt
 		struct thread_rec *t = shim_enter();                            \
 		if (!t)                                                         \
 			return REAL(realname)(rw);                              \
+		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, NULL); \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -113,6 +120,7 @@ RW_WRAPPER(pthread_rwlock_wrlock, rwlock_wrlock, 0)
 		struct thread_rec *t = shim_enter();                            \
 		if (!t)                                                         \
 			return REAL(realname)(rw, abstime);                     \
+		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, abstime); \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -128,6 +136,7 @@ RW_TIMED_WRAPPER(pthread_rwlock_timedwrlock, rwlock_timedwrlock, 0)
 		struct thread_rec *t = shim_enter();                            \
 		if (!t)                                                         \
 			return REAL(realname)(rw, clock, abstime);              \
+		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, clock, abstime);  \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -142,6 +151,7 @@ RW_CLOCK_WRAPPER(pthread_rwlock_clockwrlock, rwlock_clockwrlock, 0)
 		struct thread_rec *t = shim_enter();                            \
 		if (!t)                                                         \
 			return REAL(realname)(rw);                              \
+		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
 		int rc = rw_try(t, rw, shared, CALLER_PC);                      \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -155,7 +165,7 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(rwlock_unlock)(rw);
-	if (ev_release(t, rw) != 0)
+	if (ev_release(t, rw) != 0 && !rw_destroyed_use(t, rw, "pthread_rwlock_unlock", CALLER_PC))
 		ev_release_unheld(t, rw, LK_RWLOCK, rwlock_owner(rw), CALLER_PC);
 	int rc = REAL(rwlock_unlock)(rw);
 	shim_leave();
@@ -166,10 +176,14 @@ EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlo
 {
 	struct thread_rec *t = shim_enter();
 	pid_t old_writer = t ? rw->__data.__cur_writer : 0;     /* what the memory held before */
+	if (t && !(life_maybe_destroyed(rw) && life_was_destroyed(rw, NULL, NULL)))
+		life_before_init(t, rw, LK_RWLOCK, CALLER_PC, rwlock_owner(rw));
 	int rc = REAL(rwlock_init)(rw, attr);
 	if (t) {
-		if (rc == 0)
+		if (rc == 0) {
 			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer);
+			life_initialised(t, rw, LK_RWLOCK, CALLER_PC);
+		}
 		shim_leave();
 	}
 	return rc;
@@ -180,11 +194,13 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(rwlock_destroy)(rw);
-	if (rwlock_owner(rw) != 0)
+	if (!rw_destroyed_use(t, rw, "pthread_rwlock_destroy", CALLER_PC) && rwlock_owner(rw) != 0)
 		ev_destroy_locked(t, rw, LK_RWLOCK);
 	int rc = REAL(rwlock_destroy)(rw);
-	if (rc == 0)
+	if (rc == 0) {
+		life_destroyed(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC);
 		ev_lock_destroyed(t, rw);
+	}
 	shim_leave();
 	return rc;
 }

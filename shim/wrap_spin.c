@@ -1,7 +1,9 @@
 /* pthread_spin_*: same graph, same reports.  A contended spin lock keeps spinning on the real trylock,
  * and, after a slice, joins the deadlock search like any lock wait (spin locks have no timed variant,
- * so the slicing is done here). */
+ * so the slicing is done here).  glibc leaves a destroyed spinlock as it was: a use after destroy is
+ * found in lifecycle's cache of destroyed objects (lifecycle.h). */
 #include "wrap.h"
+#include "lifecycle.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -36,6 +38,13 @@ static pid_t spin_owner_of(const void *lock)
 	return spin_is_locked(lock) ? -1 : 0;
 }
 
+/* A call on a spinlock lifecycle remembers as destroyed is reported, then goes ahead (glibc lets it). */
+static inline int spin_destroyed_use(struct thread_rec *t, pthread_spinlock_t *s, const char *call, uintptr_t pc)
+{
+	return __builtin_expect(life_maybe_destroyed((const void *)s), 0) &&
+	       life_check_use(t, (const void *)s, LK_SPIN, sizeof *s, call, pc);
+}
+
 static int spin_contended(struct thread_rec *t, pthread_spinlock_t *s, uintptr_t pc)
 {
 	atomic_store(&t->wait_lock_kind, LK_SPIN);
@@ -67,6 +76,7 @@ EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 		ev_acquire_reentered(&a);       /* a signal handler relocking its thread's spinlock */
 		return REAL(spin_lock)(s);
 	}
+	spin_destroyed_use(t, s, "pthread_spin_lock", CALLER_PC);
 	struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL,
 			     .owner_of = spin_owner_of };
 	ev_before_acquire(t, &a, 1);
@@ -84,6 +94,7 @@ EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(spin_trylock)(s);
+	spin_destroyed_use(t, s, "pthread_spin_trylock", CALLER_PC);
 	int rc = REAL(spin_trylock)(s);
 	if (rc == 0) {
 		struct acquire a = { .lock = (const void *)s, .pc = CALLER_PC, .kind = LK_SPIN, .relock = RELOCK_FATAL,
@@ -100,7 +111,7 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 	if (!t)
 		return REAL(spin_unlock)(s);
 	int owner_num = 0;
-	if (ev_release(t, (const void *)s) != 0)
+	if (ev_release(t, (const void *)s) != 0 && !spin_destroyed_use(t, s, "pthread_spin_unlock", CALLER_PC))
 		owner_num = ev_release_unheld(t, (const void *)s, LK_SPIN, spin_owner_of((const void *)s), CALLER_PC);
 	int rc = REAL(spin_unlock)(s);
 	if (owner_num && rc == 0)
@@ -112,10 +123,14 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
 	struct thread_rec *t = shim_enter();
+	if (t && !(life_maybe_destroyed((const void *)s) && life_was_destroyed((const void *)s, NULL, NULL)))
+		life_before_init(t, (const void *)s, LK_SPIN, CALLER_PC, spin_is_locked(s) ? -1 : 0);
 	int rc = REAL(spin_init)(s, pshared);
 	if (t) {
-		if (rc == 0)
+		if (rc == 0) {
 			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0);
+			life_initialised(t, (const void *)s, LK_SPIN, CALLER_PC);
+		}
 		shim_leave();
 	}
 	return rc;
@@ -126,11 +141,13 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(spin_destroy)(s);
-	if (spin_is_locked(s))
+	if (!spin_destroyed_use(t, s, "pthread_spin_destroy", CALLER_PC) && spin_is_locked(s))
 		ev_destroy_locked(t, (const void *)s, LK_SPIN);
 	int rc = REAL(spin_destroy)(s);
-	if (rc == 0)
+	if (rc == 0) {
+		life_destroyed(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC);
 		ev_lock_destroyed(t, (const void *)s);
+	}
 	shim_leave();
 	return rc;
 }

@@ -1,4 +1,5 @@
-/* pthread_create / pthread_join: thread identity (number, parent, creation stack) and joins as waits,
+/* pthread_create / pthread_join / pthread_exit / pthread_cancel: thread identity (number, parent,
+ * creation stack, start routine), how a thread ends (for an exit-holding report), and joins as waits,
  * so a join that can never return is part of the deadlock search. */
 #include "wrap.h"
 #include "deps.h"
@@ -15,13 +16,45 @@ struct start_args {
 	uint32_t create_stack;
 };
 
+/* The start routine left by unwinding, not by returning: a cancellation (pthread_exit said so itself
+ * before it unwound). */
+static void start_routine_unwound(void *arg)
+{
+	(void)arg;
+	struct thread_rec *t = tls_self;
+	if (t && t->exit_how == TX_UNKNOWN)
+		t->exit_how = TX_CANCELLED;
+}
+
+static void started(uintptr_t fn, uintptr_t stack_top)
+{
+	struct thread_rec *t = tls_self;
+	if (t) {
+		t->start_routine = fn;
+		t->stack_top = stack_top;
+	}
+}
+
+static void returned(void)
+{
+	struct thread_rec *t = tls_self;
+	if (t && t->exit_how == TX_UNKNOWN)
+		t->exit_how = TX_RETURNED;
+}
+
 static void *thread_trampoline(void *p)
 {
 	struct start_args a = *(struct start_args *)p;
 	free(p);
 	deps_thread_start();
 	thread_register_created(a.parent_num, a.create_stack);
-	return a.fn(a.arg);
+	started((uintptr_t)a.fn, (uintptr_t)__builtin_frame_address(0));
+	void *ret;
+	pthread_cleanup_push(start_routine_unwound, NULL);
+	ret = a.fn(a.arg);
+	pthread_cleanup_pop(0);
+	returned();
+	return ret;
 }
 
 EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict attr,
@@ -63,7 +96,13 @@ static int c11_trampoline(void *p)
 	free(p);
 	deps_thread_start();
 	thread_register_created(a.parent_num, a.create_stack);
-	return a.fn(a.arg);
+	started((uintptr_t)a.fn, (uintptr_t)__builtin_frame_address(0));
+	int ret;
+	pthread_cleanup_push(start_routine_unwound, NULL);
+	ret = a.fn(a.arg);
+	pthread_cleanup_pop(0);
+	returned();
+	return ret;
 }
 
 EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
@@ -174,4 +213,55 @@ EXPORT int thrd_join(thrd_t th, int *res)
 		*res = (int)(intptr_t)ret;
 	shim_leave();
 	return rc == 0 ? thrd_success : thrd_error;
+}
+
+/* The thread ends here: remember where, for an exit-holding report (only a thread that holds a lock
+ * pays for the stack). */
+static void exiting_here(void)
+{
+	struct thread_rec *t = tls_self;
+	if (!t || tls_guard)
+		return;
+	tls_guard = 1;
+	t->exit_how = TX_PTHREAD_EXIT;
+	if (t->nheld > 0) {
+		int cancel_state = cancel_disable();
+		t->exit_stack = stack_capture();
+		cancel_restore(cancel_state);
+	}
+	tls_guard = 0;
+}
+
+EXPORT void pthread_exit(void *ret)
+{
+	exiting_here();
+	REAL(thread_exit)(ret);
+}
+
+/* glibc's thrd_exit ends the thread through its internal pthread_exit, not through our symbol. */
+EXPORT void thrd_exit(int res)
+{
+	exiting_here();
+	REAL(thrd_exit)(res);
+}
+
+/* Who cancelled a thread, and where: the target's exit-holding report names them. */
+EXPORT int pthread_cancel(pthread_t th)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return REAL(cancel)(th);
+	int cancel_state = cancel_disable();
+	uint32_t stack = stack_capture();
+	cancel_restore(cancel_state);
+	registry_lock();
+	struct thread_rec *target = registry_find_pthread(th);
+	if (target) {
+		atomic_store(&target->cancel_stack, stack);
+		atomic_store(&target->cancel_by, t->num);
+	}
+	registry_unlock();
+	int rc = REAL(cancel)(th);
+	shim_leave();
+	return rc;
 }

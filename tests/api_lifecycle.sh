@@ -2,8 +2,8 @@
 # Lock lifecycles.  Destroying a locked mutex and a locked rwlock: destroy-locked, naming each and where
 # it was destroyed and locked.  Destroy + re-init of two static mutexes, and free + malloc of the same
 # memory for two new mutexes (with and without destroy), then locking them in the opposite order: no
-# inversion.  A thread that exits holding a lock: a warning naming the lock and the function:line where
-# it was taken.
+# inversion.  A thread that exits holding a lock: an exit-holding report naming the lock and the
+# function:line where it was taken (it used to be a warning line).
 . "$top_srcdir/tests/lib.sh"
 # a run that hangs (the checker failing to end it) is cut short and fails the timing checks
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
@@ -49,8 +49,11 @@ expect_out '^api_lifecycle: reuse_nodestroy done$'
 
 echo "---- a thread exits holding a lock"
 run -- "$PROGS/api_lifecycle" exit_holding
-expect_log "^==[0-9]+== coffman: warning: T2 \(tid [0-9]+\) exits holding mutex leaked_lock at 0x[0-9a-f]+, acquired in leave_locked .*api_lifecycle\.c:$LEAK\b" "warning names leaked_lock and leave_locked api_lifecycle.c:$LEAK"
-n=$(grep -c 'leaked_lock' "$LOG")
-if [ "$n" -eq 1 ]; then pass "one line"; else fail "$n lines name leaked_lock"; show; fi
+expect_kind exit-holding
+expect_count exit-holding 1
+expect_log "^==[0-9]+== coffman: exit-holding: T2 returns from its start routine holding L1 \(mutex\)$" "T2 exits holding L1"
+expect_log "L1 'leaked_lock': mutex at 0x[0-9a-f]+" "leaked_lock named"
+expect_log "#0 0x[0-9a-f]+ leave_locked .*api_lifecycle\.c:$LEAK \(api_lifecycle\)" "taken at leave_locked api_lifecycle.c:$LEAK"
+expect_status 66
 expect_out '^api_lifecycle: exit_holding done$'
 finish

@@ -7,6 +7,7 @@ expect_status 0
 expect_faster_than 5
 expect_out '^rc=EOWNERDEAD$'
 expect_out '^done$'
-expect_no_log "coffman: (deadlock|double-lock|bad-unlock|hang)"
-expect_log "exits holding mutex m .*the next thread to lock it gets EOWNERDEAD" "robust wording of the exit warning"
+# The owner's death holding a robust mutex is no bug (the next locker gets EOWNERDEAD): no report,
+# and no warning either.
+expect_no_report
 finish

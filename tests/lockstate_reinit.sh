@@ -37,8 +37,15 @@ expect_status 0
 expect_out '^lockstate_reinit: stack_reuse done$'
 
 echo "---- other_thread: init over a lock another thread abandoned"
+# Initialising a static mutex that a live thread holds is itself a bug, reported once as reinit-live
+# (issue 10); after it coffman follows the init: no inversion order_lock/slot from the dead hold, no
+# "T2 exits holding slot".
 run -- "$PROGS/lockstate_reinit" other_thread
-expect_no_report        # no inversion order_lock/slot, no "T2 exits holding mutex slot"
-expect_status 0
+expect_kind reinit-live
+expect_count reinit-live 1
+expect_log "coffman: reinit-live: T1 initialises L1 \(mutex\) again while it is locked by T2 \(tid [0-9]+\)$" "reinit-live: locked by T2"
+expect_count lock-order-inversion 0
+expect_count exit-holding 0
+expect_status 66
 expect_out '^lockstate_reinit: other_thread done$'
 finish

@@ -41,7 +41,7 @@ expect_out '^shared=2$'
 check_lines 1
 expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"lock-order-inversion",' "the object starts the line, no prefix"
 expect_no_log '^==[0-9]+== coffman: lock-order-inversion' 
-expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"summary","counts":\{"lock-order-inversion":1,"double-lock":0,"bad-unlock":0,"destroy-locked":0,"deadlock":0,"hang":0\},"suppressed":0,"reports_in":"[^"]*report\.log"\}$' "the summary is a JSON object"
+expect_log '^\{"coffman":1,"pid":[0-9]+,"kind":"summary","counts":\{"lock-order-inversion":1,"double-lock":0,"bad-unlock":0,"destroy-locked":0,"deadlock":0,"hang":0,"exit-holding":0,"cond-misuse":0,"use-after-destroy":0,"reinit-live":0[^}]*\},"suppressed":0,"reports_in":"[^"]*report\.log"\}$' "the summary is a JSON object"
 check_json '
 import json, os, sys
 r = json.loads(sys.stdin.readline())
