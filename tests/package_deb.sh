@@ -57,7 +57,7 @@ if grep -q '\.la$' "$WORK/contents"; then fail "the package ships libtool .la fi
 
 root="$WORK/root"
 dpkg -x "$deb" "$root"
-if zcat "$root/usr/share/man/man1/coffman.1.gz" | grep -q -F "${libdir//-/\\-}/libcoffman.so"; then
+if zcat "$root/usr/share/man/man1/coffman.1.gz" | sed 's/\\://g' | grep -q -F "${libdir//-/\\-}/libcoffman.so"; then
 	pass "the manual page names $libdir"; else fail "the manual page does not name $libdir"; fi
 
 # An example the package ships, built as a user would build it.
