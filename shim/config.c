@@ -19,9 +19,10 @@ struct coffman_config cfg = {
 extern char **environ;
 
 static const char *const known_vars[] = {
-	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_FORMAT",
+	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
-	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB", NULL
+	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
+	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", NULL
 };
 
 static void load_exitcode(void)
@@ -58,6 +59,21 @@ static void load_watchdog(void)
 		cfg.watchdog_action = WD_REPORT;
 	else
 		output_warn("COFFMAN_WATCHDOG_ACTION=%s is not one of exit, abort, report; using exit", a);
+}
+
+static void load_on_report(void)
+{
+	const char *s = getenv("COFFMAN_ON_REPORT");
+	if (!s)
+		return;
+	if (strcmp(s, "continue") == 0)
+		cfg.on_report = ON_REPORT_CONTINUE;
+	else if (strcmp(s, "stop") == 0)
+		cfg.on_report = ON_REPORT_STOP;
+	else if (strcmp(s, "stop-fatal") == 0)
+		cfg.on_report = ON_REPORT_STOP_FATAL;
+	else
+		output_warn("COFFMAN_ON_REPORT=%s is not one of continue, stop, stop-fatal; using continue", s);
 }
 
 static void load_format(void)
@@ -128,5 +144,8 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
+	load_on_report();
+	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
+	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");
 	warn_unknown_vars();
 }

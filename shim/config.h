@@ -10,10 +10,12 @@
 
 enum watchdog_action { WD_EXIT, WD_ABORT, WD_REPORT };
 enum report_format { FMT_TEXT, FMT_JSON };
+enum on_report { ON_REPORT_CONTINUE, ON_REPORT_STOP, ON_REPORT_STOP_FATAL };
 
 struct coffman_config {
 	int exitcode;                   /* COFFMAN_EXITCODE, default 66; 0 keeps the program's status */
 	double watchdog_secs;           /* COFFMAN_WATCHDOG, 0 = off */
+	int watchdog_idle;              /* COFFMAN_WATCHDOG_IDLE=1: idle waits count as hangs too */
 	enum watchdog_action watchdog_action;
 	enum report_format format;
 	const char *log_path;           /* COFFMAN_LOG, NULL = stderr */
@@ -23,6 +25,8 @@ struct coffman_config {
 	int show_gated;                 /* COFFMAN_SHOW_GATED=1 */
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
+	enum on_report on_report;       /* COFFMAN_ON_REPORT: stop for a debugger after a report (debugger.h) */
+	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
 };
 
 extern struct coffman_config cfg;

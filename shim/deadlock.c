@@ -2,10 +2,12 @@
  * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
+#include "annotate.h"
 #include "events.h"
 #include "glibc_mutex.h"
 #include "order.h"
 #include "report.h"
+#include "sems.h"
 #include "stacks.h"
 #include "waitfor.h"
 
@@ -75,6 +77,23 @@ static int mutex_reachable_from_outside(const pthread_mutex_t *m)
 static int cond_reachable_from_outside(const pthread_cond_t *c)
 {
 	return glibc_cond_is_pshared(c) || addr_in_shared_mapping(c);
+}
+
+/* Another process can post this semaphore or arrive at this barrier: process-shared, named, not
+ * initialised through the checker (nothing known of it), or in shared memory. */
+static int sync_reachable_from_outside(const void *obj)
+{
+	return sems_pshared_or_unknown(obj) || addr_in_shared_mapping(obj);
+}
+
+/* Registry locked: the threads that have arrived at barrier b and wait there now. */
+static unsigned barrier_arrived(const void *b)
+{
+	unsigned n = 0;
+	for (struct thread_rec *t = registry_first(); t; t = t->next)
+		if (atomic_load(&t->wait_kind) == W_BARRIER && atomic_load(&t->wait_obj) == b)
+			n++;
+	return n;
 }
 
 /* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field.  For a
@@ -181,6 +200,10 @@ static int blocked_now(struct thread_rec *t)
 		return 1;
 	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_lock_kind) == LK_SPIN)
 		return 1;
+	/* A thread waiting on an annotated lock may be spinning, runnable: its record, which only its
+	 * holder's release can change, is all there is to go by. */
+	if (annotate_wait_is_annotated(t))
+		return 1;
 	return kernel_says_asleep(t->tid);
 }
 
@@ -242,6 +265,25 @@ void report_add_wait(struct report *r, struct thread_rec *t, double now_s)
 	} else if (kind == W_ONCE) {
 		snprintf(w->what, sizeof w->what, "pthread_once");
 		w->wait_obj = (uintptr_t)obj;
+	} else if (kind == W_SEM || kind == W_BARRIER) {
+		/* No owner, but an identity: a "lock" of the report, so that it is named like one. */
+		struct sync_info info;
+		sems_lookup(obj, &info);
+		w->waits = report_add_lock(r, (uintptr_t)obj, kind == W_SEM ? "semaphore" : "barrier");
+		w->wait_obj = (uintptr_t)obj;
+		if (info.known && !r->locks[w->waits].create_pc) {
+			r->locks[w->waits].create_pc = info.init_pc;
+			r->locks[w->waits].create_is_init = 1;
+		}
+		if (kind == W_BARRIER && info.known)
+			snprintf(w->what, sizeof w->what, "barrier, %u of %u threads arrived", barrier_arrived(obj),
+				 info.count);
+		else if (kind == W_BARRIER)
+			snprintf(w->what, sizeof w->what, "barrier, %u threads arrived", barrier_arrived(obj));
+		else if (info.name[0])
+			snprintf(w->what, sizeof w->what, "semaphore '%.32s'", info.name);
+		else
+			snprintf(w->what, sizeof w->what, "semaphore");
 	} else {
 		snprintf(w->what, sizeof w->what, "nothing (running)");
 	}
@@ -395,13 +437,45 @@ static int all_blocked(struct snapshot *s)
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;
 	}
-	/* Last, as the dearest test (it may read /proc/self/maps): a condition variable that another
-	 * process may signal.  (A lock held in another process has no successor here, see above.) */
-	for (int i = 0; i < s->n; i++)
-		if (atomic_load(&s->members[i]->wait_kind) == W_COND &&
-		    cond_reachable_from_outside(atomic_load(&s->members[i]->wait_obj)))
+	/* Last, as the dearest tests (they may read /proc/self/maps): a condition variable, semaphore or
+	 * barrier that another process may signal, post or arrive at; a barrier whose round is complete
+	 * (its last thread has arrived: all are about to run).  (A lock held in another process has no
+	 * successor here, see above.) */
+	for (int i = 0; i < s->n; i++) {
+		int kind = atomic_load(&s->members[i]->wait_kind);
+		const void *obj = atomic_load(&s->members[i]->wait_obj);
+		if (kind == W_BARRIER) {
+			struct sync_info info;
+			sems_lookup(obj, &info);
+			if (!info.known || barrier_arrived(obj) >= info.count)
+				return 0;
+		}
+	}
+	for (int i = 0; i < s->n; i++) {
+		int kind = atomic_load(&s->members[i]->wait_kind);
+		const void *obj = atomic_load(&s->members[i]->wait_obj);
+		if (kind == W_COND && cond_reachable_from_outside(obj))
 			return 0;
+		if ((kind == W_SEM || kind == W_BARRIER) && sync_reachable_from_outside(obj))
+			return 0;
+	}
 	return s->n > 0;
+}
+
+int deadlock_barrier_would_block(const struct thread_rec *self, const void *b)
+{
+	struct sync_info info;
+	sems_lookup(b, &info);
+	if (!info.known)
+		return 0;
+	registry_lock();
+	int all = 1;
+	for (struct thread_rec *t = registry_first(); t && all; t = t->next)
+		if (t != self && (atomic_load(&t->wait_kind) == W_NONE || atomic_load(&t->wait_timed)))
+			all = 0;
+	int blocks = all && barrier_arrived(b) < info.count;
+	registry_unlock();
+	return blocks;
 }
 
 static void report_all_blocked_and_end(const struct snapshot *s)
@@ -414,7 +488,8 @@ static void report_all_blocked_and_end(const struct snapshot *s)
 		snprintf(r->summary, sizeof r->summary,
 			 "all %d threads are blocked and none can wake another", s->n);
 	snprintf(r->note, sizeof r->note,
-		 "every thread waits on a lock, a condition variable or a join: the process is ended with the exit code");
+		 "every thread waits on a lock, a condition variable, a semaphore, a barrier or a join: the process "
+		 "is ended with the exit code");
 	r->signature = members_signature(s) ^ 0xa11b10c;
 	finish_deadlock_report(r);
 }

@@ -1,7 +1,8 @@
 /* deadlock: the wait-for search.  Called by a thread whose lock wait has lasted a slice: follows
  * lock -> holder -> what the holder waits for (a lock, or the join of a thread) -> ... and, if the chain
  * comes back to the caller, confirms the cycle is stable and reports `deadlock`, then ends the process.
- * Also detects "every thread is blocked and none can wake another" (condition waits included).
+ * Also detects "every thread is blocked and none can wake another" (condition, semaphore and barrier
+ * waits included: none of them has an owner to follow, so none is ever part of a cycle).
  * Runs under the registry lock; only threads already waiting a slice pay for it. */
 #ifndef COFFMAN_DEADLOCK_H
 #define COFFMAN_DEADLOCK_H
@@ -18,7 +19,11 @@ struct thread_rec *deadlock_holder_of(const void *lock, int kind);
  * stack at the blocking call (registry locked). */
 struct report;
 void report_add_wait(struct report *r, struct thread_rec *t, double now_s);
-/* Check the all-asleep condition from a thread that is not itself waiting (the monitor). */
+/* Check the all-asleep condition from a thread that is not itself waiting (the monitor), or from one
+ * about to block in a wait that cannot be sliced (a barrier). */
 int deadlock_check_all_blocked(void);
+/* Cheap: self, just arrived at barrier b, does not complete its round, and every other registered
+ * thread is in an untimed wait (the search above may be worth its cost). */
+int deadlock_barrier_would_block(const struct thread_rec *self, const void *b);
 
 #endif

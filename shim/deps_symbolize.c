@@ -6,6 +6,8 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <link.h>
+#include <stddef.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -132,6 +134,35 @@ void deps_symbolize_objects_unloaded(void)
 	modules_unloaded = 1;
 }
 
+/* The host loader's counts of objects ever loaded and unloaded (its first object's dl_phdr_info). */
+static int loader_counts(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	unsigned long long *counts = arg;
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+		counts[0] = info->dlpi_adds;
+		counts[1] = info->dlpi_subs;
+	}
+	return 1;
+}
+
+/* An address outside every module is either in an object loaded since the last refresh, or in no
+ * module at all (the heap, a stack, a large .bss past the object's file mapping).  Re-reading the
+ * loader's list helps only in the first case: refresh when the loader's counts have moved, so looking
+ * up many such addresses (the graph file's static locks) does not rebuild the session each time. */
+static int objects_changed_since_refresh(void)
+{
+	static unsigned long long seen[2] = { ~0ull, ~0ull };
+	unsigned long long now[2] = { 0, 0 };
+	if (!deps_host.iterate_host_phdr)
+		return 1;
+	deps_host.iterate_host_phdr(loader_counts, now);
+	if (now[0] == seen[0] && now[1] == seen[1])
+		return 0;
+	seen[0] = now[0];
+	seen[1] = now[1];
+	return 1;
+}
+
 static Dwfl_Module *module_for(uintptr_t addr)
 {
 	if (modules_unloaded && session) {
@@ -141,7 +172,7 @@ static Dwfl_Module *module_for(uintptr_t addr)
 	if (!session && !session_refresh())
 		return NULL;
 	Dwfl_Module *mod = dwfl_addrmodule(session, addr);
-	if (!mod && session_refresh())
+	if (!mod && objects_changed_since_refresh() && session_refresh())
 		mod = dwfl_addrmodule(session, addr);
 	return mod;
 }

@@ -1,13 +1,16 @@
 /* Load, fork and exit: the library constructor wires everything up before main; fork handlers keep
  * the child's checker state consistent; the destructor prints the summary and sets the exit status. */
+#include "annotate.h"
 #include "config.h"
 #include "deps.h"
 #include "lifecycle.h"
+#include "graph_file.h"
 #include "mem.h"
 #include "order.h"
 #include "output.h"
 #include "real.h"
 #include "report.h"
+#include "sems.h"
 #include "stacks.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -18,28 +21,32 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Every internal lock, in the one order the shim ever nests them (registry, graph, stack store,
- * symbolizer, report writer; the lifecycle lock is a leaf taken alone): the child then starts with
- * consistent tables and no lock held. */
+/* Every internal lock, in the one order the shim ever nests them (registry, semaphore table, graph,
+ * stack store, symbolizer, report writer, annotated locks' table, allocator; the lifecycle lock is a
+ * leaf taken alone): the child then starts with consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
 	life_lock_for_fork();
 	registry_lock();
+	sems_lock_for_fork();
 	order_lock_for_fork();
 	stacks_lock_for_fork();
 	symbolize_lock_for_fork();
 	report_lock_for_fork();
+	annotate_lock_for_fork();
 	mem_lock_for_fork();
 }
 
 static void after_fork_parent(void)
 {
 	mem_unlock_after_fork();
+	annotate_unlock_after_fork();
 	report_unlock_after_fork();
 	symbolize_unlock_after_fork();
 	stacks_unlock_after_fork();
 	order_unlock_after_fork();
+	sems_unlock_after_fork();
 	registry_unlock();
 	life_unlock_after_fork();
 	tls_guard--;
@@ -51,12 +58,15 @@ static void after_fork_child(void)
 	mem_after_fork_child();
 	output_after_fork_child();
 	report_after_fork_child();
+	annotate_after_fork_child();
 	stacks_after_fork_child();
 	symbolize_after_fork_child();
 	order_after_fork_child();
+	sems_after_fork_child();
 	threads_after_fork_child();
 	life_after_fork_child();
 	watchdog_after_fork_child();
+	graph_file_after_fork_child();
 	tls_guard--;
 }
 
@@ -72,6 +82,7 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)
 		cfg.suppressions = NULL;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+	graph_file_init();
 	tls_guard--;
 	threads_init_main();
 	watchdog_start();
@@ -82,6 +93,7 @@ __attribute__((destructor(101))) static void coffman_unload(void)
 {
 	tls_guard++;
 	watchdog_stop();
+	graph_file_write("exit");
 	report_at_exit();
 	if (report_total() > 0 && cfg.exitcode != 0) {
 		fflush(NULL);

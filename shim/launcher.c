@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -38,9 +40,13 @@ static const char usage[] =
 	"Run PROGRAM with the coffman lock checker preloaded (no recompilation).\n"
 	"\n"
 	"Options (each sets the environment variable in brackets):\n"
-	"  --watchdog=SECS          report a thread blocked longer than SECS as a hang [COFFMAN_WATCHDOG]\n"
+	"  --watchdog=SECS          report a thread blocked longer than SECS in a wait that others depend\n"
+	"                           on as a hang [COFFMAN_WATCHDOG]\n"
 	"  --watchdog-action=ACT    exit (default), abort (core dump) or report (keep running)\n"
 	"                           [COFFMAN_WATCHDOG_ACTION]\n"
+	"  --watchdog-idle          also report idle waits: a condition, semaphore or barrier wait that\n"
+	"                           holds no lock and that nobody joins or waits for (by default a\n"
+	"                           sleeping server thread is not a hang) [COFFMAN_WATCHDOG_IDLE]\n"
 	"  --log=PATH               write reports to PATH instead of stderr; %p is the pid [COFFMAN_LOG]\n"
 	"  --exitcode=N             exit status after a report, 0 keeps the program's own (default 66)\n"
 	"                           [COFFMAN_EXITCODE]\n"
@@ -52,6 +58,11 @@ static const char usage[] =
 	"  --held-stacks            record the full stack of every held lock (slower) [COFFMAN_HELD_STACKS]\n"
 	"  --all-instances          report every instance of a bug, not once with a count of instances\n"
 	"                           [COFFMAN_ALL_INSTANCES]\n"
+	"  --on-report=WHAT         continue (default); stop: after each report the process stops (SIGSTOP)\n"
+	"                           and prints the gdb command that attaches to it; stop-fatal: only before\n"
+	"                           the checker ends the process (double-lock, deadlock, hang) [COFFMAN_ON_REPORT]\n"
+	"  --graph-dir=DIR          every process (children too) writes its lock-order graph by lock class\n"
+	"                           into DIR, for `coffman-graph cycles DIR` [COFFMAN_GRAPH_DIR]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -67,6 +78,7 @@ struct option_map {
 static const struct option_map options[] = {
 	{ "--watchdog", "COFFMAN_WATCHDOG", 1 },
 	{ "--watchdog-action", "COFFMAN_WATCHDOG_ACTION", 1 },
+	{ "--watchdog-idle", "COFFMAN_WATCHDOG_IDLE", 0 },
 	{ "--log", "COFFMAN_LOG", 1 },
 	{ "--exitcode", "COFFMAN_EXITCODE", 1 },
 	{ "--format", "COFFMAN_FORMAT", 1 },
@@ -76,6 +88,8 @@ static const struct option_map options[] = {
 	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
 	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
+	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
+	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -123,6 +137,8 @@ static void validate(const char *flag, const char *value)
 		ok = one_of(value, "text", "json", NULL);
 	else if (strcmp(flag, "--classes") == 0)
 		ok = one_of(value, "site", "none", NULL);
+	else if (strcmp(flag, "--on-report") == 0)
+		ok = one_of(value, "continue", "stop", "stop-fatal");
 	else if (value[0] == '\0')
 		ok = 0;
 	if (!ok) {
@@ -130,6 +146,28 @@ static void validate(const char *flag, const char *value)
 		snprintf(msg, sizeof msg, "bad value for %s: '%%s'%s", flag, expected);
 		die_usage(msg, value);
 	}
+}
+
+/* --graph-dir: made absolute (children that change directory write to the same place) and created
+ * if missing, with its parents; the processes write into it themselves. */
+static const char *graph_dir(const char *dir)
+{
+	static char abs[PATH_MAX];
+	char cwd[PATH_MAX];
+	if (dir[0] == '/' || !getcwd(cwd, sizeof cwd))
+		snprintf(abs, sizeof abs, "%s", dir);
+	else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= sizeof abs)
+		die_usage("--graph-dir: path too long: '%s'", dir);
+	for (char *slash = strchr(abs + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(abs, 0777);
+		*slash = '/';
+	}
+	if (mkdir(abs, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "coffman: cannot create the graph directory %s: %s\n", abs, strerror(errno));
+		exit(2);
+	}
+	return abs;
 }
 
 /* Parse options; returns the index of PROGRAM in argv. */
@@ -167,6 +205,8 @@ static int parse_options(int argc, char **argv)
 			die_usage("option '%s' takes no value", a);
 		if (o->takes_value)
 			validate(o->flag, value);
+		if (strcmp(o->flag, "--graph-dir") == 0)
+			value = graph_dir(value);
 		setenv(o->var, o->takes_value ? value : "1", 1);
 	}
 	return i;
@@ -329,8 +369,25 @@ static void scan_imports(int fd, const Elf64_Ehdr *eh, struct imports *out)
 	}
 }
 
+/* The program looks up coffman's annotation table (<coffman/annotate.h>: the name is a string in its
+ * read-only data, not an import): it tells coffman about its own locks. */
+static int annotates_locks(int fd)
+{
+	static const char name[] = "coffman_annotate_v1";
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size <= 0)
+		return 0;
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return 0;
+	int found = memmem(map, (size_t)st.st_size, name, sizeof name) != NULL;
+	munmap(map, (size_t)st.st_size);
+	return found;
+}
+
 /* A dynamically linked program that takes no interposable lock but makes raw system calls (Rust's
- * standard library, hand-written futex locks): coffman would see nothing, so say so. */
+ * standard library, hand-written futex locks), and does not annotate them: coffman would see nothing,
+ * so say so. */
 static int builds_own_locks(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -341,8 +398,9 @@ static int builds_own_locks(const char *path)
 	if (read(fd, &eh, sizeof eh) == (ssize_t)sizeof eh && memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 &&
 	    eh.e_ident[EI_CLASS] == ELFCLASS64)
 		scan_imports(fd, &eh, &im);
+	int unseen = im.raw_syscall && !im.locks && !annotates_locks(fd);
 	close(fd);
-	return im.raw_syscall && !im.locks;
+	return unseen;
 }
 
 int main(int argc, char **argv)
@@ -363,7 +421,8 @@ int main(int argc, char **argv)
 					"unchecked\n", argv[first]);
 		else if (builds_own_locks(prog))
 			fprintf(stderr, "coffman: %s takes no pthread or C11 lock but makes raw system calls: locks it "
-					"builds itself on futex are not checked\n", argv[first]);
+					"builds itself on futex are not checked unless annotated (coffman/annotate.h)\n",
+				argv[first]);
 	}
 	/* Never run unchecked while looking checked: a path the loader would split is preloaded through
 	 * a private link, or the run is refused. */

@@ -3,7 +3,9 @@
  * lock-order-inversion report — its labels (single thread, never overlapped, gated), its signature and
  * finding, and with COFFMAN_CLASSES=site what each class node is made of.  All under the graph lock. */
 #include "order.h"
+#include "annotate.h"
 #include "config.h"
+#include "graph_file.h"
 #include "ilock.h"
 #include "lockgraph.h"
 #include "report.h"
@@ -70,6 +72,8 @@ static const char *const kind_names[] = { "mutex", "rwlock", "spinlock", "mtx_t"
 
 const char *lock_kind_name(int kind)
 {
+	if (kind >= LK_USER)
+		return annotate_kind_name(kind);
 	return kind >= 0 && kind < (int)(sizeof kind_names / sizeof kind_names[0]) ? kind_names[kind] : "lock";
 }
 
@@ -663,6 +667,49 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 	return 1;
 }
 
+/* ---- the graph file (graph_file.h): each new edge, with both locks' creation sites ---- */
+
+static void graph_lock_note_of(uintptr_t addr, struct graph_lock_note *l)
+{
+	struct lock_site *s;
+	memset(l, 0, sizeof *l);
+	l->addr = addr;
+	HASH_FIND(hh, sites, &addr, sizeof addr, s);
+	if (s) {
+		l->kind = s->kind;
+		l->site_pc = s->pc;
+		l->site_stack = s->stack;
+		l->site_is_init = s->is_init;
+	}
+}
+
+static void graph_edge_note_of(uint32_t payload, struct graph_edge_note *n)
+{
+	const struct edge_rec *e = &edges[payload];
+	graph_lock_note_of(e->from_addr, &n->from);
+	graph_lock_note_of(e->to_addr, &n->to);
+	n->acquire_stack = e->acquire_stack;
+	n->held_stack = e->held_stack;
+	n->held_pc = e->held_pc;
+	n->thread_num = e->thread_num;
+}
+
+/* The edges of a cycle about to be reported, for the graph file once the report is out. */
+static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len, uint32_t closing, int *n)
+{
+	struct graph_edge_note *notes = malloc(REPORT_MAX_EDGES * sizeof *notes);
+	*n = 0;
+	if (!notes || len > REPORT_MAX_EDGES)
+		return notes;
+	for (size_t i = 0; i + 1 < len; i++) {
+		uint32_t p;
+		if (lg_edge_payload(graph, path[i], path[i + 1], &p) && p < nedges)
+			graph_edge_note_of(p, &notes[(*n)++]);
+	}
+	graph_edge_note_of(closing, &notes[(*n)++]);
+	return notes;
+}
+
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate)
 {
@@ -673,6 +720,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	struct report *r = NULL;
 	int emit = 0;
 	int cancel_state = -1;
+	struct graph_edge_note *live_notes = NULL;
+	int nlive_notes = 0;
 
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
@@ -703,6 +752,11 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	site_set_stack(to, edges[payload].acquire_stack);
 	edges[payload].to_addr = (uintptr_t)to;
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
+	if (graph_file_on && (res == LG_ADDED || res == LG_CYCLE)) {
+		struct graph_edge_note note;
+		graph_edge_note_of(payload, &note);
+		graph_file_note_edge(&note);
+	}
 	if (res == LG_CYCLE) {
 		/* The graph keeps this record as the new edge's payload (a main or a cycle edge).  A cycle
 		 * longer than a report holds is shown by its first edges and the closing one, and says so. */
@@ -716,6 +770,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 				snprintf(r->note, sizeof r->note,
 					 "a cycle of %zu locks: only its first %zu edges and the closing one are shown",
 					 len, shown - 1);
+			if (emit && graph_file_on)
+				live_notes = graph_cycle_notes(path, len, payload, &nlive_notes);
 		}
 	} else if (res != LG_ADDED) {
 		thread_info_release(t->num);    /* not stored: give the record back */
@@ -723,8 +779,9 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	}
 out:
 	ilock_release(&graph_lock);
-	if (r && emit)
-		report_emit(r);
+	if (r && emit && report_emit(r) && live_notes)
+		graph_file_note_live_cycle(live_notes, nlive_notes);
+	free(live_notes);
 	free(r);
 	if (cancel_state >= 0)
 		cancel_restore(cancel_state);

@@ -105,6 +105,20 @@ void real_resolve(void)
 	RESOLVE_V(cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
 
 	RESOLVE(once, "pthread_once");
+
+	/* The default version of each (see real.h): on x86-64 its older versions are the same code. */
+	RESOLVE(sem_init, "sem_init");
+	RESOLVE(sem_destroy, "sem_destroy");
+	RESOLVE(sem_open, "sem_open");
+	RESOLVE(sem_close, "sem_close");
+	RESOLVE(sem_wait, "sem_wait");
+	RESOLVE(sem_timedwait, "sem_timedwait");
+	RESOLVE(sem_clockwait, "sem_clockwait");
+	RESOLVE(sem_trywait, "sem_trywait");
+	RESOLVE(sem_post, "sem_post");
+	RESOLVE(barrier_init, "pthread_barrier_init");
+	RESOLVE(barrier_destroy, "pthread_barrier_destroy");
+	RESOLVE(barrier_wait, "pthread_barrier_wait");
 	RESOLVE(create, "pthread_create");
 	RESOLVE(join, "pthread_join");
 	RESOLVE(timedjoin_np, "pthread_timedjoin_np");

@@ -3,7 +3,10 @@
  * Resolved once by real_resolve() (from the library constructor, or lazily by the first wrapper that
  * runs before it: other libraries' constructors may lock first).  Each pointer comes from
  * dlsym(RTLD_NEXT), so a further interposer loaded after us still sees its calls; the condition-variable
- * functions come from dlvsym(..., "GLIBC_2.3.2") because plain dlsym finds the old 2.2.5 ABI.  Until a
+ * functions come from dlvsym(..., "GLIBC_2.3.2") because plain dlsym finds the old 2.2.5 ABI.  The
+ * semaphore functions also have several versions (GLIBC_2.2.5/2.34 on x86-64, and a pre-2.1 ABI with a
+ * different sem_t on i386): plain dlsym gives the default version, the ABI of every program built
+ * against a glibc of this century, which is the one our unversioned wrappers receive.  Until a
  * pointer is resolved, the mutex and rwlock entries fall back to glibc's exported __pthread_* aliases,
  * so even the earliest call locks for real.
  */
@@ -11,6 +14,7 @@
 #define COFFMAN_REAL_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <threads.h>
 #include <time.h>
 
@@ -50,6 +54,19 @@ struct real_fns {
 	int (*cond_broadcast)(pthread_cond_t *);
 
 	int (*once)(pthread_once_t *, void (*)(void));
+
+	int (*sem_init)(sem_t *, int, unsigned);
+	int (*sem_destroy)(sem_t *);
+	sem_t *(*sem_open)(const char *, int, ...);
+	int (*sem_close)(sem_t *);
+	int (*sem_wait)(sem_t *);
+	int (*sem_timedwait)(sem_t *, const struct timespec *);
+	int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+	int (*sem_trywait)(sem_t *);
+	int (*sem_post)(sem_t *);
+	int (*barrier_init)(pthread_barrier_t *, const pthread_barrierattr_t *, unsigned);
+	int (*barrier_destroy)(pthread_barrier_t *);
+	int (*barrier_wait)(pthread_barrier_t *);
 
 	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 	int (*join)(pthread_t, void **);

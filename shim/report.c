@@ -4,6 +4,8 @@
  * ends (exit, _exit, a fatal report).  The frames a report shows are walked in report_frames.c. */
 #include "report.h"
 #include "config.h"
+#include "debugger.h"
+#include "graph_file.h"
 #include "ilock.h"
 #include "output.h"
 #include "stacks.h"
@@ -271,6 +273,7 @@ static int report_emit_unsaved(struct report *r)
 	ilock_release(&emit_lock);
 	ob_free(&ob);
 	sarif_update();         /* the finding is in the SARIF file before the program can crash */
+	debugger_after_report(0);
 	return 1;
 }
 
@@ -309,7 +312,9 @@ void report_release_termination(void)
 
 void report_terminate(int flush_stdio)
 {
+	debugger_after_report(1);
 	report_at_exit();
+	graph_file_write("fatal-report");
 	if (flush_stdio)
 		fflush(NULL);
 	_exit(cfg.exitcode ? cfg.exitcode : 66);

@@ -185,4 +185,7 @@ void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
  * /usr/), copying it to *(struct frame_info *)arg. */
 int report_first_program_frame(const struct frame_info *f, void *arg);
 
+/* One frame as the JSON report writes it (report_json.c): the graph file uses the same objects. */
+void report_json_frame(struct outbuf *ob, const struct frame_info *f);
+
 #endif

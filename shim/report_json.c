@@ -306,3 +306,8 @@ void report_format_json(const struct report *r, struct outbuf *ob)
 	json_stacks(r, ob);
 	ob_puts(ob, "}\n");
 }
+
+void report_json_frame(struct outbuf *ob, const struct frame_info *f)
+{
+	json_frame(ob, f);
+}

@@ -34,7 +34,9 @@
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
 
 /* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
-enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM };
+enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM,
+	/* LK_USER..255: locks the program annotated, one kind per name it gave them (annotate.h) */
+	LK_USER = 32 };
 
 struct held_lock {
 	const void *lock;
@@ -53,8 +55,12 @@ struct edge_slot {
 	const void *from, *to, *gate;
 };
 
-enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE };
+/* W_SEM and W_BARRIER: a semaphore or barrier wait (wrap_sem.c).  Like W_COND they have no owner to
+ * follow: they take part in the all-threads-blocked search and the watchdog, never in a wait-for cycle. */
+enum wait_kind { W_NONE = 0, W_LOCK, W_COND, W_JOIN, W_ONCE, W_SEM, W_BARRIER };
 
+/* gdb/coffman-gdb.py reads records by field name (num, tid, nheld, held[], nreleased, released[],
+ * wait_*, join_num, next) from reg_head in threads.c: a renamed field fails tests/debugger_gdb.sh. */
 enum thread_exit_how {
 	TX_UNKNOWN = 0,         /* not seen (a thread not created through pthread_create/thrd_create) */
 	TX_RETURNED,            /* returned from its start routine */
@@ -102,7 +108,7 @@ struct thread_rec {
 
 	/* wait state: written by the owner with atomics, read by others under the registry lock */
 	_Atomic int wait_kind;          /* enum wait_kind */
-	const void *_Atomic wait_obj;   /* the lock, condition variable, once control */
+	const void *_Atomic wait_obj;   /* the lock, condition variable, once control, semaphore, barrier */
 	_Atomic int join_num;           /* W_JOIN: number of the thread being joined */
 	_Atomic int wait_timed;         /* a timed wait ends by itself: never part of a deadlock */
 	_Atomic uint64_t wait_since_ns;

@@ -57,15 +57,31 @@ void wait_slice_expired(struct thread_rec *t, int search)
 	atomic_store(&t->in_slice, 0);
 }
 
-int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
-		  clockid_t user_clock, const struct timespec *user_deadline)
+static void publish(struct thread_rec *t, int wait_kind, const void *obj, int lock_kind, int timed, uintptr_t pc)
+{
+	if (wait_kind == W_LOCK)
+		atomic_store(&t->wait_lock_kind, lock_kind);
+	wait_begin(t, wait_kind, obj, timed, pc);
+}
+
+/* The sliced wait both lock and semaphore waits make.  publish_at_once: publish the wait before the
+ * first attempt (a semaphore: the destroy of one with waiters must see them all) instead of after the
+ * first slice. */
+static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int lock_kind, void *ctx,
+		       int publish_at_once, uintptr_t pc, timed_attempt_fn attempt, clockid_t user_clock,
+		       const struct timespec *user_deadline)
 {
 	int rc;
 	int published = 0;
 	uint64_t slice = FIRST_SLICE_NS;
-	/* The first slice is not published: nobody looks at a wait younger than a slice (the deadlock
-	 * search runs after one, the watchdog's limit is far longer), and most contention ends within it,
-	 * so a briefly contended lock pays only the clock read and the timed variant of its wait. */
+	if (publish_at_once) {
+		publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
+		published = 1;
+	}
+	/* The first slice of a lock wait is not published: nobody looks at a wait younger than a slice
+	 * (the deadlock search runs after one, the watchdog's limit is far longer), and most contention
+	 * ends within it, so a briefly contended lock pays only the clock read and the timed variant of
+	 * its wait. */
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(user_clock, &deadline);
@@ -75,12 +91,11 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 			deadline = *user_deadline;
 			last = 1;
 		}
-		rc = attempt(lock, user_clock, &deadline);
+		rc = attempt(ctx, user_clock, &deadline);
 		if (rc != ETIMEDOUT || last)
 			break;
 		if (!published) {
-			atomic_store(&t->wait_lock_kind, kind);
-			wait_begin(t, W_LOCK, lock, user_deadline != NULL, pc);
+			publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
 			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
 			published = 1;
 		}
@@ -90,6 +105,18 @@ int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, time
 	if (published)
 		wait_end(t);
 	return rc;
+}
+
+int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
+		  clockid_t user_clock, const struct timespec *user_deadline)
+{
+	return wait_sliced(t, W_LOCK, lock, kind, lock, 0, pc, attempt, user_clock, user_deadline);
+}
+
+int wait_for_sem(struct thread_rec *t, const void *sem, uintptr_t pc, timed_attempt_fn attempt, void *ctx,
+		 clockid_t user_clock, const struct timespec *user_deadline)
+{
+	return wait_sliced(t, W_SEM, sem, 0, ctx, 1, pc, attempt, user_clock, user_deadline);
 }
 
 static int joined_thread_num(pthread_t th)

@@ -3,7 +3,8 @@
  * a wait-for cycle is reported within a fraction of a second of closing, and an uncontended or briefly
  * contended acquisition pays nothing beyond the failed try.  Condition waits and joins publish their
  * wait the same way (for the deadlock search and the watchdog) but are not sliced: waking a condition
- * wait early would change the program's behaviour.
+ * wait early would change the program's behaviour.  Semaphore waits are sliced (a timed-out attempt
+ * consumed nothing and is simply made again); barrier waits cannot be.
  */
 #ifndef COFFMAN_WAITS_H
 #define COFFMAN_WAITS_H
@@ -12,13 +13,20 @@
 
 #include "threads.h"
 
-/* One timed attempt to take the lock until the absolute deadline on clock; 0, ETIMEDOUT, or an error. */
+/* One timed attempt to take the lock (or the semaphore) until the absolute deadline on clock; 0,
+ * ETIMEDOUT, or an error. */
 typedef int (*timed_attempt_fn)(void *lock, clockid_t clock, const struct timespec *deadline);
 
 /* Wait for a contended lock.  user_deadline NULL: until acquired; else the caller's own deadline on
  * user_clock (the wait is then never part of a deadlock). */
 int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
 		  clockid_t user_clock, const struct timespec *user_deadline);
+
+/* Wait for semaphore sem to be posted: attempt(ctx, clock, deadline) is one timed wait on it.  Published
+ * at once (W_SEM), sliced like a lock wait: after each slice the stack is captured and the deadlock
+ * search runs (a semaphore has no owner, so only the all-threads-blocked search can find it stuck). */
+int wait_for_sem(struct thread_rec *t, const void *sem, uintptr_t pc, timed_attempt_fn attempt, void *ctx,
+		 clockid_t user_clock, const struct timespec *user_deadline);
 
 /* Publish / clear a non-lock wait (condition variable, join, once). */
 void wait_begin(struct thread_rec *t, int wait_kind, const void *obj, int timed, uintptr_t pc);

@@ -96,10 +96,96 @@ static uint32_t sample_stack(struct thread_rec *t)
 	return n > 1 ? stack_intern(t->sample + 1, n - 1) : 0;
 }
 
-/* Build the hang report for stuck thread t (registry locked). */
-static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
+/* ---- which waits are hangs ----
+ *
+ * A thread asleep in a condition, semaphore or barrier wait (or a join) that holds no lock, that
+ * nobody joins and that nobody waits for is idle, not hung: a server's maintenance thread waiting for
+ * work, a pool worker between jobs.  Only a wait that something else waits behind counts: a lock wait
+ * (it waits behind the lock's holder), a wait that holds a lock (others will want it), a wait of a
+ * thread another thread joins (counted from when the join began), a wait of the main thread (the end
+ * of the process waits for it).  A join itself waits behind the joined thread, which answers for it.
+ * --watchdog-idle (COFFMAN_WATCHDOG_IDLE=1) counts every wait, as before. */
+
+enum hang_reason { HR_IDLE = 0, HR_ANY_WAIT, HR_LOCK_WAIT, HR_HOLDS, HR_MAIN, HR_JOINED };
+
+struct joiner {
+	int joined;                     /* number of the thread being joined */
+	int by;                         /* the joiner */
+	uint64_t since;                 /* when the join began */
+};
+
+#define JOINERS_MAX 256
+
+/* Registry locked: the joins going on now. */
+static int collect_joiners(struct joiner *out, int max)
+{
+	int n = 0;
+	for (struct thread_rec *t = registry_first(); t && n < max; t = t->next) {
+		if (atomic_load(&t->wait_kind) != W_JOIN)
+			continue;
+		int num = atomic_load(&t->join_num);
+		if (!num) {
+			struct thread_rec *target = registry_find_pthread((pthread_t)atomic_load(&t->wait_obj));
+			num = target ? target->num : 0;
+		}
+		if (num) {
+			out[n].joined = num;
+			out[n].by = t->num;
+			out[n].since = atomic_load(&t->wait_since_ns);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Registry locked: why t's wait counts toward a hang (HR_IDLE: it does not), and since when. */
+static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *joins, int njoins,
+				    uint64_t *since, int *joined_by)
+{
+	int kind = atomic_load(&t->wait_kind);
+	*since = atomic_load(&t->wait_since_ns);
+	if (cfg.watchdog_idle)
+		return HR_ANY_WAIT;
+	if (kind == W_LOCK || kind == W_ONCE)
+		return HR_LOCK_WAIT;
+	if (t->nheld > 0 || t->overflow > 0)
+		return HR_HOLDS;
+	if (kind == W_JOIN)
+		return HR_IDLE;
+	if (t->num == 1)
+		return HR_MAIN;
+	for (int i = 0; i < njoins; i++) {
+		if (joins[i].joined != t->num)
+			continue;
+		if (joins[i].since > *since)
+			*since = joins[i].since;
+		*joined_by = joins[i].by;
+		return HR_JOINED;
+	}
+	return HR_IDLE;
+}
+
+static void reason_text(enum hang_reason why, const struct thread_rec *t, int joined_by, char *buf, size_t len)
+{
+	if (why == HR_HOLDS)
+		snprintf(buf, len, "it counts: T%d holds a lock while it waits; ", t->num);
+	else if (why == HR_MAIN)
+		snprintf(buf, len, "it counts: T%d is the main thread, which the end of the process waits for; ", t->num);
+	else if (why == HR_JOINED)
+		snprintf(buf, len, "it counts: T%d joins T%d (timed from the start of the join); ", joined_by, t->num);
+	else if (why == HR_ANY_WAIT)
+		snprintf(buf, len, "every wait counts (COFFMAN_WATCHDOG_IDLE); ");
+	else
+		buf[0] = '\0';
+}
+
+/* Build the hang report for stuck thread t (registry locked).  since: when the wait began to count. */
+static void build_hang(struct report *r, struct thread_rec *stuck, double now_s, enum hang_reason why,
+		       int joined_by)
 {
 	report_init(r, RK_HANG);
+	if (!atomic_load(&stuck->wait_stack))   /* a wait published without its stack (annotate.c) */
+		atomic_store(&stuck->wait_stack, sample_stack(stuck));
 	report_add_wait(r, stuck, now_s);
 	const struct report_wait *sw = &r->waits[0];
 	struct thread_rec *holder = NULL;
@@ -131,23 +217,41 @@ static void build_hang(struct report *r, struct thread_rec *stuck, double now_s)
 	for (struct thread_rec *o = registry_first(); o; o = o->next)
 		if (o != stuck && (o->nheld > 0 || atomic_load(&o->wait_kind) != W_NONE))
 			report_add_wait(r, o, now_s);
-	snprintf(r->note, sizeof r->note, "the watchdog limit is %.1f s (COFFMAN_WATCHDOG); %s", cfg.watchdog_secs,
-		 cfg.watchdog_action == WD_REPORT ? "the program keeps running"
+	char reason[160];
+	reason_text(why, stuck, joined_by, reason, sizeof reason);
+	snprintf(r->note, sizeof r->note, "the watchdog limit is %.1f s (COFFMAN_WATCHDOG); %s%s", cfg.watchdog_secs,
+		 reason, cfg.watchdog_action == WD_REPORT ? "the program keeps running"
 		 : cfg.watchdog_action == WD_ABORT ? "the process is aborted (core dump)"
 		 : "the process is ended with the exit code");
 	r->signature = ((uint64_t)RK_HANG << 56) ^ ((uint64_t)stuck->num << 20) ^ atomic_load(&stuck->transitions);
 }
 
-static struct thread_rec *find_stuck(double limit_ns, uint64_t now)
+struct stuck {
+	struct thread_rec *t;
+	enum hang_reason why;
+	int joined_by;
+};
+
+/* Registry locked: the first thread whose wait has counted toward a hang for longer than the limit. */
+static struct stuck find_stuck(double limit_ns, uint64_t now)
 {
+	static struct joiner joins[JOINERS_MAX];        /* only the watchdog thread runs this */
+	int njoins = collect_joiners(joins, JOINERS_MAX);
+	struct stuck found = { NULL, HR_IDLE, 0 };
 	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		if (atomic_load(&t->wait_kind) == W_NONE || atomic_load(&t->hang_reported))
 			continue;
-		uint64_t since = atomic_load(&t->wait_since_ns);
-		if (since && (double)(now - since) >= limit_ns)
-			return t;
+		uint64_t since;
+		int joined_by = 0;
+		enum hang_reason why = hang_reason(t, joins, njoins, &since, &joined_by);
+		if (why != HR_IDLE && since && now > since && (double)(now - since) >= limit_ns) {
+			found.t = t;
+			found.why = why;
+			found.joined_by = joined_by;
+			return found;
+		}
 	}
-	return NULL;
+	return found;
 }
 
 static void check_once(void)
@@ -157,36 +261,34 @@ static void check_once(void)
 	if (!r)
 		return;
 	registry_lock();
-	struct thread_rec *stuck = find_stuck(cfg.watchdog_secs * 1e9, now);
-	if (stuck) {
-		atomic_store(&stuck->hang_reported, 1);
-		build_hang(r, stuck, (double)now / 1e9);
+	struct stuck stuck = find_stuck(cfg.watchdog_secs * 1e9, now);
+	if (stuck.t) {
+		atomic_store(&stuck.t->hang_reported, 1);
+		build_hang(r, stuck.t, (double)now / 1e9, stuck.why, stuck.joined_by);
 	}
 	registry_unlock();
-	if (!stuck) {
+	if (!stuck.t) {
 		/* Every thread in condition waits (no lock or join wait runs the search): ours to see. */
 		deadlock_check_all_blocked();
 		free(r);
 		return;
 	}
-	if (stuck) {
-		int fatal = cfg.watchdog_action != WD_REPORT;
-		if (fatal && !report_claim_termination()) {
-			free(r);
-			return;
-		}
-		order_fill_lock_sites(r);
-		if (!report_emit(r)) {
-			if (fatal)
-				report_release_termination();
-			free(r);
-			return;
-		}
-		if (cfg.watchdog_action == WD_ABORT)
-			abort();
-		if (fatal)
-			report_terminate(0);   /* no stdio flush: a stuck thread may hold a stream lock */
+	int fatal = cfg.watchdog_action != WD_REPORT;
+	if (fatal && !report_claim_termination()) {
+		free(r);
+		return;
 	}
+	order_fill_lock_sites(r);
+	if (!report_emit(r)) {
+		if (fatal)
+			report_release_termination();
+		free(r);
+		return;
+	}
+	if (cfg.watchdog_action == WD_ABORT)
+		abort();
+	if (fatal)
+		report_terminate(0);   /* no stdio flush: a stuck thread may hold a stream lock */
 	free(r);
 }
 

@@ -10,6 +10,7 @@
  * functions).  dlclose is rare; the cost is a few walks of the loaded-object list.
  */
 #include "wrap.h"
+#include "graph_file.h"
 #include "order.h"
 #include "symbolize.h"
 
@@ -81,6 +82,7 @@ EXPORT int dlclose(void *handle)
 		return REAL(dlclose)(handle);
 	struct loaded before = { 0 };
 	dl_iterate_phdr(note_object, &before);
+	graph_file_before_dlclose();
 	int rc = REAL(dlclose)(handle);
 	if (rc == 0 && !before.failed && unload_count() != before.unloads) {
 		struct loaded after = { 0 };
@@ -88,8 +90,10 @@ EXPORT int dlclose(void *handle)
 		symbolize_objects_unloaded();
 		if (!after.failed)
 			for (size_t i = 0; i < before.n; i++)
-				if (!still_loaded(&after, &before.seg[i]))
+				if (!still_loaded(&after, &before.seg[i])) {
 					order_forget_range(before.seg[i].lo, before.seg[i].hi);
+					graph_file_forget_range(before.seg[i].lo, before.seg[i].hi);
+				}
 		free(after.seg);
 	}
 	free(before.seg);

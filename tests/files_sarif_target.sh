@@ -45,6 +45,15 @@ fi
 mkfifo "$WORK/pipe"
 timeout 30 cat "$WORK/pipe" > "$WORK/pipe.out" &
 reader=$!
+# The reader must have the FIFO open before coffman writes (its open is non-blocking: no reader yet is
+# "no reader"); on a loaded machine the background cat can take a while to get there.
+for i in $(seq 1 100); do
+	ls -l /proc/$reader/fd 2>/dev/null | grep -q "$WORK/pipe" && break
+	for c in $(cat /proc/$reader/task/*/children 2>/dev/null); do
+		ls -l /proc/$c/fd 2>/dev/null | grep -q "$WORK/pipe" && break 2
+	done
+	sleep 0.05
+done
 run --sarif="$WORK/pipe" -- "$PROGS/rep_double_unlock"
 expect_status 66
 wait $reader

@@ -20,10 +20,13 @@ cat > "$WORK/dirs.mk" <<'EOF'
 include Makefile
 print-dirs:
 	@echo "bindir=$(bindir)"; echo "libdir=$(libdir)"; echo "mandir=$(mandir)"; echo "docdir=$(docdir)"
+	@echo "includedir=$(includedir)"; echo "pkgdatadir=$(pkgdatadir)"
 EOF
 eval "$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f "$WORK/dirs.mk" print-dirs)"
-for f in "$bindir/coffman" "$libdir/libcoffman.so" "$libdir/libcoffman-deps.so" "$mandir/man1/coffman.1" \
-	"$docdir/README.md" "$docdir/examples/printsum.c" "$docdir/examples/verdicts"; do
+for f in "$bindir/coffman" "$bindir/coffman-graph" "$libdir/libcoffman.so" "$libdir/libcoffman-deps.so" \
+	"$mandir/man1/coffman.1" "$mandir/man1/coffman-graph.1" "$docdir/README.md" "$docdir/examples/printsum.c" \
+	"$docdir/examples/verdicts" "$includedir/coffman/annotate.h" "$libdir/pkgconfig/coffman.pc" \
+	"$pkgdatadir/coffman-gdb.py"; do
 	if [ -f "$root$f" ]; then pass "installed $f"; else fail "not installed: $f"; fi
 done
 if sed 's/\\://g' "$root$mandir/man1/coffman.1" | grep -q -F "${libdir//-/\\-}"; then

@@ -5,10 +5,11 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 cd "$top_srcdir"
 
-for f in shim/*.[ch] graph/*.[ch]; do
+for f in shim/*.[ch] graph/*.[ch] tools/*/*.[ch]; do
+	[ -e "$f" ] || continue
 	if [ "$(head -c 2 "$f")" != "/*" ]; then fail "$f does not open with a comment saying what it holds"; fi
 done
-[ "$FAILED" -eq 0 ] && pass "every file of shim/ and graph/ opens with a comment"
+[ "$FAILED" -eq 0 ] && pass "every file of shim/, graph/ and tools/ opens with a comment"
 
 # One writer per format, named for it, its opening comment naming the format.
 for pair in "text:human-readable" "json:JSON" "sarif:SARIF"; do
@@ -17,12 +18,18 @@ for pair in "text:human-readable" "json:JSON" "sarif:SARIF"; do
 	if [ -f "$f" ] && sed -n '1,/\*\//p' "$f" | grep -q "$word"; then pass "$f: the $word writer"
 	else fail "no $f opening with the $word writer's description"; fi
 done
-# A format's exported functions live in its own file (raw_report.c's signal-safe writer keeps its
-# helpers static; outbuf.c builds JSON strings for every writer).
-strays=$(grep -n -E '^[a-z][a-z_ ]*[ *][a-z_]*(sarif|json)[a-z_]*\(' shim/*.c \
-	| grep -v -E '^shim/(report_sarif|report_json|outbuf)\.c:' | grep -v ':static ')
-if [ -z "$strays" ]; then pass "SARIF and JSON entry points are defined in report_sarif.c and report_json.c only"
-else fail "a format's entry point outside its file: $strays"; fi
+# A report format's entry points live in its own file: report_format_X in report_X.c, the SARIF
+# log's sarif_* functions in report_sarif.c (raw_report.c's signal-safe writer keeps its helpers static).
+strays=$(grep -n -E '^[a-z][a-z_ ]*[ *](report_format_[a-z]+|sarif_[a-z_]+)\(' shim/*.c | grep -v ':static ' |
+	while IFS=: read -r file line rest; do
+		fn=$(echo "$rest" | grep -o -E '(report_format_[a-z]+|sarif_[a-z_]+)\(' | tr -d '(')
+		case $fn in
+		report_format_*) [ "$file" = "shim/report_${fn#report_format_}.c" ] || echo "$file:$line $fn" ;;
+		sarif_*) [ "$file" = shim/report_sarif.c ] || echo "$file:$line $fn" ;;
+		esac
+	done)
+if [ -z "$strays" ]; then pass "each format's entry points are defined in the writer named for it"
+else fail "a format's entry point outside its writer: $strays"; fi
 
 # Every source file there is built (listed in a Makefile fragment): no dead file to mislead a reader.
 for f in shim/*.[ch] graph/*.[ch]; do

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Clean uses of semaphores and barriers produce no report: two threads hand a token back and forth
+# 2000 times through two semaphores (sem_wait, sem_timedwait, sem_clockwait, sem_trywait; then two
+# timed waits that time out), and three threads meet at a barrier for 200 rounds — also with the
+# watchdog on (limit 1 s) and with --watchdog-idle.
+. "$top_srcdir/tests/lib.sh"
+RUN_TIMEOUT=${RUN_TIMEOUT:-30}
+
+for opts in "" "--watchdog=1" "--watchdog=1 --watchdog-idle"; do
+	echo "---- ping-pong ${opts:-(no options)}"
+	# shellcheck disable=SC2086
+	run $opts -- "$PROGS/misuse_sem" pingpong
+	expect_no_report
+	expect_status 0
+	expect_out '^misuse_sem: pingpong 2000 rounds, 2 timeouts$'
+
+	echo "---- barrier rounds ${opts:-(no options)}"
+	# shellcheck disable=SC2086
+	run $opts -- "$PROGS/misuse_sem" barrier-rounds
+	expect_no_report
+	expect_status 0
+	expect_out '^misuse_sem: barrier 200 200 200 rounds$'
+done
+finish
