@@ -14,6 +14,8 @@ struct coffman_config cfg = {
 	.exitcode = 66,
 	.watchdog_action = WD_EXIT,
 	.format = FMT_TEXT,
+	.starvation_ms = 100,
+	.starvation_count = 100,
 };
 
 extern char **environ;
@@ -22,7 +24,7 @@ static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
-	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", NULL
+	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", "COFFMAN_STARVATION", NULL
 };
 
 static void load_exitcode(void)
@@ -147,5 +149,14 @@ void config_load(void)
 	load_on_report();
 	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");
+	const char *starv = getenv("COFFMAN_STARVATION");
+	unsigned ms = cfg.starvation_ms, count = cfg.starvation_count;
+	if (starv && config_parse_starvation(starv, &ms, &count) != 0)
+		output_warn("COFFMAN_STARVATION=%s is not off or MS[,COUNT] (MS 1 to 3600000, COUNT 1 to 1000000000); "
+			    "using %u,%u", starv, cfg.starvation_ms, cfg.starvation_count);
+	else {
+		cfg.starvation_ms = ms;
+		cfg.starvation_count = count;
+	}
 	warn_unknown_vars();
 }

@@ -27,6 +27,8 @@ struct coffman_config {
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
 	enum on_report on_report;       /* COFFMAN_ON_REPORT: stop for a debugger after a report (debugger.h) */
 	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
+	unsigned starvation_ms;         /* COFFMAN_STARVATION=MS[,COUNT]; 0 = off */
+	unsigned starvation_count;
 };
 
 extern struct coffman_config cfg;
@@ -48,6 +50,33 @@ static inline int config_parse_seconds(const char *s, double *out)
 	if (end == s || *end != '\0' || errno != 0 || !isfinite(v) || v <= 0 || v > CONFIG_SECONDS_MAX)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+/* COFFMAN_STARVATION: "off" (*ms = 0), or MS[,COUNT], MS in 1..3600000 and COUNT in 1..1e9.  0 on
+ * success, -1 if malformed.  Inline for the launcher, like config_parse_seconds. */
+static inline int config_parse_starvation(const char *s, unsigned *ms, unsigned *count)
+{
+	if (s[0] == 'o' && s[1] == 'f' && s[2] == 'f' && s[3] == '\0') {
+		*ms = 0;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long m = strtoul(s, &end, 10);
+	if (end == s || errno != 0 || m < 1 || m > 3600000 || s[0] == '-')
+		return -1;
+	unsigned long c = *count;
+	if (*end == ',') {
+		const char *cs = end + 1;
+		c = strtoul(cs, &end, 10);
+		if (end == cs || errno != 0 || c < 1 || c > 1000000000 || cs[0] == '-')
+			return -1;
+	}
+	if (*end != '\0')
+		return -1;
+	*ms = (unsigned)m;
+	*count = (unsigned)c;
 	return 0;
 }
 

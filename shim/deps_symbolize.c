@@ -109,11 +109,13 @@ static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
  * bias, wrong offsets); and reading them costs a descriptor. */
 static Dwfl *session_refresh(void)
 {
-	if (!session) {
-		session = dwfl_begin(&callbacks);
-		if (!session)
-			return NULL;
-	}
+	/* A new session each time: libdw (0.188) can lose its address lookup when the same modules are
+	 * reported again into a live session (dwfl_addrmodule then misses the executable). */
+	if (session)
+		dwfl_end(session);
+	session = dwfl_begin(&callbacks);
+	if (!session)
+		return NULL;
 	struct loaded_list list = { NULL, 0, 0 };
 	if (deps_host.iterate_host_phdr)
 		deps_host.iterate_host_phdr(collect_loaded, &list);

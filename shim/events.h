@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "contention.h"
 #include "order.h"
 #include "threads.h"
 
@@ -210,9 +211,14 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	h->pc = a->pc;
 	h->stack = 0;
 	if (__builtin_expect(t->capture_budget > 0, 0)) {
-		if (t->capture_budget != HELD_CAPTURE_ALWAYS)
-			t->capture_budget--;
-		h->stack = ev_held_stack();
+		if (atomic_load_explicit(&contention_watching, memory_order_relaxed))
+			contention_seen(t, a->lock);
+		int budget = __atomic_load_n(&t->capture_budget, __ATOMIC_RELAXED);
+		if (budget != HELD_CAPTURE_WATCH) {
+			if (budget != HELD_CAPTURE_ALWAYS)
+				t->capture_budget = budget - 1;
+			h->stack = ev_held_stack();
+		}
 	}
 	h->depth = 1;
 	h->kind = a->kind;

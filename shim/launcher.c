@@ -63,6 +63,8 @@ static const char usage[] =
 	"                           the checker ends the process (double-lock, deadlock, hang) [COFFMAN_ON_REPORT]\n"
 	"  --graph-dir=DIR          every process (children too) writes its lock-order graph by lock class\n"
 	"                           into DIR, for `coffman-graph cycles DIR` [COFFMAN_GRAPH_DIR]\n"
+	"  --starvation=MS[,COUNT]  report a thread that waited MS ms for a lock others re-took COUNT\n"
+	"                           times meanwhile (default 100,100; off: never) [COFFMAN_STARVATION]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -90,6 +92,7 @@ static const struct option_map options[] = {
 	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
 	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
 	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1 },
+	{ "--starvation", "COFFMAN_STARVATION", 1 },
 	{ NULL, NULL, 0 },
 };
 
@@ -139,6 +142,11 @@ static void validate(const char *flag, const char *value)
 		ok = one_of(value, "site", "none", NULL);
 	else if (strcmp(flag, "--on-report") == 0)
 		ok = one_of(value, "continue", "stop", "stop-fatal");
+	else if (strcmp(flag, "--starvation") == 0) {
+		unsigned ms, count = 100;
+		ok = config_parse_starvation(value, &ms, &count) == 0;
+		snprintf(expected, sizeof expected, " (off, or MS[,COUNT])");
+	}
 	else if (value[0] == '\0')
 		ok = 0;
 	if (!ok) {

@@ -25,6 +25,7 @@
 static const char *const kind_names[RK_KIND_COUNT] = {
 	"lock-order-inversion", "double-lock", "bad-unlock", "destroy-locked", "deadlock", "hang",
 	"exit-holding", "cond-misuse", "use-after-destroy", "reinit-live",
+	"starvation", "livelock",
 };
 
 #define SEEN_MAX 4096

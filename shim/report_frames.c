@@ -7,6 +7,7 @@
 #include "symbolize.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Frames past main or a thread's start routine are libc's plumbing: the walk stops there. */
@@ -20,15 +21,18 @@ static int plumbing_frame(const char *func)
 	return 0;
 }
 
-int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg)
+/* The frames live in coffman's own memory, not on the stack: a report may be written from a thread with
+ * a small stack (64 KB, or PTHREAD_STACK_MIN), and eight frames are over 10 KB. */
+#define WALK_INLINED_MAX 8
+
+static int walk_stack_into(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg, struct frame_info *frames)
 {
-	struct frame_info frames[8];
 	const uintptr_t *pcs = NULL;
 	int n = stack ? stack_frames(stack, &pcs) : 0;
 	if (n <= 0) {
 		if (!pc)
 			return 0;
-		int k = symbolize_code_inlined(pc, 1, frames, 8);
+		int k = symbolize_code_inlined(pc, 1, frames, WALK_INLINED_MAX);
 		for (int j = 0; j < k; j++) {
 			int stop = fn(&frames[j], arg);
 			if (stop)
@@ -42,7 +46,7 @@ int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *ar
 		char name[64];
 		if (symbolize_function_name(pcs[i], 1, name, sizeof name) && plumbing_frame(name))
 			break;
-		int k = symbolize_code_inlined(pcs[i], 1, frames, 8);
+		int k = symbolize_code_inlined(pcs[i], 1, frames, WALK_INLINED_MAX);
 		if (k > 0 && plumbing_frame(frames[k - 1].func))
 			break;
 		for (int j = 0; j < k; j++) {
@@ -54,6 +58,16 @@ int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *ar
 			break;
 	}
 	return 0;
+}
+
+int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg)
+{
+	struct frame_info *frames = malloc(WALK_INLINED_MAX * sizeof *frames);
+	if (!frames)
+		return 0;
+	int stop = walk_stack_into(stack, pc, fn, arg, frames);
+	free(frames);
+	return stop;
 }
 
 void report_frame_function(const struct frame_info *f, char *buf, size_t len)

@@ -91,6 +91,12 @@ static const struct {
 	[RK_REINIT_LIVE] = { "ReinitLive", "A live lock or condition variable is initialised again",
 		"An init call on a lock or condition variable that is initialised and not destroyed; worse when "
 		"it is locked or waited on." },
+	[RK_STARVATION] = { "Starvation", "A thread starves for a lock others keep taking",
+		"A thread waited long for a lock while other threads acquired it many times in between: the "
+		"lock is barged, and the waiting thread makes no progress." },
+	[RK_LIVELOCK] = { "Livelock", "Threads keep failing trylock and backing off",
+		"Threads hold a lock, fail to trylock another, back off and retry, over and over: each keeps "
+		"the other from progressing, and none does." },
 };
 
 static const char *sarif_level(enum report_kind k)

@@ -88,8 +88,8 @@ static int parse_line(char *line, char *why, size_t len)
 	int k = kind_from_name(kind);
 	if (k == -2) {
 		snprintf(why, len, "unknown kind '%.64s' (expected lock-order-inversion, double-lock, bad-unlock, "
-			 "destroy-locked, deadlock, hang, exit-holding, cond-misuse, use-after-destroy, reinit-live "
-			 "or '*')", kind);
+			 "destroy-locked, deadlock, hang, exit-holding, cond-misuse, use-after-destroy, reinit-live, "
+			 "starvation, livelock or '*')", kind);
 		return -1;
 	}
 	if (!*pattern) {
@@ -162,7 +162,7 @@ static char *read_rules_file(const char *path, size_t *size, char *why, size_t l
 
 int suppress_load(const char *path)
 {
-	char why[256] = "";
+	char why[320] = "";
 	size_t size;
 	rules_free();
 	char *text = read_rules_file(path, &size, why, sizeof why);

@@ -32,6 +32,7 @@
 #define HELD_CAPTURE_BUDGET 256
 #define HELD_CAPTURE_REFILL 16          /* after each new edge: the next few acquisitions */
 #define HELD_CAPTURE_ALWAYS INT_MAX     /* COFFMAN_HELD_STACKS=1: a budget that is never spent */
+#define HELD_CAPTURE_WATCH (INT_MAX - 1) /* slow path, no stacks: a lock is watched (contention.h) */
 
 /* LK_COND and LK_SEM are not locks (never in a held stack): objects whose life lifecycle.c follows. */
 enum lock_kind { LK_MUTEX = 0, LK_RWLOCK, LK_SPIN, LK_C11, LK_ONCE, LK_COND, LK_SEM,

@@ -1,6 +1,7 @@
 /* The contended path (waits.h): publishing a wait, the sliced timed wait for a lock or a join, and the
  * deadlock search each expired slice runs. */
 #include "waits.h"
+#include "contention.h"
 #include "deadlock.h"
 #include "stacks.h"
 
@@ -73,6 +74,7 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 {
 	int rc;
 	int published = 0;
+	int watch = -1;                 /* starvation watch slot (contention.h) */
 	uint64_t slice = FIRST_SLICE_NS;
 	if (publish_at_once) {
 		publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
@@ -98,10 +100,16 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 			publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
 			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
 			published = 1;
+			if (wait_kind == W_LOCK)         /* starvation: lock waits only */
+				watch = contention_watch_begin(t, obj, lock_kind);
+		} else if (watch >= 0) {
+			contention_watch_check(t, watch);
 		}
 		wait_slice_expired(t, !user_deadline);  /* a timed wait ends by itself: no search */
 		slice = LATER_SLICE_NS;
 	}
+	if (watch >= 0)
+		contention_watch_end(t, watch);
 	if (published)
 		wait_end(t);
 	return rc;

@@ -6,6 +6,7 @@
 #include "glibc_mutex.h"
 #include "lifecycle.h"
 #include "waits.h"
+#include "contention.h"
 
 #include <errno.h>
 
@@ -152,6 +153,7 @@ EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 				     .owner_of = glibc_mutex_owner_of };
 		ev_after_acquire(t, &a, 1);
 	}
+	contention_trylock(t, m, LK_MUTEX, rc, CALLER_PC);     /* livelock: failure streaks */
 	shim_leave();
 	return rc;
 }

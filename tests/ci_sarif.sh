@@ -26,9 +26,11 @@ sarif "$EX/early_return"                # exit-holding
 sarif "$EX/pool_shutdown"               # cond-misuse
 sarif "$EX/late_callback"               # use-after-destroy
 sarif "$EX/double_init"                 # reinit-live
+sarif "$EX/hallway_trylock"             # livelock
+sarif "$PROGS/starve" greedy            # starvation
 sarif "$EX/bank_fixed"                  # clean: a document with no result
 n=$(ls coffman-sarif | wc -l)
-if [ "$n" -eq 11 ]; then pass "11 processes, 11 SARIF documents"; else fail "$n SARIF documents, expected 11"; fi
+if [ "$n" -eq 13 ]; then pass "13 processes, 13 SARIF documents"; else fail "$n SARIF documents, expected 13"; fi
 
 run_recipe sarif-merge
 if [ "$STATUS" -eq 0 ] && [ -s coffman.sarif ]; then pass "the README's jq merge made coffman.sarif"
@@ -130,16 +132,16 @@ EOF
 # The merged document: one run, all results, every kind; the clean process contributed none.
 total=$(cat coffman-sarif/*.sarif | jq -s '[.[].runs[0].results | length] | add')
 merged=$(jq '.runs[0].results | length' coffman.sarif)
-if [ "$merged" -eq "$total" ] && [ "$total" -ge 10 ]; then pass "coffman.sarif holds all $total results"
+if [ "$merged" -eq "$total" ] && [ "$total" -ge 12 ]; then pass "coffman.sarif holds all $total results"
 else fail "coffman.sarif holds $merged results of $total"; fi
 # Every report kind is a rule of the tool, and each has a result here.
 rules=$(jq -r '[.runs[0].tool.driver.rules[].id] | sort | join(" ")' coffman.sarif)
 kinds=$(jq -r '[.runs[0].results[].ruleId] | unique | join(" ")' coffman.sarif)
-if [ "$kinds" = "$rules" ] && [ "$(echo "$rules" | wc -w)" -ge 10 ]; then pass "a result for each of the $(echo "$rules" | wc -w) rules: $kinds"
+if [ "$kinds" = "$rules" ] && [ "$(echo "$rules" | wc -w)" -ge 12 ]; then pass "a result for each of the $(echo "$rules" | wc -w) rules: $kinds"
 else fail "the merged results cover '$kinds', the rules are '$rules'"; fi
-if jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri] | all(test("(^|/)examples/[a-z_]+\\.c$"))' \
-	coffman.sarif > /dev/null; then pass "every result is located in the examples' sources"
-else fail "a result is not located in examples/: $(jq -c '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri]' coffman.sarif)"; fi
+if jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri] | all(test("(^|/)(examples|tests/progs)/[a-z_]+\\.c$"))' \
+	coffman.sarif > /dev/null; then pass "every result is located in the programs' sources"
+else fail "a result is not located in examples/ or tests/progs/: $(jq -c '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri]' coffman.sarif)"; fi
 
 # Microsoft's validator: the merged document and every per-process one, no error; the broken one, an error.
 tool="$SARIF_TOOLS_DIR/Sarif.Multitool"

@@ -44,7 +44,7 @@ expect_status() {
 # expect_kind KIND: the first report's header names KIND
 expect_kind() {
 	local first
-	first=$(grep -E -m1 '^(==[0-9]+== )?coffman: (lock-order-inversion|double-lock|bad-unlock|destroy-locked|deadlock|hang|exit-holding|cond-misuse|use-after-destroy|reinit-live)\b' "$LOG" \
+	first=$(grep -E -m1 '^(==[0-9]+== )?coffman: (lock-order-inversion|double-lock|bad-unlock|destroy-locked|deadlock|hang|exit-holding|cond-misuse|use-after-destroy|reinit-live|starvation|livelock)\b' "$LOG" \
 		| sed -E 's/^(==[0-9]+== )?coffman: ([a-z-]+).*/\2/')
 	if [ "$first" = "$1" ]; then pass "report kind $1"; else fail "report kind '${first:-none}', expected $1"; show; fi
 }

@@ -1,0 +1,376 @@
+/* The starvation and livelock detectors (contention.h): the table of watched locks and their waiters'
+ * counts of re-takes, the per-thread trylock failure streaks, and the two reports. */
+#include "contention.h"
+#include "config.h"
+#include "deadlock.h"
+#include "events.h"
+#include "ilock.h"
+#include "order.h"
+#include "report.h"
+#include "stacks.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ================================================================ starvation */
+
+#define WATCH_MAX 16            /* locks waited on for a slice at the same time: more are not watched */
+#define WATCH_TAKERS 16         /* threads followed per watch; more are counted in the total only */
+
+struct taker {
+	int num;
+	unsigned count;
+	uintptr_t pc;                   /* where it took the lock (always) */
+	uint32_t stack;                 /* its whole stack, captured at its first counted acquisition */
+};
+
+struct watch {
+	const void *lock;               /* NULL: slot free */
+	int kind;
+	int waiter;                     /* thread number of the waiter */
+	unsigned gen;                   /* bumped when the slot is reused: late stack captures are dropped */
+	unsigned total;                 /* acquisitions by other threads since the wait was published */
+	unsigned retakes;               /* those by a thread that had already taken it during the wait: a
+					 * waiter queued behind many threads that each take the lock once is
+					 * served in turn, not starved; one thread taking it again and again
+					 * ahead of the waiter is barging */
+	struct taker takers[WATCH_TAKERS];
+	int ntakers;
+	int reported;
+};
+
+atomic_int contention_watching;
+static struct ilock watch_lock = ILOCK_INIT;
+static struct watch watches[WATCH_MAX];
+
+/* Put every other thread's acquisitions on the slow path (on) or back (off).  The budget is the
+ * owner's plain int: a store here can be lost to the owner's own decrement of a small budget, which is
+ * why the waiter repeats it at every slice.  The owner never decrements HELD_CAPTURE_WATCH or
+ * HELD_CAPTURE_ALWAYS, and a compare-and-swap never overwrites the latter. */
+static void mark_threads(const struct thread_rec *self, int on)
+{
+	registry_lock();
+	for (struct thread_rec *o = registry_first(); o; o = o->next) {
+		if (o == self)
+			continue;
+		int cur = __atomic_load_n(&o->capture_budget, __ATOMIC_RELAXED);
+		if (on && cur != HELD_CAPTURE_ALWAYS && cur != HELD_CAPTURE_WATCH)
+			__atomic_compare_exchange_n(&o->capture_budget, &cur, HELD_CAPTURE_WATCH, 0, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED);
+		else if (!on && cur == HELD_CAPTURE_WATCH)
+			__atomic_compare_exchange_n(&o->capture_budget, &cur, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	}
+	registry_unlock();
+}
+
+int contention_watch_begin(struct thread_rec *t, const void *lock, int kind)
+{
+	if (!cfg.starvation_ms)
+		return -1;
+	int slot = -1;
+	ilock_acquire(&watch_lock);
+	for (int i = 0; i < WATCH_MAX; i++)
+		if (!watches[i].lock) {
+			struct watch *w = &watches[i];
+			unsigned gen = w->gen + 1;
+			memset(w, 0, sizeof *w);
+			w->gen = gen;
+			w->lock = lock;
+			w->kind = kind;
+			w->waiter = t->num;
+			slot = i;
+			atomic_fetch_add(&contention_watching, 1);
+			break;
+		}
+	ilock_release(&watch_lock);
+	if (slot >= 0)
+		mark_threads(t, 1);
+	return slot;
+}
+
+void contention_watch_end(struct thread_rec *t, int slot)
+{
+	(void)t;
+	ilock_acquire(&watch_lock);
+	watches[slot].lock = NULL;
+	watches[slot].gen++;
+	int left = atomic_fetch_sub(&contention_watching, 1) - 1;
+	ilock_release(&watch_lock);
+	if (!left)
+		mark_threads(NULL, 0);
+}
+
+void contention_seen(struct thread_rec *t, const void *lock)
+{
+	int need_stack = -1;
+	unsigned gen = 0;
+	int ti = 0;
+	ilock_acquire(&watch_lock);
+	for (int i = 0; i < WATCH_MAX; i++) {
+		struct watch *w = &watches[i];
+		if (w->lock != lock || w->waiter == t->num)
+			continue;
+		w->total++;
+		int k;
+		for (k = 0; k < w->ntakers && w->takers[k].num != t->num; k++)
+			;
+		if (k == w->ntakers && k < WATCH_TAKERS) {
+			w->ntakers++;
+			w->takers[k].num = t->num;
+			w->takers[k].pc = t->nheld > 0 ? t->held[t->nheld - 1].pc : 0;
+			if (need_stack < 0) {
+				need_stack = i;
+				gen = w->gen;
+				ti = k;
+			}
+		}
+		if (k < WATCH_TAKERS) {
+			if (w->takers[k].count++ > 0)
+				w->retakes++;
+		}
+	}
+	ilock_release(&watch_lock);
+	if (need_stack < 0)
+		return;
+	/* Outside the table's lock: unwinding takes a while. */
+	uint32_t stack = ev_held_stack();
+	ilock_acquire(&watch_lock);
+	struct watch *w = &watches[need_stack];
+	if (w->gen == gen && w->takers[ti].num == t->num)
+		w->takers[ti].stack = stack;
+	ilock_release(&watch_lock);
+}
+
+static void report_starvation(struct thread_rec *t, const struct watch *w, double waited_s)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	int cs = cancel_disable();
+	report_init(r, RK_STARVATION);
+	double now_s = (double)now_ns() / 1e9;
+	registry_lock();
+	report_add_wait(r, t, now_s);
+	int lk = r->waits[0].waits;
+	char who[160] = "";
+	size_t len = 0;
+	for (int k = 0; k < w->ntakers && k < 8; k++) {
+		const struct taker *tk = &w->takers[k];
+		struct thread_rec *o = registry_find_num(tk->num);
+		if (o)
+			report_add_thread_rec(r, o);
+		else
+			report_add_thread(r, tk->num, 0, 0, 0);
+		if (len < sizeof who - 16)
+			len += (size_t)snprintf(who + len, sizeof who - len, "%sT%d %u", k ? ", " : "", tk->num,
+						 tk->count);
+		char label[96];
+		snprintf(label, sizeof label, "T%d took L%d %u time%s meanwhile, here", tk->num, lk + 1, tk->count,
+			 tk->count == 1 ? "" : "s");
+		report_add_stack(r, label, tk->stack, tk->stack ? 0 : tk->pc);
+	}
+	registry_unlock();
+	snprintf(r->summary, sizeof r->summary,
+		 "T%d has waited %.1f s for L%d (%s) while other threads took it %u time%s (%s)", t->num, waited_s,
+		 lk + 1, lock_kind_name(w->kind), w->total, w->total == 1 ? "" : "s", who);
+	snprintf(r->note, sizeof r->note,
+		 "the lock is barged: a releasing thread takes it again before the woken waiter runs, so the "
+		 "waiter makes no progress (thresholds: waited %u ms while threads that had already taken it "
+		 "took it again %u times, COFFMAN_STARVATION); the program keeps running", cfg.starvation_ms,
+		 cfg.starvation_count);
+	r->signature = ((uint64_t)RK_STARVATION << 56) ^ (uint64_t)(uintptr_t)w->lock ^ ((uint64_t)t->num << 20);
+	order_fill_lock_sites(r);
+	report_emit(r);
+	free(r);
+	cancel_restore(cs);
+}
+
+void contention_watch_check(struct thread_rec *t, int slot)
+{
+	uint64_t waited = now_ns() - atomic_load(&t->wait_since_ns);
+	struct watch copy;
+	ilock_acquire(&watch_lock);
+	copy = watches[slot];
+	int due = !copy.reported && waited >= (uint64_t)cfg.starvation_ms * 1000000u &&
+		  copy.retakes >= cfg.starvation_count;
+	if (due)
+		watches[slot].reported = 1;
+	ilock_release(&watch_lock);
+	if (due)
+		report_starvation(t, &copy, (double)waited / 1e9);
+	else if (!copy.reported)
+		mark_threads(t, 1);     /* threads created since, and marks lost to a decrement */
+}
+
+/* ================================================================ livelock */
+
+/* A trylock failure streak per thread, in a table other threads read (keyed by thread number: a
+ * collision leaves the later thread untracked, never wrong).  One streak per thread: a thread that
+ * keeps backing off keeps trying the same lock. */
+#define TRY_SLOTS 256
+#define LIVELOCK_FAILS 100      /* failures in a row, at least ... */
+#define LIVELOCK_SECS 1.0       /* ... over this long (half the watchdog's limit when shorter) */
+
+struct try_streak {
+	_Atomic int num;                /* owner thread, 0 free */
+	const void *_Atomic lock;       /* the lock its trylocks keep failing on, NULL none */
+	_Atomic unsigned fails;
+	_Atomic uint64_t since_ns;      /* first failure of the streak */
+	const void *_Atomic held;       /* a lock it held at the last failure (what it backs off from) */
+	_Atomic uint32_t stack;         /* a failing trylock's stack, once the streak is long */
+	_Atomic uintptr_t pc;
+	_Atomic int reported;
+};
+
+static struct try_streak streaks[TRY_SLOTS];
+
+static struct try_streak *streak_of(int num, int claim)
+{
+	struct try_streak *s = &streaks[(unsigned)num % TRY_SLOTS];
+	int cur = atomic_load(&s->num);
+	if (cur == num)
+		return s;
+	if (!claim)
+		return NULL;
+	/* A slot whose thread is gone (or never used) is taken over. */
+	if (cur != 0) {
+		registry_lock();
+		int alive = registry_find_num(cur) != NULL;
+		registry_unlock();
+		if (alive)
+			return NULL;
+	}
+	if (!atomic_compare_exchange_strong(&s->num, &cur, num))
+		return NULL;
+	atomic_store(&s->lock, NULL);
+	atomic_store(&s->fails, 0);
+	atomic_store(&s->reported, 0);
+	return s;
+}
+
+/* With the watchdog on, a livelock is found before the watchdog's limit: the threads' joiners and
+ * waiters would otherwise be reported as a hang first, hiding the cause. */
+static double livelock_secs(void)
+{
+	double half = cfg.watchdog_secs / 2;
+	return cfg.watchdog_secs > 0 && half < LIVELOCK_SECS ? half : LIVELOCK_SECS;
+}
+
+/* s (t's streak) is long: if the thread holding the lock t keeps failing on is itself stuck failing
+ * on a lock t holds, report both (registry lock taken here). */
+static void livelock_check(struct thread_rec *t, struct try_streak *s, uint64_t now)
+{
+	const void *lock = atomic_load(&s->lock);
+	registry_lock();
+	const struct held_lock *hh;
+	struct thread_rec *h = registry_holder_of(lock, &hh);
+	struct try_streak *hs = h && h != t ? streak_of(h->num, 0) : NULL;
+	const void *hlock = hs ? atomic_load(&hs->lock) : NULL;
+	if (!hs || !hlock || !registry_holds(t, hlock) || atomic_load(&hs->fails) < LIVELOCK_FAILS ||
+	    (double)(now - atomic_load(&hs->since_ns)) < livelock_secs() * 1e9 / 2) {
+		registry_unlock();
+		return;
+	}
+	struct report *r = malloc(sizeof *r);
+	if (!r) {
+		registry_unlock();
+		return;
+	}
+	report_init(r, RK_LIVELOCK);
+	int ta = report_add_thread_rec(r, t), tb = report_add_thread_rec(r, h);
+	int a_held = report_add_lock(r, (uintptr_t)hlock, lock_kind_name(LK_MUTEX));
+	int a_tries = report_add_lock(r, (uintptr_t)lock, lock_kind_name(LK_MUTEX));
+	unsigned fa = atomic_load(&s->fails), fb = atomic_load(&hs->fails);
+	double sa = (double)(now - atomic_load(&s->since_ns)) / 1e9;
+	double sb = (double)(now - atomic_load(&hs->since_ns)) / 1e9;
+	uint32_t hstack = atomic_load(&hs->stack);
+	uintptr_t hpc = atomic_load(&hs->pc);
+	int hnum = h->num;
+	registry_unlock();
+	(void)ta;
+	(void)tb;
+	snprintf(r->summary, sizeof r->summary,
+		 "T%d and T%d keep failing trylock on the lock the other holds, backing off and retrying: "
+		 "T%d failed on L%d %u times in a row, T%d on L%d %u times, for %.1f s", t->num, hnum, t->num,
+		 a_tries + 1, fa, hnum, a_held + 1, fb, sa < sb ? sa : sb);
+	snprintf(r->note, sizeof r->note,
+		 "neither makes progress: each holds one lock while it tries the other, and they back off in "
+		 "step (a livelock); take the locks in one order, or back off for a random time; %s",
+		 cfg.watchdog_secs <= 0 ? "the program keeps running"
+		 : cfg.watchdog_action == WD_REPORT ? "the program keeps running (COFFMAN_WATCHDOG_ACTION=report)"
+		 : cfg.watchdog_action == WD_ABORT ? "the process is aborted, as for a hang (COFFMAN_WATCHDOG)"
+		 : "the process is ended with the exit code, as for a hang (COFFMAN_WATCHDOG)");
+	char label[96];
+	snprintf(label, sizeof label, "T%d, holding L%d, fails trylock of L%d (%u times in a row) at", t->num,
+		 a_held + 1, a_tries + 1, fa);
+	report_add_stack(r, label, stack_capture(), 0);
+	snprintf(label, sizeof label, "T%d, holding L%d, fails trylock of L%d (%u times in a row) at", hnum,
+		 a_tries + 1, a_held + 1, fb);
+	report_add_stack(r, label, hstack, hstack ? 0 : hpc);
+	int lo = t->num < hnum ? t->num : hnum, hi = t->num < hnum ? hnum : t->num;
+	r->signature = ((uint64_t)RK_LIVELOCK << 56) ^ ((uint64_t)lo << 40) ^ ((uint64_t)hi << 24) ^
+		       ((uint64_t)(uintptr_t)lock ^ (uint64_t)(uintptr_t)hlock);
+	atomic_store(&s->reported, 1);
+	atomic_store(&hs->reported, 1);
+	int fatal = cfg.watchdog_secs > 0 && cfg.watchdog_action != WD_REPORT;
+	if (fatal && !report_claim_termination()) {
+		free(r);
+		return;
+	}
+	order_fill_lock_sites(r);
+	int shown = report_emit(r);
+	free(r);
+	if (fatal) {
+		if (!shown) {
+			report_release_termination();
+			return;
+		}
+		if (cfg.watchdog_action == WD_ABORT)
+			abort();
+		report_terminate(0);
+	}
+}
+
+void contention_trylock(struct thread_rec *t, const void *lock, int kind, int rc, uintptr_t pc)
+{
+	(void)kind;
+	if (rc != EBUSY) {
+		if (rc == 0 || rc == EOWNERDEAD) {
+			struct try_streak *s = streak_of(t->num, 0);
+			if (s && atomic_load_explicit(&s->lock, memory_order_relaxed) == lock) {
+				atomic_store(&s->lock, NULL);
+				atomic_store(&s->fails, 0);
+			}
+		}
+		return;
+	}
+	/* Only a thread that holds something while it retries can keep another from progressing. */
+	if (t->nheld == 0)
+		return;
+	struct try_streak *s = streak_of(t->num, 1);
+	if (!s)
+		return;
+	uint64_t now = now_ns();
+	atomic_store(&s->held, t->held[t->nheld - 1].lock);
+	if (atomic_load(&s->lock) != lock) {
+		atomic_store(&s->fails, 1);
+		atomic_store(&s->since_ns, now);
+		atomic_store(&s->pc, pc);
+		atomic_store(&s->stack, 0);
+		atomic_store(&s->reported, 0);
+		atomic_store(&s->lock, lock);
+		return;
+	}
+	unsigned fails = atomic_fetch_add(&s->fails, 1) + 1;
+	if (fails < LIVELOCK_FAILS || atomic_load(&s->reported))
+		return;
+	int cs = cancel_disable();
+	if (!atomic_load(&s->stack))
+		atomic_store(&s->stack, stack_capture());
+	/* Looked at every 64 failures once the streak is long: a failing trylock stays cheap. */
+	if ((fails & 63) == 0 && (double)(now - atomic_load(&s->since_ns)) >= livelock_secs() * 1e9)
+		livelock_check(t, s, now);
+	cancel_restore(cs);
+}

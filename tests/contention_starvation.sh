@@ -1,0 +1,53 @@
+#!/bin/sh
+# starvation: a thread waits for a lock that another keeps re-taking (tests/progs/starve.c greedy);
+# no report for short waits or a long wait on a lock nobody else takes meanwhile (fair); thresholds
+# and off through COFFMAN_STARVATION / --starvation.
+. "$top_srcdir/tests/lib.sh"
+SRC="$top_srcdir/tests/progs/starve.c"
+WAIT=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* polite: waits here */')
+TAKE=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */')
+
+run -- "$PROGS/starve" greedy
+expect_kind starvation
+expect_count starvation 1
+expect_status 66
+expect_out '^starve greedy: done$'
+expect_log "coffman: starvation: T3 has waited [0-9.]+ s for L1 \(mutex\) while other threads took it [0-9]+ times \(T2 [0-9]+\)$" "summary: T3 starved by T2"
+expect_log "L1 'shared_lock': mutex at 0x" "lock named"
+expect_log "T3 \(tid [0-9]+, \"polite\"\) waits for L1 'shared_lock' \(mutex\) for [0-9.]+ s" "the starved thread and its wait"
+expect_log "#0 0x[0-9a-f]+ polite_worker .*starve\.c:$WAIT \(starve\)" "waiter's stack: polite_worker starve.c:$WAIT"
+expect_log "T2 took L1 [0-9]+ times meanwhile, here:" "the taker and its count"
+expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "taker's stack: greedy_worker starve.c:$TAKE"
+expect_log "summary: .*starvation 1" "summary counts it"
+
+# JSON: the kind
+run --format=json -- "$PROGS/starve" greedy
+expect_log '"kind":"starvation"' "JSON report kind"
+expect_status 66
+
+# Suppressed: no report, the program's own status
+printf 'starvation:greedy_worker\n' > "$WORK/supp"
+run --suppressions="$WORK/supp" -- "$PROGS/starve" greedy
+expect_no_log "coffman: starvation:"
+expect_status 0
+
+# Off, or a count threshold far above what happens: clean
+run --starvation=off -- "$PROGS/starve" greedy
+expect_no_report
+expect_status 0
+COFFMAN_STARVATION=100,100000 run -- "$PROGS/starve" greedy
+expect_no_report
+expect_status 0
+
+# Fair: short waits, then a long wait on a lock held in one go: clean
+run -- "$PROGS/starve" fair
+expect_no_report
+expect_status 0
+expect_out '^starve fair: done$'
+
+# A malformed value: a warning, defaults kept; the launcher refuses it
+COFFMAN_STARVATION=abc run -- "$PROGS/starve" fair
+expect_log "COFFMAN_STARVATION=abc is not off or MS\[,COUNT\]" "env warning"
+"$COFFMAN" --starvation=1,x -- true 2>"$WORK/err"
+if [ $? -eq 2 ] && grep -q "bad value for --starvation" "$WORK/err"; then pass "launcher refuses --starvation=1,x"; else fail "launcher accepted --starvation=1,x"; fi
+finish

@@ -1,0 +1,135 @@
+/* starve: a lock that one thread keeps re-taking while another waits for it (contention.h).
+ *   greedy  T2 holds shared_lock almost all the time, dropping it only for an instant between two
+ *           critical sections; T3 waits for it meanwhile and is starved (until one of its waits has
+ *           lasted a second, at most 2.5 s).
+ *           Both run on one CPU, T3 at SCHED_IDLE (a background thread): woken by T2's unlock, T3
+ *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
+ *   fair    the same two threads, but each one sleeps between its critical sections: T3 waits only
+ *           briefly; then a long legitimate wait: T2 holds the lock 0.8 s in one go while T3 waits
+ *           (long, but nobody else takes the lock meanwhile).  Neither is starvation.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int polite_done;
+static atomic_int greedy_started;
+static atomic_int greedy_gone;
+static long greedy_units;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void busy_us(int us)
+{
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000 < us);
+}
+
+static cpu_set_t one_cpu;
+
+static void *greedy_worker(void *arg)
+{
+	(void)arg;
+	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
+	long long end = now_ms() + 2500;
+	for (;;) {
+		/* Nothing between the unlock and the next lock: the woken waiter finds it taken again. */
+		pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */
+		if (atomic_load(&polite_done) || now_ms() >= end) {
+			pthread_mutex_unlock(&shared_lock);
+			break;
+		}
+		atomic_store(&greedy_started, 1);
+		busy_us(200);
+		greedy_units++;
+		pthread_mutex_unlock(&shared_lock);
+	}
+	atomic_store(&greedy_gone, 1);
+	return NULL;
+}
+
+static void *polite_worker(void *arg)
+{
+	(void)arg;
+	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
+	struct sched_param sp = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	while (!atomic_load(&greedy_started))
+		usleep(1000);
+	/* Now and then the scheduler lets T3 in early: try again until one wait lasted a second. */
+	for (;;) {
+		long long begin = now_ms();
+		pthread_mutex_lock(&shared_lock); /* polite: waits here */
+		pthread_mutex_unlock(&shared_lock);
+		if (now_ms() - begin >= 1000 || atomic_load(&greedy_gone))
+			break;
+		usleep(20000);
+	}
+	atomic_store(&polite_done, 1);
+	return NULL;
+}
+
+static void *fair_worker(void *arg)
+{
+	int long_hold = *(int *)arg;
+	for (int i = 0; i < 150; i++) {
+		pthread_mutex_lock(&shared_lock); /* fair: brief */
+		busy_us(50);
+		pthread_mutex_unlock(&shared_lock);
+		usleep(500);
+	}
+	if (long_hold) {
+		pthread_mutex_lock(&shared_lock);
+		atomic_store(&greedy_started, 1);
+		usleep(800000);
+		pthread_mutex_unlock(&shared_lock);
+	} else {
+		while (!atomic_load(&greedy_started))
+			usleep(1000);
+		pthread_mutex_lock(&shared_lock); /* fair: long wait */
+		pthread_mutex_unlock(&shared_lock);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "greedy";
+	pthread_t a, b;
+	if (strcmp(mode, "greedy") == 0) {
+		cpu_set_t all;
+		CPU_ZERO(&one_cpu);
+		if (sched_getaffinity(0, sizeof all, &all) == 0)
+			for (int c = 0; c < CPU_SETSIZE; c++)
+				if (CPU_ISSET(c, &all)) {
+					CPU_SET(c, &one_cpu);
+					break;
+				}
+		pthread_create(&a, NULL, greedy_worker, NULL);
+		pthread_create(&b, NULL, polite_worker, NULL);
+		pthread_setname_np(a, "greedy");
+		pthread_setname_np(b, "polite");
+	} else {
+		static int yes = 1, no = 0;
+		pthread_create(&a, NULL, fair_worker, &yes);
+		pthread_create(&b, NULL, fair_worker, &no);
+	}
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	printf("starve %s: done\n", mode);
+	return 0;
+}
