@@ -1,3 +1,4 @@
+/* waitfor: following single successors from a start node until the chain returns to it (waitfor.h). */
 #include "waitfor.h"
 
 int waitfor_cycle_through(int start, waitfor_next_fn next, void *ctx, int *cycle, int max)

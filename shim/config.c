@@ -1,3 +1,7 @@
+/* Reading COFFMAN_* at load into `cfg` (config.h): one loader per setting, each warning about a bad
+ * value and keeping the default, and a pass over the environment that names unknown COFFMAN_*
+ * variables.  The list of known variables here is the one the manual page and README must match
+ * (tests/package_options.sh). */
 #include "config.h"
 #include "output.h"
 

@@ -1,3 +1,5 @@
+/* The starvation and livelock detectors (contention.h): the table of watched locks and their waiters'
+ * counts of re-takes, the per-thread trylock failure streaks, and the two reports. */
 #include "contention.h"
 #include "config.h"
 #include "deadlock.h"

@@ -1,3 +1,8 @@
+/* The events behind every wrapper (events.h), slow parts: the double-lock check and its report,
+ * lock-order edges for the acquisitions the edge cache does not know, bad unlocks, lock creation and
+ * destruction (destroy-locked), a hold released by another thread, the one thread that may end the
+ * process after a fatal report, and what a thread still holds when it exits.  The hot path itself is
+ * in events.h's inline helpers. */
 #include "events.h"
 #include "config.h"
 #include "glibc_mutex.h"

@@ -3,10 +3,12 @@
  *   coffman [OPTIONS] [--] PROGRAM [ARGS...]
  *
  * Options mirror the COFFMAN_* variables and are passed to the program's environment; the program is
- * exec'ed in place, so its exit status is coffman's.  The library is found next to this executable in a
- * build tree (.libs/libcoffman.so), else in the installed libdir, or where COFFMAN_LIB says (a path
- * with a space or a colon is preloaded through a private link: preload_link.h).  A statically linked
- * program cannot be checked (nothing to interpose): say so in one line, then run it.
+ * exec'ed in place, so its exit status is coffman's.  The library is found where COFFMAN_LIB says, else
+ * next to this executable in a build tree (.libs/libcoffman.so), else in the installed libdir as seen
+ * from this executable (find_library: an installation moved as a whole, or staged under DESTDIR, finds
+ * its own library), else in the configured libdir; a path with a space or a colon is preloaded through
+ * a private link (preload_link.h).  A statically linked program cannot be checked (nothing to
+ * interpose): say so in one line, then run it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -25,6 +27,9 @@
 
 #ifndef COFFMAN_LIBDIR
 #define COFFMAN_LIBDIR "/usr/local/lib"
+#endif
+#ifndef COFFMAN_BINDIR
+#define COFFMAN_BINDIR "/usr/local/bin"
 #endif
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "dev"
@@ -220,6 +225,39 @@ static int readable(const char *path)
 	return access(path, R_OK) == 0;
 }
 
+/* The configured libdir relative to the configured bindir ("../lib/x86_64-linux-gnu" for /usr/bin and
+ * /usr/lib/x86_64-linux-gnu), so that the launcher finds the library that was installed with it
+ * wherever the pair now lives: under a DESTDIR, in a package unpacked into a scratch root, or a whole
+ * prefix moved elsewhere.  0 if either directory is not absolute. */
+static int libdir_from_bindir(char *out, size_t cap)
+{
+	const char *bin = COFFMAN_BINDIR, *lib = COFFMAN_LIBDIR;
+	if (bin[0] != '/' || lib[0] != '/')
+		return 0;
+	/* Skip the leading path components the two share. */
+	size_t common = 0, i = 0;
+	for (;; i++) {
+		int bin_end = bin[i] == '\0' || bin[i] == '/', lib_end = lib[i] == '\0' || lib[i] == '/';
+		if (bin_end && lib_end)
+			common = i;
+		if (bin[i] != lib[i] || bin[i] == '\0')
+			break;
+	}
+	size_t len = 0;
+	out[0] = '\0';
+	for (const char *p = bin + common; *p; p++)
+		if (*p == '/' && p[1] != '\0' && p[1] != '/')
+			len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s..", len ? "/" : "");
+	const char *rest = lib + common;
+	while (*rest == '/')
+		rest++;
+	if (*rest)
+		len += (size_t)snprintf(out + len, len < cap ? cap - len : 0, "%s%s", len ? "/" : "", rest);
+	if (len == 0)
+		len = (size_t)snprintf(out, cap, ".");
+	return len < cap;
+}
+
 static void find_library(char *out, size_t cap)
 {
 	const char *env = getenv("COFFMAN_LIB");
@@ -238,6 +276,12 @@ static void find_library(char *out, size_t cap)
 		snprintf(out, cap, "%s/libcoffman.so", dir);
 		if (readable(out))
 			return;
+		char rel[PATH_MAX];
+		if (libdir_from_bindir(rel, sizeof rel)) {
+			snprintf(out, cap, "%s/%s/libcoffman.so", dir, rel);
+			if (readable(out))
+				return;
+		}
 	}
 	snprintf(out, cap, "%s/libcoffman.so", COFFMAN_LIBDIR);
 }

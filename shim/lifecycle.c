@@ -1,3 +1,6 @@
+/* The lifecycle checks (lifecycle.h): the records of destroyed objects (by address and a hash of their
+ * bytes) and of condition variables with their waiters' mutexes, and the reports they lead to —
+ * use-after-destroy, reinit-live, cond-misuse and exit-holding — built under the lifecycle lock. */
 #include "lifecycle.h"
 #include "events.h"
 #include "glibc_mutex.h"

@@ -1,3 +1,7 @@
+/* The lock-order slow path (order.h): the table of lock creation sites, the record behind every
+ * graph edge, the edge insert with its cycle search (graph/lockgraph), and turning a cycle into a
+ * lock-order-inversion report — its labels (single thread, never overlapped, gated), its signature and
+ * finding, and with COFFMAN_CLASSES=site what each class node is made of.  All under the graph lock. */
 #include "order.h"
 #include "annotate.h"
 #include "config.h"

@@ -1,4 +1,4 @@
-/* output: where coffman's text goes, and the line builder every writer uses.
+/* output: where coffman's text goes (the text is built in an outbuf: outbuf.h).
  *
  * Reports go to COFFMAN_LOG (opened at the first write, %p = pid, so a forked child with %p gets its
  * own file) or to a private duplicate of the stderr the program started with.  The duplicate lives on a
@@ -34,11 +34,7 @@
 #define PRIVATE_FD_FLOOR 900
 #include <sys/types.h>
 
-struct outbuf {
-	char *data;
-	size_t len, cap;
-	int failed;             /* allocation failed: keep what fits */
-};
+#include "outbuf.h"
 
 void output_init(void);                 /* dup stderr; call once at load */
 void output_after_fork_child(void);     /* forget the parent's log file, reset the lock */
@@ -46,18 +42,6 @@ void output_lock_for_fork(void);
 void output_unlock_after_fork(void);
 /* Where the reports went, for the summary line: "stderr", the log path, or both with the reason. */
 const char *output_destination(void);
-
-void ob_init(struct outbuf *ob);
-void ob_free(struct outbuf *ob);
-/* Append raw text / a formatted fragment (no prefix, no newline, no escaping). */
-void ob_puts(struct outbuf *ob, const char *s);
-void ob_write(struct outbuf *ob, const char *s, size_t n);
-void ob_printf(struct outbuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append one full text line: "==PID== " + formatted text (control characters escaped) + "\n". */
-void ob_line(struct outbuf *ob, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Append s as a JSON string literal (quoted; ", \, control characters — C1 included — escaped; bytes
- * that are not valid UTF-8 escaped as \u00XX so the output is always valid JSON).  NULL appends null. */
-void ob_json_string(struct outbuf *ob, const char *s);
 
 /* Write the buffer to the report destination in one write (falling back to stderr, see above). */
 void output_write(const struct outbuf *ob);

@@ -1,3 +1,5 @@
+/* The private link that lets LD_PRELOAD carry a library path with a space or a colon (preload_link.h):
+ * finding or making the user's own directory for it, and the link itself, named by a hash of the path. */
 #include "preload_link.h"
 
 #include <errno.h>

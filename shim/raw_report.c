@@ -1,3 +1,5 @@
+/* The last-resort writer (raw_report.h): a double-lock report built by hand in a fixed buffer, as text
+ * or JSON, with frames as object+offset, then _exit.  No allocation, no stdio, no internal lock. */
 #include "raw_report.h"
 #include "config.h"
 #include "output.h"

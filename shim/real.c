@@ -1,3 +1,5 @@
+/* Resolving the real functions behind the wrappers (real.h): dlsym(RTLD_NEXT), dlvsym for the
+ * condition variables, and glibc's __pthread_* aliases as the fallback until then. */
 #include "real.h"
 
 #include <dlfcn.h>

@@ -160,7 +160,7 @@ void report_lock_for_fork(void);
 void report_unlock_after_fork(void);
 
 struct frame_info;
-/* The frames shown for a stored stack (or, when the stack is 0, for the single return address pc),
+/* report_frames.c: the frames shown for a stored stack (or, when the stack is 0, for the single return address pc),
  * exactly as the text report shows them: inlined calls expanded into frames of their own, the walk
  * stopped at libc's thread/process start-up plumbing and after main.  fn is called for each frame in
  * order, innermost first; a nonzero return stops the walk and is returned.  Symbolizes: call only with
@@ -183,6 +183,9 @@ void report_frame_site(const struct frame_info *f, char *buf, size_t len);
  * (outside system headers) of its creation stack, so a lock first taken through std::mutex::lock or
  * another header-only wrapper is "first used" where the program called that wrapper; else create_pc. */
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out);
+/* A report_frame_fn that stops at the first frame of the program's own code (a source file outside
+ * /usr/), copying it to *(struct frame_info *)arg. */
+int report_first_program_frame(const struct frame_info *f, void *arg);
 
 /* One frame as the JSON report writes it (report_json.c): the graph file uses the same objects. */
 void report_json_frame(struct outbuf *ob, const struct frame_info *f);

@@ -1,3 +1,5 @@
+/* The semaphore and barrier records (sems.h): each object's identity and life, the records of destroyed
+ * ones, and the use-after-destroy and reinit-live reports about them. */
 #include "sems.h"
 #include "events.h"
 #include "ilock.h"

@@ -1,3 +1,5 @@
+/* The stack store (stacks.h): capture through libcoffman-deps.so, libcoffman's own frames dropped,
+ * identical stacks interned once under a 32-bit id, and the fork handlers of the store's lock. */
 #include "stacks.h"
 #include "deps.h"
 #include "ilock.h"

@@ -1,3 +1,7 @@
+/* Per-thread records and the registry of live threads (threads.h): creating a record on a thread's
+ * first lock, the lookups the slow paths make under the registry lock (by tid, number, pthread_t, or
+ * the holder of a lock), the notes another thread leaves when it releases a hold, thread names, and
+ * the exit and fork hooks. */
 #include "threads.h"
 #include "config.h"
 #include "ilock.h"

@@ -1,3 +1,5 @@
+/* The contended path (waits.h): publishing a wait, the sliced timed wait for a lock or a join, and the
+ * deadlock search each expired slice runs. */
 #include "waits.h"
 #include "contention.h"
 #include "deadlock.h"

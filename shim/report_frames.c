@@ -1,0 +1,119 @@
+/* The frames a report shows, shared by every writer (text, JSON, SARIF) and by the suppressions: the
+ * walk over a stored stack with inlined calls expanded and libc's start-up plumbing cut, a frame in
+ * words ("lock_both x.c:12", "lock_both+0x1c (libx.so+0x120b)"), and where a lock was created.
+ * Declared in report.h.  Everything here symbolizes: callers hold the re-entry guard. */
+#include "report.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frames past main or a thread's start routine are libc's plumbing: the walk stops there. */
+static int plumbing_frame(const char *func)
+{
+	static const char *const names[] = { "start_thread", "__clone3", "clone", "__clone",
+		"__libc_start_call_main", "__libc_start_main", "_start", "thread_trampoline", NULL };
+	for (int i = 0; names[i]; i++)
+		if (strcmp(func, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The frames live in coffman's own memory, not on the stack: a report may be written from a thread with
+ * a small stack (64 KB, or PTHREAD_STACK_MIN), and eight frames are over 10 KB. */
+#define WALK_INLINED_MAX 8
+
+static int walk_stack_into(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg, struct frame_info *frames)
+{
+	const uintptr_t *pcs = NULL;
+	int n = stack ? stack_frames(stack, &pcs) : 0;
+	if (n <= 0) {
+		if (!pc)
+			return 0;
+		int k = symbolize_code_inlined(pc, 1, frames, WALK_INLINED_MAX);
+		for (int j = 0; j < k; j++) {
+			int stop = fn(&frames[j], arg);
+			if (stop)
+				return stop;
+		}
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		/* libc's plumbing first by its symbol alone: its full symbolization would read (and inflate)
+		 * libc's debug info, most of a first report's cost, for frames that are never shown. */
+		char name[64];
+		if (symbolize_function_name(pcs[i], 1, name, sizeof name) && plumbing_frame(name))
+			break;
+		int k = symbolize_code_inlined(pcs[i], 1, frames, WALK_INLINED_MAX);
+		if (k > 0 && plumbing_frame(frames[k - 1].func))
+			break;
+		for (int j = 0; j < k; j++) {
+			int stop = fn(&frames[j], arg);
+			if (stop)
+				return stop;
+		}
+		if (k > 0 && strcmp(frames[k - 1].func, "main") == 0)
+			break;
+	}
+	return 0;
+}
+
+int report_walk_stack(uint32_t stack, uintptr_t pc, report_frame_fn fn, void *arg)
+{
+	struct frame_info *frames = malloc(WALK_INLINED_MAX * sizeof *frames);
+	if (!frames)
+		return 0;
+	int stop = walk_stack_into(stack, pc, fn, arg, frames);
+	free(frames);
+	return stop;
+}
+
+void report_frame_function(const struct frame_info *f, char *buf, size_t len)
+{
+	if (!f->func[0])
+		snprintf(buf, len, "??");
+	else if (!f->file[0] && f->has_func_offset)
+		snprintf(buf, len, "%s+0x%lx", f->func, (unsigned long)f->func_offset);
+	else
+		snprintf(buf, len, "%s", f->func);
+}
+
+void report_frame_object(const struct frame_info *f, char *buf, size_t len)
+{
+	if (!f->object[0])
+		snprintf(buf, len, "?");
+	else if (f->has_offset)
+		snprintf(buf, len, "%s+0x%lx", f->object, (unsigned long)f->offset);
+	else
+		snprintf(buf, len, "%s", f->object);
+}
+
+void report_frame_site(const struct frame_info *f, char *buf, size_t len)
+{
+	char func[300], object[300];
+	report_frame_function(f, func, sizeof func);
+	if (f->file[0] && f->line > 0) {
+		snprintf(buf, len, "%s %s:%d", func, f->file, f->line);
+	} else if (f->file[0]) {
+		snprintf(buf, len, "%s %s", func, f->file);
+	} else {
+		report_frame_object(f, object, sizeof object);
+		snprintf(buf, len, "%s (%s)", func, object);
+	}
+}
+
+int report_first_program_frame(const struct frame_info *f, void *arg)
+{
+	if (!f->file[0] || strncmp(f->file, "/usr/", 5) == 0)
+		return 0;
+	*(struct frame_info *)arg = *f;
+	return 1;
+}
+
+void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
+{
+	if (!l->create_stack || !report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
+		symbolize_code(l->create_pc, 1, out);
+}
