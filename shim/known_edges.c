@@ -1,3 +1,5 @@
+/* The known-edge set (known_edges.h): a fixed open-addressing table in zero-initialised static memory,
+ * written and read without locks, each entry stamped with the order epoch it was checked under. */
 #include "known_edges.h"
 
 #include <stdatomic.h>
