@@ -6,32 +6,18 @@
  */
 #define UNW_LOCAL_ONLY
 #include "deps_ns.h"
+#include "text_range.h"
 
 #include <libunwind.h>
 
 static uintptr_t own_lo, own_hi;
 
-static int find_own_text(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	uintptr_t probe = (uintptr_t)data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-		if (probe >= lo && probe < hi) {
-			own_lo = lo;
-			own_hi = hi;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 void deps_unwind_init(void)
 {
-	dl_iterate_phdr(find_own_text, (void *)(uintptr_t)&deps_unwind_init);
+	struct text_range r = { (uintptr_t)&deps_unwind_init, 0, 0 };
+	dl_iterate_phdr(text_range_find, &r);
+	own_lo = r.lo;
+	own_hi = r.hi;
 	/* Warm libunwind up now (it opens its validation pipe and sizes its caches at the first walk),
 	 * so no program thread pays for it inside a lock. */
 	uintptr_t pcs[4];

@@ -3,6 +3,7 @@
 #include "stacks.h"
 #include "deps.h"
 #include "ilock.h"
+#include "text_range.h"
 #include "threads.h"
 
 #include <link.h>
@@ -27,27 +28,12 @@ static uint32_t count, cap;
 /* The address range of libcoffman's own code, to drop our frames from captured stacks. */
 static uintptr_t self_lo, self_hi;
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *data)
-{
-	(void)size;
-	uintptr_t probe = (uintptr_t)data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
-			continue;
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-		if (probe >= lo && probe < hi) {
-			self_lo = lo;
-			self_hi = hi;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 void stacks_init(void)
 {
-	dl_iterate_phdr(find_self, (void *)(uintptr_t)&stacks_init);
+	struct text_range r = { (uintptr_t)&stacks_init, 0, 0 };
+	dl_iterate_phdr(text_range_find, &r);
+	self_lo = r.lo;
+	self_hi = r.hi;
 }
 
 /* Captures in flight, so that fork() can wait for them: the child must not inherit libunwind's
