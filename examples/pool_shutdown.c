@@ -68,6 +68,7 @@ int main(void)
 {
 	struct pool *p = pool_start();
 	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->idle, 0);                      /* a wait begun before the jobs does not count */
 	p->njobs = 3;
 	pthread_mutex_unlock(&p->lock);
 	pthread_cond_signal(&p->jobs_ready);
