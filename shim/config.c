@@ -24,7 +24,7 @@ static const char *const known_vars[] = {
 	"COFFMAN_EXITCODE", "COFFMAN_WATCHDOG", "COFFMAN_WATCHDOG_ACTION", "COFFMAN_WATCHDOG_IDLE", "COFFMAN_FORMAT",
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
-	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", "COFFMAN_STARVATION", NULL
+	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", "COFFMAN_STARVATION", "COFFMAN_PROFILE", NULL
 };
 
 static void load_exitcode(void)
@@ -149,6 +149,7 @@ void config_load(void)
 	load_on_report();
 	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");
+	cfg.profile = load_path("COFFMAN_PROFILE");
 	const char *starv = getenv("COFFMAN_STARVATION");
 	unsigned ms = cfg.starvation_ms, count = cfg.starvation_count;
 	if (starv && config_parse_starvation(starv, &ms, &count) != 0)

@@ -29,6 +29,7 @@ struct coffman_config {
 	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
 	unsigned starvation_ms;         /* COFFMAN_STARVATION=MS[,COUNT]; 0 = off */
 	unsigned starvation_count;
+	const char *profile;            /* COFFMAN_PROFILE: the contention profile's file (profile.h) */
 };
 
 extern struct coffman_config cfg;

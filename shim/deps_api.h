@@ -25,7 +25,33 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 3      /* 2: frame_info carries the object offset; 3: symbolize_function_name */
+#define COFFMAN_DEPS_VERSION 4      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+                                     * 4: pprof_encode */
+
+/* A contention profile in neutral form for pprof_encode: what pprof's format holds, without its
+ * encoding (which needs protobuf-c, a library of the namespace).  Ids are 1-based indices into the
+ * arrays; every string is plain C text, interned into the string table by the encoder. */
+#define PPROF_VALUES_MAX 4
+struct pprof_function { const char *name, *file; };
+struct pprof_line { uint32_t function; int line; };
+struct pprof_location { uintptr_t address; int nlines; const struct pprof_line *lines; };
+struct pprof_sample {
+	int nlocations;
+	const uint32_t *locations;      /* innermost first */
+	int64_t values[PPROF_VALUES_MAX];
+	const char *lock;               /* label "lock", NULL for none */
+};
+struct pprof_data {
+	int nvalues;
+	const char *type[PPROF_VALUES_MAX], *unit[PPROF_VALUES_MAX];
+	int default_type;               /* index into type[] */
+	int64_t time_nanos, duration_nanos;
+	const char *program;            /* the one mapping's file name */
+	size_t nfunctions, nlocations, nsamples;
+	const struct pprof_function *functions;
+	const struct pprof_location *locations;
+	const struct pprof_sample *samples;
+};
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
@@ -51,6 +77,10 @@ struct deps_api {
 	/* Allocate this thread's TLS blocks in the namespace now (at thread start, where no program lock
 	 * is held), so that no later call makes the loader allocate them with the program's malloc. */
 	void (*thread_prepare)(void);
+	/* Encode a profile as an uncompressed pprof protobuf into buf: the encoded size, larger than cap
+	 * when nothing was written (call again with that much room), 0 on failure.  NULL when
+	 * libcoffman-deps.so was built without protobuf-c. */
+	size_t (*pprof_encode)(const struct pprof_data *d, uint8_t *buf, size_t cap);
 };
 
 #endif

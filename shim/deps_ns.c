@@ -161,4 +161,5 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.symbolize_function_name = deps_symbolize_function_name,
 	.objects_unloaded = deps_symbolize_objects_unloaded,
 	.thread_prepare = thread_prepare,
+	.pprof_encode = DEPS_PPROF_ENCODE,
 };

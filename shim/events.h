@@ -17,6 +17,7 @@
 
 #include "contention.h"
 #include "order.h"
+#include "profile.h"
 #include "threads.h"
 
 #include <string.h>
@@ -163,6 +164,7 @@ static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 /* Push a lock the fast path took (held once, blocking, no stack). */
 static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
 {
+	profile_acquired(t, lock, kind, shared);
 	struct held_lock *h = &t->held[t->nheld++];
 	h->lock = lock;
 	h->pc = pc;
@@ -200,10 +202,12 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	if (idx >= 0) {
 		if (t->held[idx].depth < UINT32_MAX)
 			t->held[idx].depth++;
+		profile_acquired(t, a->lock, a->kind, a->shared);
 		return;
 	}
 	if (__builtin_expect(t->nheld == HELD_MAX, 0)) {
 		t->overflow++;
+		profile_acquired(t, a->lock, a->kind, a->shared);
 		return;
 	}
 	struct held_lock *h = &t->held[t->nheld++];
@@ -223,6 +227,9 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 	h->depth = 1;
 	h->kind = a->kind;
 	h->flags = (uint8_t)((trylock ? HELD_TRYLOCK : 0) | (a->shared ? HELD_SHARED : 0));
+	/* Last: a hold timed from here excludes the stack capture above (coffman's time, not the
+	 * program's). */
+	profile_acquired(t, a->lock, a->kind, a->shared);
 }
 
 /* Pop lock from the held stack: 0 if this thread held it, -1 if not (then call ev_release_unheld). */
@@ -230,16 +237,19 @@ static inline int ev_release(struct thread_rec *t, const void *lock)
 {
 	int top = t->nheld - 1;
 	if (__builtin_expect(top >= 0 && t->held[top].lock == lock && t->held[top].depth == 1, 1)) {
+		profile_released(t, lock, t->held[top].pc);
 		t->nheld = top;
 		return 0;
 	}
 	int idx = held_find(t, lock);
 	if (__builtin_expect(idx < 0, 0))
 		return -1;
-	if (t->held[idx].depth > 1)
+	if (t->held[idx].depth > 1) {
 		t->held[idx].depth--;
-	else
+	} else {
+		profile_released(t, lock, t->held[idx].pc);
 		held_remove(t, idx);
+	}
 	return 0;
 }
 /* Add a thread and its identity to a report. */

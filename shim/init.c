@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "order.h"
 #include "output.h"
+#include "profile.h"
 #include "real.h"
 #include "report.h"
 #include "sems.h"
@@ -69,6 +70,7 @@ static void after_fork_child(void)
 	life_after_fork_child();
 	watchdog_after_fork_child();
 	graph_file_after_fork_child();
+	profile_after_fork_child();
 	tls_guard--;
 }
 
@@ -85,6 +87,7 @@ __attribute__((constructor(101))) static void coffman_load(void)
 		cfg.suppressions = NULL;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	graph_file_init();
+	profile_init();
 	tls_guard--;
 	threads_init_main();
 	watchdog_start();

@@ -65,6 +65,9 @@ static const char usage[] =
 	"                           into DIR, for `coffman-graph cycles DIR` [COFFMAN_GRAPH_DIR]\n"
 	"  --starvation=MS[,COUNT]  report a thread that waited MS ms for a lock others re-took COUNT\n"
 	"                           times meanwhile (default 100,100; off: never) [COFFMAN_STARVATION]\n"
+	"  --profile=PATH           contention profile: at exit a table of the locks with most wait time,\n"
+	"                           PATH for `go tool pprof` (wait by waiter and by holder stack) and\n"
+	"                           PATH.folded for flame graphs; %p is the pid [COFFMAN_PROFILE]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -93,6 +96,7 @@ static const struct option_map options[] = {
 	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
 	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1 },
 	{ "--starvation", "COFFMAN_STARVATION", 1 },
+	{ "--profile", "COFFMAN_PROFILE", 1 },
 	{ NULL, NULL, 0 },
 };
 

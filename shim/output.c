@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -259,6 +261,85 @@ int output_open(const char *path, int extra_flags, char *why, size_t len)
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	return move_high(fd);
+}
+
+/* ---------------------------------------------------------------- whole documents */
+
+/* A regular file (or none yet): a fresh temporary file in the same directory, renamed over path. */
+static int write_replacing(const char *path, output_doc_fn write_doc, void *ctx, char *why, size_t len)
+{
+	char tmp[PATH_MAX + 64];
+	int fd = -1, err = 0;
+	for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
+		unsigned rnd;
+		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			rnd = (unsigned)ts.tv_nsec ^ ((unsigned)attempt << 24);
+		}
+		snprintf(tmp, sizeof tmp, "%s.tmp.%d.%08x", path, (int)getpid(), rnd);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+		err = fd < 0 ? errno : 0;
+		if (fd < 0 && err != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", tmp, strerror(err));
+		return -1;
+	}
+	err = write_doc(fd, ctx);
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) != 0) {
+		snprintf(why, len, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (err) {
+		snprintf(why, len, "%s: %s", tmp, strerror(err));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Anything but a regular file: written into as it is, never replaced. */
+static int write_direct(const char *path, output_doc_fn write_doc, void *ctx, char *why, size_t len)
+{
+	char reason[160];
+	int fd = output_open(path, O_APPEND | O_CREAT, reason, sizeof reason);
+	if (fd < 0) {
+		snprintf(why, len, "%s: %s", path, reason);
+		return -1;
+	}
+	int err = write_doc(fd, ctx);
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (err) {
+		snprintf(why, len, "%s: %s", path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int output_write_document(const char *path, int direct_ok, output_doc_fn write_doc, void *ctx, char *why,
+			  size_t len)
+{
+	struct stat st, to;
+	char file[PATH_MAX];
+	if (output_descriptor_named(path) >= 0)
+		return direct_ok ? write_direct(path, write_doc, ctx, why, len) : 0;
+	if (lstat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return write_replacing(path, write_doc, ctx, why, len);
+	if (!S_ISLNK(st.st_mode))
+		return direct_ok ? write_direct(path, write_doc, ctx, why, len) : 0;
+	if (!output_link_trusted(st.st_uid)) {
+		snprintf(why, len, "%s: it is a symbolic link owned by uid %d, not followed", path, (int)st.st_uid);
+		return -1;
+	}
+	if (stat(path, &to) == 0 && S_ISREG(to.st_mode) && realpath(path, file))
+		return write_replacing(file, write_doc, ctx, why, len);
+	return direct_ok ? write_direct(path, write_doc, ctx, why, len) : 0;
 }
 
 /* ---------------------------------------------------------------- the destinations */

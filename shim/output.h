@@ -64,6 +64,18 @@ int output_descriptor_named(const char *path);
 /* A symbolic link owned by owner may be followed: it is the caller's (effective uid) or root's. */
 int output_link_trusted(uid_t owner);
 
+/* A whole document (the SARIF file, the profile files) written to a path the user named, by
+ * write_doc(fd, ctx) (0 or an errno).  A regular file, or none yet, is replaced as a whole: the
+ * document goes to a fresh temporary beside it (O_CREAT|O_EXCL|O_NOFOLLOW) that is then renamed over
+ * it, so a reader never sees half a document and a link planted at the temporary's name is never
+ * followed.  A trusted symbolic link to a regular file replaces the file it points to.  Anything else
+ * a path can name (a FIFO, a device such as /dev/null, /dev/stdout) is written into as it is, never
+ * replaced, and only when direct_ok (a stream takes one document, not a rewrite after each
+ * finding).  0 on success (or nothing to do), else -1 with the file concerned and the reason in why. */
+typedef int (*output_doc_fn)(int fd, void *ctx);
+int output_write_document(const char *path, int direct_ok, output_doc_fn write_doc, void *ctx, char *why,
+			  size_t len);
+
 /* pattern with every %p replaced by the pid; *had_pid (may be NULL) says whether there was one. */
 void output_expand_pid(char *dst, size_t cap, const char *pattern, int *had_pid);
 

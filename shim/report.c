@@ -8,6 +8,7 @@
 #include "graph_file.h"
 #include "ilock.h"
 #include "output.h"
+#include "profile.h"
 #include "stacks.h"
 #include "symbolize.h"
 #include "suppress.h"
@@ -397,6 +398,7 @@ void report_at_exit(void)
 		return;
 	report_wait_in_flight();
 	sarif_write_at_exit();  /* also for a clean run: CI expects the file */
+	profile_at_exit();      /* when on, a clean run prints its table too */
 	if (report_total() == 0 && report_suppressed_total() == 0)
 		return;                 /* a clean run prints nothing at all */
 	write_summary();

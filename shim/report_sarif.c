@@ -399,11 +399,11 @@ static struct ilock sarif_lock = ILOCK_INIT;
 static unsigned written;                /* ... of which the file already holds (under sarif_lock) */
 static int warned;
 
-static void sarif_warn(const char *path, const char *why)
+static void sarif_warn(const char *why)
 {
 	if (warned++)
 		return;         /* once per process: every later finding would say the same */
-	output_warn("COFFMAN_SARIF: cannot write %s: %s", path, why);
+	output_warn("COFFMAN_SARIF: cannot write %s", why);
 }
 
 /* The results of this process (a forked child inherits its parent's table and writes only its own). */
@@ -480,87 +480,15 @@ static int write_document(int fd, int complete)
 	return err;
 }
 
-/* A regular file (or none yet): a fresh temporary file in the same directory, renamed over path. */
-static void write_replacing(const char *path, int complete)
+static int write_document_cb(int fd, void *complete)
 {
-	char tmp[PATH_MAX + 64];
-	int fd = -1, err = 0;
-	for (int attempt = 0; attempt < 16 && fd < 0; attempt++) {
-		unsigned rnd;
-		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) != (ssize_t)sizeof rnd) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			rnd = (unsigned)ts.tv_nsec ^ ((unsigned)attempt << 24);
-		}
-		snprintf(tmp, sizeof tmp, "%s.tmp.%d.%08x", path, (int)getpid(), rnd);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
-		err = fd < 0 ? errno : 0;
-		if (fd < 0 && err != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		sarif_warn(tmp, strerror(err));
-		return;
-	}
-	err = write_document(fd, complete);
-	if (close(fd) != 0 && !err)
-		err = errno;
-	if (!err && rename(tmp, path) != 0) {
-		err = errno;
-		sarif_warn(path, strerror(err));
-		unlink(tmp);
-		return;
-	}
-	if (err) {
-		sarif_warn(tmp, strerror(err));
-		unlink(tmp);
-	}
-}
-
-/* Anything but a regular file: written into as it is, never replaced. */
-static void write_direct(const char *path)
-{
-	char why[160];
-	int fd = output_open(path, O_APPEND | O_CREAT, why, sizeof why);
-	if (fd < 0) {
-		sarif_warn(path, why);
-		return;
-	}
-	int err = write_document(fd, 1);
-	if (close(fd) != 0 && !err)
-		err = errno;
-	if (err)
-		sarif_warn(path, strerror(err));
-}
-
-enum target { T_REPLACE, T_DIRECT, T_REFUSED };
-
-/* What path is, and so how it is written; for T_REPLACE the file to replace is put in file. */
-static enum target sarif_target(const char *path, char *file, size_t cap, char *why, size_t len)
-{
-	struct stat st, to;
-	if (output_descriptor_named(path) >= 0)
-		return T_DIRECT;
-	if (lstat(path, &st) != 0 || S_ISREG(st.st_mode)) {
-		snprintf(file, cap, "%s", path);
-		return T_REPLACE;
-	}
-	if (!S_ISLNK(st.st_mode))
-		return T_DIRECT;
-	if (!output_link_trusted(st.st_uid)) {
-		snprintf(why, len, "it is a symbolic link owned by uid %d, not followed", (int)st.st_uid);
-		return T_REFUSED;
-	}
-	if (stat(path, &to) == 0 && S_ISREG(to.st_mode) && cap >= PATH_MAX &&
-	    realpath(path, file))
-		return T_REPLACE;
-	return T_DIRECT;
+	return write_document(fd, *(int *)complete);
 }
 
 /* Write the document for this process where it belongs; at_exit: the final one. */
 static void sarif_write(int at_exit)
 {
-	char path[PATH_MAX], file[PATH_MAX], why[160];
+	char path[PATH_MAX], why[PATH_MAX + 160];
 	int had_pid;
 	pid_t self = getpid();
 	unsigned n, mine = own_results(self, &n);
@@ -568,18 +496,8 @@ static void sarif_write(int at_exit)
 	/* A forked child with nothing to say must not overwrite its parent's log in a shared file. */
 	if (mine == 0 && !had_pid && load_pid && self != load_pid)
 		return;
-	switch (sarif_target(path, file, sizeof file, why, sizeof why)) {
-	case T_REPLACE:
-		write_replacing(file, at_exit);
-		break;
-	case T_DIRECT:
-		if (at_exit)    /* a stream takes one document, and only the final one */
-			write_direct(path);
-		break;
-	case T_REFUSED:
-		sarif_warn(path, why);
-		break;
-	}
+	if (output_write_document(path, at_exit, write_document_cb, &at_exit, why, sizeof why) != 0)
+		sarif_warn(why);
 }
 
 void sarif_update(void)

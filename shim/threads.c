@@ -5,6 +5,7 @@
 #include "threads.h"
 #include "config.h"
 #include "ilock.h"
+#include "profile.h"
 #include "real.h"
 
 #include <errno.h>
@@ -144,6 +145,7 @@ static void on_thread_exit(void *arg)
 	struct thread_rec *t = arg;
 	tls_guard++;
 	thread_exit_hook(t);
+	profile_thread_exit(t);
 	registry_remove(t);
 	tls_self = NULL;
 	tls_exited = 1;

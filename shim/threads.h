@@ -74,6 +74,7 @@ enum thread_exit_how {
 	TX_CANCELLED_IN_WAIT,   /* cancelled in a condition wait (exit_stack: the wait), mutex re-taken */
 };
 
+struct prof_thread;
 struct thread_rec {
 	/* hot, owner-written */
 	int nheld;
@@ -83,6 +84,7 @@ struct thread_rec {
 	struct edge_slot *cache;        /* cache_inline, or a larger heap table */
 	unsigned cache_mask;            /* slots - 1 */
 	unsigned cache_known_misses;    /* misses on edges the graph knew: the cache is too small */
+	struct prof_thread *prof;       /* contention profile counters (profile.h), NULL when off */
 	struct held_lock held[HELD_MAX];
 	struct edge_slot cache_inline[EDGE_CACHE_SLOTS];
 

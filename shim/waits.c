@@ -3,6 +3,7 @@
 #include "waits.h"
 #include "contention.h"
 #include "deadlock.h"
+#include "profile.h"
 #include "stacks.h"
 
 #include <errno.h>
@@ -118,6 +119,13 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 int wait_for_lock(struct thread_rec *t, void *lock, int kind, uintptr_t pc, timed_attempt_fn attempt,
 		  clockid_t user_clock, const struct timespec *user_deadline)
 {
+	if (__builtin_expect(profile_on, 0)) {
+		/* The contended path is the one place wait time is measured (profile.h). */
+		uint64_t began = profile_wait_begin(t, lock, kind);
+		int rc = wait_sliced(t, W_LOCK, lock, kind, lock, 0, pc, attempt, user_clock, user_deadline);
+		profile_wait_end(t, lock, kind, pc, began, rc == 0 || rc == EOWNERDEAD);
+		return rc;
+	}
 	return wait_sliced(t, W_LOCK, lock, kind, lock, 0, pc, attempt, user_clock, user_deadline);
 }
 

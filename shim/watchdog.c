@@ -9,6 +9,7 @@
 #include "config.h"
 #include "deadlock.h"
 #include "order.h"
+#include "profile.h"
 #include "real.h"
 #include "report.h"
 #include "stacks.h"
@@ -285,6 +286,12 @@ static void check_once(void)
 		free(r);
 		return;
 	}
+	/* Where the time went up to the hang: ending with the exit code writes it at exit, the other
+	 * actions here (abort has no exit; report keeps running and prints it again at exit). */
+	if (cfg.watchdog_action == WD_ABORT)
+		profile_at_exit();
+	else if (cfg.watchdog_action == WD_REPORT)
+		profile_print_table();
 	if (cfg.watchdog_action == WD_ABORT)
 		abort();
 	if (fatal)

@@ -181,6 +181,7 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	if (__builtin_expect(t != NULL && !tls_guard, 1)) {
 		int top = t->nheld - 1;
 		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
+			profile_released(t, m, t->held[top].pc);       /* one predictable branch when off */
 			t->nheld = top;
 			return real.mutex_unlock(m);
 		}

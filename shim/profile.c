@@ -1,0 +1,920 @@
+/* The contention profile (profile.h): the per-thread counting tables, the shared per-lock records, the
+ * wait samples by stack, and at exit the table, the pprof file and the folded stacks. */
+#include "profile.h"
+#include "config.h"
+#include "deps.h"
+#include "deps_api.h"
+#include "ilock.h"
+#include "order.h"
+#include "outbuf.h"
+#include "output.h"
+#include "stacks.h"
+#include "symbolize.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct profile_flag profile_flag;
+
+#define PROFILE_SLOTS 256               /* per-thread table; power of two */
+#define PROFILE_HOLD_FIRST 8            /* the first holds of each lock by each thread are all timed ... */
+#define PROFILE_HOLD_EVERY 64           /* ... then one acquisition in this many */
+#define PROFILE_TOP 10                  /* rows of the table */
+#define REC_BUCKETS 4096                /* shared records' hash; power of two */
+#define HOLDER_WORDS 16                 /* distinct holders: exact up to 1024 thread numbers */
+
+/* ================================================================ the shared per-lock records */
+
+struct prof_lock {
+	struct prof_lock *next;                 /* bucket chain, published with a release store */
+	const void *lock;
+	int kind;
+	int row;                                /* collection at exit only (collect_lock held) */
+	_Atomic int last_owner;                 /* thread number of the last acquirer */
+	_Atomic int nwait;                      /* threads in a contended wait for it now */
+	_Atomic uint32_t release_stack;         /* the last release that had a waiter: its stack */
+	/* counts handed over by evicted slots and exited threads */
+	_Atomic uint64_t acquisitions, shared, owner_changes;
+	_Atomic uint64_t hold_timed, hold_timed_ns, hold_max_ns;
+	/* the contended path's own, written directly */
+	_Atomic uint64_t contended, wait_ns, wait_max_ns;
+	_Atomic uint64_t holders[HOLDER_WORDS];
+};
+
+static _Atomic(struct prof_lock *) buckets[REC_BUCKETS];
+static struct ilock rec_lock = ILOCK_INIT;
+static _Atomic unsigned nrecs;
+
+static unsigned addr_hash(const void *p)
+{
+	uintptr_t x = (uintptr_t)p;
+	x ^= x >> 4 ^ x >> 12 ^ x >> 20;
+	return (unsigned)x;
+}
+
+static struct prof_lock *rec_find(const void *lock)
+{
+	for (struct prof_lock *r = atomic_load_explicit(&buckets[addr_hash(lock) & (REC_BUCKETS - 1)],
+							 memory_order_acquire); r; r = r->next)
+		if (r->lock == lock)
+			return r;
+	return NULL;
+}
+
+static struct prof_lock *rec_get(const void *lock, int kind)
+{
+	struct prof_lock *r = rec_find(lock);
+	if (r)
+		return r;
+	ilock_acquire(&rec_lock);
+	r = rec_find(lock);
+	if (!r && (r = calloc(1, sizeof *r))) {
+		_Atomic(struct prof_lock *) *b = &buckets[addr_hash(lock) & (REC_BUCKETS - 1)];
+		r->lock = lock;
+		r->kind = kind;
+		r->next = atomic_load_explicit(b, memory_order_relaxed);
+		atomic_store_explicit(b, r, memory_order_release);
+		atomic_fetch_add(&nrecs, 1);
+	}
+	ilock_release(&rec_lock);
+	return r;
+}
+
+static void atomic_max(_Atomic uint64_t *m, uint64_t v)
+{
+	uint64_t cur = atomic_load_explicit(m, memory_order_relaxed);
+	while (v > cur && !atomic_compare_exchange_weak_explicit(m, &cur, v, memory_order_relaxed,
+								 memory_order_relaxed))
+		;
+}
+
+/* ================================================================ the per-thread tables */
+
+struct prof_slot {
+	const void *lock;                       /* NULL: free */
+	struct prof_lock *rec;
+	uint64_t acquisitions, shared, owner_changes;
+	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
+	uintptr_t wait_pc;                      /* the waiter's stack, captured once per call site */
+	uint32_t wait_stack;
+	uint32_t release_stack;                 /* the releasing stack, once per acquisition site */
+	uintptr_t release_key;
+};
+
+struct prof_thread {
+	unsigned countdown;                     /* acquisitions to the next timed hold */
+	const void *timing_lock;                /* the hold being timed, NULL none */
+	struct prof_slot *timing;
+	uint64_t timing_since;
+	struct prof_slot slots[PROFILE_SLOTS];
+};
+
+static void slot_hand_over(struct prof_slot *s)
+{
+	struct prof_lock *r = s->rec;
+	atomic_fetch_add_explicit(&r->acquisitions, s->acquisitions, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->shared, s->shared, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->owner_changes, s->owner_changes, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->hold_timed, s->hold_timed, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->hold_timed_ns, s->hold_timed_ns, memory_order_relaxed);
+	atomic_max(&r->hold_max_ns, s->hold_max_ns);
+}
+
+static unsigned slot_index(const void *lock)
+{
+	return addr_hash(lock) & (PROFILE_SLOTS - 1);
+}
+
+/* The slot is another lock's (or free): hand its counts over, then take it for lock.  Registry
+ * locked: the collector at exit reads slots under it, and must not see one half-switched. */
+static __attribute__((noinline)) struct prof_slot *slot_fill(struct thread_rec *t, struct prof_slot *s,
+							     const void *lock, int kind)
+{
+	struct prof_lock *r = rec_get(lock, kind);
+	if (!r)
+		return NULL;
+	registry_lock();
+	if (s->lock)
+		slot_hand_over(s);
+	memset(s, 0, sizeof *s);
+	s->lock = lock;
+	s->rec = r;
+	registry_unlock();
+	unsigned bit = (unsigned)t->num % (HOLDER_WORDS * 64);
+	atomic_fetch_or_explicit(&r->holders[bit / 64], 1ull << (bit % 64), memory_order_relaxed);
+	return s;
+}
+
+static __attribute__((noinline)) struct prof_thread *prof_thread_new(struct thread_rec *t)
+{
+	struct prof_thread *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->countdown = PROFILE_HOLD_EVERY;
+	registry_lock();
+	t->prof = p;
+	registry_unlock();
+	return p;
+}
+
+static inline struct prof_slot *slot_for(struct thread_rec *t, const void *lock, int kind)
+{
+	struct prof_thread *p = t->prof;
+	if (__builtin_expect(!p, 0) && !(p = prof_thread_new(t)))
+		return NULL;
+	struct prof_slot *s = &p->slots[slot_index(lock)];
+	if (__builtin_expect(s->lock == lock, 1))
+		return s;
+	return slot_fill(t, s, lock, kind);
+}
+
+void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared)
+{
+	struct prof_slot *s = slot_for(t, lock, kind);
+	if (__builtin_expect(!s, 0))
+		return;
+	s->acquisitions++;
+	s->shared += (unsigned)shared;
+	/* Read-mostly: written only when the owner changes, and then the lock's own line moved too. */
+	int owner = atomic_load_explicit(&s->rec->last_owner, memory_order_relaxed);
+	if (owner != t->num) {
+		atomic_store_explicit(&s->rec->last_owner, t->num, memory_order_relaxed);
+		s->owner_changes += owner != 0;
+	}
+	struct prof_thread *p = t->prof;
+	if (s->acquisitions <= PROFILE_HOLD_FIRST || --p->countdown == 0) {
+		p->countdown = PROFILE_HOLD_EVERY;
+		p->timing = s;
+		p->timing_lock = lock;
+		p->timing_since = now_ns();
+	}
+}
+
+void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
+{
+	struct prof_thread *p = t->prof;
+	if (!p)
+		return;
+	struct prof_slot *s = &p->slots[slot_index(lock)];
+	if (p->timing_lock == lock) {
+		uint64_t d = now_ns() - p->timing_since;
+		if (p->timing == s && s->lock == lock) {
+			s->hold_timed++;
+			s->hold_timed_ns += d;
+			if (d > s->hold_max_ns)
+				s->hold_max_ns = d;
+		}
+		p->timing_lock = NULL;
+	}
+	struct prof_lock *r = s->lock == lock ? s->rec : rec_find(lock);
+	if (!r || atomic_load_explicit(&r->nwait, memory_order_relaxed) == 0)
+		return;
+	/* Somebody waits for this lock: this critical section is what made them wait.  Its stack, at
+	 * the release, is captured once per acquisition site (the pc where this thread took the lock). */
+	uint32_t st = 0;
+	if (s->lock == lock && s->release_key == acquired_pc && s->release_stack) {
+		st = s->release_stack;
+	} else {
+		tls_guard++;
+		st = stack_capture();
+		tls_guard--;
+		if (s->lock == lock) {
+			s->release_key = acquired_pc;
+			s->release_stack = st;
+		}
+	}
+	atomic_store_explicit(&r->release_stack, st, memory_order_relaxed);
+}
+
+/* ================================================================ wait samples by stack */
+
+enum { SAMPLE_WAITER, SAMPLE_HOLDER };
+
+struct wait_sample {
+	struct prof_lock *rec;          /* NULL: free */
+	uint32_t stack;
+	int type;
+	uint64_t count, ns;
+};
+
+static struct ilock sample_lock = ILOCK_INIT;
+static struct wait_sample *samples;
+static size_t sample_mask;              /* slots - 1 */
+static size_t nsamples;
+
+static size_t sample_hash(const struct prof_lock *rec, uint32_t stack, int type)
+{
+	uintptr_t x = (uintptr_t)rec ^ ((uintptr_t)stack * 0x9e3779b97f4a7c15ull) ^ (uintptr_t)type;
+	return (size_t)(x ^ x >> 17 ^ x >> 31);
+}
+
+static int samples_grow(void)
+{
+	size_t slots = samples ? (sample_mask + 1) * 2 : 256;
+	struct wait_sample *grown = calloc(slots, sizeof *grown);
+	if (!grown)
+		return -1;
+	for (size_t i = 0; samples && i <= sample_mask; i++) {
+		if (!samples[i].rec)
+			continue;
+		size_t h = sample_hash(samples[i].rec, samples[i].stack, samples[i].type) & (slots - 1);
+		while (grown[h].rec)
+			h = (h + 1) & (slots - 1);
+		grown[h] = samples[i];
+	}
+	free(samples);
+	samples = grown;
+	sample_mask = slots - 1;
+	return 0;
+}
+
+static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t ns)
+{
+	ilock_acquire(&sample_lock);
+	if ((!samples || nsamples * 2 >= sample_mask) && samples_grow() != 0) {
+		ilock_release(&sample_lock);
+		return;
+	}
+	size_t h = sample_hash(rec, stack, type) & sample_mask;
+	while (samples[h].rec && !(samples[h].rec == rec && samples[h].stack == stack && samples[h].type == type))
+		h = (h + 1) & sample_mask;
+	if (!samples[h].rec) {
+		samples[h].rec = rec;
+		samples[h].stack = stack;
+		samples[h].type = type;
+		nsamples++;
+	}
+	samples[h].count++;
+	samples[h].ns += ns;
+	ilock_release(&sample_lock);
+}
+
+uint64_t profile_wait_begin(struct thread_rec *t, const void *lock, int kind)
+{
+	struct prof_slot *s = slot_for(t, lock, kind);
+	if (!s)
+		return 0;
+	atomic_fetch_add_explicit(&s->rec->nwait, 1, memory_order_relaxed);
+	return now_ns();
+}
+
+void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, uint64_t began, int acquired)
+{
+	if (!began)
+		return;         /* no slot at the beginning: nothing counted */
+	uint64_t d = now_ns() - began;
+	struct prof_slot *s = slot_for(t, lock, kind);
+	if (!s)
+		return;
+	struct prof_lock *r = s->rec;
+	atomic_fetch_sub_explicit(&r->nwait, 1, memory_order_relaxed);
+	if (!acquired)
+		return;         /* a timed wait that gave up: not an acquisition */
+	atomic_fetch_add_explicit(&r->contended, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->wait_ns, d, memory_order_relaxed);
+	atomic_max(&r->wait_max_ns, d);
+	if (s->wait_pc != pc || !s->wait_stack) {
+		s->wait_stack = stack_capture();
+		s->wait_pc = pc;
+	}
+	sample_add(r, s->wait_stack, SAMPLE_WAITER, d);
+	sample_add(r, atomic_load_explicit(&r->release_stack, memory_order_relaxed), SAMPLE_HOLDER, d);
+}
+
+void profile_thread_exit(struct thread_rec *t)
+{
+	registry_lock();
+	struct prof_thread *p = t->prof;
+	if (p)
+		for (int i = 0; i < PROFILE_SLOTS; i++)
+			if (p->slots[i].lock)
+				slot_hand_over(&p->slots[i]);
+	t->prof = NULL;
+	registry_unlock();
+	free(p);
+}
+
+/* ================================================================ collection */
+
+struct row {
+	struct prof_lock *rec;
+	uint64_t acquisitions, shared, owner_changes, contended, wait_ns, wait_max_ns;
+	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
+	int threads;
+	char name[160];
+	char site[1100];        /* func file:line: as long as a frame_info's parts */
+};
+
+static struct ilock collect_lock = ILOCK_INIT;
+
+static void row_add_slot(struct row *w, const struct prof_slot *s)
+{
+	w->acquisitions += s->acquisitions;
+	w->shared += s->shared;
+	w->owner_changes += s->owner_changes;
+	w->hold_timed += s->hold_timed;
+	w->hold_timed_ns += s->hold_timed_ns;
+	if (s->hold_max_ns > w->hold_max_ns)
+		w->hold_max_ns = s->hold_max_ns;
+}
+
+static uint64_t row_hold_ns(const struct row *w)
+{
+	if (!w->hold_timed)
+		return 0;
+	return (uint64_t)((double)w->hold_timed_ns / (double)w->hold_timed * (double)w->acquisitions);
+}
+
+static int by_wait(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns < y->wait_ns ? 1 : -1;
+	if (x->acquisitions != y->acquisitions)
+		return x->acquisitions < y->acquisitions ? 1 : -1;
+	return (uintptr_t)x->rec->lock < (uintptr_t)y->rec->lock ? -1 : 1;
+}
+
+/* Every lock's totals: the shared records plus what live threads still hold in their tables (read
+ * while they run: a count may be a few acquisitions behind).  Sorted by total wait.  collect_lock
+ * held by the caller; *n rows, the array to free. */
+static struct row *collect(size_t *n)
+{
+	size_t cap = atomic_load(&nrecs), k = 0;
+	struct row *rows = calloc(cap ? cap : 1, sizeof *rows);
+	if (!rows) {
+		*n = 0;
+		return NULL;
+	}
+	for (size_t b = 0; b < REC_BUCKETS; b++)
+		for (struct prof_lock *r = atomic_load_explicit(&buckets[b], memory_order_acquire); r && k < cap;
+		     r = r->next) {
+			struct row *w = &rows[k];
+			r->row = (int)k++;
+			w->rec = r;
+			w->acquisitions = atomic_load(&r->acquisitions);
+			w->shared = atomic_load(&r->shared);
+			w->owner_changes = atomic_load(&r->owner_changes);
+			w->hold_timed = atomic_load(&r->hold_timed);
+			w->hold_timed_ns = atomic_load(&r->hold_timed_ns);
+			w->hold_max_ns = atomic_load(&r->hold_max_ns);
+			w->contended = atomic_load(&r->contended);
+			w->wait_ns = atomic_load(&r->wait_ns);
+			w->wait_max_ns = atomic_load(&r->wait_max_ns);
+			for (int i = 0; i < HOLDER_WORDS; i++)
+				w->threads += __builtin_popcountll(atomic_load(&r->holders[i]));
+		}
+	registry_lock();
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		struct prof_thread *p = t->prof;
+		for (int i = 0; p && i < PROFILE_SLOTS; i++) {
+			const struct prof_slot *s = &p->slots[i];
+			if (s->lock && s->rec && s->rec->row >= 0 && (size_t)s->rec->row < k && rows[s->rec->row].rec == s->rec)
+				row_add_slot(&rows[s->rec->row], s);
+		}
+	}
+	registry_unlock();
+	qsort(rows, k, sizeof *rows, by_wait);
+	*n = k;
+	return rows;
+}
+
+/* "name", or the address; and "kind, created at func file:line" (symbolizer: guard raised). */
+static void describe(struct row *w)
+{
+	const void *lock = w->rec->lock;
+	if (!symbolize_data((uintptr_t)lock, w->name, sizeof w->name))
+		snprintf(w->name, sizeof w->name, "%p", lock);
+	uintptr_t pc;
+	int kind;
+	if (order_init_site(lock, &pc, &kind) && pc) {
+		struct frame_info *fi = malloc(sizeof *fi);
+		if (fi) {
+			symbolize_code(pc, 1, fi);
+			if (!fi->func[0])
+				;
+			else if (fi->line)
+				snprintf(w->site, sizeof w->site, "%s %s:%d", fi->func, fi->file, fi->line);
+			else
+				snprintf(w->site, sizeof w->site, "%s (%s)", fi->func, fi->object);
+			free(fi);
+		}
+	}
+	if (!w->site[0])
+		snprintf(w->site, sizeof w->site, "a static initializer");
+}
+
+static void fmt_ns(char *out, size_t cap, uint64_t ns)
+{
+	double v = (double)ns;
+	const char *unit = "ns";
+	if (v >= 1e9) {
+		v /= 1e9;
+		unit = "s";
+	} else if (v >= 1e6) {
+		v /= 1e6;
+		unit = "ms";
+	} else if (v >= 1e3) {
+		v /= 1e3;
+		unit = "us";
+	}
+	snprintf(out, cap, v >= 100 || unit[0] == 'n' ? "%.0f%s" : "%.3g%s", v, unit);
+}
+
+static const char *profile_files(char *buf, size_t cap)
+{
+	char path[PATH_MAX];
+	output_expand_pid(path, sizeof path, cfg.profile, NULL);
+	snprintf(buf, cap, "%s (pprof), %s.folded", path, path);
+	return buf;
+}
+
+static void table_text(struct outbuf *ob, struct row *rows, size_t n)
+{
+	uint64_t acq = 0, cont = 0, wait = 0;
+	for (size_t i = 0; i < n; i++) {
+		acq += rows[i].acquisitions;
+		cont += rows[i].contended;
+		wait += rows[i].wait_ns;
+	}
+	char total[32], files[2 * PATH_MAX + 32];
+	fmt_ns(total, sizeof total, wait);
+	size_t shown = n < PROFILE_TOP ? n : PROFILE_TOP;
+	ob_line(ob, "coffman: profile: %zu lock%s, %llu acquisitions, %llu contended, %s waited in all; "
+		"the %zu with most wait (files: %s):", n, n == 1 ? "" : "s", (unsigned long long)acq,
+		(unsigned long long)cont, total, shown, profile_files(files, sizeof files));
+	ob_line(ob, "   #   acquired  contended  wait total      mean       max  hold total      mean       max  "
+		"threads  changes  lock");
+	for (size_t i = 0; i < shown; i++) {
+		struct row *w = &rows[i];
+		char wt[32], wm[32], wx[32], ht[32], hm[32], hx[32], kind[96];
+		uint64_t hold = row_hold_ns(w);
+		fmt_ns(wt, sizeof wt, w->wait_ns);
+		fmt_ns(wm, sizeof wm, w->contended ? w->wait_ns / w->contended : 0);
+		fmt_ns(wx, sizeof wx, w->wait_max_ns);
+		fmt_ns(ht, sizeof ht, hold);
+		fmt_ns(hm, sizeof hm, w->acquisitions ? hold / w->acquisitions : 0);
+		fmt_ns(hx, sizeof hx, w->hold_max_ns);
+		if (w->rec->kind == LK_RWLOCK)
+			snprintf(kind, sizeof kind, "rwlock: %llu read, %llu write", (unsigned long long)w->shared,
+				 (unsigned long long)(w->acquisitions - w->shared));
+		else
+			snprintf(kind, sizeof kind, "%s", lock_kind_name(w->rec->kind));
+		ob_line(ob, "%4zu %10llu %10llu %11s %9s %9s %11s %9s %9s %8d %8llu  %s (%p, %s), created at %s", i + 1,
+			(unsigned long long)w->acquisitions, (unsigned long long)w->contended, wt, wm, wx, ht, hm, hx,
+			w->threads, (unsigned long long)w->owner_changes, w->name, w->rec->lock, kind, w->site);
+	}
+	if (shown < n)
+		ob_line(ob, "coffman: profile: %zu more lock%s in the pprof file", n - shown, n - shown == 1 ? "" : "s");
+	ob_line(ob, "coffman: profile: hold times are sampled (the first %d holds of each lock by each thread, "
+		"then 1 in %d) and scaled to the exact acquisition counts", PROFILE_HOLD_FIRST, PROFILE_HOLD_EVERY);
+}
+
+static void table_json(struct outbuf *ob, struct row *rows, size_t n)
+{
+	char files[2 * PATH_MAX + 32];
+	ob_printf(ob, "{\"coffman\":1,\"pid\":%d,\"kind\":\"profile\",\"files\":", (int)getpid());
+	ob_json_string(ob, profile_files(files, sizeof files));
+	ob_puts(ob, ",\"locks\":[");
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		uint64_t hold = row_hold_ns(w);
+		ob_printf(ob, "%s{\"lock\":\"%p\",\"name\":", i ? "," : "", w->rec->lock);
+		ob_json_string(ob, w->name);
+		ob_printf(ob, ",\"kind\":\"%s\",\"created_at\":", lock_kind_name(w->rec->kind));
+		ob_json_string(ob, w->site);
+		ob_printf(ob, ",\"acquisitions\":%llu,\"read\":%llu,\"contended\":%llu,\"wait_ns\":%llu,"
+			  "\"wait_mean_ns\":%llu,\"wait_max_ns\":%llu,\"hold_ns\":%llu,\"hold_mean_ns\":%llu,"
+			  "\"hold_max_ns\":%llu,\"threads\":%d,\"owner_changes\":%llu}",
+			  (unsigned long long)w->acquisitions, (unsigned long long)w->shared,
+			  (unsigned long long)w->contended, (unsigned long long)w->wait_ns,
+			  (unsigned long long)(w->contended ? w->wait_ns / w->contended : 0),
+			  (unsigned long long)w->wait_max_ns, (unsigned long long)hold,
+			  (unsigned long long)(w->acquisitions ? hold / w->acquisitions : 0),
+			  (unsigned long long)w->hold_max_ns, w->threads, (unsigned long long)w->owner_changes);
+	}
+	ob_puts(ob, "]}\n");
+}
+
+static void print_table(struct row *rows, size_t n)
+{
+	struct outbuf ob;
+	ob_init(&ob);
+	if (cfg.format == FMT_JSON)
+		table_json(&ob, rows, n);
+	else
+		table_text(&ob, rows, n);
+	output_write(&ob);
+	ob_free(&ob);
+}
+
+static void describe_all(struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		describe(&rows[i]);
+}
+
+void profile_print_table(void)
+{
+	if (!profile_on)
+		return;
+	tls_guard++;
+	ilock_acquire(&collect_lock);
+	size_t n;
+	struct row *rows = collect(&n);
+	if (rows) {
+		describe_all(rows, n);
+		print_table(rows, n);
+	}
+	free(rows);
+	ilock_release(&collect_lock);
+	tls_guard--;
+}
+
+/* ================================================================ the pprof file and folded stacks */
+
+/* Strings to small integers, for deduplicating functions and locations while the profile is built. */
+struct dedup {
+	uintptr_t *keys;        /* 0: free */
+	uint32_t *vals;
+	size_t mask, n;
+};
+
+static int dedup_grow(struct dedup *d)
+{
+	size_t slots = d->keys ? (d->mask + 1) * 2 : 1024;
+	uintptr_t *keys = calloc(slots, sizeof *keys);
+	uint32_t *vals = calloc(slots, sizeof *vals);
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -1;
+	}
+	for (size_t i = 0; d->keys && i <= d->mask; i++) {
+		if (!d->keys[i])
+			continue;
+		size_t h = (d->keys[i] * 0x9e3779b97f4a7c15ull >> 20) & (slots - 1);
+		while (keys[h])
+			h = (h + 1) & (slots - 1);
+		keys[h] = d->keys[i];
+		vals[h] = d->vals[i];
+	}
+	free(d->keys);
+	free(d->vals);
+	d->keys = keys;
+	d->vals = vals;
+	d->mask = slots - 1;
+	return 0;
+}
+
+/* The value stored for key (nonzero), or 0; with val nonzero, stores it when absent. */
+static uint32_t dedup_get(struct dedup *d, uintptr_t key, uint32_t val)
+{
+	if ((!d->keys || d->n * 2 >= d->mask) && dedup_grow(d) != 0)
+		return 0;
+	size_t h = (key * 0x9e3779b97f4a7c15ull >> 20) & d->mask;
+	for (; d->keys[h]; h = (h + 1) & d->mask)
+		if (d->keys[h] == key)
+			return d->vals[h];
+	if (val) {
+		d->keys[h] = key;
+		d->vals[h] = val;
+		d->n++;
+	}
+	return val;
+}
+
+static uintptr_t str_key(const char *a, const char *b)
+{
+	uintptr_t h = 1469598103934665603ull;
+	for (const char *s = a; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *s = b; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h | 1;
+}
+
+#define INLINED_MAX 8
+
+/* The profile under construction, in coffman's own memory. */
+struct builder {
+	struct pprof_function *functions;
+	size_t nfunctions, cap_functions;
+	struct pprof_location *locations;
+	size_t nlocations, cap_locations;
+	struct pprof_line *lines;               /* each location's lines, INLINED_MAX apart */
+	struct dedup by_pc, by_name;
+	struct frame_info *fi;                  /* INLINED_MAX of them, for the symbolizer */
+	int failed;
+};
+
+static char *dup_clean(const char *s)
+{
+	/* A folded line is "a;b;c N": a name must not contain the separators or a line break. */
+	char *c = strdup(s && *s ? s : "??");
+	for (char *p = c; p && *p; p++)
+		if (*p == ';' || *p == '\n' || *p == '\r')
+			*p = ':';
+	return c;
+}
+
+static uint32_t function_id(struct builder *b, const char *name, const char *file)
+{
+	uintptr_t key = str_key(name, file);
+	uint32_t id = dedup_get(&b->by_name, key, 0);
+	if (id)
+		return id;
+	if (b->nfunctions == b->cap_functions) {
+		size_t cap = b->cap_functions ? b->cap_functions * 2 : 256;
+		struct pprof_function *g = realloc(b->functions, cap * sizeof *g);
+		if (!g) {
+			b->failed = 1;
+			return 0;
+		}
+		b->functions = g;
+		b->cap_functions = cap;
+	}
+	b->functions[b->nfunctions].name = dup_clean(name);
+	b->functions[b->nfunctions].file = strdup(file);
+	b->nfunctions++;
+	return dedup_get(&b->by_name, key, (uint32_t)b->nfunctions);
+}
+
+/* A location per code address (and a synthetic one per label, pc 0 with a name). */
+static uint32_t location_id(struct builder *b, uintptr_t pc, const char *synthetic)
+{
+	uintptr_t key = synthetic ? str_key("[synthetic]", synthetic) : pc;
+	uint32_t id = dedup_get(&b->by_pc, key, 0);
+	if (id)
+		return id;
+	if (b->nlocations == b->cap_locations) {
+		size_t cap = b->cap_locations ? b->cap_locations * 2 : 256;
+		struct pprof_location *g = realloc(b->locations, cap * sizeof *g);
+		struct pprof_line *l = realloc(b->lines, cap * INLINED_MAX * sizeof *l);
+		if (l)
+			b->lines = l;
+		if (!g || !l) {
+			if (g)
+				b->locations = g;
+			b->failed = 1;
+			return 0;
+		}
+		b->locations = g;
+		b->cap_locations = cap;
+	}
+	size_t i = b->nlocations;
+	struct pprof_line *lines = &b->lines[i * INLINED_MAX];
+	int n = 0;
+	if (synthetic) {
+		lines[n++] = (struct pprof_line){ function_id(b, synthetic, ""), 0 };
+	} else {
+		int k = symbolize_code_inlined(pc, 1, b->fi, INLINED_MAX);
+		for (int j = 0; j < k; j++) {
+			const struct frame_info *f = &b->fi[j];
+			const char *name = f->func[0] ? f->func : "??";
+			char unnamed[300];
+			if (!f->func[0] || strcmp(f->func, "??") == 0) {
+				snprintf(unnamed, sizeof unnamed, "%s+0x%lx", f->object[0] ? f->object : "??",
+					 (unsigned long)f->offset);
+				name = unnamed;
+			}
+			lines[n++] = (struct pprof_line){ function_id(b, name, f->file), f->line };
+		}
+		if (!n)
+			lines[n++] = (struct pprof_line){ function_id(b, "??", ""), 0 };
+	}
+	b->locations[i] = (struct pprof_location){ pc, n, lines };
+	b->nlocations++;
+	return dedup_get(&b->by_pc, key, (uint32_t)b->nlocations);
+}
+
+struct profile_doc {
+	const uint8_t *data;
+	size_t len;
+	struct outbuf *folded;
+};
+
+static int write_bytes(int fd, void *ctx)
+{
+	struct profile_doc *d = ctx;
+	return output_write_fd(fd, (const char *)d->data, d->len);
+}
+
+static int write_folded(int fd, void *ctx)
+{
+	struct profile_doc *d = ctx;
+	return output_write_fd(fd, d->folded->data ? d->folded->data : "", d->folded->len);
+}
+
+static uint64_t load_ns;
+static pid_t load_pid;
+
+/* The waiters' stacks, root first, then the lock, then the wait in microseconds. */
+static void fold(struct outbuf *ob, const struct builder *b, const uint32_t *locs, int n, const char *lock,
+		 uint64_t ns)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		const struct pprof_location *l = &b->locations[locs[i] - 1];
+		for (int j = l->nlines - 1; j >= 0; j--)
+			ob_printf(ob, "%s;", b->functions[l->lines[j].function - 1].name);
+	}
+	ob_printf(ob, "[lock %s] %llu\n", lock, (unsigned long long)((ns + 999) / 1000));
+}
+
+static void write_files(struct row *rows, size_t nrows)
+{
+	char path[PATH_MAX], folded_path[PATH_MAX + 8], why[PATH_MAX + 160];
+	int had_pid;
+	output_expand_pid(path, sizeof path, cfg.profile, &had_pid);
+	/* A forked child writes only to a path of its own (%p): its parent's file is not its to replace. */
+	if (!had_pid && load_pid && getpid() != load_pid)
+		return;
+	snprintf(folded_path, sizeof folded_path, "%s.folded", path);
+
+	struct builder b = { 0 };
+	b.fi = calloc(INLINED_MAX, sizeof *b.fi);
+	ilock_acquire(&sample_lock);
+	size_t ns = nsamples, k = 0;
+	struct wait_sample *copy = calloc(ns + 1, sizeof *copy);
+	for (size_t i = 0; copy && samples && i <= sample_mask && k < ns; i++)
+		if (samples[i].rec)
+			copy[k++] = samples[i];
+	ilock_release(&sample_lock);
+	struct pprof_sample *ps = calloc(k + 1, sizeof *ps);
+	uint32_t *ids = calloc((k + 1) * (STACK_MAX_FRAMES + 2), sizeof *ids);
+	struct outbuf folded;
+	ob_init(&folded);
+	if (!b.fi || !copy || !ps || !ids) {
+		output_warn("COFFMAN_PROFILE: out of memory, no profile files");
+		goto out;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const struct wait_sample *s = &copy[i];
+		struct row *w = NULL;
+		for (size_t r = 0; r < nrows && !w; r++)
+			if (rows[r].rec == s->rec)
+				w = &rows[r];
+		uint32_t *loc = &ids[i * (STACK_MAX_FRAMES + 2)];
+		const uintptr_t *pcs;
+		int nf = s->stack ? stack_frames(s->stack, &pcs) : 0, nl = 0;
+		for (int f = 0; f < nf && f < STACK_MAX_FRAMES; f++)
+			loc[nl++] = location_id(&b, pcs[f], NULL);
+		if (!nl)
+			loc[nl++] = location_id(&b, 0, s->type == SAMPLE_WAITER ? "[waiter's stack unavailable]"
+							   : "[holder unknown: released before the wait began]");
+		ps[i].nlocations = nl;
+		ps[i].locations = loc;
+		ps[i].lock = w ? w->name : NULL;
+		int base = s->type == SAMPLE_WAITER ? 0 : 2;
+		ps[i].values[base] = (int64_t)s->count;
+		ps[i].values[base + 1] = (int64_t)s->ns;
+		if (s->type == SAMPLE_WAITER && !b.failed)
+			fold(&folded, &b, loc, nl, w ? w->name : "?", s->ns);
+	}
+	if (b.failed) {
+		output_warn("COFFMAN_PROFILE: out of memory, no profile files");
+		goto out;
+	}
+
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	char program[PATH_MAX] = "";
+	ssize_t pl = readlink("/proc/self/exe", program, sizeof program - 1);
+	program[pl > 0 ? pl : 0] = '\0';
+	struct pprof_data d = {
+		.nvalues = 4,
+		.type = { "contentions", "delay", "holder_contentions", "holder_delay" },
+		.unit = { "count", "nanoseconds", "count", "nanoseconds" },
+		.default_type = 1,
+		.time_nanos = (int64_t)load_ns,
+		.duration_nanos = (int64_t)((uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec - load_ns),
+		.program = program,
+		.nfunctions = b.nfunctions, .functions = b.functions,
+		.nlocations = b.nlocations, .locations = b.locations,
+		.nsamples = k, .samples = ps,
+	};
+	if (!deps_api || !deps_api->pprof_encode) {
+		output_warn("COFFMAN_PROFILE: no pprof file: %s", deps_api ? "libcoffman-deps.so was built without protobuf-c"
+								: "libcoffman-deps.so is not loaded");
+	} else {
+		size_t need = deps_api->pprof_encode(&d, NULL, 0);
+		uint8_t *buf = need ? malloc(need) : NULL;
+		if (buf && deps_api->pprof_encode(&d, buf, need) == need) {
+			struct profile_doc doc = { buf, need, NULL };
+			if (output_write_document(path, 1, write_bytes, &doc, why, sizeof why) != 0)
+				output_warn("COFFMAN_PROFILE: cannot write %s", why);
+		} else {
+			output_warn("COFFMAN_PROFILE: the pprof file could not be encoded");
+		}
+		free(buf);
+	}
+	struct profile_doc fd = { NULL, 0, &folded };
+	if (folded.failed)
+		output_warn("COFFMAN_PROFILE: out of memory for %s", folded_path);
+	else if (output_write_document(folded_path, 1, write_folded, &fd, why, sizeof why) != 0)
+		output_warn("COFFMAN_PROFILE: cannot write %s", why);
+out:
+	ob_free(&folded);
+	for (size_t i = 0; i < b.nfunctions; i++) {
+		free((char *)b.functions[i].name);
+		free((char *)b.functions[i].file);
+	}
+	free(b.functions);
+	free(b.locations);
+	free(b.lines);
+	free(b.by_pc.keys);
+	free(b.by_pc.vals);
+	free(b.by_name.keys);
+	free(b.by_name.vals);
+	free(b.fi);
+	free(copy);
+	free(ps);
+	free(ids);
+}
+
+void profile_at_exit(void)
+{
+	static atomic_int done;
+	if (!profile_on || atomic_exchange(&done, 1))
+		return;
+	int cs;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
+	tls_guard++;
+	ilock_acquire(&collect_lock);
+	size_t n;
+	struct row *rows = collect(&n);
+	if (rows) {
+		describe_all(rows, n);
+		print_table(rows, n);
+		write_files(rows, n);
+	}
+	free(rows);
+	ilock_release(&collect_lock);
+	tls_guard--;
+	pthread_setcancelstate(cs, NULL);
+}
+
+void profile_after_fork_child(void)
+{
+	ilock_reset(&rec_lock);
+	ilock_reset(&sample_lock);
+	ilock_reset(&collect_lock);
+}
+
+void profile_init(void)
+{
+	if (!cfg.profile)
+		return;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	load_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
+	load_pid = getpid();
+	profile_flag.on = 1;
+}

@@ -1,0 +1,79 @@
+/* A program whose lock counts are known exactly, for the contention profile (tests/profile_counts.sh).
+ *
+ *   counted_lock    taken 1000 times by the main thread alone: 1000 acquisitions, none contended
+ *   contended_lock  3 rounds: the holder takes it, waits until the waiter is about to lock it, keeps
+ *                   it 150 ms (hold_for_a_while), releases; the waiter (waiter_thread) takes it once.
+ *                   6 acquisitions, at least 1 contended, 2 holder threads
+ *   table_lock      an rwlock read 30 times and written 7 times
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+static pthread_mutex_t counted_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t contended_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t table_lock = PTHREAD_RWLOCK_INITIALIZER;
+static atomic_int round_ready;          /* the waiter is about to lock, round n */
+static atomic_int round_held;           /* the holder has the lock, round n */
+static long counter;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static __attribute__((noinline)) void hold_for_a_while(int round)
+{
+	while (atomic_load(&round_ready) < round)
+		sleep_ms(1);
+	sleep_ms(150);          /* the waiter is blocked in pthread_mutex_lock meanwhile */
+	counter++;
+	pthread_mutex_unlock(&contended_lock);
+}
+
+static __attribute__((noinline)) void *waiter_thread(void *arg)
+{
+	(void)arg;
+	for (int round = 1; round <= 3; round++) {
+		while (atomic_load(&round_held) < round)
+			sleep_ms(1);
+		atomic_store(&round_ready, round);
+		pthread_mutex_lock(&contended_lock);
+		counter++;
+		pthread_mutex_unlock(&contended_lock);
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	for (int i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&counted_lock);
+		counter++;
+		pthread_mutex_unlock(&counted_lock);
+	}
+	for (int i = 0; i < 37; i++) {
+		if (i % 5 == 4) {
+			pthread_rwlock_wrlock(&table_lock);
+			counter++;
+		} else {
+			pthread_rwlock_rdlock(&table_lock);
+		}
+		pthread_rwlock_unlock(&table_lock);
+	}
+	pthread_t th;
+	pthread_create(&th, NULL, waiter_thread, NULL);
+	for (int round = 1; round <= 3; round++) {
+		pthread_mutex_lock(&contended_lock);
+		atomic_store(&round_held, round);
+		hold_for_a_while(round);
+		/* Let the waiter take it before the next round's lock. */
+		while (atomic_load(&round_ready) == round && counter < 1000 + 7 + 2 * round)
+			sleep_ms(1);
+	}
+	pthread_join(th, NULL);
+	printf("profile_counts: done, counter %ld\n", counter);
+	return 0;
+}
