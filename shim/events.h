@@ -164,7 +164,6 @@ static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 /* Push a lock the fast path took (held once, blocking, no stack). */
 static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
 {
-	profile_acquired(t, lock, kind, shared);
 	struct held_lock *h = &t->held[t->nheld++];
 	h->lock = lock;
 	h->pc = pc;
@@ -172,6 +171,7 @@ static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_
 	h->depth = 1;
 	h->kind = (uint8_t)kind;
 	h->flags = shared ? HELD_SHARED : 0;
+	profile_acquired(t, lock, kind, shared);        /* last: nothing is needed after the call */
 }
 
 /* Before a blocking (or timed) acquisition: double-lock check, then the lock-order edges.  The common

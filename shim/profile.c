@@ -22,9 +22,6 @@
 
 struct profile_flag profile_flag;
 
-#define PROFILE_SLOTS 256               /* per-thread table; power of two */
-#define PROFILE_HOLD_FIRST 8            /* the first holds of each lock by each thread are all timed ... */
-#define PROFILE_HOLD_EVERY 64           /* ... then one acquisition in this many */
 #define PROFILE_TOP 10                  /* rows of the table */
 #define REC_BUCKETS 4096                /* shared records' hash; power of two */
 #define HOLDER_WORDS 16                 /* distinct holders: exact up to 1024 thread numbers */
@@ -32,13 +29,12 @@ struct profile_flag profile_flag;
 /* ================================================================ the shared per-lock records */
 
 struct prof_lock {
+	struct prof_lock_owner owner;           /* first: profile_acquired reads it through the slot */
+	_Atomic uint32_t release_stack;         /* the last release while a thread waited: its stack */
 	struct prof_lock *next;                 /* bucket chain, published with a release store */
 	const void *lock;
 	int kind;
 	int row;                                /* collection at exit only (collect_lock held) */
-	_Atomic int last_owner;                 /* thread number of the last acquirer */
-	_Atomic int nwait;                      /* threads in a contended wait for it now */
-	_Atomic uint32_t release_stack;         /* the last release that had a waiter: its stack */
 	/* counts handed over by evicted slots and exited threads */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
 	_Atomic uint64_t hold_timed, hold_timed_ns, hold_max_ns;
@@ -96,24 +92,7 @@ static void atomic_max(_Atomic uint64_t *m, uint64_t v)
 
 /* ================================================================ the per-thread tables */
 
-struct prof_slot {
-	const void *lock;                       /* NULL: free */
-	struct prof_lock *rec;
-	uint64_t acquisitions, shared, owner_changes;
-	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
-	uintptr_t wait_pc;                      /* the waiter's stack, captured once per call site */
-	uint32_t wait_stack;
-	uint32_t release_stack;                 /* the releasing stack, once per acquisition site */
-	uintptr_t release_key;
-};
-
-struct prof_thread {
-	unsigned countdown;                     /* acquisitions to the next timed hold */
-	const void *timing_lock;                /* the hold being timed, NULL none */
-	struct prof_slot *timing;
-	uint64_t timing_since;
-	struct prof_slot slots[PROFILE_SLOTS];
-};
+static void samples_flush(struct prof_slot *s);
 
 static void slot_hand_over(struct prof_slot *s)
 {
@@ -124,11 +103,15 @@ static void slot_hand_over(struct prof_slot *s)
 	atomic_fetch_add_explicit(&r->hold_timed, s->hold_timed, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->hold_timed_ns, s->hold_timed_ns, memory_order_relaxed);
 	atomic_max(&r->hold_max_ns, s->hold_max_ns);
+	atomic_fetch_add_explicit(&r->contended, s->contended, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->wait_ns, s->wait_ns, memory_order_relaxed);
+	atomic_max(&r->wait_max_ns, s->wait_max_ns);
+	samples_flush(s);
 }
 
 static unsigned slot_index(const void *lock)
 {
-	return addr_hash(lock) & (PROFILE_SLOTS - 1);
+	return profile_slot_index(lock);
 }
 
 /* The slot is another lock's (or free): hand its counts over, then take it for lock.  Registry
@@ -174,6 +157,28 @@ static inline struct prof_slot *slot_for(struct thread_rec *t, const void *lock,
 	return slot_fill(t, s, lock, kind);
 }
 
+void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
+{
+	struct prof_lock *r = s->rec;
+	int owner = atomic_load_explicit(&r->owner.last_owner, memory_order_relaxed);
+	atomic_store_explicit(&r->owner.last_owner, t->num, memory_order_relaxed);
+	s->owner_changes += owner != 0;
+}
+
+void profile_hold_begin(struct prof_thread *p, struct prof_slot *s, const void *lock)
+{
+	p->countdown = PROFILE_HOLD_EVERY;
+	p->timing = s;
+	p->timing_lock = lock;
+	p->timing_since = now_ns();
+}
+
+void profile_count(struct thread_rec *t, const void *lock, int kind, int shared)
+{
+	profile_count_inline(t, lock, kind, shared);
+}
+
+/* The thread has no table yet, or the lock is not in its slot. */
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared)
 {
 	struct prof_slot *s = slot_for(t, lock, kind);
@@ -181,19 +186,9 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
 		return;
 	s->acquisitions++;
 	s->shared += (unsigned)shared;
-	/* Read-mostly: written only when the owner changes, and then the lock's own line moved too. */
-	int owner = atomic_load_explicit(&s->rec->last_owner, memory_order_relaxed);
-	if (owner != t->num) {
-		atomic_store_explicit(&s->rec->last_owner, t->num, memory_order_relaxed);
-		s->owner_changes += owner != 0;
-	}
-	struct prof_thread *p = t->prof;
-	if (s->acquisitions <= PROFILE_HOLD_FIRST || --p->countdown == 0) {
-		p->countdown = PROFILE_HOLD_EVERY;
-		p->timing = s;
-		p->timing_lock = lock;
-		p->timing_since = now_ns();
-	}
+	if (atomic_load_explicit(&s->rec->owner.last_owner, memory_order_relaxed) != t->num)
+		profile_owner_changed(t, s);
+	profile_hold_begin(t->prof, s, lock);   /* its first hold here: timed */
 }
 
 void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
@@ -212,8 +207,10 @@ void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acq
 		}
 		p->timing_lock = NULL;
 	}
+	if (!atomic_load_explicit(&profile_flag.waiting, memory_order_relaxed))
+		return;
 	struct prof_lock *r = s->lock == lock ? s->rec : rec_find(lock);
-	if (!r || atomic_load_explicit(&r->nwait, memory_order_relaxed) == 0)
+	if (!r)
 		return;
 	/* Somebody waits for this lock: this critical section is what made them wait.  Its stack, at
 	 * the release, is captured once per acquisition site (the pc where this thread took the lock). */
@@ -229,7 +226,8 @@ void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acq
 			s->release_stack = st;
 		}
 	}
-	atomic_store_explicit(&r->release_stack, st, memory_order_relaxed);
+	if (atomic_load_explicit(&r->release_stack, memory_order_relaxed) != st)
+		atomic_store_explicit(&r->release_stack, st, memory_order_relaxed);
 }
 
 /* ================================================================ wait samples by stack */
@@ -274,7 +272,7 @@ static int samples_grow(void)
 	return 0;
 }
 
-static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t ns)
+static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t count, uint64_t ns)
 {
 	ilock_acquire(&sample_lock);
 	if ((!samples || nsamples * 2 >= sample_mask) && samples_grow() != 0) {
@@ -290,17 +288,26 @@ static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t
 		samples[h].type = type;
 		nsamples++;
 	}
-	samples[h].count++;
+	samples[h].count += count;
 	samples[h].ns += ns;
 	ilock_release(&sample_lock);
 }
 
+/* The slot's pending samples to the shared table. */
+static void samples_flush(struct prof_slot *s)
+{
+	if (s->wait_count)
+		sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ns);
+	if (s->holder_count)
+		sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ns);
+	s->wait_count = s->wait_sum_ns = s->holder_count = s->holder_sum_ns = 0;
+}
+
 uint64_t profile_wait_begin(struct thread_rec *t, const void *lock, int kind)
 {
-	struct prof_slot *s = slot_for(t, lock, kind);
-	if (!s)
+	if (!slot_for(t, lock, kind))
 		return 0;
-	atomic_fetch_add_explicit(&s->rec->nwait, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&profile_flag.waiting, 1, memory_order_relaxed);
 	return now_ns();
 }
 
@@ -308,23 +315,29 @@ void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_
 {
 	if (!began)
 		return;         /* no slot at the beginning: nothing counted */
+	atomic_fetch_sub_explicit(&profile_flag.waiting, 1, memory_order_relaxed);
 	uint64_t d = now_ns() - began;
 	struct prof_slot *s = slot_for(t, lock, kind);
-	if (!s)
-		return;
-	struct prof_lock *r = s->rec;
-	atomic_fetch_sub_explicit(&r->nwait, 1, memory_order_relaxed);
-	if (!acquired)
-		return;         /* a timed wait that gave up: not an acquisition */
-	atomic_fetch_add_explicit(&r->contended, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->wait_ns, d, memory_order_relaxed);
-	atomic_max(&r->wait_max_ns, d);
-	if (s->wait_pc != pc || !s->wait_stack) {
-		s->wait_stack = stack_capture();
-		s->wait_pc = pc;
+	if (!s || !acquired)
+		return;         /* a timed wait that gave up is not an acquisition */
+	s->contended++;
+	s->wait_ns += d;
+	if (d > s->wait_max_ns)
+		s->wait_max_ns = d;
+	uint32_t holder = atomic_load_explicit(&s->rec->release_stack, memory_order_relaxed);
+	if (s->wait_pc != pc || !s->wait_stack || holder != s->holder_stack) {
+		/* A new call site or another holder: what was summed so far goes to the shared table. */
+		samples_flush(s);
+		if (s->wait_pc != pc || !s->wait_stack) {
+			s->wait_stack = stack_capture();
+			s->wait_pc = pc;
+		}
+		s->holder_stack = holder;
 	}
-	sample_add(r, s->wait_stack, SAMPLE_WAITER, d);
-	sample_add(r, atomic_load_explicit(&r->release_stack, memory_order_relaxed), SAMPLE_HOLDER, d);
+	s->wait_count++;
+	s->wait_sum_ns += d;
+	s->holder_count++;
+	s->holder_sum_ns += d;
 }
 
 void profile_thread_exit(struct thread_rec *t)
@@ -362,6 +375,10 @@ static void row_add_slot(struct row *w, const struct prof_slot *s)
 	w->hold_timed_ns += s->hold_timed_ns;
 	if (s->hold_max_ns > w->hold_max_ns)
 		w->hold_max_ns = s->hold_max_ns;
+	w->contended += s->contended;
+	w->wait_ns += s->wait_ns;
+	if (s->wait_max_ns > w->wait_max_ns)
+		w->wait_max_ns = s->wait_max_ns;
 }
 
 static uint64_t row_hold_ns(const struct row *w)
@@ -777,6 +794,22 @@ static void write_files(struct row *rows, size_t nrows)
 	if (!had_pid && load_pid && getpid() != load_pid)
 		return;
 	snprintf(folded_path, sizeof folded_path, "%s.folded", path);
+
+	/* The samples live threads have not handed over yet (read while they run, as in collect). */
+	registry_lock();
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
+		struct prof_thread *p = t->prof;
+		for (int i = 0; p && i < PROFILE_SLOTS; i++) {
+			const struct prof_slot *s = &p->slots[i];
+			if (!s->lock || !s->rec)
+				continue;
+			if (s->wait_count)
+				sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ns);
+			if (s->holder_count)
+				sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ns);
+		}
+	}
+	registry_unlock();
 
 	struct builder b = { 0 };
 	b.fi = calloc(INLINED_MAX, sizeof *b.fi);

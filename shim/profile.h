@@ -29,35 +29,111 @@
 #ifndef COFFMAN_PROFILE_H
 #define COFFMAN_PROFILE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "threads.h"
 
-/* 1 when COFFMAN_PROFILE is set; written once at load, alone on its cache line. */
+/* on: 1 when COFFMAN_PROFILE is set, written once at load.  waiting: threads in a contended wait
+ * right now (any lock), written on the contended path only; a release looks for a waiter to blame
+ * its critical section on only when it is nonzero.  Alone on their cache line. */
 extern struct profile_flag {
 	int on;
-	char pad[60];
+	_Atomic int waiting;
+	char pad[56];
 } profile_flag __attribute__((aligned(64)));
 #define profile_on (profile_flag.on)
+
+#define PROFILE_SLOTS 256               /* per-thread table; power of two */
+#define PROFILE_HOLD_FIRST 8            /* the first holds of each lock by each thread are all timed ... */
+#define PROFILE_HOLD_EVERY 256          /* ... then one acquisition in this many */
+
+struct prof_lock;
+
+/* One lock's counts in one thread's table: written by that thread only. */
+struct prof_slot {
+	const void *lock;                       /* NULL: free */
+	struct prof_lock *rec;                  /* the lock's shared record */
+	uint64_t acquisitions, shared, owner_changes;
+	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
+	uint64_t contended, wait_ns, wait_max_ns;
+	/* the wait samples not yet handed to the shared table: by the waiter's stack (captured once
+	 * per call site) and by the stack of the holder's release */
+	uintptr_t wait_pc;
+	uint32_t wait_stack, holder_stack;
+	uint64_t wait_count, wait_sum_ns, holder_count, holder_sum_ns;
+	uintptr_t release_key;                  /* the releasing stack, once per acquisition site */
+	uint32_t release_stack;
+};
+
+struct prof_thread {
+	unsigned countdown;                     /* acquisitions to the next timed hold */
+	const void *timing_lock;                /* the hold being timed, NULL none */
+	struct prof_slot *timing;
+	uint64_t timing_since;
+	struct prof_slot slots[PROFILE_SLOTS];
+};
+
+static inline unsigned profile_slot_index(const void *lock)
+{
+	uintptr_t x = (uintptr_t)lock;
+	x ^= x >> 4 ^ x >> 12 ^ x >> 20;
+	return (unsigned)x & (PROFILE_SLOTS - 1);
+}
+
+/* The last acquirer of a profiled lock (the record's first field): read on every acquisition, written
+ * only when the owner changes. */
+struct prof_lock_owner {
+	_Atomic int last_owner;
+};
 
 void profile_init(void);                /* after config_load */
 void profile_after_fork_child(void);
 
 /* Slow halves of the hooks below. */
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared);
+void profile_owner_changed(struct thread_rec *t, struct prof_slot *s);
+void profile_hold_begin(struct prof_thread *p, struct prof_slot *s, const void *lock);
 void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
 
-/* t took lock (first hold, or a nested one). */
+/* The counting itself (profile_acquired), out of line: inlined into the lock fast path it would make
+ * that path save registers even with profiling off. */
+void profile_count(struct thread_rec *t, const void *lock, int kind, int shared);
+
+/* t took lock (first hold, or a nested one): with profiling off, one predictable branch. */
 static inline void profile_acquired(struct thread_rec *t, const void *lock, int kind, int shared)
 {
 	if (__builtin_expect(profile_on, 0))
-		profile_acquired_slow(t, lock, kind, shared);
+		profile_count(t, lock, kind, shared);
 }
 
-/* t's hold of lock ends (acquired_pc: where it took it). */
+/* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner, a
+ * countdown; anything more is out of line. */
+static inline void profile_count_inline(struct thread_rec *t, const void *lock, int kind, int shared)
+{
+	struct prof_thread *p = t->prof;
+	struct prof_slot *s;
+	if (__builtin_expect(!p || (s = &p->slots[profile_slot_index(lock)])->lock != lock, 0)) {
+		profile_acquired_slow(t, lock, kind, shared);
+		return;
+	}
+	s->acquisitions++;
+	s->shared += (unsigned)shared;
+	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
+						  memory_order_relaxed) != t->num, 0))
+		profile_owner_changed(t, s);
+	if (__builtin_expect(s->acquisitions <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
+		profile_hold_begin(p, s, lock);
+}
+
+/* t's hold of lock ends (acquired_pc: where it took it).  On: out of line only when this hold is
+ * timed or some thread waits for a lock. */
 static inline void profile_released(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
 {
-	if (__builtin_expect(profile_on, 0))
+	if (__builtin_expect(!profile_on, 1))
+		return;
+	struct prof_thread *p = t->prof;
+	if (p && (p->timing_lock == lock || atomic_load_explicit(&profile_flag.waiting, memory_order_relaxed)))
 		profile_released_slow(t, lock, acquired_pc);
 }
 

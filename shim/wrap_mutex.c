@@ -108,7 +108,11 @@ EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 		int rc = real.mutex_trylock(m);
 		/* EOWNERDEAD: a robust mutex whose owner died is now ours (the caller must make it
 		 * consistent); anything but EBUSY is the real lock's own answer. */
-		if (__builtin_expect(rc == 0, 1) || rc == EOWNERDEAD) {
+		if (__builtin_expect(rc == 0, 1)) {
+			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
+			return 0;       /* a constant: rc need not live across the profiling branch's call */
+		}
+		if (rc == EOWNERDEAD) {
 			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
 			return rc;
 		}
@@ -174,6 +178,14 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	return rc;
 }
 
+/* The hot path's release with the contention profile on. */
+static __attribute__((noinline)) int mutex_unlock_profiled(struct thread_rec *t, pthread_mutex_t *m, int top)
+{
+	profile_released(t, m, t->held[top].pc);
+	t->nheld = top;
+	return real.mutex_unlock(m);
+}
+
 /* Hot path: releasing the innermost lock, held once. */
 EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
@@ -181,7 +193,10 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	if (__builtin_expect(t != NULL && !tls_guard, 1)) {
 		int top = t->nheld - 1;
 		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
-			profile_released(t, m, t->held[top].pc);       /* one predictable branch when off */
+			/* Profiling: one predictable branch when off, and a tail call (no register is
+			 * saved for a call that returns here). */
+			if (__builtin_expect(profile_on, 0))
+				return mutex_unlock_profiled(t, m, top);
 			t->nheld = top;
 			return real.mutex_unlock(m);
 		}
