@@ -427,6 +427,7 @@ static struct row *collect(size_t *n)
 			for (int i = 0; i < HOLDER_WORDS; i++)
 				w->threads += __builtin_popcountll(atomic_load(&r->holders[i]));
 		}
+	uint64_t now = now_ns();
 	registry_lock();
 	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		struct prof_thread *p = t->prof;
@@ -434,6 +435,15 @@ static struct row *collect(size_t *n)
 			const struct prof_slot *s = &p->slots[i];
 			if (s->lock && s->rec && s->rec->row >= 0 && (size_t)s->rec->row < k && rows[s->rec->row].rec == s->rec)
 				row_add_slot(&rows[s->rec->row], s);
+		}
+		/* A wait still going on (a hang report's table, a thread blocked at exit) counts so far. */
+		struct prof_lock *r;
+		if (atomic_load(&t->wait_kind) == W_LOCK && (r = rec_find(atomic_load(&t->wait_obj))) &&
+		    r->row >= 0 && (size_t)r->row < k && rows[r->row].rec == r) {
+			uint64_t since = atomic_load(&t->wait_since_ns), d = now > since ? now - since : 0;
+			rows[r->row].wait_ns += d;
+			if (d > rows[r->row].wait_max_ns)
+				rows[r->row].wait_max_ns = d;
 		}
 	}
 	registry_unlock();
