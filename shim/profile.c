@@ -116,8 +116,7 @@ static unsigned slot_index(const void *lock)
 
 /* The slot is another lock's (or free): hand its counts over, then take it for lock.  Registry
  * locked: the collector at exit reads slots under it, and must not see one half-switched. */
-static __attribute__((noinline)) struct prof_slot *slot_fill(struct thread_rec *t, struct prof_slot *s,
-							     const void *lock, int kind)
+static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s, const void *lock, int kind)
 {
 	struct prof_lock *r = rec_get(lock, kind);
 	if (!r)
@@ -129,8 +128,6 @@ static __attribute__((noinline)) struct prof_slot *slot_fill(struct thread_rec *
 	s->lock = lock;
 	s->rec = r;
 	registry_unlock();
-	unsigned bit = (unsigned)t->num % (HOLDER_WORDS * 64);
-	atomic_fetch_or_explicit(&r->holders[bit / 64], 1ull << (bit % 64), memory_order_relaxed);
 	return s;
 }
 
@@ -154,7 +151,7 @@ static inline struct prof_slot *slot_for(struct thread_rec *t, const void *lock,
 	struct prof_slot *s = &p->slots[slot_index(lock)];
 	if (__builtin_expect(s->lock == lock, 1))
 		return s;
-	return slot_fill(t, s, lock, kind);
+	return slot_fill(s, lock, kind);
 }
 
 void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
@@ -165,8 +162,15 @@ void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
 	s->owner_changes += owner != 0;
 }
 
-void profile_hold_begin(struct prof_thread *p, struct prof_slot *s, const void *lock)
+void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
+	struct prof_thread *p = t->prof;
+	if (s->acquisitions == 1) {
+		/* This thread's first hold of the lock (or the first since its slot was taken over): a
+		 * holder.  Not at the slot's filling: a thread that only waited has not held it. */
+		unsigned bit = (unsigned)t->num % (HOLDER_WORDS * 64);
+		atomic_fetch_or_explicit(&s->rec->holders[bit / 64], 1ull << (bit % 64), memory_order_relaxed);
+	}
 	p->countdown = PROFILE_HOLD_EVERY;
 	p->timing = s;
 	p->timing_lock = lock;
@@ -188,7 +192,7 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
 	s->shared += (unsigned)shared;
 	if (atomic_load_explicit(&s->rec->owner.last_owner, memory_order_relaxed) != t->num)
 		profile_owner_changed(t, s);
-	profile_hold_begin(t->prof, s, lock);   /* its first hold here: timed */
+	profile_hold_begin(t, s, lock);         /* its first hold here: timed */
 }
 
 void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)

@@ -93,7 +93,7 @@ void profile_after_fork_child(void);
 /* Slow halves of the hooks below. */
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared);
 void profile_owner_changed(struct thread_rec *t, struct prof_slot *s);
-void profile_hold_begin(struct prof_thread *p, struct prof_slot *s, const void *lock);
+void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock);
 void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
 
 /* The counting itself (profile_acquired), out of line: inlined into the lock fast path it would make
@@ -123,7 +123,7 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 						  memory_order_relaxed) != t->num, 0))
 		profile_owner_changed(t, s);
 	if (__builtin_expect(s->acquisitions <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
-		profile_hold_begin(p, s, lock);
+		profile_hold_begin(t, s, lock);
 }
 
 /* t's hold of lock ends (acquired_pc: where it took it).  On: out of line only when this hold is
