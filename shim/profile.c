@@ -118,28 +118,34 @@ static unsigned slot_index(const void *lock)
  * locked: the collector at exit reads slots under it, and must not see one half-switched. */
 static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s, const void *lock, int kind)
 {
+	/* Internal locks from a lock fast path: the guard sends a signal handler's lock calls, while
+	 * they are held, to the real functions instead of back here. */
+	tls_guard++;
 	struct prof_lock *r = rec_get(lock, kind);
-	if (!r)
-		return NULL;
-	registry_lock();
-	if (s->lock)
-		slot_hand_over(s);
-	memset(s, 0, sizeof *s);
-	s->lock = lock;
-	s->rec = r;
-	registry_unlock();
-	return s;
+	if (r) {
+		registry_lock();
+		if (s->lock)
+			slot_hand_over(s);
+		memset(s, 0, sizeof *s);
+		s->lock = lock;
+		s->rec = r;
+		registry_unlock();
+	}
+	tls_guard--;
+	return r ? s : NULL;
 }
 
 static __attribute__((noinline)) struct prof_thread *prof_thread_new(struct thread_rec *t)
 {
+	tls_guard++;            /* as in slot_fill */
 	struct prof_thread *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
-	p->countdown = PROFILE_HOLD_EVERY;
-	registry_lock();
-	t->prof = p;
-	registry_unlock();
+	if (p) {
+		p->countdown = PROFILE_HOLD_EVERY;
+		registry_lock();
+		t->prof = p;
+		registry_unlock();
+	}
+	tls_guard--;
 	return p;
 }
 
