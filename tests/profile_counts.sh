@@ -38,9 +38,10 @@ if grep -qE '(^|;)waiter_thread;\[lock contended_lock\] [0-9]+$' "$PROF.folded";
 else
 	fail "folded: no waiter_thread;[lock contended_lock] line"; cat "$PROF.folded" >&2
 fi
-# Waited 3 x 150 ms: at least 300 ms in microseconds.
+# Up to 3 waits of about 150 ms (a waiter descheduled past one of them on a loaded machine does not
+# wait in that round): at least one, in microseconds.
 total=$(awk '{s += $NF} END {print s + 0}' "$PROF.folded")
-if [ "$total" -ge 300000 ]; then pass "folded total wait $total us >= 300000"; else fail "folded total wait $total us"; fi
+if [ "$total" -ge 100000 ]; then pass "folded total wait $total us >= 100000"; else fail "folded total wait $total us"; fi
 
 # JSON: one object with the same numbers.
 run --format=json --profile="$PROF" -- "$PROGS/profile_counts"
