@@ -11,6 +11,18 @@
  *
  * Expected verdict: clean.  Starvation is a fairness problem, not a lock
  * cycle: there is one lock, never nested, always released by its holder.
+ *
+ * Why not `starvation` (issue 11 asked for it; measured 2026-11-27 on 2 busy
+ * CPUs, runs of 1 s): no single wait comes near the report's 100 ms (the
+ * longest were 4-18 ms), and the workers' total waits swing from run to run
+ * (61 vs 936 ms, 629 vs 138, 449 vs 484), the favoured worker changing with
+ * them.  Watching waits from 10 ms or 1 ms and summing them over the run
+ * reported 1 run in 4-5.  With the seed's time.Sleep inside the lock instead
+ * of a busy tick the greedy worker does 3x the units, but the polite one's
+ * waits of 1 ms or more see about one re-take each: the gap is its three
+ * sleeps (timer slack, ~60 us each) per unit against one, not barging.
+ * What the lock sees is in `coffman --profile`: wait and hold per lock and
+ * per stack.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
