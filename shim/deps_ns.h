@@ -2,7 +2,8 @@
  *
  * The library is the root of a private namespace (deps_api.h), so the symbols it exports come first
  * for every object loaded there: its open/openat/pipe2 keep libdw's and libunwind's descriptors above
- * the host's floor, and its dl_iterate_phdr shows libunwind the host's objects as well as its own.
+ * the host's floor, its dl_iterate_phdr shows libunwind the host's objects as well as its own, and its
+ * sigprocmask spares libunwind two system calls per frame (deps_ns.c).
  */
 #ifndef COFFMAN_DEPS_NS_H
 #define COFFMAN_DEPS_NS_H

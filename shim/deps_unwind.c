@@ -18,6 +18,10 @@ void deps_unwind_init(void)
 	dl_iterate_phdr(text_range_find, &r);
 	own_lo = r.lo;
 	own_hi = r.hi;
+	/* The global cache of unwind rules holds 128 call sites by default: a program's lock sites and
+	 * their callers overflow it, and a miss costs a search of every module's unwind table plus two
+	 * more signal-mask changes.  4096 entries (a few hundred KB, once per process) keep them all. */
+	unw_set_cache_size(unw_local_addr_space, 4096, 0);
 	/* Warm libunwind up now (it opens its validation pipe and sizes its caches at the first walk),
 	 * so no program thread pays for it inside a lock. */
 	uintptr_t pcs[4];
