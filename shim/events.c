@@ -89,7 +89,7 @@ static void capture_budget_known_edge(struct thread_rec *t)
 				    ? budget - HELD_CAPTURE_KNOWN_COST : 0;
 }
 
-void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
+void ev_add_order_edges(struct thread_rec *t, struct acquire *a)
 {
 	held_sync(t);           /* a lock another thread released for us must not make edges */
 	held_drop_unwound_once(t);
@@ -106,7 +106,7 @@ void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 				if (known_edge_find(h->lock, a->lock, gate, t->cache_epoch)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
-				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate)) {
+				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate, &a->stack)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
 					known_edge_add(h->lock, a->lock, gate, t->cache_epoch);

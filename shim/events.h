@@ -40,6 +40,9 @@ struct acquire {
 	 * NULL if it cannot say: lets a relock tell a real hold from a stale entry (the lock was released
 	 * by another thread, or initialised anew, since this thread took it). */
 	pid_t (*owner_of)(const void *lock);
+	/* The acquisition's full stack, once a new edge into the lock has captured it: the held entry
+	 * takes the same id instead of unwinding again (0: not captured). */
+	uint32_t stack;
 };
 
 enum ev_verdict { EV_PROCEED = 0, EV_REFUSE };
@@ -51,7 +54,7 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 /* A trylock succeeded on a lock t's held stack lists at idx: the new index to nest at, or -1 when the
  * entry was stale (dropped; push afresh). */
 int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx);
-void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
+void ev_add_order_edges(struct thread_rec *t, struct acquire *a);
 uint32_t ev_held_stack(void);
 void held_remove(struct thread_rec *t, int idx);
 /* Give back a grown edge cache (thread exit). */
@@ -217,7 +220,7 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 		if (budget != HELD_CAPTURE_WATCH) {
 			if (budget != HELD_CAPTURE_ALWAYS)
 				t->capture_budget = budget - 1;
-			h->stack = ev_held_stack();
+			h->stack = a->stack ? a->stack : ev_held_stack();
 		}
 	}
 	h->depth = 1;

@@ -369,9 +369,11 @@ static void recycle_edges_of(lg_node n)
 }
 
 static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct held_lock *held,
-			  const void *gate)
+			  const void *gate, uint32_t *acquire_stack)
 {
-	e->acquire_stack = stack_capture();
+	if (!*acquire_stack)
+		*acquire_stack = stack_capture();
+	e->acquire_stack = *acquire_stack;
 	e->held_stack = held->stack;
 	e->held_pc = held->pc;
 	e->gate = (uintptr_t)gate;
@@ -710,7 +712,7 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 }
 
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate)
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack)
 {
 	int saved_errno = errno;
 	int known = 0;
@@ -745,7 +747,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
-	edge_rec_fill(&edges[payload], t, held, gate);
+	edge_rec_fill(&edges[payload], t, held, gate, acquire_stack);
 	if (t->capture_budget < HELD_CAPTURE_REFILL)      /* more new edges are likely to follow */
 		t->capture_budget = HELD_CAPTURE_REFILL;
 	if (held->stack)
