@@ -4,7 +4,9 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -120,9 +122,11 @@ EXPORT int dl_iterate_phdr(phdr_callback cb, void *data)
 }
 
 /* libunwind blocks every signal around each use of its cache lock and each module search: two
- * sigprocmask system calls per frame, half the cost of a stack capture.  libcoffman blocks them once
- * around the whole capture instead (stacks.c stack_capture_raw), and only libunwind calls
- * sigprocmask in this namespace. */
+ * sigprocmask system calls per frame, most of the cost of a stack capture after the walk itself.  The
+ * blocking keeps a signal handler that unwinds from waiting for a lock its own thread holds; here the
+ * locks libunwind takes are counted per thread instead (below), and a capture that starts while the
+ * count is up returns no frames (deps_unwind.c): only a signal handler that interrupted a capture can
+ * start one then.  Only libunwind calls sigprocmask and pthread_mutex_lock in this namespace. */
 EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
 	(void)how;
@@ -130,6 +134,50 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	if (old)
 		sigemptyset(old);
 	return 0;
+}
+
+/* libunwind's locks (its cache of unwind rules, its memory pool) this thread holds or is waiting for.
+ * Raised before the lock is taken and lowered after it is released, so that it is never 0 while the
+ * thread holds one.  The TLS block is allocated by thread_prepare. */
+static __thread int unw_locks;
+static int (*next_mutex_lock)(pthread_mutex_t *);
+static int (*next_mutex_unlock)(pthread_mutex_t *);
+
+static void resolve_mutex_functions(void)
+{
+	if (!next_mutex_lock)
+		*(void **)&next_mutex_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
+	if (!next_mutex_unlock)
+		*(void **)&next_mutex_unlock = dlsym(RTLD_NEXT, "pthread_mutex_unlock");
+}
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	unw_locks++;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!next_mutex_lock)
+		resolve_mutex_functions();
+	int rc = next_mutex_lock(m);
+	if (rc != 0) {
+		atomic_signal_fence(memory_order_seq_cst);
+		unw_locks--;
+	}
+	return rc;
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (!next_mutex_unlock)
+		resolve_mutex_functions();
+	int rc = next_mutex_unlock(m);
+	atomic_signal_fence(memory_order_seq_cst);
+	unw_locks--;
+	return rc;
+}
+
+int deps_unwind_busy(void)
+{
+	return unw_locks != 0;
 }
 
 /* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */
@@ -161,6 +209,7 @@ static void thread_prepare(void)
 static void init(const struct deps_host *host)
 {
 	deps_host = *host;
+	resolve_mutex_functions();
 	deps_unwind_init();
 	thread_prepare();
 }

@@ -147,7 +147,9 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	else
 		snprintf(r->note, sizeof r->note,
 			 "non-recursive lock: the process is ended with the exit code instead of hanging");
-	report_add_stack(r, "acquired again here", stack_capture(), 0);
+	/* The return address stands in when no stack can be had (a signal handler that interrupted a
+	 * capture inside libunwind's lock). */
+	report_add_stack(r, "acquired again here", stack_capture(), a->pc);
 	report_add_stack(r, "already held since", h->stack, h->pc);
 	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
 	int shown = report_emit(r);

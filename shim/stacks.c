@@ -7,7 +7,6 @@
 #include "threads.h"
 
 #include <link.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -80,26 +79,15 @@ static int keep_program_frames(uintptr_t *pcs, int n)
 	return out;
 }
 
-/* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c); our own frames are dropped
- * wherever they are (a program's callback can run below one of our wrappers, like the init routine of
- * pthread_once). */
-/* libunwind blocks every signal around each use of its cache lock and each module search, two system
- * calls per frame; in the deps namespace that masking is a no-op (deps_ns.c sigprocmask) and the whole
- * capture blocks signals once here instead.  A handler that takes a lock or samples the stack then
- * runs after the capture, with its own capture intact.  Set while this thread unwinds: a synchronous
- * signal raised inside the walk gets no frames rather than re-enter libunwind while it may hold its
- * cache lock. */
-static __thread int tls_capturing;
-
+/* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c), signals left as they are: a
+ * handler that interrupts a capture and captures too is served there without waiting for its own
+ * thread.  Our own frames are dropped wherever they are (a program's callback can run below one of our
+ * wrappers, like the init routine of pthread_once). */
 int stack_capture_raw(uintptr_t *pcs, int max)
 {
 	const struct deps_api *api = deps_api;
-	if (!api || max <= 0 || tls_capturing)
+	if (!api || max <= 0)
 		return 0;
-	sigset_t all, saved;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &saved);
-	tls_capturing = 1;
 	atomic_fetch_add(&captures_in_flight, 1);
 	int n = 0;
 	if (!atomic_load(&fork_pending)) {
@@ -115,9 +103,6 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
 	}
 	atomic_fetch_sub(&captures_in_flight, 1);
-	tls_capturing = 0;
-	atomic_signal_fence(memory_order_seq_cst);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return n;
 }
 
