@@ -25,7 +25,8 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 3      /* 2: frame_info carries the object offset; 3: symbolize_function_name */
+#define COFFMAN_DEPS_VERSION 4      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+				     * 4: deps_host.unwind_locks */
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
@@ -34,6 +35,10 @@ struct deps_host {
 	 * namespace, so this must be a function of libcoffman's, not glibc's own entry point. */
 	int (*iterate_host_phdr)(phdr_callback cb, void *data);
 	int fd_floor;                   /* descriptors below this belong to the program */
+	/* The calling thread's count of libunwind's locks held (deps_ns.c), in libcoffman's own TLS: every
+	 * thread has it from its start, while this namespace's TLS is allocated by the loader on first
+	 * touch (with the program's malloc) unless thread_prepare ran. */
+	int *(*unwind_locks)(void);
 };
 
 struct deps_api {

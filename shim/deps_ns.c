@@ -136,12 +136,17 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return 0;
 }
 
-/* libunwind's locks (its cache of unwind rules, its memory pool) this thread holds or is waiting for.
- * Raised before the lock is taken and lowered after it is released, so that it is never 0 while the
- * thread holds one.  The TLS block is allocated by thread_prepare. */
-static __thread int unw_locks;
+/* libunwind's locks (its cache of unwind rules, its memory pool) this thread holds or is waiting for,
+ * counted in libcoffman's TLS (deps_host.unwind_locks).  Raised before the lock is taken and lowered
+ * after it is released, so that it is never 0 while the thread holds one. */
 static int (*next_mutex_lock)(pthread_mutex_t *);
 static int (*next_mutex_unlock)(pthread_mutex_t *);
+static int no_count;            /* before init() (never used by then: libunwind starts at the first walk) */
+
+static int *lock_count(void)
+{
+	return deps_host.unwind_locks ? deps_host.unwind_locks() : &no_count;
+}
 
 static void resolve_mutex_functions(void)
 {
@@ -153,14 +158,15 @@ static void resolve_mutex_functions(void)
 
 EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	unw_locks++;
+	int *count = lock_count();
+	++*count;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (!next_mutex_lock)
 		resolve_mutex_functions();
 	int rc = next_mutex_lock(m);
 	if (rc != 0) {
 		atomic_signal_fence(memory_order_seq_cst);
-		unw_locks--;
+		--*count;
 	}
 	return rc;
 }
@@ -171,13 +177,13 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 		resolve_mutex_functions();
 	int rc = next_mutex_unlock(m);
 	atomic_signal_fence(memory_order_seq_cst);
-	unw_locks--;
+	--*lock_count();
 	return rc;
 }
 
 int deps_unwind_busy(void)
 {
-	return unw_locks != 0;
+	return *lock_count() != 0;
 }
 
 /* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */
