@@ -44,6 +44,9 @@ struct watch {
 atomic_int contention_watching;
 static struct ilock watch_lock = ILOCK_INIT;
 static struct watch watches[WATCH_MAX];
+/* watches[i].lock again, packed in two cache lines for watched(): every acquisition of every thread
+ * reads them while any watch is on.  Written under watch_lock with the slot. */
+static const void *watched_locks[WATCH_MAX];
 
 /* Put every other thread's acquisitions on the slow path (on) or back (off).  The budget is the
  * owner's plain int: a store here can be lost to the owner's own decrement of a small budget, which is
@@ -77,7 +80,8 @@ int contention_watch_begin(struct thread_rec *t, const void *lock, int kind)
 			unsigned gen = w->gen + 1;
 			memset(w, 0, sizeof *w);
 			w->gen = gen;
-			__atomic_store_n(&w->lock, lock, __ATOMIC_RELAXED);   /* read unlocked by watched() */
+			w->lock = lock;
+			__atomic_store_n(&watched_locks[i], lock, __ATOMIC_RELAXED);
 			w->kind = kind;
 			w->waiter = t->num;
 			slot = i;
@@ -94,7 +98,8 @@ void contention_watch_end(struct thread_rec *t, int slot)
 {
 	(void)t;
 	ilock_acquire(&watch_lock);
-	__atomic_store_n(&watches[slot].lock, NULL, __ATOMIC_RELAXED);
+	watches[slot].lock = NULL;
+	__atomic_store_n(&watched_locks[slot], NULL, __ATOMIC_RELAXED);
 	watches[slot].gen++;
 	int left = atomic_fetch_sub(&contention_watching, 1) - 1;
 	ilock_release(&watch_lock);
@@ -109,7 +114,7 @@ void contention_watch_end(struct thread_rec *t, int slot)
 static int watched(const void *lock)
 {
 	for (int i = 0; i < WATCH_MAX; i++)
-		if (__atomic_load_n(&watches[i].lock, __ATOMIC_RELAXED) == lock)
+		if (__atomic_load_n(&watched_locks[i], __ATOMIC_RELAXED) == lock)
 			return 1;
 	return 0;
 }
