@@ -26,7 +26,13 @@
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
 #define COFFMAN_DEPS_VERSION 4      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
-				     * 4: deps_host.unwind_locks */
+				     * 4: deps_host.unwind_locks, getcontext, capture_from */
+
+/* Room for libunwind's unw_context_t (968 bytes on x86-64), which libcoffman does not include. */
+#define COFFMAN_UNWIND_CONTEXT_BYTES 1024
+struct unwind_context {
+	_Alignas(16) unsigned char bytes[COFFMAN_UNWIND_CONTEXT_BYTES];
+};
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
@@ -46,6 +52,12 @@ struct deps_api {
 	void (*init)(const struct deps_host *host);
 	/* Return addresses of the caller's stack, innermost first, without the library's own frames. */
 	int (*capture)(uintptr_t *pcs, int max);
+	/* Save the calling frame's registers (libunwind's unw_getcontext: call it from the frame itself,
+	 * not through a helper of its own), and later walk from there: from a wrapper's frame, a capture
+	 * made deeper down skips the checker's own frames instead of unwinding them one by one.  The
+	 * frame must still be live when capture_from runs. */
+	int (*getcontext)(struct unwind_context *ctx);
+	int (*capture_from)(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 	void (*symbolize_code)(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 	int (*symbolize_code_inlined)(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);

@@ -1,6 +1,9 @@
 /* libcoffman-deps.so's namespace overrides and its exported table (deps_api.h, deps_ns.h). */
 #include "deps_ns.h"
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -224,6 +227,8 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.version = COFFMAN_DEPS_VERSION,
 	.init = init,
 	.capture = deps_capture,
+	.getcontext = DEPS_GETCONTEXT,
+	.capture_from = deps_capture_from,
 	.symbolize_code = deps_symbolize_code,
 	.symbolize_code_inlined = deps_symbolize_code_inlined,
 	.symbolize_data = deps_symbolize_data,

@@ -23,6 +23,10 @@ int deps_unwind_busy(void);
 /* deps_unwind.c */
 void deps_unwind_init(void);
 int deps_capture(uintptr_t *pcs, int max);
+/* unw_getcontext itself (an assembly routine that saves its caller's registers), not a C function
+ * around it, so that the context is the caller's frame. */
+#define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
+int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 
 /* deps_symbolize.c */
 void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);

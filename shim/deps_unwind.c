@@ -40,13 +40,14 @@ void deps_unwind_init(void)
 	deps_capture(pcs, 4);
 }
 
-int deps_capture(uintptr_t *pcs, int max)
+_Static_assert(sizeof(unw_context_t) <= sizeof(struct unwind_context), "struct unwind_context too small");
+_Static_assert(_Alignof(unw_context_t) <= 16, "struct unwind_context under-aligned");
+
+/* The walk itself, from a context whose frame is live. */
+static int walk(unw_context_t *context, uintptr_t *pcs, int max)
 {
-	if (deps_unwind_busy())
-		return 0;
-	unw_context_t context;
 	unw_cursor_t cursor;
-	if (unw_getcontext(&context) != 0 || unw_init_local(&cursor, &context) != 0)
+	if (unw_init_local(&cursor, context) != 0)
 		return 0;
 	int out = 0;
 	for (int steps = 0; out < max && steps < max + 32; steps++) {
@@ -59,4 +60,23 @@ int deps_capture(uintptr_t *pcs, int max)
 			break;
 	}
 	return out;
+}
+
+int deps_capture(uintptr_t *pcs, int max)
+{
+	if (deps_unwind_busy())
+		return 0;
+	unw_context_t context;
+	if (unw_getcontext(&context) != 0)
+		return 0;
+	return walk(&context, pcs, max);
+}
+
+int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max)
+{
+	if (deps_unwind_busy())
+		return 0;
+	/* libunwind only reads the context of a local cursor (the first frame's registers are found
+	 * in it); the cast drops a const its prototype lacks. */
+	return walk((unw_context_t *)(uintptr_t)ctx, pcs, max);
 }

@@ -106,7 +106,7 @@ void ev_add_order_edges(struct thread_rec *t, struct acquire *a)
 				if (known_edge_find(h->lock, a->lock, gate, t->cache_epoch)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
-				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate, &a->stack)) {
+				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate, &a->stack, a->ctx)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
 					known_edge_add(h->lock, a->lock, gate, t->cache_epoch);
@@ -262,14 +262,19 @@ int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
 }
 
 
-uint32_t ev_held_stack(void)
+uint32_t ev_held_stack_from(const struct unwind_context *ctx)
 {
 	/* Unwinding may read from a pipe (libunwind's memory probe): a cancellation point, and a lock
 	 * call must not become one. */
 	int cancel_state = cancel_disable();
-	uint32_t stack = stack_capture();
+	uint32_t stack = stack_capture_from(ctx);
 	cancel_restore(cancel_state);
 	return stack;
+}
+
+uint32_t ev_held_stack(void)
+{
+	return ev_held_stack_from(NULL);
 }
 
 void held_remove(struct thread_rec *t, int idx)

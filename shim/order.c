@@ -400,10 +400,10 @@ static void recycle_edges_of(lg_node n)
 }
 
 static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct held_lock *held,
-			  const void *gate, uint32_t *acquire_stack)
+			  const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
 {
 	if (!*acquire_stack)
-		*acquire_stack = stack_capture();
+		*acquire_stack = stack_capture_from(ctx);
 	e->acquire_stack = *acquire_stack;
 	e->held_stack = held->stack;
 	e->held_pc = held->pc;
@@ -741,7 +741,7 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 }
 
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack)
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
 {
 	int saved_errno = errno;
 	int known = 0;
@@ -779,7 +779,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
-	edge_rec_fill(&edges[payload], t, held, gate, acquire_stack);
+	edge_rec_fill(&edges[payload], t, held, gate, acquire_stack, ctx);
 	if (t->capture_budget < HELD_CAPTURE_REFILL)      /* more new edges are likely to follow */
 		t->capture_budget = HELD_CAPTURE_REFILL;
 	if (held->stack)
