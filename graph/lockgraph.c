@@ -4,8 +4,8 @@
  *   Node records live in one growable array indexed by the low 32 bits of an lg_node; the searches
  *   walk only this array and the edge arrays, so it is kept small (no key, no hash handle).  A removed
  *   record's version is bumped and its index goes on a free list for reuse.
- *   The key -> index table is a uthash whose entries live in fixed-size chunks indexed like the records:
- *   uthash links entries by address, so they must not move when the record array is reallocated.
+ *   Each node's key lives in fixed-size chunks indexed like the records; the key -> index table is an
+ *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
  *   bytes per edge); the in-array is what the backward search and node removal need.
  *   Cycle edges (edges that would close a cycle among the main edges) are rare, each one a reported
@@ -34,10 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocation failure must surface as a 0 handle / LG_NOMEM, not exit() inside a process we are
- * preloaded into: in this mode uthash leaves a failed entry with hh.tbl == NULL and the table intact. */
-#define HASH_NONFATAL_OOM 1
-#include "uthash_fast.h"
+#include "uthash_fast.h"        /* its 64-bit mixer, for the key index */
 
 /* Limits at which ords are compacted and visit marks are cleared.  Overridable only so that a test
  * build can exercise those rare paths (e.g. -DLG_ORD_LIMIT=1000 -DLG_EPOCH_LIMIT=5). */
@@ -79,8 +76,16 @@ struct lg_back {
 struct lg_keyent {
 	uint64_t key;
 	uint32_t idx;
-	UT_hash_handle hh;
 };
+
+/* The key index: open addressing with linear probing, at most half full, so that finding a lock's node
+ * (every new edge does two) costs one cache miss, not a walk down a chain of them.  Deletion shifts
+ * the following run back (no tombstones). */
+struct lg_kslot {
+	uint64_t key;
+	uint32_t idx1;          /* node index + 1; 0: empty */
+};
+#define KT_MIN_CAP 1024u
 
 struct lockgraph {
 	struct lg_rec *rec;
@@ -89,7 +94,8 @@ struct lockgraph {
 	uint32_t nfree, free_cap;
 	struct lg_keyent **chunks;
 	uint32_t nchunks, chunks_cap;
-	struct lg_keyent *keys; /* uthash head: key -> index */
+	struct lg_kslot *kt;    /* key -> index (see struct lg_kslot) */
+	uint32_t kt_mask, kt_used;
 	struct lg_back *back;   /* cycle edges, sorted by pair */
 	uint32_t nback, back_cap;
 	uint32_t back_top;      /* highest ord of a cycle edge's source, when back_top_valid */
@@ -741,7 +747,7 @@ void lg_free(struct lockgraph *g)
 	for (uint32_t i = 0; i < g->nrec; i++)
 		free_edge_arrays(&g->rec[i]);
 	free(g->back);
-	HASH_CLEAR(hh, g->keys);        /* frees the table only; the entries live in the chunks */
+	free(g->kt);
 	for (uint32_t i = 0; i < g->nchunks; i++)
 		free(g->chunks[i]);
 	free(g->chunks);
@@ -755,12 +761,77 @@ void lg_free(struct lockgraph *g)
 	free(g);
 }
 
+static uint32_t kt_home(const struct lockgraph *g, uint64_t key)
+{
+	return uthash_fast_mix64(&key) & g->kt_mask;
+}
+
+/* The slot holding key, or -1. */
+static int64_t kt_find(const struct lockgraph *g, uint64_t key)
+{
+	if (!g->kt)
+		return -1;
+	for (uint32_t i = kt_home(g, key);; i = (i + 1) & g->kt_mask) {
+		const struct lg_kslot *s = &g->kt[i];
+		if (!s->idx1)
+			return -1;
+		if (s->key == key)
+			return i;
+	}
+}
+
+static void kt_put(struct lg_kslot *kt, uint32_t mask, uint64_t key, uint32_t idx1)
+{
+	uint32_t i = uthash_fast_mix64(&key) & mask;
+	while (kt[i].idx1)
+		i = (i + 1) & mask;
+	kt[i].key = key;
+	kt[i].idx1 = idx1;
+}
+
+/* Room for one more key: 0, or -1 when the table cannot grow (then nothing changed). */
+static int kt_reserve(struct lockgraph *g)
+{
+	uint32_t cap = g->kt ? g->kt_mask + 1 : 0;
+	if ((uint64_t)(g->kt_used + 1) * 2 <= cap)
+		return 0;
+	uint32_t ncap = cap ? cap * 2 : KT_MIN_CAP;
+	if (ncap < cap)
+		return -1;
+	struct lg_kslot *nkt = calloc(ncap, sizeof *nkt);
+	if (!nkt)
+		return g->kt_used + 1 < cap ? 0 : -1;   /* fuller than we like, but still probes to an end */
+	for (uint32_t i = 0; i < cap; i++)
+		if (g->kt[i].idx1)
+			kt_put(nkt, ncap - 1, g->kt[i].key, g->kt[i].idx1);
+	free(g->kt);
+	g->kt = nkt;
+	g->kt_mask = ncap - 1;
+	return 0;
+}
+
+static void kt_delete(struct lockgraph *g, uint64_t key)
+{
+	int64_t found = kt_find(g, key);
+	if (found < 0)
+		return;
+	uint32_t hole = (uint32_t)found, mask = g->kt_mask;
+	/* Move back every later entry of the run whose home does not lie cyclically in (hole, i]. */
+	for (uint32_t i = (hole + 1) & mask; g->kt[i].idx1; i = (i + 1) & mask) {
+		uint32_t home = kt_home(g, g->kt[i].key);
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			g->kt[hole] = g->kt[i];
+			hole = i;
+		}
+	}
+	g->kt[hole].idx1 = 0;
+	g->kt_used--;
+}
+
 lg_node lg_node_find(const struct lockgraph *g, uint64_t key)
 {
-	struct lg_keyent *e;
-
-	HASH_FIND(hh, g->keys, &key, sizeof key, e);
-	return e ? handle_of(g, e->idx) : 0;
+	int64_t i = kt_find(g, key);
+	return i >= 0 ? handle_of(g, g->kt[i].idx1 - 1) : 0;
 }
 
 static lg_node create_node(struct lockgraph *g, uint64_t key)
@@ -768,16 +839,13 @@ static lg_node create_node(struct lockgraph *g, uint64_t key)
 	struct lg_keyent *e;
 	uint32_t idx, ord;
 
-	if (new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
+	if (kt_reserve(g) < 0 || new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
 		return 0;
 	e = entry_at(g, idx);
 	e->key = key;
 	e->idx = idx;
-	HASH_ADD(hh, g->keys, key, sizeof e->key, e);
-	if (!e->hh.tbl) {
-		release_slot(g, idx);
-		return 0;
-	}
+	kt_put(g->kt, g->kt_mask, key, idx + 1);
+	g->kt_used++;
 	g->rec[idx].ord = ord;
 	g->rec[idx].mark = 0;
 	g->rec[idx].live = 1;
@@ -854,7 +922,7 @@ void lg_node_remove(struct lockgraph *g, lg_node n)
 	detach_edges(g, idx);
 	if (g->rec[idx].ncycle)
 		forget_cycles_of(g, idx);
-	HASH_DELETE(hh, g->keys, entry_at(g, idx));
+	kt_delete(g, entry_at(g, idx)->key);
 	r = &g->rec[idx];
 	r->live = 0;
 	r->version = r->version == UINT32_MAX ? 1 : r->version + 1;   /* 0 would allow handle 0 */
@@ -918,12 +986,6 @@ size_t lg_cycle_edge_count(const struct lockgraph *g)
 	return g->nback;
 }
 
-/* uthash's own allocations: the table header and its buckets (handles are inside our entries). */
-static size_t uthash_table_bytes(const UT_hash_table *t)
-{
-	return t ? sizeof *t + t->num_buckets * sizeof(UT_hash_bucket) : 0;
-}
-
 static size_t edge_array_bytes(const struct lockgraph *g)
 {
 	size_t b = 0;
@@ -946,7 +1008,7 @@ size_t lg_memory_bytes(const struct lockgraph *g)
 
 	b += (size_t)g->rec_cap * sizeof *g->rec + (size_t)g->free_cap * sizeof *g->free_idx;
 	b += (size_t)g->chunks_cap * sizeof *g->chunks + (size_t)g->nchunks * KEY_CHUNK_SIZE * sizeof **g->chunks;
-	b += uthash_table_bytes(g->keys ? g->keys->hh.tbl : NULL);
+	b += g->kt ? ((size_t)g->kt_mask + 1) * sizeof *g->kt : 0;
 	b += (size_t)g->back_cap * sizeof *g->back;
 	return b + edge_array_bytes(g) + scratch_bytes(g);
 }
@@ -980,15 +1042,14 @@ static int check_free_list(const struct lockgraph *g)
 /* Every live node is found under its key, and every hash entry is a live node's own entry. */
 static int check_key_table(const struct lockgraph *g)
 {
-	struct lg_keyent *e, *tmp;
-
-	if (HASH_COUNT(g->keys) != g->nlive)
+	if (g->kt_used != g->nlive)
 		return 0;
 	for (uint32_t i = 0; i < g->nrec; i++)
 		if (g->rec[i].live && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
 			return 0;
-	HASH_ITER(hh, g->keys, e, tmp) {
-		if (e->idx >= g->nrec || !g->rec[e->idx].live || e != entry_at(g, e->idx))
+	for (uint32_t i = 0; g->kt && i <= g->kt_mask; i++) {
+		uint32_t idx1 = g->kt[i].idx1;
+		if (idx1 && (idx1 - 1 >= g->nrec || !g->rec[idx1 - 1].live || entry_at(g, idx1 - 1)->key != g->kt[i].key))
 			return 0;
 	}
 	return 1;

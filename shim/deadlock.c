@@ -96,12 +96,97 @@ static unsigned barrier_arrived(const void *b)
 	return n;
 }
 
+/* ---- one search's maps (registry locked) ----
+ * Every step of a wait-for chain asks who holds a lock and where that thread is in the node list.
+ * Scanning every thread's held stack and the node list per step made one search over a thousand
+ * waiting threads cost a million steps, and every waiter searches at each slice, each under the
+ * registry lock: a thousand threads convoyed on a chain of locks took minutes instead of a fraction
+ * of a second.  So each search first maps lock -> holder and thread -> node index, in open-addressing
+ * tables sized to what the registry holds (past 4096 held locks, the scans as before). */
+#define SEARCH_SLOTS 8192u
+static struct { const void *key; void *val; } holder_map[SEARCH_SLOTS], index_map[SEARCH_SLOTS];
+static unsigned holder_mask, index_mask;        /* 0: map not built (scan instead) */
+
+static unsigned map_home(const void *key, unsigned mask)
+{
+	uint64_t k = (uint64_t)(uintptr_t)key;
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (unsigned)k & mask;
+}
+
+/* Insert if absent (the first holder in registry order stays). */
+static void map_put(void *map_, unsigned mask, const void *key, void *val)
+{
+	struct { const void *key; void *val; } *map = map_;
+	unsigned i = map_home(key, mask);
+	while (map[i].key && map[i].key != key)
+		i = (i + 1) & mask;
+	if (!map[i].key) {
+		map[i].key = key;
+		map[i].val = val;
+	}
+}
+
+static void *map_get(const void *map_, unsigned mask, const void *key)
+{
+	const struct { const void *key; void *val; } *map = map_;
+	for (unsigned i = map_home(key, mask); map[i].key; i = (i + 1) & mask)
+		if (map[i].key == key)
+			return map[i].val;
+	return NULL;
+}
+
+static unsigned mask_for(size_t n)
+{
+	unsigned cap = 64;
+	while (cap < 2 * n)
+		cap *= 2;
+	return cap <= SEARCH_SLOTS ? cap - 1 : 0;
+}
+
+static void count_hold(void *arg, struct thread_rec *t, const void *lock)
+{
+	(void)t;
+	(void)lock;
+	++*(size_t *)arg;
+}
+
+static void map_hold(void *arg, struct thread_rec *t, const void *lock)
+{
+	(void)arg;
+	map_put(holder_map, holder_mask, lock, t);
+}
+
+static void search_maps_build(struct thread_rec **nodes, int count)
+{
+	size_t held = 0;
+	registry_each_live_hold(count_hold, &held);
+	holder_mask = mask_for(held);
+	if (holder_mask) {
+		memset(holder_map, 0, (holder_mask + 1) * sizeof holder_map[0]);
+		registry_each_live_hold(map_hold, NULL);
+	}
+	index_mask = mask_for((size_t)count);
+	if (index_mask) {
+		memset(index_map, 0, (index_mask + 1) * sizeof index_map[0]);
+		for (int i = 0; i < count; i++)
+			map_put(index_map, index_mask, nodes[i], (void *)(uintptr_t)(i + 1));
+	}
+}
+
+static void search_maps_drop(void)
+{
+	holder_mask = index_mask = 0;
+}
+
 /* The thread holding lock, by the threads' held stacks, else by the mutex's own owner field.  For a
  * mutex another process can reach, the owner field has the last word: if it names a thread outside
  * this process, a held stack that still lists the mutex is out of date. */
 struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 {
-	struct thread_rec *o = registry_holder_of(lock, NULL);
+	struct thread_rec *o = holder_mask ? map_get(holder_map, holder_mask, lock) : registry_holder_of(lock, NULL);
 	if (kind != LK_MUTEX && kind != LK_C11)
 		return o;
 	const pthread_mutex_t *m = lock;
@@ -133,6 +218,8 @@ static int successor_index(void *ctx, int node)
 	struct thread_rec *next = successor(nodes[node]);
 	if (!next)
 		return -1;
+	if (index_mask)
+		return (int)(uintptr_t)map_get(index_map, index_mask, next) - 1;
 	for (int i = 0; nodes[i]; i++)
 		if (nodes[i] == next)
 			return i;
@@ -159,7 +246,9 @@ static int find_cycle(struct thread_rec *self, struct snapshot *s)
 	if (start < 0)
 		return 0;
 	int cycle[MAX_CYCLE];
+	search_maps_build(nodes, count);
 	int n = waitfor_cycle_through(start, successor_index, nodes, cycle, MAX_CYCLE);
+	search_maps_drop();
 	s->n = 0;
 	for (int i = 0; i < n; i++) {
 		s->members[i] = nodes[cycle[i]];

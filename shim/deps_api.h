@@ -25,8 +25,8 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 4      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
-                                     * 4: pprof_encode */
+#define COFFMAN_DEPS_VERSION 5      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+                                     * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from */
 
 /* A contention profile in neutral form for pprof_encode: what pprof's format holds, without its
  * encoding (which needs protobuf-c, a library of the namespace).  Ids are 1-based indices into the
@@ -53,6 +53,12 @@ struct pprof_data {
 	const struct pprof_sample *samples;
 };
 
+/* Room for libunwind's unw_context_t (968 bytes on x86-64), which libcoffman does not include. */
+#define COFFMAN_UNWIND_CONTEXT_BYTES 1024
+struct unwind_context {
+	_Alignas(16) unsigned char bytes[COFFMAN_UNWIND_CONTEXT_BYTES];
+};
+
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
 struct deps_host {
@@ -60,6 +66,10 @@ struct deps_host {
 	 * namespace, so this must be a function of libcoffman's, not glibc's own entry point. */
 	int (*iterate_host_phdr)(phdr_callback cb, void *data);
 	int fd_floor;                   /* descriptors below this belong to the program */
+	/* The calling thread's count of libunwind's locks held (deps_ns.c), in libcoffman's own TLS: every
+	 * thread has it from its start, while this namespace's TLS is allocated by the loader on first
+	 * touch (with the program's malloc) unless thread_prepare ran. */
+	int *(*unwind_locks)(void);
 };
 
 struct deps_api {
@@ -67,6 +77,12 @@ struct deps_api {
 	void (*init)(const struct deps_host *host);
 	/* Return addresses of the caller's stack, innermost first, without the library's own frames. */
 	int (*capture)(uintptr_t *pcs, int max);
+	/* Save the calling frame's registers (libunwind's unw_getcontext: call it from the frame itself,
+	 * not through a helper of its own), and later walk from there: from a wrapper's frame, a capture
+	 * made deeper down skips the checker's own frames instead of unwinding them one by one.  The
+	 * frame must still be live when capture_from runs. */
+	int (*getcontext)(struct unwind_context *ctx);
+	int (*capture_from)(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 	void (*symbolize_code)(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 	int (*symbolize_code_inlined)(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);

@@ -1,9 +1,15 @@
 /* libcoffman-deps.so's namespace overrides and its exported table (deps_api.h, deps_ns.h). */
 #include "deps_ns.h"
 
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -118,6 +124,71 @@ EXPORT int dl_iterate_phdr(phdr_callback cb, void *data)
 	return rc;
 }
 
+/* libunwind blocks every signal around each use of its cache lock and each module search: two
+ * sigprocmask system calls per frame, most of the cost of a stack capture after the walk itself.  The
+ * blocking keeps a signal handler that unwinds from waiting for a lock its own thread holds; here the
+ * locks libunwind takes are counted per thread instead (below), and a capture that starts while the
+ * count is up returns no frames (deps_unwind.c): only a signal handler that interrupted a capture can
+ * start one then.  Only libunwind calls sigprocmask and pthread_mutex_lock in this namespace. */
+EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	(void)how;
+	(void)set;
+	if (old)
+		sigemptyset(old);
+	return 0;
+}
+
+/* libunwind's locks (its cache of unwind rules, its memory pool) this thread holds or is waiting for,
+ * counted in libcoffman's TLS (deps_host.unwind_locks).  Raised before the lock is taken and lowered
+ * after it is released, so that it is never 0 while the thread holds one. */
+static int (*next_mutex_lock)(pthread_mutex_t *);
+static int (*next_mutex_unlock)(pthread_mutex_t *);
+static int no_count;            /* before init() (never used by then: libunwind starts at the first walk) */
+
+static int *lock_count(void)
+{
+	return deps_host.unwind_locks ? deps_host.unwind_locks() : &no_count;
+}
+
+static void resolve_mutex_functions(void)
+{
+	if (!next_mutex_lock)
+		*(void **)&next_mutex_lock = dlsym(RTLD_NEXT, "pthread_mutex_lock");
+	if (!next_mutex_unlock)
+		*(void **)&next_mutex_unlock = dlsym(RTLD_NEXT, "pthread_mutex_unlock");
+}
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	int *count = lock_count();
+	++*count;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (!next_mutex_lock)
+		resolve_mutex_functions();
+	int rc = next_mutex_lock(m);
+	if (rc != 0) {
+		atomic_signal_fence(memory_order_seq_cst);
+		--*count;
+	}
+	return rc;
+}
+
+EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (!next_mutex_unlock)
+		resolve_mutex_functions();
+	int rc = next_mutex_unlock(m);
+	atomic_signal_fence(memory_order_seq_cst);
+	--*lock_count();
+	return rc;
+}
+
+int deps_unwind_busy(void)
+{
+	return *lock_count() != 0;
+}
+
 /* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */
 struct tls_index_arg {
 	unsigned long module, offset;
@@ -147,6 +218,7 @@ static void thread_prepare(void)
 static void init(const struct deps_host *host)
 {
 	deps_host = *host;
+	resolve_mutex_functions();
 	deps_unwind_init();
 	thread_prepare();
 }
@@ -155,6 +227,8 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.version = COFFMAN_DEPS_VERSION,
 	.init = init,
 	.capture = deps_capture,
+	.getcontext = DEPS_GETCONTEXT,
+	.capture_from = deps_capture_from,
 	.symbolize_code = deps_symbolize_code,
 	.symbolize_code_inlined = deps_symbolize_code_inlined,
 	.symbolize_data = deps_symbolize_data,

@@ -89,7 +89,7 @@ static void capture_budget_known_edge(struct thread_rec *t)
 				    ? budget - HELD_CAPTURE_KNOWN_COST : 0;
 }
 
-void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
+void ev_add_order_edges(struct thread_rec *t, struct acquire *a)
 {
 	held_sync(t);           /* a lock another thread released for us must not make edges */
 	held_drop_unwound_once(t);
@@ -106,7 +106,7 @@ void ev_add_order_edges(struct thread_rec *t, const struct acquire *a)
 				if (known_edge_find(h->lock, a->lock, gate, t->cache_epoch)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
-				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate)) {
+				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate, &a->stack, a->ctx)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
 					known_edge_add(h->lock, a->lock, gate, t->cache_epoch);
@@ -147,7 +147,9 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	else
 		snprintf(r->note, sizeof r->note,
 			 "non-recursive lock: the process is ended with the exit code instead of hanging");
-	report_add_stack(r, "acquired again here", stack_capture(), 0);
+	/* The return address stands in when no stack can be had (a signal handler that interrupted a
+	 * capture inside libunwind's lock). */
+	report_add_stack(r, "acquired again here", stack_capture(), a->pc);
 	report_add_stack(r, "already held since", h->stack, h->pc);
 	r->signature = ((uint64_t)RK_DOUBLE_LOCK << 56) ^ (uint64_t)(uintptr_t)a->lock ^ ((uint64_t)a->pc << 7);
 	int shown = report_emit(r);
@@ -260,14 +262,19 @@ int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
 }
 
 
-uint32_t ev_held_stack(void)
+uint32_t ev_held_stack_from(const struct unwind_context *ctx)
 {
 	/* Unwinding may read from a pipe (libunwind's memory probe): a cancellation point, and a lock
 	 * call must not become one. */
 	int cancel_state = cancel_disable();
-	uint32_t stack = stack_capture();
+	uint32_t stack = stack_capture_from(ctx);
 	cancel_restore(cancel_state);
 	return stack;
+}
+
+uint32_t ev_held_stack(void)
+{
+	return ev_held_stack_from(NULL);
 }
 
 void held_remove(struct thread_rec *t, int idx)

@@ -16,6 +16,8 @@
 #include <sys/types.h>
 
 #include "contention.h"
+#include "deps_api.h"
+#include "known_edges.h"
 #include "order.h"
 #include "profile.h"
 #include "threads.h"
@@ -41,6 +43,12 @@ struct acquire {
 	 * NULL if it cannot say: lets a relock tell a real hold from a stale entry (the lock was released
 	 * by another thread, or initialised anew, since this thread took it). */
 	pid_t (*owner_of)(const void *lock);
+	/* The acquisition's full stack, once a new edge into the lock has captured it: the held entry
+	 * takes the same id instead of unwinding again (0: not captured). */
+	uint32_t stack;
+	/* Registers saved in the wrapper's own frame (stack_save_context), when it expects a capture: the
+	 * capture walks from there (NULL: from wherever it is made). */
+	const struct unwind_context *ctx;
 };
 
 enum ev_verdict { EV_PROCEED = 0, EV_REFUSE };
@@ -52,8 +60,9 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 /* A trylock succeeded on a lock t's held stack lists at idx: the new index to nest at, or -1 when the
  * entry was stale (dropped; push afresh). */
 int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx);
-void ev_add_order_edges(struct thread_rec *t, const struct acquire *a);
+void ev_add_order_edges(struct thread_rec *t, struct acquire *a);
 uint32_t ev_held_stack(void);
+uint32_t ev_held_stack_from(const struct unwind_context *ctx);
 void held_remove(struct thread_rec *t, int idx);
 /* Give back a grown edge cache (thread exit). */
 void edge_cache_free(struct thread_rec *t);
@@ -161,6 +170,23 @@ static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 	return edge_cache_lookup(t, h->lock, lock, gate_for(t, n - 1));
 }
 
+/* Whether a blocking acquisition on the slow path will probably capture its stack: the thread records
+ * its held stacks, or the edge from its top held lock is in neither its cache nor the known-edge set
+ * (a new edge).  The wrapper then saves its frame's registers for the capture (stack_save_context). */
+static inline int ev_capture_likely(const struct thread_rec *t, const void *lock)
+{
+	int budget = t->capture_budget;
+	if (budget > 0 && budget != HELD_CAPTURE_WATCH)
+		return 1;
+	int n = t->nheld;
+	if (n == 0)
+		return 0;
+	const struct held_lock *h = &t->held[n - 1];
+	const void *gate = gate_for(t, n - 1);
+	return (h->flags & HELD_TRYLOCK) ||
+	       (!edge_cache_lookup(t, h->lock, lock, gate) && !known_edge_find(h->lock, lock, gate, t->cache_epoch));
+}
+
 /* Push a lock the fast path took (held once, blocking, no stack). */
 static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
 {
@@ -221,7 +247,7 @@ static inline void ev_after_acquire(struct thread_rec *t, struct acquire *a, int
 		if (budget != HELD_CAPTURE_WATCH) {
 			if (budget != HELD_CAPTURE_ALWAYS)
 				t->capture_budget = budget - 1;
-			h->stack = ev_held_stack();
+			h->stack = a->stack ? a->stack : ev_held_stack_from(a->ctx);
 		}
 	}
 	h->depth = 1;

@@ -49,20 +49,21 @@ struct thread_info {
 };
 static struct thread_info *thread_infos;
 
+/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase. */
 struct lock_site {
-	uintptr_t addr;
+	uintptr_t addr;                 /* 0: empty slot */
 	uintptr_t pc;
 	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
 	uint8_t kind;
 	uint8_t is_init;
-	UT_hash_handle hh;
 };
 
 static struct ilock graph_lock = ILOCK_INIT;
 static struct lockgraph *graph;
 static struct edge_rec *edges;
 static uint32_t nedges, edges_cap;
-static struct lock_site *sites;
+static struct lock_site *sites;         /* open addressing, linear probing, at most half full */
+static size_t sites_mask, sites_used;
 /* Edge records of destroyed locks, for reuse: 1M locks created and destroyed in rounds must not grow. */
 static uint32_t *free_edges;
 static uint32_t nfree_edges, free_edges_cap;
@@ -92,52 +93,88 @@ void order_after_fork_child(void)
 
 /* ---- lock creation sites ---- */
 
-/* Site records come from chunks, not one malloc each: a program with a million locks pays no
- * allocator header per lock, and destroyed locks' records are reused (their `pc` links the free
- * list), so creating and destroying locks in rounds does not grow. */
-#define SITE_CHUNK 1024
+/* Every lock the program initialises or uses has a site record: a million locks are a million
+ * records, looked up at every init, destroy and new edge.  They live in the slots of one open-addressing
+ * table keyed by address: a lookup is one cache miss (a uthash chain walk was several), no allocator
+ * header per lock, and a destroyed lock's slot is simply emptied (the run behind it shifted back), so
+ * creating and destroying locks in rounds does not grow.  A record pointer stays valid until the next
+ * site_put or site_drop. */
+#define SITES_MIN_CAP 1024u
 
-static struct lock_site *site_free_list;
-static struct lock_site *site_chunk;
-static unsigned site_chunk_used = SITE_CHUNK;
-
-static struct lock_site *site_alloc(void)
+static size_t site_home(uintptr_t addr)
 {
-	struct lock_site *s = site_free_list;
-	if (s) {
-		site_free_list = (struct lock_site *)s->pc;
-		return s;
-	}
-	if (site_chunk_used == SITE_CHUNK) {
-		struct lock_site *chunk = malloc(SITE_CHUNK * sizeof *chunk);
-		if (!chunk)
-			return NULL;
-		site_chunk = chunk;
-		site_chunk_used = 0;
-	}
-	return &site_chunk[site_chunk_used++];
+	return uthash_fast_mix64(&addr) & sites_mask;
 }
 
-static void site_release(struct lock_site *s)
+static struct lock_site *site_find(uintptr_t addr)
 {
-	s->pc = (uintptr_t)site_free_list;
-	site_free_list = s;
+	if (!sites)
+		return NULL;
+	for (size_t i = site_home(addr);; i = (i + 1) & sites_mask) {
+		if (sites[i].addr == addr)
+			return &sites[i];
+		if (!sites[i].addr)
+			return NULL;
+	}
+}
+
+/* Room for n more records without moving the table during the next n site_put: 0, or -1. */
+static int site_reserve(size_t n)
+{
+	size_t cap = sites ? sites_mask + 1 : 0;
+	if ((sites_used + n) * 2 <= cap)
+		return 0;
+	size_t ncap = cap ? cap * 2 : SITES_MIN_CAP;
+	while ((sites_used + n) * 2 > ncap)
+		ncap *= 2;
+	struct lock_site *t = calloc(ncap, sizeof *t);
+	if (!t)
+		return sites_used + n < cap ? 0 : -1;   /* fuller than we like, but probes still end */
+	for (size_t i = 0; i < cap; i++) {
+		if (!sites[i].addr)
+			continue;
+		size_t j = uthash_fast_mix64(&sites[i].addr) & (ncap - 1);
+		while (t[j].addr)
+			j = (j + 1) & (ncap - 1);
+		t[j] = sites[i];
+	}
+	free(sites);
+	sites = t;
+	sites_mask = ncap - 1;
+	return 0;
+}
+
+/* Empty the slot of s and shift back the entries behind it that probed past it. */
+static void site_remove(struct lock_site *s)
+{
+	size_t hole = (size_t)(s - sites);
+	for (size_t i = (hole + 1) & sites_mask; sites[i].addr; i = (i + 1) & sites_mask) {
+		size_t home = site_home(sites[i].addr);
+		if (((i - home) & sites_mask) >= ((i - hole) & sites_mask)) {
+			sites[hole] = sites[i];
+			hole = i;
+		}
+	}
+	memset(&sites[hole], 0, sizeof sites[hole]);
+	sites_used--;
 }
 
 /* Returns the lock's site record (NULL if none could be made). */
 static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
 {
-	struct lock_site *s;
 	uintptr_t key = (uintptr_t)lock;
-	HASH_FIND(hh, sites, &key, sizeof key, s);
+	struct lock_site *s = site_find(key);
 	if (s && !overwrite)
 		return s;
 	if (!s) {
-		s = site_alloc();
-		if (!s)
+		if (!key || site_reserve(1) < 0)
 			return NULL;
+		size_t i = site_home(key);
+		while (sites[i].addr)
+			i = (i + 1) & sites_mask;
+		s = &sites[i];
 		s->addr = key;
-		HASH_ADD(hh, sites, addr, sizeof s->addr, s);
+		sites_used++;
 	}
 	s->pc = pc;
 	s->stack = 0;
@@ -155,21 +192,15 @@ static void site_set_stack(struct lock_site *s, uint32_t stack)
 
 static void site_drop(const void *lock)
 {
-	struct lock_site *s;
-	uintptr_t key = (uintptr_t)lock;
-	HASH_FIND(hh, sites, &key, sizeof key, s);
-	if (s) {
-		HASH_DEL(sites, s);
-		site_release(s);
-	}
+	struct lock_site *s = site_find((uintptr_t)lock);
+	if (s)
+		site_remove(s);
 }
 
 static uint64_t graph_key(const void *lock)
 {
 	if (cfg.classes_site) {
-		struct lock_site *s;
-		uintptr_t key = (uintptr_t)lock;
-		HASH_FIND(hh, sites, &key, sizeof key, s);
+		const struct lock_site *s = site_find((uintptr_t)lock);
 		if (s && s->is_init && s->pc)
 			return (uint64_t)s->pc | CLASS_TAG;
 	}
@@ -229,12 +260,16 @@ void order_lock_destroyed(const void *lock)
 void order_forget_range(uintptr_t lo, uintptr_t hi)
 {
 	ilock_acquire(&graph_lock);
-	struct lock_site *s, *tmp;
-	HASH_ITER(hh, sites, s, tmp) {
+	/* A removal shifts a later entry into slot i: look at slot i again.  (One shifted from the wrapped
+	 * start of a run to the end of the table is seen twice, which changes nothing.) */
+	for (size_t i = 0; sites && i <= sites_mask; i++) {
+		struct lock_site *s = &sites[i];
+		if (!s->addr)
+			continue;
 		if (s->addr >= lo && s->addr < hi) {
 			forget_node((const void *)s->addr);
-			HASH_DEL(sites, s);
-			site_release(s);
+			site_remove(s);
+			i--;
 		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
 			/* A class is named by its creation site: code that is gone. */
 			lg_node n = lg_node_find(graph, (uint64_t)s->pc | CLASS_TAG);
@@ -250,9 +285,7 @@ void order_forget_range(uintptr_t lo, uintptr_t hi)
 
 static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *stack)
 {
-	struct lock_site *s;
-	uintptr_t key = (uintptr_t)lock;
-	HASH_FIND(hh, sites, &key, sizeof key, s);
+	const struct lock_site *s = site_find((uintptr_t)lock);
 	if (!s)
 		return 0;
 	*pc = s->pc;
@@ -264,11 +297,9 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 
 int order_init_site(const void *lock, uintptr_t *pc, int *kind)
 {
-	struct lock_site *s;
-	uintptr_t key = (uintptr_t)lock;
 	int found = 0;
 	ilock_acquire(&graph_lock);
-	HASH_FIND(hh, sites, &key, sizeof key, s);
+	const struct lock_site *s = site_find((uintptr_t)lock);
 	if (s && s->is_init) {
 		*pc = s->pc;
 		*kind = s->kind;
@@ -369,9 +400,11 @@ static void recycle_edges_of(lg_node n)
 }
 
 static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct held_lock *held,
-			  const void *gate)
+			  const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
 {
-	e->acquire_stack = stack_capture();
+	if (!*acquire_stack)
+		*acquire_stack = stack_capture_from(ctx);
+	e->acquire_stack = *acquire_stack;
 	e->held_stack = held->stack;
 	e->held_pc = held->pc;
 	e->gate = (uintptr_t)gate;
@@ -533,10 +566,9 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 
 static const char *site_kind(uintptr_t addr)
 {
-	struct lock_site *s;
 	if (addr & CLASS_TAG)
 		return "lock class";
-	HASH_FIND(hh, sites, &addr, sizeof addr, s);
+	const struct lock_site *s = site_find(addr);
 	return s ? lock_kind_name(s->kind) : "lock";
 }
 
@@ -670,10 +702,9 @@ static int build_cycle_report(struct report *r, const lg_node *path, size_t len,
 
 static void graph_lock_note_of(uintptr_t addr, struct graph_lock_note *l)
 {
-	struct lock_site *s;
 	memset(l, 0, sizeof *l);
 	l->addr = addr;
-	HASH_FIND(hh, sites, &addr, sizeof addr, s);
+	const struct lock_site *s = site_find(addr);
 	if (s) {
 		l->kind = s->kind;
 		l->site_pc = s->pc;
@@ -710,7 +741,7 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 }
 
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate)
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
 {
 	int saved_errno = errno;
 	int known = 0;
@@ -737,7 +768,10 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	}
 	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
 	struct lock_site *from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
+	const struct lock_site *table = sites;
 	struct lock_site *to_site = site_put(to, to_kind, to_pc, 0, 0);
+	if (sites != table)                     /* the table grew under from_site */
+		from_site = site_find((uintptr_t)held->lock);
 	if (!a)
 		a = lg_node_get(graph, key_a);
 	if (!b)
@@ -745,7 +779,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
-	edge_rec_fill(&edges[payload], t, held, gate);
+	edge_rec_fill(&edges[payload], t, held, gate, acquire_stack, ctx);
 	if (t->capture_budget < HELD_CAPTURE_REFILL)      /* more new edges are likely to follow */
 		t->capture_budget = HELD_CAPTURE_REFILL;
 	if (held->stack)

@@ -14,13 +14,17 @@
 
 #include "threads.h"
 
+struct unwind_context;          /* deps_api.h */
+
 extern atomic_uint order_epoch;
 
 /* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
  * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL.  Returns 1 if
- * the edge was already known (the thread's cache missed it: a hint to grow the cache). */
+ * the edge was already known (the thread's cache missed it: a hint to grow the cache).  *acquire_stack:
+ * the acquisition's stack if already captured (0: not yet), set when a new edge captures it; ctx: where
+ * the capture may start (stack_capture_from), or NULL. */
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate);
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
 
 void order_lock_created(const void *lock, int kind, uintptr_t pc);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */

@@ -79,10 +79,11 @@ static int keep_program_frames(uintptr_t *pcs, int n)
 	return out;
 }
 
-/* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c); our own frames are dropped
- * wherever they are (a program's callback can run below one of our wrappers, like the init routine of
- * pthread_once). */
-int stack_capture_raw(uintptr_t *pcs, int max)
+/* The unwinding itself happens in libcoffman-deps.so (deps_unwind.c), signals left as they are: a
+ * handler that interrupts a capture and captures too is served there without waiting for its own
+ * thread.  Our own frames are dropped wherever they are (a program's callback can run below one of our
+ * wrappers, like the init routine of pthread_once). */
+static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max)
 {
 	const struct deps_api *api = deps_api;
 	if (!api || max <= 0)
@@ -95,7 +96,7 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 		/* libunwind reads and writes its validation pipe: cancellation points, and a pending cancel
 		 * must never act inside coffman. */
 		int cancel_state = cancel_disable();
-		n = keep_program_frames(buf, api->capture(buf, want));
+		n = keep_program_frames(buf, ctx ? api->capture_from(ctx, buf, want) : api->capture(buf, want));
 		cancel_restore(cancel_state);
 		if (n > max)
 			n = max;
@@ -103,6 +104,11 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 	}
 	atomic_fetch_sub(&captures_in_flight, 1);
 	return n;
+}
+
+int stack_capture_raw(uintptr_t *pcs, int max)
+{
+	return capture_raw(NULL, pcs, max);
 }
 
 uint32_t stack_intern(const uintptr_t *pcs, int n)
@@ -144,7 +150,14 @@ out:
 uint32_t stack_capture(void)
 {
 	uintptr_t pcs[STACK_MAX_FRAMES];
-	int n = stack_capture_raw(pcs, STACK_MAX_FRAMES);
+	int n = capture_raw(NULL, pcs, STACK_MAX_FRAMES);
+	return stack_intern(pcs, n);
+}
+
+uint32_t stack_capture_from(const struct unwind_context *ctx)
+{
+	uintptr_t pcs[STACK_MAX_FRAMES];
+	int n = capture_raw(ctx, pcs, STACK_MAX_FRAMES);
 	return stack_intern(pcs, n);
 }
 

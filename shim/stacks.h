@@ -13,10 +13,23 @@
 
 #include <stdint.h>
 
+#include "deps.h"
+
 #define STACK_MAX_FRAMES 48
 
 /* Capture the caller's stack and intern it; 0 if capture failed. */
 uint32_t stack_capture(void);
+/* The same, walking from a context a wrapper saved in its own frame (stack_save_context), which must
+ * still be live: the checker's frames below it are skipped instead of unwound.  ctx NULL: as
+ * stack_capture. */
+uint32_t stack_capture_from(const struct unwind_context *ctx);
+/* Save the calling frame's registers for stack_capture_from; 0 on success.  Inline, so that the frame
+ * saved is the caller's own (libunwind's getcontext is called from it directly). */
+static inline __attribute__((always_inline)) int stack_save_context(struct unwind_context *ctx)
+{
+	const struct deps_api *api = deps_api;
+	return api ? api->getcontext(ctx) : -1;
+}
 /* Intern a stack captured elsewhere (e.g. in a signal handler). */
 uint32_t stack_intern(const uintptr_t *pcs, int n);
 /* Capture raw PCs without interning (async-signal context: no locks, no allocation). */

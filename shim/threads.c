@@ -92,6 +92,21 @@ struct thread_rec *registry_holder_of(const void *lock, const struct held_lock *
 	return NULL;
 }
 
+void registry_each_live_hold(void (*fn)(void *arg, struct thread_rec *t, const void *lock), void *arg)
+{
+	for (struct thread_rec *t = reg_head; t; t = t->next) {
+		int n = t->nheld < HELD_MAX ? t->nheld : HELD_MAX;
+		for (int i = 0; i < n; i++) {
+			const void *lock = t->held[i].lock;
+			int seen = 0;
+			for (int j = 0; j < i && !seen; j++)
+				seen = t->held[j].lock == lock;         /* live_hold decides by the first entry */
+			if (!seen && released_index(t, lock) < 0)
+				fn(arg, t, lock);
+		}
+	}
+}
+
 int registry_holds(const struct thread_rec *t, const void *lock)
 {
 	return live_hold(t, lock) != NULL;

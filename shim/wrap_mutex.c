@@ -7,6 +7,7 @@
 #include "lifecycle.h"
 #include "waits.h"
 #include "contention.h"
+#include "stacks.h"
 
 #include <errno.h>
 
@@ -56,6 +57,9 @@ static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec
 {
 	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
 			     .owner_of = glibc_mutex_owner_of };
+	struct unwind_context here;     /* this frame, for a capture made below it */
+	if (ev_capture_likely(t, m) && stack_save_context(&here) == 0)
+		a.ctx = &here;
 	if (ev_before_acquire(t, &a, 1) == EV_REFUSE)
 		return EDEADLK;
 	int rc = REAL(mutex_trylock)(m);

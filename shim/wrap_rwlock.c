@@ -8,6 +8,7 @@
 #include "wrap.h"
 #include "glibc_mutex.h"
 #include "lifecycle.h"
+#include "stacks.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -72,6 +73,9 @@ static int rw_acquire(struct thread_rec *t, pthread_rwlock_t *rw, int shared, ui
 			       "writer queues between the two read locks (the lock is taken; the program continues)";
 	} else
 		a.relock = RELOCK_NEST;
+	struct unwind_context here;     /* this frame, for a capture made below it */
+	if (ev_capture_likely(t, rw) && stack_save_context(&here) == 0)
+		a.ctx = &here;
 	enum ev_verdict v = ev_before_acquire(t, &a, 1);
 	if (v == EV_REFUSE && !(held && held_shared && shared))
 		return EDEADLK;
