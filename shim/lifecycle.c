@@ -430,6 +430,20 @@ static int same_function(uintptr_t a, uintptr_t b)
 	return fa.func[0] && strcmp(fa.func, fb.func) == 0;
 }
 
+int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live_pc, uintptr_t pc)
+{
+	switch (storage_of(t, obj)) {
+	case ST_OWN_STACK:
+		/* A frame that returned and a new one in the same place look alike; two init calls in one
+		 * function on one object do not. */
+		return live_pc && live_pc != pc && same_function(live_pc, pc);
+	case ST_EXE_STATIC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked)
 {
 	uintptr_t live_pc = 0;
@@ -457,21 +471,7 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	if (!busy && (!live || live_kind != kind))
 		return;         /* nothing known, or the memory now holds another kind of object */
 	uintptr_t where = live ? live_pc : holder.pc;
-	int report;
-	switch (storage_of(t, obj)) {
-	case ST_OWN_STACK:
-		/* A frame that returned and a new one in the same place look alike; two init calls in one
-		 * function on one object do not. */
-		report = where && where != pc && same_function(where, pc);
-		break;
-	case ST_EXE_STATIC:
-		report = 1;
-		break;
-	default:
-		report = busy;
-		break;
-	}
-	if (!report)
+	if (!(busy && storage_of(t, obj) == ST_OTHER) && !life_reinit_reportable(t, obj, where, pc))
 		return;
 
 	struct other waiters[6];

@@ -77,6 +77,11 @@ int life_was_destroyed(const void *obj, uintptr_t *destroy_pc, int *destroy_thre
  * -1 locked by someone unknown, 0 not locked).  Reports reinit-live when obj is live. */
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked);
 
+/* An object that is live (initialised at live_pc, not destroyed, nobody holds or waits on it) is
+ * initialised again at pc by t: is that surely a bug?  Yes for the program's static data, and for t's
+ * own stack when both inits are in one function; memory elsewhere may have been freed and reused. */
+int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live_pc, uintptr_t pc);
+
 /* ---------------------------------------------------------------- condition variables */
 
 /* Before a condition wait on c with m: reports cond-misuse when another thread waits on c with a

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "glibc_mutex.h"
 #include "lifecycle.h"
+#include "api_misuse.h"
 #include "stacks.h"
 #include "waits.h"
 
@@ -150,6 +151,9 @@ static int cond_wait_checked(struct cond_wait *w, enum cond_call call)
 	pthread_cleanup_pop(0);
 	wait_end(t);
 	life_cond_wait_end(t, w->c);
+	if (rc == EINVAL && call != COND_WAIT)         /* refused at once: a malformed deadline? */
+		misuse_cond_deadline(t, w->c, cond_call_names[call], call == COND_CLOCKWAIT ? w->clock : CLOCK_REALTIME,
+				     w->abstime, w->pc);
 	/* EPERM: an error-checking or recursive mutex this thread did not own; nothing was unlocked. */
 	if (rc != EPERM) {
 		if (owner_num)
@@ -204,6 +208,8 @@ EXPORT int pthread_cond_init(pthread_cond_t *restrict c, const pthread_condattr_
 	int rc = REAL(cond_init)(c, attr);
 	if (rc == 0)
 		life_initialised(t, c, LK_COND, CALLER_PC);
+	else
+		misuse_init_failed(t, c, LK_COND, "pthread_cond_init", rc, CALLER_PC);
 	shim_leave();
 	return rc;
 }
