@@ -309,14 +309,6 @@ void sems_report_never_initialised(struct thread_rec *t, const void *obj, int ki
 	report_finish(r, cs);
 }
 
-void sems_check_barrier_known(struct thread_rec *t, const void *b, const char *call, uintptr_t pc)
-{
-	struct sync_info info;
-	sems_lookup(b, &info);
-	if (info.known || sems_maybe_destroyed(b) || sems_barrier_shared_field(b) == SEMS_FUTEX_SHARED)
-		return;         /* ours, destroyed (reported as such), or maybe another process's */
-	sems_report_never_initialised(t, b, SK_BARRIER, call, pc);
-}
 
 void sems_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc)
 {
@@ -325,9 +317,10 @@ void sems_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	struct sync_info info;
 	sems_lookup(obj, &info);
 	if (n == 0) {
-		/* Nobody waits: still a bug when the object is live and surely not memory freed and reused
-		 * (a named semaphore is never initialised by sem_init). */
-		if (info.known && info.kind == kind && kind != SK_NAMED_SEM &&
+		/* Nobody waits: a live barrier initialised again where its memory cannot have been freed
+		 * and reused is still a bug.  Not a semaphore: glibc programs commonly skip sem_destroy
+		 * (it does nothing) and re-initialise. */
+		if (info.known && info.kind == kind && kind == SK_BARRIER &&
 		    life_reinit_reportable(t, obj, info.init_pc, pc))
 			report_reinit_idle(t, obj, kind, info.init_pc, pc);
 		return;

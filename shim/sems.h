@@ -11,10 +11,11 @@
  *                      one), a barrier wait after pthread_barrier_destroy; a destroy while threads wait
  *                      on the object; a failed sem_init or pthread_barrier_init (the memory is then not
  *                      an initialised object)
- *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object, or on a live
- *                      one (initialised, not destroyed) in the program's static data or the same function
+ *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object; a
+ *                      pthread_barrier_init on a live barrier (initialised, not destroyed) in the
+ *                      program's static data or initialised twice in one function
  *   use-after-destroy  also: a call on memory never initialised as a semaphore or barrier (glibc's mark
- *                      in it says so), a barrier destroy or wait on one the checker never saw initialised
+ *                      in it is missing)
  *
  * Costs.  glibc's sem_destroy does nothing to the semaphore, so a destroyed one is recognised by its
  * address: a fixed table of the most recently destroyed objects, SEMS_DEAD_WAYS per bucket, read
@@ -90,11 +91,14 @@ static inline int sems_sem_is_junk(const void *sem)
 	return f != SEMS_FUTEX_PRIVATE && f != SEMS_FUTEX_SHARED;
 }
 
+static inline int sems_barrier_is_junk(const void *b)
+{
+	int f = sems_barrier_shared_field(b);
+	return f != SEMS_FUTEX_PRIVATE && f != SEMS_FUTEX_SHARED;
+}
+
 /* Report use-after-destroy: t calls `call` on obj (kind), memory that was never initialised as one. */
 void sems_report_never_initialised(struct thread_rec *t, const void *obj, int kind, const char *call, uintptr_t pc);
-/* A barrier call (destroy, wait: slow paths): report b if the checker never saw it initialised, it was
- * not destroyed, and it cannot be another process's (its mark is not FUTEX_SHARED). */
-void sems_check_barrier_known(struct thread_rec *t, const void *b, const char *call, uintptr_t pc);
 
 /* ---------------------------------------------------------------- life */
 

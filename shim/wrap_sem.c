@@ -309,8 +309,8 @@ EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 	uintptr_t pc = CALLER_PC;
 	if (sems_maybe_destroyed(b))
 		sems_check_use(t, b, "pthread_barrier_destroy", pc);
-	else
-		sems_check_barrier_known(t, b, "pthread_barrier_destroy", pc);
+	else if (sems_barrier_is_junk(b))
+		sems_report_never_initialised(t, b, SK_BARRIER, "pthread_barrier_destroy", pc);
 	sems_before_destroy(t, b, SK_BARRIER, pc);
 	int rc = REAL(barrier_destroy)(b);
 	if (rc == 0)
@@ -348,8 +348,8 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	int saved_errno = errno;
 	if (sems_maybe_destroyed(b))
 		sems_check_use(t, b, "pthread_barrier_wait", pc);
-	else
-		sems_check_barrier_known(t, b, "pthread_barrier_wait", pc);
+	else if (sems_barrier_is_junk(b))
+		sems_report_never_initialised(t, b, SK_BARRIER, "pthread_barrier_wait", pc);
 	wait_begin(t, W_BARRIER, b, 0, pc);
 	barrier_arrived(t, b);
 	errno = saved_errno;
