@@ -354,6 +354,9 @@ void life_report_use(struct thread_rec *t, const void *obj, int kind, const char
 		snprintf(r->note, sizeof r->note,
 			 "glibc does not stop the call on a destroyed %s; POSIX leaves its result undefined "
 			 "(initialise it again first, or do not destroy it while it is in use)", kname);
+	else if (kind == LK_COND)
+		snprintf(r->note, sizeof r->note, "no init or use of it went through coffman, and its bytes are not "
+			 "PTHREAD_COND_INITIALIZER's: POSIX leaves the result undefined (initialise it first)");
 	else
 		snprintf(r->note, sizeof r->note, "POSIX leaves the result undefined: initialise it first");
 	report_add_stack(r, "called here", stack_capture(), 0);
@@ -582,13 +585,38 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 	report_finish(r, cs);
 }
 
+/* The bytes a condition variable holds before its first use: PTHREAD_COND_INITIALIZER (all zero), or
+ * glibc's marks of a process-shared one (another process may have initialised and used it) or of a
+ * destroyed one (reported as such elsewhere). */
+static int cond_bytes_plausible(const void *c)
+{
+	const pthread_cond_t *cv = c;
+	static const pthread_cond_t zero = PTHREAD_COND_INITIALIZER;
+	if (memcmp(cv, &zero, sizeof zero) == 0)
+		return 1;
+	return glibc_cond_is_pshared(cv) || glibc_cond_destroyed(cv);
+}
+
+int life_cond_first_sight(struct thread_rec *t, const void *c, const char *call, uintptr_t pc)
+{
+	cond_lock(c);
+	int seen = cond_find(c) != NULL;
+	int junk = !seen && !cond_bytes_plausible(c);
+	if (!seen)
+		cond_get(c);    /* seen from now on */
+	cond_unlock(c);
+	if (junk)
+		life_report_use(t, c, LK_COND, call, LIFE_UNINITIALISED, -1, pc);
+	return junk;
+}
+
 void life_cond_wait_end(struct thread_rec *t, const void *c)
 {
 	(void)t;
 	cond_lock(c);
 	struct cond_rec *rec = cond_find(c);
-	if (rec && rec->nwaiters > 0 && --rec->nwaiters == 0 && !rec->init_pc)
-		cond_forget(c);         /* a statically initialised one is kept only while waited on */
+	if (rec && rec->nwaiters > 0)
+		rec->nwaiters--;        /* kept, also a statically initialised one: it has been seen */
 	cond_unlock(c);
 }
 
@@ -862,12 +890,7 @@ void life_after_fork_child(void)
 		struct cond_stripe *st = &cond_stripes[i];
 		ilock_reset(&st->lock);
 		struct cond_rec *rec, *tmp;
-		HASH_ITER(hh, st->head, rec, tmp) {
+		HASH_ITER(hh, st->head, rec, tmp)
 			rec->nwaiters = 0;
-			if (!rec->init_pc) {
-				HASH_DEL(st->head, rec);
-				free(rec);
-			}
-		}
 	}
 }

@@ -17,7 +17,8 @@
  * the most recently destroyed objects (a snapshot of their bytes tells a destroyed object from new data
  * written to the same memory), and rwlock/spinlock calls first read one byte, the count of its bucket,
  * which is zero unless an object hashing there was destroyed.  Condition variables have a record
- * while initialised or waited on: the mutex their waiters use and how many wait.
+ * from their init or first use until their destroy: the mutex their waiters use and how many wait;
+ * a thread's first call on one it has not seen looks the record up (a never-initialised one).
  *
  * Locking: one internal lock, a leaf (only the allocator is used under it).  Reports are written with
  * it released.  Every function here is called with the re-entry guard raised.
@@ -95,6 +96,13 @@ int life_cond_wait_unheld(struct thread_rec *t, const void *c, const void *m, pi
 /* The wait's "mutex" is known to be something else (not_a kind: rwlock, spinlock, condition variable):
  * report cond-misuse.  Returns 1 if m is not a mutex (then the caller leaves its bookkeeping alone). */
 int life_cond_wait_not_mutex(struct thread_rec *t, const void *c, const void *m, uintptr_t pc);
+/* A call on c from a thread that has not seen c before (t->cond_seen): if no thread has (no init, wait,
+ * signal or destroy went through the checker) and its bytes are not what a condition variable holds
+ * before its first use (zero, or process-shared), report use-after-destroy (never initialised) and
+ * return 1.  Either way c counts as seen from now on.  Records of condition variables are kept until
+ * their destroy, so a used one is never taken for junk. */
+int life_cond_first_sight(struct thread_rec *t, const void *c, const char *call, uintptr_t pc);
+
 /* Before pthread_cond_destroy: reports cond-misuse when threads wait on c.  Returns their number. */
 int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc);
 
