@@ -585,16 +585,19 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 	report_finish(r, cs);
 }
 
-/* The bytes a condition variable holds before its first use: PTHREAD_COND_INITIALIZER (all zero), or
- * glibc's marks of a process-shared one (another process may have initialised and used it) or of a
- * destroyed one (reported as such elsewhere). */
+/* The bytes a condition variable holds before its first use: PTHREAD_COND_INITIALIZER's (all zero) or
+ * an unused pthread_cond_init's (its clock and process-shared bits only, e.g. a copy of one); or
+ * glibc's marks of a process-shared one (another process may have used it) or of a destroyed one
+ * (reported as such elsewhere). */
 static int cond_bytes_plausible(const void *c)
 {
-	const pthread_cond_t *cv = c;
+	pthread_cond_t copy;
 	static const pthread_cond_t zero = PTHREAD_COND_INITIALIZER;
-	if (memcmp(cv, &zero, sizeof zero) == 0)
+	memcpy(&copy, c, sizeof copy);
+	if (glibc_cond_is_pshared(&copy) || glibc_cond_destroyed(&copy))
 		return 1;
-	return glibc_cond_is_pshared(cv) || glibc_cond_destroyed(cv);
+	copy.__data.__wrefs &= ~3u;     /* bit 0 process-shared, bit 1 monotonic clock */
+	return memcmp(&copy, &zero, sizeof zero) == 0;
 }
 
 int life_cond_first_sight(struct thread_rec *t, const void *c, const char *call, uintptr_t pc)
