@@ -317,10 +317,10 @@ void sems_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	struct sync_info info;
 	sems_lookup(obj, &info);
 	if (n == 0) {
-		/* Nobody waits: a live barrier initialised again where its memory cannot have been freed
-		 * and reused is still a bug.  Not a semaphore: glibc programs commonly skip sem_destroy
-		 * (it does nothing) and re-initialise. */
-		if (info.known && info.kind == kind && kind == SK_BARRIER &&
+		/* Nobody waits: a live object initialised again where its memory cannot have been freed and
+		 * reused is still a bug (POSIX: undefined).  On the heap it may well have been: glibc
+		 * programs commonly free a semaphore without sem_destroy, which does nothing. */
+		if (info.known && info.kind == kind && kind != SK_NAMED_SEM &&
 		    life_reinit_reportable(t, obj, info.init_pc, pc))
 			report_reinit_idle(t, obj, kind, info.init_pc, pc);
 		return;

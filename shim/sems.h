@@ -11,9 +11,9 @@
  *                      one), a barrier wait after pthread_barrier_destroy; a destroy while threads wait
  *                      on the object; a failed sem_init or pthread_barrier_init (the memory is then not
  *                      an initialised object)
- *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object; a
- *                      pthread_barrier_init on a live barrier (initialised, not destroyed) in the
- *                      program's static data or initialised twice in one function
+ *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object, or on a
+ *                      live one (initialised, not destroyed) in the program's static data or
+ *                      initialised twice in one function (on the heap: never, it may be reused memory)
  *   use-after-destroy  also: a call on memory never initialised as a semaphore or barrier (glibc's mark
  *                      in it is missing)
  *

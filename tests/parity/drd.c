@@ -13,6 +13,7 @@
  *                              cond-misuse
  *   pth_mutex_reinit           pthread_mutex_init on a live mutex: reinit-live
  *   pth_mutex_reinit_locked    pthread_mutex_init on a locked mutex: reinit-live
+ *   sem_reinit                 sem_init on a live semaphore (static, initialised and used): reinit-live
  *   pth_cancel_locked          a thread cancelled while it holds a mutex: exit-holding
  *   pth_cleanup_handler        a thread cancelled in a condition wait whose cleanup handler unlocks
  *                              the mutex: clean
@@ -129,6 +130,15 @@ static void pth_mutex_reinit_locked(void)
 	pthread_mutex_init(&mutex_1, NULL);
 	pthread_mutex_lock(&mutex_1);
 	pthread_mutex_init(&mutex_1, NULL);
+}
+
+static void sem_reinit(void)
+{
+	sem_init(&sem_1, 0, 1);
+	sem_wait(&sem_1);
+	sem_post(&sem_1);
+	sem_init(&sem_1, 0, 1);
+	sem_wait(&sem_1);
 }
 
 static void *lock_then_sleep(void *arg)
@@ -345,7 +355,7 @@ static const struct parity_case cases[] = {
 	{ "recursive_mutex_normal", recursive_mutex_normal },
 	{ "recursive_mutex_errorcheck", recursive_mutex_errorcheck }, { "recursive_mutex_ok", recursive_mutex_ok },
 	{ "pth_inconsistent_cond_wait", pth_inconsistent_cond_wait }, { "pth_mutex_reinit", pth_mutex_reinit },
-	{ "pth_mutex_reinit_locked", pth_mutex_reinit_locked }, { "pth_cancel_locked", pth_cancel_locked },
+	{ "pth_mutex_reinit_locked", pth_mutex_reinit_locked }, { "sem_reinit", sem_reinit }, { "pth_cancel_locked", pth_cancel_locked },
 	{ "pth_cleanup_handler", pth_cleanup_handler }, { "mutex_on_rwlock", mutex_on_rwlock },
 	{ "rwlock_on_mutex", rwlock_on_mutex }, { "sem_as_mutex", sem_as_mutex }, { "sem_open", sem_open_ },
 	{ "trylock", trylock }, { "pth_spinlock", pth_spinlock }, { "rwlock_test", rwlock_test },
