@@ -2,6 +2,10 @@
  * pth_destroy_cond, cond_timedwait_invalid, cond_init_destroy), ported as a new user would try them.
  * Data-race tests are not ported: coffman checks locks, not memory.
  *
+ *   tc04_free_lock          main frees heap memory holding a locked mutex, and returns from a function
+ *                           whose stack frame holds another: a known gap (coffman does not watch free
+ *                           or stack frames; main going on is not a thread's end)
+ *   tc04_free_lock_thread   the same in a worker thread, which then ends: exit-holding
  *   tc09_unlock_unlocked    unlock a mutex that is not locked: bad-unlock
  *   tc09_unlock_foreign     a thread unlocks the mutex main holds: bad-unlock
  *   tc09_unlock_bogus       unlock memory that was never a mutex (all bits set): use-after-destroy
@@ -51,6 +55,34 @@ static pthread_cond_t cond_1;
 static sem_t sem_1, sem_arrive, sem_leave;
 static pthread_barrier_t barrier_1;
 static atomic_int rescued;
+
+static __attribute__((noinline)) void lock_on_stack_and_return(void)
+{
+	pthread_mutex_t on_stack;
+	pthread_mutex_init(&on_stack, NULL);
+	pthread_mutex_lock(&on_stack);
+}
+
+static void *free_locked(void *arg)
+{
+	(void)arg;
+	pthread_mutex_t *heap_lock = malloc(sizeof *heap_lock);
+	pthread_mutex_init(heap_lock, NULL);
+	pthread_mutex_lock(heap_lock);
+	free(heap_lock);
+	lock_on_stack_and_return();
+	return NULL;
+}
+
+static void tc04_free_lock(void)
+{
+	free_locked(NULL);
+}
+
+static void tc04_free_lock_thread(void)
+{
+	in_thread(free_locked, NULL);
+}
 
 static void tc09_unlock_unlocked(void)
 {
@@ -496,6 +528,7 @@ static void cond_init_destroy(void)
 }
 
 static const struct parity_case cases[] = {
+	{ "tc04_free_lock", tc04_free_lock }, { "tc04_free_lock_thread", tc04_free_lock_thread },
 	{ "tc09_unlock_unlocked", tc09_unlock_unlocked }, { "tc09_unlock_foreign", tc09_unlock_foreign },
 	{ "tc09_unlock_bogus", tc09_unlock_bogus }, { "tc10_relock", tc10_relock },
 	{ "tc10_errorcheck_relock", tc10_errorcheck_relock }, { "tc10_recursive_ok", tc10_recursive_ok },
