@@ -44,7 +44,7 @@ static void *timed_wait_cond_1(void *arg)
 {
 	pthread_mutex_t *m = arg;
 	pthread_mutex_lock(m);
-	struct timespec until = ms_from_now(600);
+	struct timespec until = ms_from_now(1000);
 	while (!ready && pthread_cond_timedwait(&cond_1, m, &until) == 0)
 		;
 	pthread_mutex_unlock(m);
@@ -56,7 +56,7 @@ static void pth_cond_destroy_busy(void)
 	pthread_mutex_init(&mutex_1, NULL);
 	pthread_cond_init(&cond_1, NULL);
 	pthread_t w = spawn(timed_wait_cond_1, &mutex_1);
-	sleep_ms(200);
+	sleep_ms(300);
 	pthread_cond_destroy(&cond_1);
 	pthread_join(w, NULL);
 }
@@ -110,7 +110,7 @@ static void pth_inconsistent_cond_wait(void)
 	pthread_cond_init(&cond_1, NULL);
 	pthread_t a = spawn(timed_wait_cond_1, &mutex_1);
 	pthread_t b = spawn(timed_wait_cond_1, &mutex_2);
-	sleep_ms(200);
+	sleep_ms(300);
 	pthread_mutex_lock(&mutex_1);
 	ready = 1;
 	pthread_cond_broadcast(&cond_1);
