@@ -773,6 +773,49 @@ static int hold_is_real(const struct thread_rec *t, const struct held_lock *h)
 	return 1;
 }
 
+/* The hold is lost: the mutex's owner field holds no thread id at all (Linux never gives one at or
+ * above PID_MAX_LIMIT, 2^22), so its memory was freed — malloc keeps its own data there — or otherwise
+ * overwritten while the lock was held.  Only a value no tid can be counts: an unlock by another
+ * thread, an init over the lock or a fork leave a real tid or zero. */
+static int hold_is_lost(const struct held_lock *h)
+{
+	if (!mutex_like(h->kind) || glibc_mutex_is_robust(h->lock))
+		return 0;       /* a robust mutex says "inconsistent" (INT_MAX) after its owner died */
+	int owner = __atomic_load_n(&((const pthread_mutex_t *)h->lock)->__data.__owner, __ATOMIC_RELAXED);
+	return owner < 0 || owner >= (1 << 22);
+}
+
+/* Report the holds of t whose memory was freed or overwritten while locked: destroy-locked. */
+static void report_lost_holds(struct thread_rec *t)
+{
+	for (int i = 0; i < t->nheld; i++) {
+		const struct held_lock *h = &t->held[i];
+		if (!hold_is_lost(h))
+			continue;
+		int cs;
+		struct report *r = report_start(RK_DESTROY_LOCKED, &cs);
+		if (!r)
+			return;
+		int lk = report_add_lock(r, (uintptr_t)h->lock, lock_kind_name(h->kind));
+		report_add_thread_rec(r, t);
+		snprintf(r->summary, sizeof r->summary,
+			 "T%d holds L%d (%s), but its memory no longer holds a locked %s: it was freed or overwritten "
+			 "while locked", t->num, lk + 1, lock_kind_name(h->kind), lock_kind_name(h->kind));
+		snprintf(r->note, sizeof r->note,
+			 "a lock's memory must not be freed or reused while it is locked (unlock, destroy, then free): "
+			 "whatever lives there now is taken for the lock by the next call on it");
+		report_add_stack(r, "locked at", h->stack, h->pc);
+		r->signature = ((uint64_t)RK_DESTROY_LOCKED << 56) ^ (uint64_t)(uintptr_t)h->lock ^ ((uint64_t)h->pc << 7) ^ 0xf4ee;
+		report_finish(r, cs);
+	}
+}
+
+void life_process_exit(struct thread_rec *t)
+{
+	held_sync(t);
+	report_lost_holds(t);
+}
+
 static const char *exit_verb(int how)
 {
 	switch (how) {
@@ -791,6 +834,8 @@ static const char *exit_verb(int how)
 
 void life_thread_exit(struct thread_rec *t)
 {
+	held_sync(t);
+	report_lost_holds(t);
 	int idx[REPORT_MAX_LOCKS];
 	int n = 0;
 	for (int i = 0; i < t->nheld && n < REPORT_MAX_LOCKS; i++) {
@@ -801,7 +846,7 @@ void life_thread_exit(struct thread_rec *t)
 		 * robust mutex is handed to the next locker with EOWNERDEAD: no bug. */
 		if (mutex_like(h->kind) && glibc_mutex_is_robust(h->lock))
 			continue;
-		if (!hold_is_real(t, h))
+		if (!hold_is_real(t, h) || hold_is_lost(h))
 			continue;
 		idx[n++] = i;
 	}

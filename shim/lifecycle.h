@@ -110,6 +110,9 @@ int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc);
 
 /* The thread is ending (its exit hook): report the non-robust locks it still holds. */
 void life_thread_exit(struct thread_rec *t);
+/* The process ends (exit, or main returned) on thread t: report the locks t holds whose memory was
+ * freed or overwritten while locked (destroy-locked).  Holding a lock at exit is no bug by itself. */
+void life_process_exit(struct thread_rec *t);
 
 void life_lock_for_fork(void);
 void life_unlock_after_fork(void);

@@ -3,9 +3,8 @@
  * Data-race tests are not ported: coffman checks locks, not memory.
  *
  *   tc04_free_lock          main frees heap memory holding a locked mutex, and returns from a function
- *                           whose stack frame holds another: a known gap (coffman does not watch free
- *                           or stack frames, and once the memory is reused the lock's own owner field
- *                           no longer says it is held)
+ *                           whose stack frame holds another: destroy-locked (at exit: the memory no
+ *                           longer holds the locks)
  *   tc09_unlock_unlocked    unlock a mutex that is not locked: bad-unlock
  *   tc09_unlock_foreign     a thread unlocks the mutex main holds: bad-unlock
  *   tc09_unlock_bogus       unlock memory that was never a mutex (all bits set): use-after-destroy
