@@ -99,6 +99,8 @@ __attribute__((destructor(101))) static void coffman_unload(void)
 	tls_guard++;
 	watchdog_stop();
 	graph_file_write("exit");
+	if (tls_self)
+		life_process_exit(tls_self);    /* destroy-locked: a held lock's memory freed */
 	report_at_exit();
 	if (report_total() > 0 && cfg.exitcode != 0) {
 		fflush(NULL);

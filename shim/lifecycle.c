@@ -354,6 +354,9 @@ void life_report_use(struct thread_rec *t, const void *obj, int kind, const char
 		snprintf(r->note, sizeof r->note,
 			 "glibc does not stop the call on a destroyed %s; POSIX leaves its result undefined "
 			 "(initialise it again first, or do not destroy it while it is in use)", kname);
+	else if (kind == LK_COND)
+		snprintf(r->note, sizeof r->note, "no init or use of it went through coffman, and its bytes are not "
+			 "PTHREAD_COND_INITIALIZER's: POSIX leaves the result undefined (initialise it first)");
 	else
 		snprintf(r->note, sizeof r->note, "POSIX leaves the result undefined: initialise it first");
 	report_add_stack(r, "called here", stack_capture(), 0);
@@ -430,6 +433,20 @@ static int same_function(uintptr_t a, uintptr_t b)
 	return fa.func[0] && strcmp(fa.func, fb.func) == 0;
 }
 
+int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live_pc, uintptr_t pc)
+{
+	switch (storage_of(t, obj)) {
+	case ST_OWN_STACK:
+		/* A frame that returned and a new one in the same place look alike; two init calls in one
+		 * function on one object do not. */
+		return live_pc && live_pc != pc && same_function(live_pc, pc);
+	case ST_EXE_STATIC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked)
 {
 	uintptr_t live_pc = 0;
@@ -457,21 +474,7 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	if (!busy && (!live || live_kind != kind))
 		return;         /* nothing known, or the memory now holds another kind of object */
 	uintptr_t where = live ? live_pc : holder.pc;
-	int report;
-	switch (storage_of(t, obj)) {
-	case ST_OWN_STACK:
-		/* A frame that returned and a new one in the same place look alike; two init calls in one
-		 * function on one object do not. */
-		report = where && where != pc && same_function(where, pc);
-		break;
-	case ST_EXE_STATIC:
-		report = 1;
-		break;
-	default:
-		report = busy;
-		break;
-	}
-	if (!report)
+	if (!(busy && storage_of(t, obj) == ST_OTHER) && !life_reinit_reportable(t, obj, where, pc))
 		return;
 
 	struct other waiters[6];
@@ -582,13 +585,41 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 	report_finish(r, cs);
 }
 
+/* The bytes a condition variable holds before its first use: PTHREAD_COND_INITIALIZER's (all zero) or
+ * an unused pthread_cond_init's (its clock and process-shared bits only, e.g. a copy of one); or
+ * glibc's marks of a process-shared one (another process may have used it) or of a destroyed one
+ * (reported as such elsewhere). */
+static int cond_bytes_plausible(const void *c)
+{
+	pthread_cond_t copy;
+	static const pthread_cond_t zero = PTHREAD_COND_INITIALIZER;
+	memcpy(&copy, c, sizeof copy);
+	if (glibc_cond_is_pshared(&copy) || glibc_cond_destroyed(&copy))
+		return 1;
+	copy.__data.__wrefs &= ~3u;     /* bit 0 process-shared, bit 1 monotonic clock */
+	return memcmp(&copy, &zero, sizeof zero) == 0;
+}
+
+int life_cond_first_sight(struct thread_rec *t, const void *c, const char *call, uintptr_t pc)
+{
+	cond_lock(c);
+	int seen = cond_find(c) != NULL;
+	int junk = !seen && !cond_bytes_plausible(c);
+	if (!seen)
+		cond_get(c);    /* seen from now on */
+	cond_unlock(c);
+	if (junk)
+		life_report_use(t, c, LK_COND, call, LIFE_UNINITIALISED, -1, pc);
+	return junk;
+}
+
 void life_cond_wait_end(struct thread_rec *t, const void *c)
 {
 	(void)t;
 	cond_lock(c);
 	struct cond_rec *rec = cond_find(c);
-	if (rec && rec->nwaiters > 0 && --rec->nwaiters == 0 && !rec->init_pc)
-		cond_forget(c);         /* a statically initialised one is kept only while waited on */
+	if (rec && rec->nwaiters > 0)
+		rec->nwaiters--;        /* kept, also a statically initialised one: it has been seen */
 	cond_unlock(c);
 }
 
@@ -742,6 +773,49 @@ static int hold_is_real(const struct thread_rec *t, const struct held_lock *h)
 	return 1;
 }
 
+/* The hold is lost: the mutex's owner field holds no thread id at all (Linux never gives one at or
+ * above PID_MAX_LIMIT, 2^22), so its memory was freed — malloc keeps its own data there — or otherwise
+ * overwritten while the lock was held.  Only a value no tid can be counts: an unlock by another
+ * thread, an init over the lock or a fork leave a real tid or zero. */
+static int hold_is_lost(const struct held_lock *h)
+{
+	if (!mutex_like(h->kind) || glibc_mutex_is_robust(h->lock))
+		return 0;       /* a robust mutex says "inconsistent" (INT_MAX) after its owner died */
+	int owner = __atomic_load_n(&((const pthread_mutex_t *)h->lock)->__data.__owner, __ATOMIC_RELAXED);
+	return owner < 0 || owner >= (1 << 22);
+}
+
+/* Report the holds of t whose memory was freed or overwritten while locked: destroy-locked. */
+static void report_lost_holds(struct thread_rec *t)
+{
+	for (int i = 0; i < t->nheld; i++) {
+		const struct held_lock *h = &t->held[i];
+		if (!hold_is_lost(h))
+			continue;
+		int cs;
+		struct report *r = report_start(RK_DESTROY_LOCKED, &cs);
+		if (!r)
+			return;
+		int lk = report_add_lock(r, (uintptr_t)h->lock, lock_kind_name(h->kind));
+		report_add_thread_rec(r, t);
+		snprintf(r->summary, sizeof r->summary,
+			 "T%d holds L%d (%s), but its memory no longer holds a locked %s: it was freed or overwritten "
+			 "while locked", t->num, lk + 1, lock_kind_name(h->kind), lock_kind_name(h->kind));
+		snprintf(r->note, sizeof r->note,
+			 "a lock's memory must not be freed or reused while it is locked (unlock, destroy, then free): "
+			 "whatever lives there now is taken for the lock by the next call on it");
+		report_add_stack(r, "locked at", h->stack, h->pc);
+		r->signature = ((uint64_t)RK_DESTROY_LOCKED << 56) ^ (uint64_t)(uintptr_t)h->lock ^ ((uint64_t)h->pc << 7) ^ 0xf4ee;
+		report_finish(r, cs);
+	}
+}
+
+void life_process_exit(struct thread_rec *t)
+{
+	held_sync(t);
+	report_lost_holds(t);
+}
+
 static const char *exit_verb(int how)
 {
 	switch (how) {
@@ -760,6 +834,8 @@ static const char *exit_verb(int how)
 
 void life_thread_exit(struct thread_rec *t)
 {
+	held_sync(t);
+	report_lost_holds(t);
 	int idx[REPORT_MAX_LOCKS];
 	int n = 0;
 	for (int i = 0; i < t->nheld && n < REPORT_MAX_LOCKS; i++) {
@@ -770,7 +846,7 @@ void life_thread_exit(struct thread_rec *t)
 		 * robust mutex is handed to the next locker with EOWNERDEAD: no bug. */
 		if (mutex_like(h->kind) && glibc_mutex_is_robust(h->lock))
 			continue;
-		if (!hold_is_real(t, h))
+		if (!hold_is_real(t, h) || hold_is_lost(h))
 			continue;
 		idx[n++] = i;
 	}
@@ -862,12 +938,7 @@ void life_after_fork_child(void)
 		struct cond_stripe *st = &cond_stripes[i];
 		ilock_reset(&st->lock);
 		struct cond_rec *rec, *tmp;
-		HASH_ITER(hh, st->head, rec, tmp) {
+		HASH_ITER(hh, st->head, rec, tmp)
 			rec->nwaiters = 0;
-			if (!rec->init_pc) {
-				HASH_DEL(st->head, rec);
-				free(rec);
-			}
-		}
 	}
 }

@@ -17,7 +17,8 @@
  * the most recently destroyed objects (a snapshot of their bytes tells a destroyed object from new data
  * written to the same memory), and rwlock/spinlock calls first read one byte, the count of its bucket,
  * which is zero unless an object hashing there was destroyed.  Condition variables have a record
- * while initialised or waited on: the mutex their waiters use and how many wait.
+ * from their init or first use until their destroy: the mutex their waiters use and how many wait;
+ * a thread's first call on one it has not seen looks the record up (a never-initialised one).
  *
  * Locking: one internal lock, a leaf (only the allocator is used under it).  Reports are written with
  * it released.  Every function here is called with the re-entry guard raised.
@@ -77,6 +78,11 @@ int life_was_destroyed(const void *obj, uintptr_t *destroy_pc, int *destroy_thre
  * -1 locked by someone unknown, 0 not locked).  Reports reinit-live when obj is live. */
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked);
 
+/* An object that is live (initialised at live_pc, not destroyed, nobody holds or waits on it) is
+ * initialised again at pc by t: is that surely a bug?  Yes for the program's static data, and for t's
+ * own stack when both inits are in one function; memory elsewhere may have been freed and reused. */
+int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live_pc, uintptr_t pc);
+
 /* ---------------------------------------------------------------- condition variables */
 
 /* Before a condition wait on c with m: reports cond-misuse when another thread waits on c with a
@@ -90,6 +96,13 @@ int life_cond_wait_unheld(struct thread_rec *t, const void *c, const void *m, pi
 /* The wait's "mutex" is known to be something else (not_a kind: rwlock, spinlock, condition variable):
  * report cond-misuse.  Returns 1 if m is not a mutex (then the caller leaves its bookkeeping alone). */
 int life_cond_wait_not_mutex(struct thread_rec *t, const void *c, const void *m, uintptr_t pc);
+/* A call on c from a thread that has not seen c before (t->cond_seen): if no thread has (no init, wait,
+ * signal or destroy went through the checker) and its bytes are not what a condition variable holds
+ * before its first use (zero, or process-shared), report use-after-destroy (never initialised) and
+ * return 1.  Either way c counts as seen from now on.  Records of condition variables are kept until
+ * their destroy, so a used one is never taken for junk. */
+int life_cond_first_sight(struct thread_rec *t, const void *c, const char *call, uintptr_t pc);
+
 /* Before pthread_cond_destroy: reports cond-misuse when threads wait on c.  Returns their number. */
 int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc);
 
@@ -97,6 +110,9 @@ int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc);
 
 /* The thread is ending (its exit hook): report the non-robust locks it still holds. */
 void life_thread_exit(struct thread_rec *t);
+/* The process ends (exit, or main returned) on thread t: report the locks t holds whose memory was
+ * freed or overwritten while locked (destroy-locked).  Holding a lock at exit is no bug by itself. */
+void life_process_exit(struct thread_rec *t);
 
 void life_lock_for_fork(void);
 void life_unlock_after_fork(void);

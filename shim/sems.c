@@ -3,6 +3,7 @@
 #include "sems.h"
 #include "events.h"
 #include "ilock.h"
+#include "lifecycle.h"
 #include "report.h"
 #include "stacks.h"
 
@@ -270,15 +271,60 @@ void sems_check_use(struct thread_rec *t, const void *obj, const char *call, uin
 
 #define WAITERS_SHOWN 8
 
+static void report_reinit_idle(struct thread_rec *t, const void *obj, int kind, uintptr_t init_pc, uintptr_t pc)
+{
+	int cs;
+	struct report *r = report_start(RK_REINIT_LIVE, &cs);
+	if (!r)
+		return;
+	char what[128];
+	int lk = report_add_object(r, obj, kind, init_pc);
+	object_text(lk, kind, NULL, what, sizeof what);
+	report_add_thread_rec(r, t);
+	snprintf(r->summary, sizeof r->summary, "T%d initialises %.100s again while it is live (initialised, not destroyed)",
+		 t->num, what);
+	snprintf(r->note, sizeof r->note, "a live %s must be destroyed before it is initialised again (POSIX: undefined "
+		 "otherwise)", kind_name(kind));
+	report_add_stack(r, "initialised again here", stack_capture(), 0);
+	r->signature = ((uint64_t)RK_REINIT_LIVE << 56) ^ (uint64_t)(uintptr_t)obj ^ ((uint64_t)pc << 7) ^ 0x1d5e3;
+	report_finish(r, cs);
+}
+
+void sems_report_never_initialised(struct thread_rec *t, const void *obj, int kind, const char *call, uintptr_t pc)
+{
+	(void)pc;       /* one report per object, wherever it is used */
+	int cs;
+	struct report *r = report_start(RK_USE_AFTER_DESTROY, &cs);
+	if (!r)
+		return;
+	int lk = report_add_object(r, obj, kind, 0);
+	report_add_thread_rec(r, t);
+	snprintf(r->summary, sizeof r->summary, "T%d calls %s on L%d, memory that is not an initialised %s", t->num, call,
+		 lk + 1, kind_name(kind));
+	snprintf(r->note, sizeof r->note, "%s was never called on it (its bytes are not what an init writes): "
+		 "POSIX leaves the result undefined", kind == SK_BARRIER ? "pthread_barrier_init" : "sem_init");
+	report_add_stack(r, "called here", stack_capture(), 0);
+	/* One report per object. */
+	r->signature = ((uint64_t)RK_USE_AFTER_DESTROY << 56) ^ (uint64_t)(uintptr_t)obj ^ 0x2e5e3;
+	report_finish(r, cs);
+}
+
+
 void sems_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc)
 {
-	(void)pc;
 	struct waiter w[WAITERS_SHOWN];
 	int n = find_waiters(t, obj, kind, w, WAITERS_SHOWN);
-	if (n == 0)
-		return;
 	struct sync_info info;
 	sems_lookup(obj, &info);
+	if (n == 0) {
+		/* Nobody waits: a live object initialised again where its memory cannot have been freed and
+		 * reused is still a bug (POSIX: undefined).  On the heap it may well have been: glibc
+		 * programs commonly free a semaphore without sem_destroy, which does nothing. */
+		if (info.known && info.kind == kind && kind != SK_NAMED_SEM &&
+		    life_reinit_reportable(t, obj, info.init_pc, pc))
+			report_reinit_idle(t, obj, kind, info.init_pc, pc);
+		return;
+	}
 	int cs;
 	struct report *r = report_start(RK_REINIT_LIVE, &cs);
 	if (!r)

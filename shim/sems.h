@@ -11,7 +11,11 @@
  *                      one), a barrier wait after pthread_barrier_destroy; a destroy while threads wait
  *                      on the object; a failed sem_init or pthread_barrier_init (the memory is then not
  *                      an initialised object)
- *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object
+ *   reinit-live        sem_init or pthread_barrier_init while threads wait on the object, or on a
+ *                      live one (initialised, not destroyed) in the program's static data or
+ *                      initialised twice in one function (on the heap: never, it may be reused memory)
+ *   use-after-destroy  also: a call on memory never initialised as a semaphore or barrier (glibc's mark
+ *                      in it is missing)
  *
  * Costs.  glibc's sem_destroy does nothing to the semaphore, so a destroyed one is recognised by its
  * address: a fixed table of the most recently destroyed objects, SEMS_DEAD_WAYS per bucket, read
@@ -61,6 +65,40 @@ static inline int sems_maybe_destroyed(const void *obj)
 /* t calls `call` (e.g. "sem_post") on obj at pc, and sems_maybe_destroyed(obj) said yes: if obj is
  * still the destroyed object (its bytes unchanged since), report use-after-destroy. */
 void sems_check_use(struct thread_rec *t, const void *obj, const char *call, uintptr_t pc);
+
+/* ---------------------------------------------------------------- never initialised */
+
+/* glibc's own mark in an initialised semaphore (its "private" word) and barrier (its "shared" word):
+ * FUTEX_PRIVATE for a process-private object, FUTEX_SHARED (0) for a process-shared one.  Anything
+ * else is memory that no sem_init or pthread_barrier_init wrote. */
+#define SEMS_FUTEX_PRIVATE 128
+#define SEMS_FUTEX_SHARED 0
+
+static inline int sems_sem_private_field(const void *sem)
+{
+	return ((const volatile int *)sem)[2];          /* after the 64-bit value and waiter count */
+}
+
+static inline int sems_barrier_shared_field(const void *b)
+{
+	return ((const volatile int *)b)[3];            /* after in, current_round, count */
+}
+
+/* Cheap: is sem junk (never initialised)?  One load of memory the call reads anyway. */
+static inline int sems_sem_is_junk(const void *sem)
+{
+	int f = sems_sem_private_field(sem);
+	return f != SEMS_FUTEX_PRIVATE && f != SEMS_FUTEX_SHARED;
+}
+
+static inline int sems_barrier_is_junk(const void *b)
+{
+	int f = sems_barrier_shared_field(b);
+	return f != SEMS_FUTEX_PRIVATE && f != SEMS_FUTEX_SHARED;
+}
+
+/* Report use-after-destroy: t calls `call` on obj (kind), memory that was never initialised as one. */
+void sems_report_never_initialised(struct thread_rec *t, const void *obj, int kind, const char *call, uintptr_t pc);
 
 /* ---------------------------------------------------------------- life */
 

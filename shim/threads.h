@@ -127,6 +127,10 @@ struct thread_rec {
 					 * deadlock search): running, but none of the program's code */
 	_Atomic int hang_reported;
 
+	/* Condition variables this thread has seen in a call (direct-mapped, COND_SEEN_SLOTS): a signal on
+	 * one of them skips lifecycle's never-initialised check (lifecycle.h, life_cond_first_sight). */
+	const void *cond_seen[8];
+
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */
 	uintptr_t sample[48];
 	_Atomic int nsample;            /* -1 requested, >= 0 filled */

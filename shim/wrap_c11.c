@@ -5,6 +5,7 @@
 #include "wrap.h"
 #include "glibc_mutex.h"
 #include "lifecycle.h"
+#include "api_misuse.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -147,6 +148,7 @@ EXPORT int mtx_init(mtx_t *m, int type)
 		if (rc == thrd_success) {
 			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner);
 			life_initialised(t, m, LK_C11, CALLER_PC);
+			misuse_note_init(m, LK_C11);
 		}
 		shim_leave();
 	}

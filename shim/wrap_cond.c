@@ -5,7 +5,7 @@
  * no false bad-unlock after a wait.  Misuse is cond-misuse (lifecycle.h): waiting with a mutex the
  * thread does not hold or with something that is not a mutex, two mutexes on one condition variable
  * at once, destroying it while threads wait; a wait, signal or destroy on a destroyed condition
- * variable or mutex is use-after-destroy.  Signalling without holding the mutex is legal and not
+ * variable or mutex, or on one that was never initialised, is use-after-destroy.  Signalling without holding the mutex is legal and not
  * reported.  The wait itself is published for the watchdog and the all-threads-blocked search, but
  * never cut short.
  * Programs link against the GLIBC_2.3.2 versions; our unversioned definitions satisfy those references,
@@ -14,10 +14,23 @@
 #include "config.h"
 #include "glibc_mutex.h"
 #include "lifecycle.h"
+#include "api_misuse.h"
 #include "stacks.h"
 #include "waits.h"
 
 #include <errno.h>
+
+/* A thread's first call on a condition variable it has not seen lately: lifecycle checks that it was
+ * initialised (a small per-thread table keeps this off the repeated calls). */
+static inline void cond_seen(struct thread_rec *t, const pthread_cond_t *c, const char *call, uintptr_t pc)
+{
+	uintptr_t a = (uintptr_t)c;
+	const void **slot = &t->cond_seen[((a >> 4) ^ (a >> 9)) & 7];
+	if (__builtin_expect(*slot != c, 0)) {
+		life_cond_first_sight(t, c, call, pc);
+		*slot = c;
+	}
+}
 
 /* Before the wait: the mutex leaves the held stack (or the caller did not hold it: cond-misuse).
  * Returns the number of another thread whose hold the wait's unlock ends (see ev_release_unheld). */
@@ -136,6 +149,7 @@ static int cond_wait_checked(struct cond_wait *w, enum cond_call call)
 {
 	struct thread_rec *t = w->t;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &w->cancel_state);
+	cond_seen(t, w->c, cond_call_names[call], w->pc);
 	if (cond_wait_misused(w, cond_call_names[call])) {
 		int rc = cond_wait_untracked(w, call);
 		pthread_setcancelstate(w->cancel_state, NULL);
@@ -150,6 +164,9 @@ static int cond_wait_checked(struct cond_wait *w, enum cond_call call)
 	pthread_cleanup_pop(0);
 	wait_end(t);
 	life_cond_wait_end(t, w->c);
+	if (rc == EINVAL && call != COND_WAIT)         /* refused at once: a malformed deadline? */
+		misuse_cond_deadline(t, w->c, cond_call_names[call], call == COND_CLOCKWAIT ? w->clock : CLOCK_REALTIME,
+				     w->abstime, w->pc);
 	/* EPERM: an error-checking or recursive mutex this thread did not own; nothing was unlocked. */
 	if (rc != EPERM) {
 		if (owner_num)
@@ -204,6 +221,8 @@ EXPORT int pthread_cond_init(pthread_cond_t *restrict c, const pthread_condattr_
 	int rc = REAL(cond_init)(c, attr);
 	if (rc == 0)
 		life_initialised(t, c, LK_COND, CALLER_PC);
+	else
+		misuse_init_failed(t, c, LK_COND, "pthread_cond_init", rc, CALLER_PC);
 	shim_leave();
 	return rc;
 }
@@ -222,6 +241,7 @@ EXPORT int pthread_cond_destroy(pthread_cond_t *c)
 		shim_leave();
 		return rc;
 	}
+	cond_seen(t, c, "pthread_cond_destroy", CALLER_PC);
 	int waiters = life_cond_before_destroy(t, c, CALLER_PC);
 	if (waiters)
 		wait_begin(t, W_COND, c, 0, CALLER_PC);
@@ -246,6 +266,7 @@ EXPORT int pthread_cond_signal(pthread_cond_t *c)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(cond_signal)(c);
+	cond_seen(t, c, "pthread_cond_signal", CALLER_PC);
 	cond_check_live(t, c, "pthread_cond_signal", CALLER_PC);
 	int rc = REAL(cond_signal)(c);
 	shim_leave();
@@ -257,6 +278,7 @@ EXPORT int pthread_cond_broadcast(pthread_cond_t *c)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(cond_broadcast)(c);
+	cond_seen(t, c, "pthread_cond_broadcast", CALLER_PC);
 	cond_check_live(t, c, "pthread_cond_broadcast", CALLER_PC);
 	int rc = REAL(cond_broadcast)(c);
 	shim_leave();

@@ -5,6 +5,7 @@
 #include "wrap.h"
 #include "glibc_mutex.h"
 #include "lifecycle.h"
+#include "api_misuse.h"
 #include "waits.h"
 #include "contention.h"
 #include "stacks.h"
@@ -41,6 +42,13 @@ static __attribute__((noinline, cold)) int mutex_refused(struct thread_rec *t, p
 			shim_leave();                                                   \
 			return rc_;                                                     \
 		}                                                                       \
+	} while (0)
+
+/* A mutex call on memory initialised as an rwlock or spinlock (slow paths only; api_misuse.h). */
+#define MUTEX_TYPE_CHECK(t, m, call, pc)                                                     \
+	do {                                                                                 \
+		if (__builtin_expect(misuse_maybe_seen(m, MISUSE_SEEN_OTHER), 0))            \
+			misuse_check_kind(t, m, LK_MUTEX, call, pc);                         \
 	} while (0)
 
 static int mutex_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
@@ -83,6 +91,7 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
 		return REAL(mutex_lock)(m);
 	}
 	MUTEX_REFUSED(t, m, "pthread_mutex_lock", REAL(mutex_lock)(m), pc);
+	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_lock", pc);
 	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);
 	shim_leave();
 	return rc;
@@ -132,6 +141,7 @@ EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct tim
 	if (!t)
 		return REAL(mutex_timedlock)(m, abstime);
 	MUTEX_REFUSED(t, m, "pthread_mutex_timedlock", REAL(mutex_timedlock)(m, abstime), CALLER_PC);
+	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_timedlock", CALLER_PC);
 	int rc = mutex_acquire(t, m, CALLER_PC, CLOCK_REALTIME, abstime);
 	shim_leave();
 	return rc;
@@ -144,6 +154,7 @@ EXPORT int pthread_mutex_clocklock(pthread_mutex_t *restrict m, clockid_t clock,
 	if (!t)
 		return REAL(mutex_clocklock)(m, clock, abstime);
 	MUTEX_REFUSED(t, m, "pthread_mutex_clocklock", REAL(mutex_clocklock)(m, clock, abstime), CALLER_PC);
+	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_clocklock", CALLER_PC);
 	int rc = mutex_acquire(t, m, CALLER_PC, clock, abstime);
 	shim_leave();
 	return rc;
@@ -155,6 +166,7 @@ EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	if (!t)
 		return REAL(mutex_trylock)(m);
 	MUTEX_REFUSED(t, m, "pthread_mutex_trylock", REAL(mutex_trylock)(m), CALLER_PC);
+	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_trylock", CALLER_PC);
 	int rc = REAL(mutex_trylock)(m);
 	if (rc == 0 || rc == EOWNERDEAD) {
 		struct acquire a = { .lock = m, .pc = CALLER_PC, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
@@ -172,6 +184,7 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	if (!t)
 		return REAL(mutex_unlock)(m);
 	MUTEX_REFUSED(t, m, "pthread_mutex_unlock", REAL(mutex_unlock)(m), pc);
+	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_unlock", pc);
 	int owner_num = 0;
 	if (ev_release(t, m) != 0)
 		owner_num = ev_release_unheld(t, m, LK_MUTEX, glibc_mutex_owner(m), pc);
@@ -219,6 +232,9 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexat
 		if (rc == 0) {
 			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner);
 			life_initialised(t, m, LK_MUTEX, CALLER_PC);
+			misuse_note_init(m, LK_MUTEX);
+		} else {
+			misuse_init_failed(t, m, LK_MUTEX, "pthread_mutex_init", rc, CALLER_PC);
 		}
 		shim_leave();
 	}
@@ -231,6 +247,11 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 	if (!t)
 		return REAL(mutex_destroy)(m);
 	MUTEX_REFUSED(t, m, "pthread_mutex_destroy", REAL(mutex_destroy)(m), CALLER_PC);
+	if (misuse_maybe_seen(m, MISUSE_SEEN_OTHER) && misuse_check_kind(t, m, LK_MUTEX, "pthread_mutex_destroy", CALLER_PC)) {
+		int rc = REAL(mutex_destroy)(m);        /* an rwlock's memory: nothing of ours to forget */
+		shim_leave();
+		return rc;
+	}
 	if (glibc_mutex_is_locked(m))
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);

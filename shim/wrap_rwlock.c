@@ -9,6 +9,7 @@
 #include "glibc_mutex.h"
 #include "lifecycle.h"
 #include "stacks.h"
+#include "api_misuse.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -39,6 +40,15 @@ static pid_t rwlock_owner_of(const void *lock)
 static inline int rw_destroyed_use(struct thread_rec *t, pthread_rwlock_t *rw, const char *call, uintptr_t pc)
 {
 	return __builtin_expect(life_maybe_destroyed(rw), 0) && life_check_use(t, rw, LK_RWLOCK, sizeof *rw, call, pc);
+}
+
+/* An rwlock call on memory initialised as a mutex.  Checked while the thread is in its first, stack-
+ * recording acquisitions (already a slow path), and on unlocks of a lock not held and on destroy:
+ * never a lookup on a warm rwlock path. */
+static inline void rw_type_check(struct thread_rec *t, pthread_rwlock_t *rw, const char *call, uintptr_t pc)
+{
+	if (__builtin_expect(t->capture_budget > 0, 0) && misuse_maybe_seen(rw, MISUSE_SEEN_MUTEX))
+		misuse_check_kind(t, rw, LK_RWLOCK, call, pc);
 }
 
 static int rd_attempt(void *lock, clockid_t clock, const struct timespec *deadline)
@@ -110,6 +120,7 @@ static int rw_try(struct thread_rec *t, pthread_rwlock_t *rw, int shared, uintpt
 		if (!t)                                                         \
 			return REAL(realname)(rw);                              \
 		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
+		rw_type_check(t, rw, #name, CALLER_PC);                         \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, NULL); \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -125,6 +136,7 @@ RW_WRAPPER(pthread_rwlock_wrlock, rwlock_wrlock, 0)
 		if (!t)                                                         \
 			return REAL(realname)(rw, abstime);                     \
 		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
+		rw_type_check(t, rw, #name, CALLER_PC);                         \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, CLOCK_REALTIME, abstime); \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -141,6 +153,7 @@ RW_TIMED_WRAPPER(pthread_rwlock_timedwrlock, rwlock_timedwrlock, 0)
 		if (!t)                                                         \
 			return REAL(realname)(rw, clock, abstime);              \
 		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
+		rw_type_check(t, rw, #name, CALLER_PC);                         \
 		int rc = rw_acquire(t, rw, shared, CALLER_PC, clock, abstime);  \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -156,6 +169,7 @@ RW_CLOCK_WRAPPER(pthread_rwlock_clockwrlock, rwlock_clockwrlock, 0)
 		if (!t)                                                         \
 			return REAL(realname)(rw);                              \
 		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
+		rw_type_check(t, rw, #name, CALLER_PC);                         \
 		int rc = rw_try(t, rw, shared, CALLER_PC);                      \
 		shim_leave();                                                   \
 		return rc;                                                      \
@@ -169,7 +183,9 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(rwlock_unlock)(rw);
-	if (ev_release(t, rw) != 0 && !rw_destroyed_use(t, rw, "pthread_rwlock_unlock", CALLER_PC))
+	if (ev_release(t, rw) != 0 && !rw_destroyed_use(t, rw, "pthread_rwlock_unlock", CALLER_PC) &&
+	    !(misuse_maybe_seen(rw, MISUSE_SEEN_MUTEX) &&
+	      misuse_check_kind(t, rw, LK_RWLOCK, "pthread_rwlock_unlock", CALLER_PC)))
 		ev_release_unheld(t, rw, LK_RWLOCK, rwlock_owner(rw), CALLER_PC);
 	int rc = REAL(rwlock_unlock)(rw);
 	shim_leave();
@@ -187,6 +203,9 @@ EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlo
 		if (rc == 0) {
 			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer);
 			life_initialised(t, rw, LK_RWLOCK, CALLER_PC);
+			misuse_note_init(rw, LK_RWLOCK);
+		} else {
+			misuse_init_failed(t, rw, LK_RWLOCK, "pthread_rwlock_init", rc, CALLER_PC);
 		}
 		shim_leave();
 	}
@@ -198,6 +217,12 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(rwlock_destroy)(rw);
+	if (misuse_maybe_seen(rw, MISUSE_SEEN_MUTEX) &&
+	    misuse_check_kind(t, rw, LK_RWLOCK, "pthread_rwlock_destroy", CALLER_PC)) {
+		int rc = REAL(rwlock_destroy)(rw);      /* a mutex's memory: nothing of ours to forget */
+		shim_leave();
+		return rc;
+	}
 	if (!rw_destroyed_use(t, rw, "pthread_rwlock_destroy", CALLER_PC) && rwlock_owner(rw) != 0)
 		ev_destroy_locked(t, rw, LK_RWLOCK);
 	int rc = REAL(rwlock_destroy)(rw);

@@ -37,15 +37,19 @@ static __attribute__((noinline)) void check_use(const void *obj, const char *cal
 	if (!t)
 		return;
 	int saved_errno = errno;
-	sems_check_use(t, obj, call, pc);
+	if (sems_maybe_destroyed(obj))
+		sems_check_use(t, obj, call, pc);
+	else
+		sems_report_never_initialised(t, obj, SK_SEM, call, pc);
 	errno = saved_errno;
 	shim_leave();
 }
 
-#define CHECK_USE(obj, call)                                         \
-	do {                                                         \
-		if (__builtin_expect(sems_maybe_destroyed(obj), 0)) \
-			check_use(obj, call, CALLER_PC);             \
+/* A destroyed semaphore (the table of destroyed objects) or junk (glibc's mark in it is missing). */
+#define CHECK_USE(obj, call)                                                                  \
+	do {                                                                                  \
+		if (__builtin_expect(sems_maybe_destroyed(obj) || sems_sem_is_junk(obj), 0)) \
+			check_use(obj, call, CALLER_PC);                                      \
 	} while (0)
 
 /* ---------------------------------------------------------------- waits */
@@ -217,6 +221,8 @@ EXPORT int sem_destroy(sem_t *sem)
 	uintptr_t pc = CALLER_PC;
 	if (sems_maybe_destroyed(sem))
 		sems_check_use(t, sem, "sem_destroy", pc);
+	else if (sems_sem_is_junk(sem))
+		sems_report_never_initialised(t, sem, SK_SEM, "sem_destroy", pc);
 	sems_before_destroy(t, sem, SK_SEM, pc);
 	int rc = REAL(sem_destroy)(sem);
 	int err = errno;
@@ -303,6 +309,8 @@ EXPORT int pthread_barrier_destroy(pthread_barrier_t *b)
 	uintptr_t pc = CALLER_PC;
 	if (sems_maybe_destroyed(b))
 		sems_check_use(t, b, "pthread_barrier_destroy", pc);
+	else if (sems_barrier_is_junk(b))
+		sems_report_never_initialised(t, b, SK_BARRIER, "pthread_barrier_destroy", pc);
 	sems_before_destroy(t, b, SK_BARRIER, pc);
 	int rc = REAL(barrier_destroy)(b);
 	if (rc == 0)
@@ -340,6 +348,8 @@ EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	int saved_errno = errno;
 	if (sems_maybe_destroyed(b))
 		sems_check_use(t, b, "pthread_barrier_wait", pc);
+	else if (sems_barrier_is_junk(b))
+		sems_report_never_initialised(t, b, SK_BARRIER, "pthread_barrier_wait", pc);
 	wait_begin(t, W_BARRIER, b, 0, pc);
 	barrier_arrived(t, b);
 	errno = saved_errno;

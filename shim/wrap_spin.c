@@ -4,6 +4,7 @@
  * found in lifecycle's cache of destroyed objects (lifecycle.h). */
 #include "wrap.h"
 #include "lifecycle.h"
+#include "api_misuse.h"
 #include "waits.h"
 
 #include <errno.h>
@@ -130,6 +131,9 @@ EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 		if (rc == 0) {
 			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0);
 			life_initialised(t, (const void *)s, LK_SPIN, CALLER_PC);
+			misuse_note_init((const void *)s, LK_SPIN);
+		} else {
+			misuse_init_failed(t, (const void *)s, LK_SPIN, "pthread_spin_init", rc, CALLER_PC);
 		}
 		shim_leave();
 	}

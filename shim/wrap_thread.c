@@ -2,6 +2,7 @@
  * creation stack, start routine), how a thread ends (for an exit-holding report), and joins as waits,
  * so a join that can never return is part of the deadlock search. */
 #include "wrap.h"
+#include "api_misuse.h"
 #include "deps.h"
 #include "stacks.h"
 #include "waits.h"
@@ -189,6 +190,8 @@ EXPORT int pthread_join(pthread_t th, void **ret)
 	if (!t)
 		return REAL(join)(th, ret);
 	struct join_ctx c = { .t = t, .th = th, .ret = ret };
+	if (pthread_equal(th, pthread_self()))
+		misuse_join_self(t, CALLER_PC);
 	int rc = join_checked(&c, CALLER_PC);
 	shim_leave();
 	return rc;
