@@ -4,7 +4,9 @@
  *
  *   tc04_free_lock          main frees heap memory holding a locked mutex, and returns from a function
  *                           whose stack frame holds another: destroy-locked (at exit: the memory no
- *                           longer holds the locks)
+ *                           longer holds the lock).  The heap lock is always reported (malloc writes
+ *                           into the freed block); the stack one only when a later call reused its
+ *                           frame, which varies from run to run, so the verdict asks for the first
  *   tc09_unlock_unlocked    unlock a mutex that is not locked: bad-unlock
  *   tc09_unlock_foreign     a thread unlocks the mutex main holds: bad-unlock
  *   tc09_unlock_bogus       unlock memory that was never a mutex (all bits set): use-after-destroy
