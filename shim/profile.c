@@ -597,10 +597,12 @@ static void describe_all(struct row *rows, size_t n)
 		describe(&rows[i]);
 }
 
-void profile_print_table(void)
+static void write_files(struct row *rows, size_t n);
+
+/* The table on the report stream, and with files also the pprof and folded files: one snapshot of
+ * the counts for both, taken under collect_lock with this thread's own locks kept out of it. */
+static void profile_emit(int with_files)
 {
-	if (!profile_on)
-		return;
 	tls_guard++;
 	ilock_acquire(&collect_lock);
 	size_t n;
@@ -608,10 +610,18 @@ void profile_print_table(void)
 	if (rows) {
 		describe_all(rows, n);
 		print_table(rows, n);
+		if (with_files)
+			write_files(rows, n);
 	}
 	free(rows);
 	ilock_release(&collect_lock);
 	tls_guard--;
+}
+
+void profile_print_table(void)
+{
+	if (profile_on)
+		profile_emit(0);
 }
 
 /* ================================================================ the pprof file and folded stacks */
@@ -939,18 +949,7 @@ void profile_at_exit(void)
 		return;
 	int cs;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
-	tls_guard++;
-	ilock_acquire(&collect_lock);
-	size_t n;
-	struct row *rows = collect(&n);
-	if (rows) {
-		describe_all(rows, n);
-		print_table(rows, n);
-		write_files(rows, n);
-	}
-	free(rows);
-	ilock_release(&collect_lock);
-	tls_guard--;
+	profile_emit(1);
 	pthread_setcancelstate(cs, NULL);
 }
 
