@@ -69,15 +69,6 @@ static void pth_uninitialized_cond(void)
 	pthread_cond_broadcast(&junk);
 }
 
-static void init_typed(pthread_mutex_t *m, int type)
-{
-	pthread_mutexattr_t attr;
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, type);
-	pthread_mutex_init(m, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
 static void recursive_mutex_normal(void)
 {
 	init_typed(&mutex_1, PTHREAD_MUTEX_NORMAL);

@@ -109,15 +109,6 @@ static void tc10_relock(void)
 	pthread_mutex_lock(&mutex_1);
 }
 
-static void init_typed(pthread_mutex_t *m, int type)
-{
-	pthread_mutexattr_t attr;
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, type);
-	pthread_mutex_init(m, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
 static void tc10_errorcheck_relock(void)
 {
 	init_typed(&mutex_1, PTHREAD_MUTEX_ERRORCHECK);

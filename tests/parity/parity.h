@@ -45,6 +45,16 @@ static inline void in_thread(void *(*fn)(void *), void *arg)
 	pthread_join(spawn(fn, arg), NULL);
 }
 
+/* A mutex of the given type (PTHREAD_MUTEX_NORMAL, _ERRORCHECK, _RECURSIVE). */
+static inline void init_typed(pthread_mutex_t *m, int type)
+{
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, type);
+	pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
 static inline struct timespec ms_from_now(long ms)
 {
 	struct timespec ts;
