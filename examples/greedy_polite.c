@@ -1,37 +1,46 @@
 /*
  * greedy_polite: starvation without deadlock.  Two workers share one lock
  * and do the same amount of simulated work per unit (three ticks).  The
- * greedy worker holds the lock for the whole unit; the polite worker takes
- * and releases it around each tick, three times per unit.  Both run for
- * about 300 ms and then report how many units they completed; the greedy
- * one typically gets more done.
+ * greedy worker holds the lock for the whole unit and takes it back the
+ * moment it lets go; the polite worker takes it for one tick at a time and
+ * steps back between ticks (a short pause outside the lock) so that the
+ * other worker can have it.  The polite worker is a background job: it runs
+ * under SCHED_BATCH, so waking up it never pushes a running thread off its
+ * CPU.  Both run for about a second and then report how many units they
+ * completed.
  *
  * Seed: seeds/001_518e47ce9874e2a8.txt, the starvation example (greedyWorker
- * and politeWorker sharing sharedLock).
+ * and politeWorker sharing sharedLock; "the greedy worker got almost twice
+ * the amount of work done").
  *
- * Expected verdict: clean.  Starvation is a fairness problem, not a lock
- * cycle: there is one lock, never nested, always released by its holder.
+ * Expected verdict: starvation.  A glibc mutex has no hand-off: unlocking
+ * wakes a waiter, and the greedy worker, already running, locks again long
+ * before the woken polite worker gets to the lock, which finds it taken and
+ * sleeps again.  So the polite worker waits hundreds of milliseconds while
+ * the greedy one takes the lock hundreds of times: coffman reports it as
+ * `starvation` (the polite worker, its wait, the greedy worker's count and
+ * where it takes the lock) and the program runs on.  (Go's sync.Mutex
+ * switches to hand-off after a waiter has waited 1 ms, which is why the
+ * seed's polite worker still gets a third of the work done; here it gets
+ * next to nothing.)
  *
- * Why not `starvation` (issue 11 asked for it; measured 2026-11-27 on 2 busy
- * CPUs, runs of 1 s): no single wait comes near the report's 100 ms (the
- * longest were 4-18 ms), and the workers' total waits swing from run to run
- * (61 vs 936 ms, 629 vs 138, 449 vs 484), the favoured worker changing with
- * them.  Watching waits from 10 ms or 1 ms and summing them over the run
- * reported 1 run in 4-5.  With the seed's time.Sleep inside the lock instead
- * of a busy tick the greedy worker does 3x the units, but the polite one's
- * waits of 1 ms or more see about one re-take each: the gap is its three
- * sleeps (timer slack, ~60 us each) per unit against one, not barging.
- * What the lock sees is in `coffman --profile`: wait and hold per lock and
- * per stack.
+ * Why SCHED_BATCH: on a machine with more runnable threads than cores, a
+ * woken thread of the normal policy is often run at once on the greedy
+ * worker's CPU, preempting it between its unlock and its next lock, and the
+ * scheduler then hands the lock over for it.  Without the step back, the C
+ * port is not starved but alternates: each worker re-takes the lock at
+ * once, and whichever holds it keeps it for a while.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 
-#define RUN_NS (300 * 1000000LL)
-#define TICK_NS 2000LL          /* one tick of simulated work, busy-waited */
+#define RUN_NS (1000 * 1000000LL)
+#define TICK_NS 100000LL        /* one tick of simulated work, busy-waited */
+#define STEP_BACK_NS 50000L     /* the polite worker's pause between its ticks */
 
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int start_gate;
@@ -48,6 +57,12 @@ static void work_ticks(int ticks)
 	long long until = now_ns() + ticks * TICK_NS;
 	while (now_ns() < until)
 		;
+}
+
+static void step_back(void)
+{
+	struct timespec pause = { 0, STEP_BACK_NS };
+	nanosleep(&pause, NULL);
 }
 
 static void wait_for_start(void)
@@ -72,19 +87,16 @@ static void *greedy_worker(void *arg)
 static void *polite_worker(void *arg)
 {
 	long *count = arg;
+	struct sched_param batch = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &batch);
 	wait_for_start();
 	for (long long begin = now_ns(); now_ns() - begin <= RUN_NS; ) {
-		pthread_mutex_lock(&shared_lock);
-		work_ticks(1);
-		pthread_mutex_unlock(&shared_lock);
-
-		pthread_mutex_lock(&shared_lock);
-		work_ticks(1);
-		pthread_mutex_unlock(&shared_lock);
-
-		pthread_mutex_lock(&shared_lock);
-		work_ticks(1);
-		pthread_mutex_unlock(&shared_lock);
+		for (int tick = 0; tick < 3; tick++) {
+			pthread_mutex_lock(&shared_lock);
+			work_ticks(1);
+			pthread_mutex_unlock(&shared_lock);
+			step_back();
+		}
 		++*count;
 	}
 	return NULL;

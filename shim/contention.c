@@ -39,6 +39,7 @@ struct watch {
 	struct taker takers[WATCH_TAKERS];
 	int ntakers;
 	int reported;
+	uint64_t began_ns;              /* when the wait began */
 };
 
 atomic_int contention_watching;
@@ -68,7 +69,7 @@ static void mark_threads(const struct thread_rec *self, int on)
 	registry_unlock();
 }
 
-int contention_watch_begin(struct thread_rec *t, const void *lock, int kind)
+int contention_watch_begin(struct thread_rec *t, const void *lock, int kind, uint64_t began_ns)
 {
 	if (!cfg.starvation_ms)
 		return -1;
@@ -84,6 +85,7 @@ int contention_watch_begin(struct thread_rec *t, const void *lock, int kind)
 			__atomic_store_n(&watched_locks[i], lock, __ATOMIC_RELAXED);
 			w->kind = kind;
 			w->waiter = t->num;
+			w->began_ns = began_ns;
 			slot = i;
 			atomic_fetch_add(&contention_watching, 1);
 			break;
@@ -94,9 +96,8 @@ int contention_watch_begin(struct thread_rec *t, const void *lock, int kind)
 	return slot;
 }
 
-void contention_watch_end(struct thread_rec *t, int slot)
+static void watch_end(int slot)
 {
-	(void)t;
 	ilock_acquire(&watch_lock);
 	watches[slot].lock = NULL;
 	__atomic_store_n(&watched_locks[slot], NULL, __ATOMIC_RELAXED);
@@ -206,21 +207,195 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 	cancel_restore(cs);
 }
 
-void contention_watch_check(struct thread_rec *t, int slot)
+/* ---------------------------------------------------------------- an unfair share, summed over waits
+ *
+ * A waiter that is barged now and then, in waits of tens of milliseconds (when the barging thread is
+ * preempted between its unlock and its next lock, as on a busy machine), never waits the threshold in
+ * one go, yet spends most of its time waiting while the other thread takes the lock thousands of times.
+ * So each thread also sums its long waits per lock (waits of a tenth of the threshold or more: a tally
+ * in its own record), and once its history on a lock is long, its next long waits are watched from a
+ * tenth of the threshold on (contention_early_watch), counting the re-takes as above.  Reported when
+ * the sum reaches twice the threshold with COUNT re-takes seen and the thread that re-took the lock
+ * most has itself waited for it a third as long or less: threads that all wait about as long (a busy
+ * but fair work queue) are not starving one another. */
+
+#define TALLY_SUM_FACTOR 2      /* the sum of long waits must reach this many thresholds */
+#define TALLY_TAKER_SHARE 3     /* the re-taker waited at most 1/this of the waiter's sum */
+
+static uint64_t threshold_ns(void)
 {
-	uint64_t waited = now_ns() - atomic_load(&t->wait_since_ns);
+	return (uint64_t)cfg.starvation_ms * 1000000u;
+}
+
+uint64_t contention_early_ns(void)
+{
+	uint64_t ns = threshold_ns() / 10;
+	return ns < 1000000u ? 1000000u : ns;
+}
+
+static struct wait_tally *tally_of(struct thread_rec *t, const void *lock, int claim)
+{
+	struct wait_tally *victim = NULL;
+	for (int i = 0; i < WAIT_TALLY_SLOTS; i++) {
+		struct wait_tally *y = &t->tally[i];
+		if (y->lock == lock)
+			return y;
+		if (!victim || (!y->lock && victim->lock) ||
+		    (y->lock && victim->lock && atomic_load_explicit(&y->waited_ns, memory_order_relaxed) <
+		     atomic_load_explicit(&victim->waited_ns, memory_order_relaxed)))
+			victim = y;
+	}
+	if (!claim)
+		return NULL;
+	/* The lock with the least waited is forgotten: a thread starved on a lock keeps its tally. */
+	memset(victim, 0, sizeof *victim);
+	victim->lock = lock;
+	return victim;
+}
+
+int contention_early_watch(struct thread_rec *t, const void *lock)
+{
+	if (!cfg.starvation_ms)
+		return 0;
+	struct wait_tally *y = tally_of(t, lock, 0);
+	return y && !y->reported && atomic_load_explicit(&y->waited_ns, memory_order_relaxed) >= threshold_ns();
+}
+
+/* How long thread num has waited, in long waits, for lock (registry lock held). */
+static uint64_t waited_by(int num, const void *lock)
+{
+	struct thread_rec *o = registry_find_num(num);
+	if (!o)
+		return 0;
+	for (int i = 0; i < WAIT_TALLY_SLOTS; i++)
+		if (o->tally[i].lock == lock)
+			return atomic_load_explicit(&o->tally[i].waited_ns, memory_order_relaxed);
+	return 0;
+}
+
+static void report_unfair(struct thread_rec *t, const struct wait_tally *y, const struct watch *w,
+			  uint64_t sum_ns, unsigned waits, unsigned retakes, uint64_t taker_waited)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return;
+	int cs = cancel_disable();
+	report_init(r, RK_STARVATION);
+	registry_lock();
+	report_add_thread_rec(r, t);
+	int lk = report_add_lock(r, (uintptr_t)w->lock, lock_kind_name(w->kind));
+	struct thread_rec *o = registry_find_num(y->taker);
+	if (o)
+		report_add_thread_rec(r, o);
+	else
+		report_add_thread(r, y->taker, 0, 0, 0);
+	registry_unlock();
+	snprintf(r->summary, sizeof r->summary,
+		 "T%d has waited %.1f s in all for L%d (%s), in %u waits of %llu ms or more, while other threads "
+		 "re-took it %u times (T%d %u; T%d itself waited %.1f s for it)", t->num, (double)sum_ns / 1e9,
+		 lk + 1, lock_kind_name(w->kind), waits, (unsigned long long)(contention_early_ns() / 1000000u),
+		 retakes, y->taker, y->taker_count, y->taker, (double)taker_waited / 1e9);
+	snprintf(r->note, sizeof r->note,
+		 "an unfair share: T%d releases the lock and takes it again before the woken waiter runs, so it "
+		 "wins nearly every time and T%d's waits add up (thresholds: long waits adding up to %u ms with %u "
+		 "re-takes meanwhile, the re-taker waiting a third as long or less; COFFMAN_STARVATION); the "
+		 "program keeps running", y->taker, t->num, TALLY_SUM_FACTOR * cfg.starvation_ms,
+		 cfg.starvation_count);
+	char label[96];
+	snprintf(label, sizeof label, "T%d waits for L%d here", t->num, lk + 1);
+	report_add_stack(r, label, stack_capture(), 0);
+	snprintf(label, sizeof label, "T%d took L%d %u times meanwhile, here", y->taker, lk + 1, y->taker_count);
+	report_add_stack(r, label, y->taker_stack, y->taker_stack ? 0 : y->taker_pc);
+	/* The same signature as a single long wait's report: one starvation report per (lock, thread). */
+	r->signature = ((uint64_t)RK_STARVATION << 56) ^ (uint64_t)(uintptr_t)w->lock ^ ((uint64_t)t->num << 20);
+	order_fill_lock_sites(r);
+	report_emit(r);
+	free(r);
+	cancel_restore(cs);
+}
+
+/* The watch's re-takes and its busiest taker, added to the tally y. */
+static void tally_fold(struct wait_tally *y, const struct watch *w)
+{
+	y->retakes += w->retakes;
+	for (int k = 0; k < w->ntakers; k++) {
+		const struct taker *tk = &w->takers[k];
+		if (tk->num == y->taker) {
+			y->taker_count += tk->count;
+			if (!y->taker_stack)
+				y->taker_stack = tk->stack;
+		} else if (tk->count > y->taker_count) {
+			y->taker = tk->num;
+			y->taker_count = tk->count;
+			y->taker_stack = tk->stack;
+			y->taker_pc = tk->pc;
+		}
+	}
+}
+
+/* The summed rule, during a watched wait w of t that has lasted waited_ns so far.  Returns 0 once t has
+ * been reported starving for the lock. */
+static int unfair_check(struct thread_rec *t, const struct watch *w, uint64_t waited_ns)
+{
+	struct wait_tally *y = tally_of(t, w->lock, 1);
+	if (y->reported)
+		return 0;
+	struct wait_tally now = *y;
+	tally_fold(&now, w);
+	uint64_t sum = atomic_load_explicit(&y->waited_ns, memory_order_relaxed) + waited_ns;
+	if (sum < TALLY_SUM_FACTOR * threshold_ns() || now.retakes < cfg.starvation_count || !now.taker)
+		return 1;
+	registry_lock();
+	uint64_t taker_waited = waited_by(now.taker, w->lock);
+	registry_unlock();
+	if (taker_waited * TALLY_TAKER_SHARE > sum)
+		return 1;
+	y->reported = 1;
+	report_unfair(t, &now, w, sum, y->waits + 1, now.retakes, taker_waited);
+	return 0;
+}
+
+int contention_watch_check(struct thread_rec *t, int slot, int published)
+{
+	uint64_t waited = now_ns() - watches[slot].began_ns;   /* began_ns: written by t itself */
 	struct watch copy;
 	ilock_acquire(&watch_lock);
 	copy = watches[slot];
-	int due = !copy.reported && waited >= (uint64_t)cfg.starvation_ms * 1000000u &&
-		  copy.retakes >= cfg.starvation_count;
+	int due = published && !copy.reported && waited >= threshold_ns() && copy.retakes >= cfg.starvation_count;
 	if (due)
 		watches[slot].reported = 1;
 	ilock_release(&watch_lock);
-	if (due)
+	if (due) {
+		struct wait_tally *y = tally_of(t, copy.lock, 1);
+		y->reported = 1;
 		report_starvation(t, &copy, (double)waited / 1e9);
-	else if (!copy.reported)
-		mark_threads(t, 1);     /* threads created since, and marks lost to a decrement */
+		return 0;
+	}
+	if (copy.reported)
+		return 0;
+	if (!unfair_check(t, &copy, waited))
+		return 0;
+	mark_threads(t, 1);     /* threads created since, and marks lost to a decrement */
+	return 1;
+}
+
+void contention_wait_done(struct thread_rec *t, const void *lock, uint64_t waited_ns, int slot)
+{
+	struct watch copy;
+	if (slot >= 0) {
+		ilock_acquire(&watch_lock);
+		copy = watches[slot];
+		ilock_release(&watch_lock);
+		watch_end(slot);
+	}
+	if (waited_ns < contention_early_ns())
+		return;
+	struct wait_tally *y = tally_of(t, lock, 1);
+	atomic_store_explicit(&y->waited_ns, atomic_load_explicit(&y->waited_ns, memory_order_relaxed) + waited_ns,
+			      memory_order_relaxed);
+	y->waits++;
+	if (slot >= 0)
+		tally_fold(y, &copy);
 }
 
 /* ================================================================ livelock */

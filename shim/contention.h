@@ -6,9 +6,12 @@
  * means slow path).  So while, and only while, some thread has waited a slice for a lock, the other
  * threads' acquisitions take the slow path, where ev_after_acquire counts those of watched locks
  * (contention_seen).  No thread pays anything when no wait is that long: the fast paths are unchanged.
- * At each later slice the waiter checks its thresholds (cfg.starvation_ms; cfg.starvation_count
+ * At each later slice (WATCH_SLICE_NS apart until reported) the waiter checks its thresholds (cfg.starvation_ms; cfg.starvation_count
  * re-takes, acquisitions by a thread that had already taken the lock during the wait) and reports
  * `starvation` once per (lock, waiting thread).  When the last watch ends the budgets go back to 0.
+ * Each thread also sums its long lock waits per lock (a tally in its record): once they add up, its
+ * next waits for that lock are watched early, and an unfair share (the sum of its waits long, the
+ * busiest re-taker hardly waiting itself) is reported as `starvation` too (contention.c).
  *
  * Livelock.  Only trylock calls matter, and the trylock wrappers are slow paths already: each failed
  * trylock extends the calling thread's failure streak on that lock, any success on it ends the
@@ -26,13 +29,20 @@
 /* Number of watched locks: nonzero makes ev_after_acquire's slow branch call contention_seen. */
 extern atomic_int contention_watching;
 
-/* A published wait of t for lock (waits.c): start counting others' acquisitions.  Returns the watch
- * slot, or -1 (starvation off, table full). */
-int contention_watch_begin(struct thread_rec *t, const void *lock, int kind);
-/* After each later slice of that wait: report starvation when the thresholds are crossed. */
-void contention_watch_check(struct thread_rec *t, int slot);
-/* The wait ended (lock taken, timed out). */
-void contention_watch_end(struct thread_rec *t, int slot);
+/* A long wait of t for lock (waits.c), begun at began_ns: start counting others' acquisitions.
+ * Returns the watch slot, or -1 (starvation off, table full). */
+int contention_watch_begin(struct thread_rec *t, const void *lock, int kind, uint64_t began_ns);
+/* After each later slice of that wait: report starvation when the thresholds are crossed (a single
+ * long wait only once published: its report shows the wait).  Returns 1 while the wait may still be
+ * reported (the waiter then checks again at short slices), 0 after. */
+int contention_watch_check(struct thread_rec *t, int slot, int published);
+/* A lock wait of waited_ns ended (lock taken, timed out): the watch slot (or -1) ends, and a long wait
+ * is added to t's tally for the lock. */
+void contention_wait_done(struct thread_rec *t, const void *lock, uint64_t waited_ns, int slot);
+/* Whether t's waits for lock have added up enough that its next wait is watched early, from
+ * contention_early_ns() on. */
+int contention_early_watch(struct thread_rec *t, const void *lock);
+uint64_t contention_early_ns(void);
 /* t acquired lock on a slow path while some lock is watched. */
 void contention_seen(struct thread_rec *t, const void *lock);
 

@@ -137,9 +137,14 @@ static int report_double_lock(struct thread_rec *t, const struct acquire *a, con
 	order_fill_lock_sites(r);
 	snprintf(r->summary, sizeof r->summary, "T%d acquires L%d (%s) that it already holds%s",
 		 r->threads[th].num, lk + 1, lock_kind_name(a->kind),
-		 a->relock == RELOCK_FATAL ? ": it would wait for itself forever" : "");
+		 a->relock == RELOCK_FATAL ? ": it would wait for itself forever"
+		 : a->relock == RELOCK_TIMED ? ": it waits for itself until the call's deadline" : "");
 	if (a->relock_why)
 		snprintf(r->note, sizeof r->note, "%s", a->relock_why);
+	else if (a->relock == RELOCK_TIMED)
+		snprintf(r->note, sizeof r->note,
+			 "non-recursive lock, timed call: it times out, as without the checker; the program keeps "
+			 "running");
 	else if (a->relock == RELOCK_EDEADLK)
 		snprintf(r->note, sizeof r->note, "%s: the call returns EDEADLK, as without the checker",
 			 a->kind == LK_RWLOCK ? "an rwlock refuses a second hold by its writer"
@@ -203,6 +208,11 @@ enum ev_verdict ev_relock(struct thread_rec *t, struct acquire *a, int blocking)
 	}
 	if (a->relock == RELOCK_NEST)
 		return EV_PROCEED;
+	if (a->relock == RELOCK_TIMED) {
+		/* Not a hang: the call ends at its deadline (ETIMEDOUT) and the program goes on. */
+		report_double_lock(t, a, &t->held[idx]);
+		return EV_PROCEED;
+	}
 	if (a->relock == RELOCK_FATAL && !claim_termination())
 		for (;;)
 			pause();        /* another thread is ending the process */

@@ -29,6 +29,7 @@ enum relock_policy {
 	RELOCK_FATAL = 0,       /* waits on itself forever: report double-lock, end the process */
 	RELOCK_EDEADLK,         /* the implementation refuses (error-checking): report, return EDEADLK */
 	RELOCK_NEST,            /* recursive hold: count it */
+	RELOCK_TIMED,           /* a timed call waits on itself until its deadline: report, let it time out */
 };
 
 struct acquire {

@@ -75,6 +75,21 @@ enum thread_exit_how {
 };
 
 struct prof_thread;
+/* A thread's long lock waits on one lock, summed (contention.c: starvation by an unfair share).
+ * Written by the owner thread; another thread's starvation check reads waited_ns racily. */
+#define WAIT_TALLY_SLOTS 4
+struct wait_tally {
+	const void *lock;               /* NULL: free */
+	_Atomic uint64_t waited_ns;     /* waits of at least the early-watch time, summed */
+	unsigned waits;                 /* how many */
+	unsigned retakes;               /* re-takes by other threads seen during the watched ones */
+	int taker;                      /* the thread that re-took it most meanwhile, how often, where */
+	unsigned taker_count;
+	uint32_t taker_stack;
+	uintptr_t taker_pc;
+	int reported;
+};
+
 struct thread_rec {
 	/* hot, owner-written */
 	int nheld;
@@ -130,6 +145,8 @@ struct thread_rec {
 	/* Condition variables this thread has seen in a call (direct-mapped, COND_SEEN_SLOTS): a signal on
 	 * one of them skips lifecycle's never-initialised check (lifecycle.h, life_cond_first_sight). */
 	const void *cond_seen[8];
+
+	struct wait_tally tally[WAIT_TALLY_SLOTS];
 
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */
 	uintptr_t sample[48];

@@ -1,6 +1,7 @@
 /* The contended path (waits.h): publishing a wait, the sliced timed wait for a lock or a join, and the
  * deadlock search each expired slice runs. */
 #include "waits.h"
+#include "config.h"
 #include "contention.h"
 #include "deadlock.h"
 #include "profile.h"
@@ -12,6 +13,10 @@
  * costs one search per slice). */
 #define FIRST_SLICE_NS 100000000ull
 #define LATER_SLICE_NS 250000000ull
+/* While a watched wait (contention.h) may still turn out starved, its thresholds are checked at this
+ * pace, so that a 100 ms threshold means about 100 ms and not the next 250 ms slice; the deadlock
+ * search keeps the later slices' pace. */
+#define WATCH_SLICE_NS 50000000ull
 
 static void add_ns(struct timespec *ts, uint64_t ns)
 {
@@ -75,16 +80,25 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 {
 	int rc;
 	int published = 0;
-	int watch = -1;                 /* starvation watch slot (contention.h) */
-	uint64_t slice = FIRST_SLICE_NS;
+	/* Starvation (contention.h): a lock wait's length is measured, and it is watched once long. */
+	int starve = wait_kind == W_LOCK && cfg.starvation_ms;
+	uint64_t began = starve ? now_ns() : 0;
+	int watch = -1;                 /* starvation watch slot */
+	int pending = 0;                /* that watch is still undecided */
+	uint64_t early = starve && contention_early_watch(t, obj) ? contention_early_ns() : 0;
+	uint64_t waited = 0;            /* the slices that expired */
+	uint64_t searched = 0;          /* waited at the last deadlock search */
+	uint64_t slice = early && early < FIRST_SLICE_NS ? early : FIRST_SLICE_NS;
+	const uint64_t slice0 = slice;
 	if (publish_at_once) {
 		publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
 		published = 1;
 	}
 	/* The first slice of a lock wait is not published: nobody looks at a wait younger than a slice
 	 * (the deadlock search runs after one, the watchdog's limit is far longer), and most contention
-	 * ends within it, so a briefly contended lock pays only the clock read and the timed variant of
-	 * its wait. */
+	 * ends within it, so a briefly contended lock pays only the clock reads and the timed variant of
+	 * its wait.  A thread whose waits for this lock have added up is watched earlier, in short
+	 * slices, before the wait is published. */
 	for (;;) {
 		struct timespec deadline;
 		clock_gettime(user_clock, &deadline);
@@ -97,20 +111,37 @@ static int wait_sliced(struct thread_rec *t, int wait_kind, const void *obj, int
 		rc = attempt(ctx, user_clock, &deadline);
 		if (rc != ETIMEDOUT || last)
 			break;
-		if (!published) {
+		waited += slice;
+		/* The first search when the wait reaches a first slice, later ones a later slice apart. */
+		int search = waited >= FIRST_SLICE_NS && (!searched || waited - searched >= LATER_SLICE_NS);
+		int publishing = !published && waited >= FIRST_SLICE_NS;
+		if (publishing) {
 			publish(t, wait_kind, obj, lock_kind, user_deadline != NULL, pc);
-			atomic_store(&t->wait_since_ns, now_ns() - slice);     /* it began a slice ago */
+			atomic_store(&t->wait_since_ns, began ? began : now_ns() - waited);
 			published = 1;
-			if (wait_kind == W_LOCK)         /* starvation: lock waits only */
-				watch = contention_watch_begin(t, obj, lock_kind);
-		} else if (watch >= 0) {
-			contention_watch_check(t, watch);
 		}
-		wait_slice_expired(t, !user_deadline);  /* a timed wait ends by itself: no search */
-		slice = LATER_SLICE_NS;
+		/* The watch begins at the first expiry of an early-watched wait, else at publication (one
+		 * try each: the table may be full). */
+		if (starve && watch < 0 && ((early && waited == slice0) || publishing)) {
+			watch = contention_watch_begin(t, obj, lock_kind, began);
+			pending = watch >= 0;
+		} else if (watch >= 0 && pending) {
+			pending = contention_watch_check(t, watch, published);
+		}
+		if (waited < FIRST_SLICE_NS) {
+			/* An early slice: not published, no search yet. */
+			uint64_t left = FIRST_SLICE_NS - waited;
+			slice = pending && early < left ? early : left;
+			continue;
+		}
+		/* A timed wait ends by itself: no search. */
+		if (search)
+			searched = waited;
+		wait_slice_expired(t, search && !user_deadline);
+		slice = pending ? WATCH_SLICE_NS : LATER_SLICE_NS;
 	}
-	if (watch >= 0)
-		contention_watch_end(t, watch);
+	if (starve)
+		contention_wait_done(t, obj, now_ns() - began, watch);
 	if (published)
 		wait_end(t);
 	return rc;

@@ -68,6 +68,8 @@ static int c11_acquire(struct thread_rec *t, mtx_t *m, uintptr_t pc, const struc
 {
 	struct acquire a = { .lock = m, .pc = pc, .kind = LK_C11, .relock = c11_relock_policy(m),
 			     .owner_of = glibc_mutex_owner_of };
+	if (user_deadline && a.relock == RELOCK_FATAL)
+		a.relock = RELOCK_TIMED;
 	ev_before_acquire(t, &a, 1);
 	int rc = REAL(mutex_trylock)(as_mutex(m));
 	if (rc == EBUSY)

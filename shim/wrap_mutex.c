@@ -65,6 +65,8 @@ static inline __attribute__((always_inline)) int mutex_acquire(struct thread_rec
 {
 	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
 			     .owner_of = glibc_mutex_owner_of };
+	if (user_deadline && a.relock == RELOCK_FATAL)
+		a.relock = RELOCK_TIMED;
 	struct unwind_context here;     /* this frame, for a capture made below it */
 	if (ev_capture_likely(t, m) && stack_save_context(&here) == 0)
 		a.ctx = &here;

@@ -75,7 +75,7 @@ static int rw_acquire(struct thread_rec *t, pthread_rwlock_t *rw, int shared, ui
 	if (held && !held_shared)
 		a.relock = RELOCK_EDEADLK;
 	else if (held && !shared) {
-		a.relock = RELOCK_FATAL;
+		a.relock = user_deadline ? RELOCK_TIMED : RELOCK_FATAL;
 		a.relock_why = "read-to-write upgrade: the write lock waits for this thread's own read lock";
 	} else if (held && writer_preferring(rw)) {
 		a.relock = RELOCK_EDEADLK;      /* report it; the call below still goes ahead */

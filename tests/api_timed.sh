@@ -12,6 +12,8 @@ TIMED=$(line_of "$SRC" 'rc = pthread_mutex_timedlock(&acct_b, &ts); /* timedlock
 CLOCK=$(line_of "$SRC" 'rc = pthread_mutex_clocklock(&acct_b, CLOCK_MONOTONIC, &ts); /* clocklock acct_b */')
 HOLD_B=$(line_of "$SRC" 'pthread_mutex_lock(&acct_b); /* hold acct_b */')
 EDGE_BA=$(line_of "$SRC" 'pthread_mutex_lock(&acct_a); /* edge b->a */')
+SELF1=$(line_of "$SRC" 'pthread_mutex_lock(&acct_a); /* self: first hold */')
+SELF2=$(line_of "$SRC" 'int rc = pthread_mutex_timedlock(&acct_a, &ts); /* self: timedlock again */')
 
 echo "---- timeouts"
 run -- "$PROGS/api_timed" timeout
@@ -38,4 +40,16 @@ for mode in graph graph_clock; do
 	expect_log "#0 0x[0-9a-f]+ b_then_a .*api_timed\.c:$HOLD_B \(api_timed\)" "acct_b held since api_timed.c:$HOLD_B"
 	expect_out "^api_timed: $mode done balance=2$"
 done
+echo "---- a timed lock of a mutex the thread holds: reported, and it times out as without the checker"
+run -- "$PROGS/api_timed" self
+expect_kind double-lock
+expect_count double-lock 1
+expect_status 66
+expect_log "coffman: double-lock: T1 acquires L1 \(mutex\) that it already holds: it waits for itself until the call's deadline$" "summary: a timed self-wait"
+expect_log "non-recursive lock, timed call: it times out, as without the checker; the program keeps running" "note: not ended"
+expect_log "#0 0x[0-9a-f]+ main .*api_timed\.c:$SELF2 \(api_timed\)" "acquired again at api_timed.c:$SELF2"
+expect_log "#0 0x[0-9a-f]+ main .*api_timed\.c:$SELF1 \(api_timed\)" "held since api_timed.c:$SELF1"
+expect_out '^api_timed: timedlock of a held mutex returned ETIMEDOUT$'
+expect_out '^api_timed: self done$'
+expect_no_log "coffman: bad-unlock:"
 finish

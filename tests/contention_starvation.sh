@@ -6,6 +6,7 @@
 SRC="$top_srcdir/tests/progs/starve.c"
 WAIT=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* polite: waits here */')
 TAKE=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */')
+SHARE=$(line_of "$SRC" 'if (pthread_mutex_timedlock(&shared_lock, &until) == 0) /* share: waits here */')
 
 run -- "$PROGS/starve" greedy
 expect_kind starvation
@@ -23,6 +24,27 @@ expect_log "#0 0x[0-9a-f]+ polite_worker .*starve\.c:$WAIT \(starve\)" "waiter's
 expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the taker and its count"
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "taker's stack: greedy_worker starve.c:$TAKE"
 expect_log "summary: .*starvation 1" "summary counts it"
+
+# An unfair share: waits of at most 60 ms each, adding up while the greedy thread keeps re-taking the
+# lock (the same greedy thread, so no single wait reaches the threshold).
+run -- "$PROGS/starve" share
+expect_kind starvation
+expect_count starvation 1
+expect_status 66
+polite=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "polite"\)' "$LOG" | head -1 | cut -d' ' -f1)
+greedy=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "greedy"\)' "$LOG" | head -1 | cut -d' ' -f1)
+expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s in all for L1 \(mutex\), in [0-9]+ waits of 10 ms or more, while other threads re-took it [0-9]+ times \(${greedy:-T?} [0-9]+; ${greedy:-T?} itself waited 0\.0 s for it\)$" "summary: the waits add up, the re-taker did not wait"
+expect_log "an unfair share: ${greedy:-T?} releases the lock and takes it again" "note names the re-taker"
+expect_log "${polite:-T?} waits for L1 here:" "the starved thread's stack"
+expect_log "#0 0x[0-9a-f]+ timed_worker .*starve\.c:$SHARE \(starve\)" "waiter's stack: timed_worker starve.c:$SHARE"
+expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the re-taker and its count"
+expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
+
+# A fair work queue: four workers of one function, each popping jobs: no report
+run -- "$PROGS/starve" queue
+expect_no_report
+expect_status 0
+expect_out '^starve queue: 4000 jobs done$'
 
 # JSON: the kind
 run --format=json -- "$PROGS/starve" greedy

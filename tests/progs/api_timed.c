@@ -5,7 +5,10 @@
  *               left held: no report.
  *   graph       holding acct_a, pthread_mutex_timedlock(acct_b) succeeds; a later thread locks acct_b
  *               then acct_a: a lock-order inversion
- *   graph_clock the same with pthread_mutex_clocklock */
+ *   graph_clock the same with pthread_mutex_clocklock
+ *   self        main holds acct_a and calls pthread_mutex_timedlock(acct_a) with a 100 ms deadline:
+ *               a double lock, but one that times out (ETIMEDOUT) instead of hanging; the program
+ *               goes on, unlocks acct_a and exits */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -135,6 +138,15 @@ int main(int argc, char **argv)
 		pthread_create(&th, NULL, b_then_a, NULL);
 		pthread_join(th, NULL);
 		printf("api_timed: %s done balance=%d\n", mode, balance);
+		return 0;
+	}
+	if (strcmp(mode, "self") == 0) {
+		pthread_mutex_lock(&acct_a); /* self: first hold */
+		struct timespec ts = in_ms(CLOCK_REALTIME, 100);
+		int rc = pthread_mutex_timedlock(&acct_a, &ts); /* self: timedlock again */
+		printf("api_timed: timedlock of a held mutex returned %s\n", errname(rc));
+		pthread_mutex_unlock(&acct_a);
+		printf("api_timed: self done\n");
 		return 0;
 	}
 	fprintf(stderr, "api_timed: unknown mode '%s'\n", mode);

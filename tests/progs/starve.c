@@ -4,9 +4,14 @@
  *           lasted a second, at most 2.5 s).
  *           Both run on one CPU, T3 at SCHED_IDLE (a background thread): woken by T2's unlock, T3
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
+ *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
+ *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
+ *           (an unfair share), 12 tries at most.
  *   fair    the same two threads, but each one sleeps between its critical sections: T3 waits only
  *           briefly; then a long legitimate wait: T2 holds the lock 0.8 s in one go while T3 waits
  *           (long, but nobody else takes the lock meanwhile).  Neither is starvation.
+ *   queue   a fair work queue: four workers running the same function pop 4,000 jobs from a queue
+ *           behind shared_lock and do each job's work outside the lock.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -22,6 +27,7 @@ static atomic_int polite_done;
 static atomic_int greedy_started;
 static atomic_int greedy_gone;
 static long greedy_units;
+static long long greedy_cap_ms = 2500;   /* share: until T3 is done (10 s at most) */
 
 static long long now_ms(void)
 {
@@ -45,7 +51,7 @@ static void *greedy_worker(void *arg)
 {
 	(void)arg;
 	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
-	long long end = now_ms() + 2500;
+	long long end = now_ms() + greedy_cap_ms;
 	for (;;) {
 		/* Nothing between the unlock and the next lock: the woken waiter finds it taken again. */
 		pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */
@@ -83,6 +89,48 @@ static void *polite_worker(void *arg)
 	return NULL;
 }
 
+/* share: T3's waits, each at most 60 ms. */
+static void *timed_worker(void *arg)
+{
+	(void)arg;
+	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
+	struct sched_param sp = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	while (!atomic_load(&greedy_started))
+		usleep(1000);
+	for (int i = 0; i < 12 && !atomic_load(&greedy_gone); i++) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 60 * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_mutex_timedlock(&shared_lock, &until) == 0) /* share: waits here */
+			pthread_mutex_unlock(&shared_lock);
+	}
+	atomic_store(&polite_done, 1);
+	return NULL;
+}
+
+/* queue: the jobs left, behind shared_lock. */
+static int jobs_left = 4000;
+
+static void *queue_worker(void *arg)
+{
+	long *done = arg;
+	for (;;) {
+		pthread_mutex_lock(&shared_lock); /* queue: pop */
+		int job = jobs_left > 0 ? jobs_left-- : 0;
+		pthread_mutex_unlock(&shared_lock);
+		if (!job)
+			break;
+		busy_us(50);
+		++*done;
+	}
+	return NULL;
+}
+
 static void *fair_worker(void *arg)
 {
 	int long_hold = *(int *)arg;
@@ -110,7 +158,7 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "greedy";
 	pthread_t a, b;
-	if (strcmp(mode, "greedy") == 0) {
+	if (strcmp(mode, "greedy") == 0 || strcmp(mode, "share") == 0) {
 		cpu_set_t all;
 		CPU_ZERO(&one_cpu);
 		if (sched_getaffinity(0, sizeof all, &all) == 0)
@@ -119,10 +167,21 @@ int main(int argc, char **argv)
 					CPU_SET(c, &one_cpu);
 					break;
 				}
+		if (strcmp(mode, "share") == 0)
+			greedy_cap_ms = 10000;
 		pthread_create(&a, NULL, greedy_worker, NULL);
-		pthread_create(&b, NULL, polite_worker, NULL);
+		pthread_create(&b, NULL, strcmp(mode, "greedy") == 0 ? polite_worker : timed_worker, NULL);
 		pthread_setname_np(a, "greedy");
 		pthread_setname_np(b, "polite");
+	} else if (strcmp(mode, "queue") == 0) {
+		pthread_t w[4];
+		long done[4] = { 0 };
+		for (int i = 0; i < 4; i++)
+			pthread_create(&w[i], NULL, queue_worker, &done[i]);
+		for (int i = 0; i < 4; i++)
+			pthread_join(w[i], NULL);
+		printf("starve queue: %ld jobs done\n", done[0] + done[1] + done[2] + done[3]);
+		return 0;
 	} else {
 		static int yes = 1, no = 0;
 		pthread_create(&a, NULL, fair_worker, &yes);
