@@ -44,6 +44,12 @@ struct watch {
 
 atomic_int contention_watching;
 static struct ilock watch_lock = ILOCK_INIT;
+/* Locks already reported starving: one report per lock.  Threads that all loop on one lock (D-Bus's
+ * test-refs: 200 threads taking one lock 10,000 times each) starve one another in turn, and a report
+ * per starved thread would be 150 copies of one finding.  Under watch_lock. */
+#define STARVED_MAX 64
+static const void *starved_locks[STARVED_MAX];
+static int nstarved;
 static struct watch watches[WATCH_MAX];
 /* watches[i].lock again, packed in two cache lines for watched(): every acquisition of every thread
  * reads them while any watch is on.  Written under watch_lock with the slot. */
@@ -106,6 +112,28 @@ static void watch_end(int slot)
 	ilock_release(&watch_lock);
 	if (!left)
 		mark_threads(NULL, 0);
+}
+
+/* Whether the lock was already reported starving (watch_lock held); if not, it is now recorded as such. */
+static int starved_before(const void *lock)
+{
+	for (int i = 0; i < nstarved; i++)
+		if (starved_locks[i] == lock)
+			return 1;
+	if (nstarved < STARVED_MAX)
+		starved_locks[nstarved++] = lock;
+	return 0;
+}
+
+static int starved_already(const void *lock)
+{
+	ilock_acquire(&watch_lock);
+	int seen = 0;
+	for (int i = 0; i < nstarved; i++)
+		if (starved_locks[i] == lock)
+			seen = 1;
+	ilock_release(&watch_lock);
+	return seen;
 }
 
 /* Whether any watch is on this lock, read without the table's lock: while a watch is on, every thread's
@@ -306,8 +334,8 @@ static void report_unfair(struct thread_rec *t, const struct wait_tally *y, cons
 	report_add_stack(r, label, stack_capture(), 0);
 	snprintf(label, sizeof label, "T%d took L%d %u times meanwhile, here", y->taker, lk + 1, y->taker_count);
 	report_add_stack(r, label, y->taker_stack, y->taker_stack ? 0 : y->taker_pc);
-	/* The same signature as a single long wait's report: one starvation report per (lock, thread). */
-	r->signature = ((uint64_t)RK_STARVATION << 56) ^ (uint64_t)(uintptr_t)w->lock ^ ((uint64_t)t->num << 20);
+	/* The same signature as a single long wait's report: one starvation report per lock. */
+	r->signature = ((uint64_t)RK_STARVATION << 56) ^ (uint64_t)(uintptr_t)w->lock;
 	order_fill_lock_sites(r);
 	report_emit(r);
 	free(r);
@@ -340,6 +368,10 @@ static int unfair_check(struct thread_rec *t, const struct watch *w, uint64_t wa
 	struct wait_tally *y = tally_of(t, w->lock, 1);
 	if (y->reported)
 		return 0;
+	if (starved_already(w->lock)) {
+		y->reported = 1;
+		return 0;
+	}
 	struct wait_tally now = *y;
 	tally_fold(&now, w);
 	uint64_t sum = atomic_load_explicit(&y->waited_ns, memory_order_relaxed) + waited_ns;
@@ -351,6 +383,11 @@ static int unfair_check(struct thread_rec *t, const struct watch *w, uint64_t wa
 	if (taker_waited * TALLY_TAKER_SHARE > sum)
 		return 1;
 	y->reported = 1;
+	ilock_acquire(&watch_lock);
+	int before = starved_before(w->lock);
+	ilock_release(&watch_lock);
+	if (before)
+		return 0;
 	report_unfair(t, &now, w, sum, y->waits + 1, now.retakes, taker_waited);
 	return 0;
 }
@@ -362,8 +399,14 @@ int contention_watch_check(struct thread_rec *t, int slot, int published)
 	ilock_acquire(&watch_lock);
 	copy = watches[slot];
 	int due = published && !copy.reported && waited >= threshold_ns() && copy.retakes >= cfg.starvation_count;
-	if (due)
+	if (due) {
 		watches[slot].reported = 1;
+		if (starved_before(copy.lock)) {
+			/* Reported for another thread already: stop watching this wait. */
+			ilock_release(&watch_lock);
+			return 0;
+		}
+	}
 	ilock_release(&watch_lock);
 	if (due) {
 		struct wait_tally *y = tally_of(t, copy.lock, 1);

@@ -8,7 +8,7 @@
  * (contention_seen).  No thread pays anything when no wait is that long: the fast paths are unchanged.
  * At each later slice (WATCH_SLICE_NS apart until reported) the waiter checks its thresholds (cfg.starvation_ms; cfg.starvation_count
  * re-takes, acquisitions by a thread that had already taken the lock during the wait) and reports
- * `starvation` once per (lock, waiting thread).  When the last watch ends the budgets go back to 0.
+ * `starvation` once per lock (the first thread found starving on it).  When the last watch ends the budgets go back to 0.
  * Each thread also sums its long lock waits per lock (a tally in its record): once they add up, its
  * next waits for that lock are watched early, and an unfair share (the sum of its waits long, the
  * busiest re-taker hardly waiting itself) is reported as `starvation` too (contention.c).

@@ -25,6 +25,12 @@ expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the taker and 
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "taker's stack: greedy_worker starve.c:$TAKE"
 expect_log "summary: .*starvation 1" "summary counts it"
 
+# Two threads starving on one lock: one report (once per lock)
+run -- "$PROGS/starve" greedy2
+expect_kind starvation
+expect_count starvation 1
+expect_status 66
+
 # An unfair share: waits of at most 60 ms each, adding up while the greedy thread keeps re-taking the
 # lock (the same greedy thread, so no single wait reaches the threshold).
 run -- "$PROGS/starve" share

@@ -4,9 +4,10 @@
  *           lasted a second, at most 2.5 s).
  *           Both run on one CPU, T3 at SCHED_IDLE (a background thread): woken by T2's unlock, T3
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
+ *   greedy2 the same with two polite threads starving on the one lock: one report (once per lock)
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
- *           (an unfair share), 12 tries at most.
+ *           (an unfair share), until 8 of its tries have timed out.
  *   fair    the same two threads, but each one sleeps between its critical sections: T3 waits only
  *           briefly; then a long legitimate wait: T2 holds the lock 0.8 s in one go while T3 waits
  *           (long, but nobody else takes the lock meanwhile).  Neither is starvation.
@@ -98,7 +99,9 @@ static void *timed_worker(void *arg)
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!atomic_load(&greedy_started))
 		usleep(1000);
-	for (int i = 0; i < 12 && !atomic_load(&greedy_gone); i++) {
+	/* Now and then the scheduler lets T3 in early (a try that succeeds): count the timeouts. */
+	int timeouts = 0;
+	for (int i = 0; i < 100 && timeouts < 8 && !atomic_load(&greedy_gone); i++) {
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 60 * 1000000L;
@@ -108,6 +111,8 @@ static void *timed_worker(void *arg)
 		}
 		if (pthread_mutex_timedlock(&shared_lock, &until) == 0) /* share: waits here */
 			pthread_mutex_unlock(&shared_lock);
+		else
+			timeouts++;
 	}
 	atomic_store(&polite_done, 1);
 	return NULL;
@@ -158,6 +163,10 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "greedy";
 	pthread_t a, b;
+	int two = strcmp(mode, "greedy2") == 0;
+	pthread_t c;
+	if (two)
+		mode = "greedy";
 	if (strcmp(mode, "greedy") == 0 || strcmp(mode, "share") == 0) {
 		cpu_set_t all;
 		CPU_ZERO(&one_cpu);
@@ -173,6 +182,8 @@ int main(int argc, char **argv)
 		pthread_create(&b, NULL, strcmp(mode, "greedy") == 0 ? polite_worker : timed_worker, NULL);
 		pthread_setname_np(a, "greedy");
 		pthread_setname_np(b, "polite");
+		if (two)
+			pthread_create(&c, NULL, polite_worker, NULL);
 	} else if (strcmp(mode, "queue") == 0) {
 		pthread_t w[4];
 		long done[4] = { 0 };
@@ -189,6 +200,8 @@ int main(int argc, char **argv)
 	}
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
+	if (two)
+		pthread_join(c, NULL);
 	printf("starve %s: done\n", mode);
 	return 0;
 }
