@@ -198,7 +198,7 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 /* The hot path's release with the contention profile on. */
 static __attribute__((noinline)) int mutex_unlock_profiled(struct thread_rec *t, pthread_mutex_t *m, int top)
 {
-	profile_released(t, m, t->held[top].pc);
+	profile_released(t, m, LK_MUTEX, t->held[top].pc);
 	t->nheld = top;
 	return real.mutex_unlock(m);
 }
