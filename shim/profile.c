@@ -189,6 +189,11 @@ void profile_count(struct thread_rec *t, const void *lock, int kind, int shared)
 	profile_count_inline(t, lock, kind, shared);
 }
 
+void profile_count_excl(struct thread_rec *t, const void *lock, int kind)
+{
+	profile_count_inline(t, lock, kind, 0);
+}
+
 /* The thread has no table yet, or the lock is not in its slot. */
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared)
 {

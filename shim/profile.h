@@ -112,14 +112,20 @@ void profile_hold_end(struct thread_rec *t, const void *lock);
 void profile_blame_release(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
 
 /* The counting itself (profile_acquired), out of line: inlined into the lock fast path it would make
- * that path save registers even with profiling off. */
+ * that path save registers even with profiling off.  profile_count_excl: the same for an exclusive
+ * hold (shared 0), a few instructions shorter — what every mutex acquisition calls. */
 void profile_count(struct thread_rec *t, const void *lock, int kind, int shared);
+void profile_count_excl(struct thread_rec *t, const void *lock, int kind);
 
 /* t took lock (first hold, or a nested one): with profiling off, one predictable branch. */
 static inline void profile_acquired(struct thread_rec *t, const void *lock, int kind, int shared)
 {
-	if (__builtin_expect(profile_on, 0))
-		profile_count(t, lock, kind, shared);
+	if (__builtin_expect(profile_on, 0)) {
+		if (__builtin_constant_p(shared) && !shared)
+			profile_count_excl(t, lock, kind);
+		else
+			profile_count(t, lock, kind, shared);
+	}
 }
 
 /* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner, a
