@@ -7,7 +7,8 @@
  * Why not clock_gettime: through the vDSO it costs about 33 ns on the reference VM, rdtsc about 13 ns,
  * and the profile takes two per contended wait plus two per timed hold.  The time-stamp counter is
  * used only when the CPU says it is invariant (/proc/cpuinfo lists constant_tsc and nonstop_tsc: it
- * ticks at one rate whatever the frequency or sleep state, and Linux keeps it in step across CPUs);
+ * ticks at one rate whatever the frequency or sleep state, and Linux keeps it in step across CPUs)
+ * and a quick check at load finds it no slower than clock_gettime (a hypervisor may trap rdtsc);
  * otherwise ticks are CLOCK_MONOTONIC nanoseconds.  The rate is not known in advance: it is measured
  * against CLOCK_MONOTONIC over the whole time since load, so no start-up delay is spent calibrating.
  */
