@@ -264,7 +264,7 @@ static inline int ev_release(struct thread_rec *t, const void *lock)
 {
 	int top = t->nheld - 1;
 	if (__builtin_expect(top >= 0 && t->held[top].lock == lock && t->held[top].depth == 1, 1)) {
-		profile_released(t, lock, t->held[top].pc);
+		profile_released(t, lock, t->held[top].kind, t->held[top].pc);
 		t->nheld = top;
 		return 0;
 	}
@@ -274,7 +274,7 @@ static inline int ev_release(struct thread_rec *t, const void *lock)
 	if (t->held[idx].depth > 1) {
 		t->held[idx].depth--;
 	} else {
-		profile_released(t, lock, t->held[idx].pc);
+		profile_released(t, lock, t->held[idx].kind, t->held[idx].pc);
 		held_remove(t, idx);
 	}
 	return 0;

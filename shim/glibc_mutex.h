@@ -69,6 +69,26 @@ static inline pid_t glibc_mutex_owner_of(const void *lock)
 	return glibc_mutex_owner(m);
 }
 
+/* Whether a thread may be asleep waiting for the locked mutex m (read by its holder just before the
+ * release): a waiter marks glibc's lock word before it sleeps and the mark stays until the release —
+ * the value 2 (normal, recursive, error-checking, adaptive; the low bits under a priority ceiling), or
+ * FUTEX_WAITERS (robust, priority-inheriting).  The mark can outlive the last waiter (a woken waiter
+ * sets it again), so yes means maybe; no while a waiter sleeps is impossible, bar elided holds, which
+ * write no lock word at all.  The word is on the line the release writes anyway. */
+#define GLIBC_MUTEX_PI_BIT 32           /* PTHREAD_MUTEX_PRIO_INHERIT_NP */
+#define GLIBC_MUTEX_PP_BIT 64           /* PTHREAD_MUTEX_PRIO_PROTECT_NP */
+#define GLIBC_MUTEX_CEILING_MASK ((1u << 19) - 1)       /* below PTHREAD_MUTEX_PRIO_CEILING_SHIFT */
+#define GLIBC_FUTEX_WAITERS 0x80000000u
+
+static inline int glibc_mutex_maybe_waiters(const pthread_mutex_t *m)
+{
+	unsigned v = (unsigned)__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED);
+	int kind = m->__data.__kind;
+	if (__builtin_expect(kind & (GLIBC_MUTEX_ROBUST_BIT | GLIBC_MUTEX_PI_BIT | GLIBC_MUTEX_PP_BIT), 0))
+		return kind & GLIBC_MUTEX_PP_BIT ? (v & GLIBC_MUTEX_CEILING_MASK) > 1 : (v & GLIBC_FUTEX_WAITERS) != 0;
+	return v > 1;
+}
+
 /* A pthread_rwlock_t: the writer's tid in __cur_writer; the reader count above three state bits of
  * __readers.  What it says about its owner: >0 the writer, -1 read-locked, 0 unlocked. */
 #define GLIBC_RWLOCK_READER_SHIFT 3

@@ -8,6 +8,7 @@
 #include "order.h"
 #include "outbuf.h"
 #include "output.h"
+#include "prof_clock.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 struct profile_flag profile_flag;
+struct profile_waiting profile_waiting;
 
 #define PROFILE_TOP 10                  /* rows of the table */
 #define REC_BUCKETS 4096                /* shared records' hash; power of two */
@@ -35,11 +37,10 @@ struct prof_lock {
 	const void *lock;
 	int kind;
 	int row;                                /* collection at exit only (collect_lock held) */
-	/* counts handed over by evicted slots and exited threads */
+	/* counts handed over by evicted slots and exited threads (times in ticks) */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
-	_Atomic uint64_t hold_timed, hold_timed_ns, hold_max_ns;
-	/* the contended path's own, written directly */
-	_Atomic uint64_t contended, wait_ns, wait_max_ns;
+	_Atomic uint64_t hold_timed, hold_timed_ticks, hold_max_ticks;
+	_Atomic uint64_t contended, wait_ticks, wait_max_ticks;
 	_Atomic uint64_t holders[HOLDER_WORDS];
 };
 
@@ -101,11 +102,11 @@ static void slot_hand_over(struct prof_slot *s)
 	atomic_fetch_add_explicit(&r->shared, s->shared, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->owner_changes, s->owner_changes, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->hold_timed, s->hold_timed, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->hold_timed_ns, s->hold_timed_ns, memory_order_relaxed);
-	atomic_max(&r->hold_max_ns, s->hold_max_ns);
+	atomic_fetch_add_explicit(&r->hold_timed_ticks, s->hold_timed_ticks, memory_order_relaxed);
+	atomic_max(&r->hold_max_ticks, s->hold_max_ticks);
 	atomic_fetch_add_explicit(&r->contended, s->contended, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->wait_ns, s->wait_ns, memory_order_relaxed);
-	atomic_max(&r->wait_max_ns, s->wait_max_ns);
+	atomic_fetch_add_explicit(&r->wait_ticks, s->wait_ticks, memory_order_relaxed);
+	atomic_max(&r->wait_max_ticks, s->wait_max_ticks);
 	samples_flush(s);
 }
 
@@ -180,12 +181,17 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 	p->countdown = PROFILE_HOLD_EVERY;
 	p->timing = s;
 	p->timing_lock = lock;
-	p->timing_since = now_ns();
+	p->timing_since = prof_ticks();
 }
 
 void profile_count(struct thread_rec *t, const void *lock, int kind, int shared)
 {
 	profile_count_inline(t, lock, kind, shared);
+}
+
+void profile_count_excl(struct thread_rec *t, const void *lock, int kind)
+{
+	profile_count_inline(t, lock, kind, 0);
 }
 
 /* The thread has no table yet, or the lock is not in its slot. */
@@ -201,29 +207,31 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
 	profile_hold_begin(t, s, lock);         /* its first hold here: timed */
 }
 
-void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
+/* The timed hold of lock ends. */
+void profile_hold_end(struct thread_rec *t, const void *lock)
 {
 	struct prof_thread *p = t->prof;
-	if (!p)
-		return;
-	struct prof_slot *s = &p->slots[slot_index(lock)];
-	if (p->timing_lock == lock) {
-		uint64_t d = now_ns() - p->timing_since;
-		if (p->timing == s && s->lock == lock) {
-			s->hold_timed++;
-			s->hold_timed_ns += d;
-			if (d > s->hold_max_ns)
-				s->hold_max_ns = d;
-		}
-		p->timing_lock = NULL;
+	uint64_t d = prof_ticks() - p->timing_since;
+	struct prof_slot *s = p->timing;
+	if (s->lock == lock) {
+		s->hold_timed++;
+		s->hold_timed_ticks += d;
+		if (d > s->hold_max_ticks)
+			s->hold_max_ticks = d;
 	}
-	if (!atomic_load_explicit(&profile_flag.waiting, memory_order_relaxed))
-		return;
+	p->timing_lock = NULL;
+}
+
+/* Somebody may wait for lock, which this thread is releasing: this critical section is what made them
+ * wait.  Its stack, at the release, is captured once per acquisition site (the pc where this thread
+ * took the lock) and left in the lock's record for the waiter to read when its wait ends; the record
+ * is written only when the stack differs from the one there. */
+void profile_blame_release(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
+{
+	struct prof_slot *s = &t->prof->slots[slot_index(lock)];
 	struct prof_lock *r = s->lock == lock ? s->rec : rec_find(lock);
 	if (!r)
 		return;
-	/* Somebody waits for this lock: this critical section is what made them wait.  Its stack, at
-	 * the release, is captured once per acquisition site (the pc where this thread took the lock). */
 	uint32_t st = 0;
 	if (s->lock == lock && s->release_key == acquired_pc && s->release_stack) {
 		st = s->release_stack;
@@ -248,7 +256,7 @@ struct wait_sample {
 	struct prof_lock *rec;          /* NULL: free */
 	uint32_t stack;
 	int type;
-	uint64_t count, ns;
+	uint64_t count, ticks;
 };
 
 static struct ilock sample_lock = ILOCK_INIT;
@@ -282,7 +290,7 @@ static int samples_grow(void)
 	return 0;
 }
 
-static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t count, uint64_t ns)
+static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t count, uint64_t ticks)
 {
 	ilock_acquire(&sample_lock);
 	if ((!samples || nsamples * 2 >= sample_mask) && samples_grow() != 0) {
@@ -299,7 +307,7 @@ static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t
 		nsamples++;
 	}
 	samples[h].count += count;
-	samples[h].ns += ns;
+	samples[h].ticks += ticks;
 	ilock_release(&sample_lock);
 }
 
@@ -307,33 +315,35 @@ static void sample_add(struct prof_lock *rec, uint32_t stack, int type, uint64_t
 static void samples_flush(struct prof_slot *s)
 {
 	if (s->wait_count)
-		sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ns);
+		sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ticks);
 	if (s->holder_count)
-		sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ns);
-	s->wait_count = s->wait_sum_ns = s->holder_count = s->holder_sum_ns = 0;
+		sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ticks);
+	s->wait_count = s->wait_sum_ticks = s->holder_count = s->holder_sum_ticks = 0;
 }
 
 uint64_t profile_wait_begin(struct thread_rec *t, const void *lock, int kind)
 {
-	if (!slot_for(t, lock, kind))
-		return 0;
-	atomic_fetch_add_explicit(&profile_flag.waiting, 1, memory_order_relaxed);
-	return now_ns();
+	(void)t;
+	(void)lock;
+	if (kind == LK_RWLOCK)
+		atomic_fetch_add_explicit(&profile_waiting.rwlock, 1, memory_order_relaxed);
+	return prof_ticks();
 }
 
 void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, uint64_t began, int acquired)
 {
-	if (!began)
-		return;         /* no slot at the beginning: nothing counted */
-	atomic_fetch_sub_explicit(&profile_flag.waiting, 1, memory_order_relaxed);
-	uint64_t d = now_ns() - began;
-	struct prof_slot *s = slot_for(t, lock, kind);
-	if (!s || !acquired)
+	uint64_t d = prof_ticks() - began;
+	if (kind == LK_RWLOCK)
+		atomic_fetch_sub_explicit(&profile_waiting.rwlock, 1, memory_order_relaxed);
+	if (!acquired)
 		return;         /* a timed wait that gave up is not an acquisition */
+	struct prof_slot *s = slot_for(t, lock, kind);
+	if (!s)
+		return;
 	s->contended++;
-	s->wait_ns += d;
-	if (d > s->wait_max_ns)
-		s->wait_max_ns = d;
+	s->wait_ticks += d;
+	if (d > s->wait_max_ticks)
+		s->wait_max_ticks = d;
 	uint32_t holder = atomic_load_explicit(&s->rec->release_stack, memory_order_relaxed);
 	if (s->wait_pc != pc || !s->wait_stack || holder != s->holder_stack) {
 		/* A new call site or another holder: what was summed so far goes to the shared table. */
@@ -345,9 +355,9 @@ void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_
 		s->holder_stack = holder;
 	}
 	s->wait_count++;
-	s->wait_sum_ns += d;
+	s->wait_sum_ticks += d;
 	s->holder_count++;
-	s->holder_sum_ns += d;
+	s->holder_sum_ticks += d;
 }
 
 void profile_thread_exit(struct thread_rec *t)
@@ -367,6 +377,7 @@ void profile_thread_exit(struct thread_rec *t)
 
 struct row {
 	struct prof_lock *rec;
+	/* the times are summed in ticks, then converted in place (rows_to_ns) */
 	uint64_t acquisitions, shared, owner_changes, contended, wait_ns, wait_max_ns;
 	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
 	int threads;
@@ -382,13 +393,24 @@ static void row_add_slot(struct row *w, const struct prof_slot *s)
 	w->shared += s->shared;
 	w->owner_changes += s->owner_changes;
 	w->hold_timed += s->hold_timed;
-	w->hold_timed_ns += s->hold_timed_ns;
-	if (s->hold_max_ns > w->hold_max_ns)
-		w->hold_max_ns = s->hold_max_ns;
+	w->hold_timed_ns += s->hold_timed_ticks;
+	if (s->hold_max_ticks > w->hold_max_ns)
+		w->hold_max_ns = s->hold_max_ticks;
 	w->contended += s->contended;
-	w->wait_ns += s->wait_ns;
-	if (s->wait_max_ns > w->wait_max_ns)
-		w->wait_max_ns = s->wait_max_ns;
+	w->wait_ns += s->wait_ticks;
+	if (s->wait_max_ticks > w->wait_max_ns)
+		w->wait_max_ns = s->wait_max_ticks;
+}
+
+/* The rows' times, summed in ticks, to nanoseconds (prof_clock_calibrate done). */
+static void rows_to_ns(struct row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rows[i].wait_ns = prof_ticks_to_ns(rows[i].wait_ns);
+		rows[i].wait_max_ns = prof_ticks_to_ns(rows[i].wait_max_ns);
+		rows[i].hold_timed_ns = prof_ticks_to_ns(rows[i].hold_timed_ns);
+		rows[i].hold_max_ns = prof_ticks_to_ns(rows[i].hold_max_ns);
+	}
 }
 
 static uint64_t row_hold_ns(const struct row *w)
@@ -429,15 +451,14 @@ static struct row *collect(size_t *n)
 			w->shared = atomic_load(&r->shared);
 			w->owner_changes = atomic_load(&r->owner_changes);
 			w->hold_timed = atomic_load(&r->hold_timed);
-			w->hold_timed_ns = atomic_load(&r->hold_timed_ns);
-			w->hold_max_ns = atomic_load(&r->hold_max_ns);
+			w->hold_timed_ns = atomic_load(&r->hold_timed_ticks);
+			w->hold_max_ns = atomic_load(&r->hold_max_ticks);
 			w->contended = atomic_load(&r->contended);
-			w->wait_ns = atomic_load(&r->wait_ns);
-			w->wait_max_ns = atomic_load(&r->wait_max_ns);
+			w->wait_ns = atomic_load(&r->wait_ticks);
+			w->wait_max_ns = atomic_load(&r->wait_max_ticks);
 			for (int i = 0; i < HOLDER_WORDS; i++)
 				w->threads += __builtin_popcountll(atomic_load(&r->holders[i]));
 		}
-	uint64_t now = now_ns();
 	registry_lock();
 	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		struct prof_thread *p = t->prof;
@@ -446,6 +467,10 @@ static struct row *collect(size_t *n)
 			if (s->lock && s->rec && s->rec->row >= 0 && (size_t)s->rec->row < k && rows[s->rec->row].rec == s->rec)
 				row_add_slot(&rows[s->rec->row], s);
 		}
+	}
+	rows_to_ns(rows, k);
+	uint64_t now = now_ns();
+	for (struct thread_rec *t = registry_first(); t; t = t->next) {
 		/* A wait still going on (a hang report's table, a thread blocked at exit) counts so far. */
 		struct prof_lock *r;
 		if (atomic_load(&t->wait_kind) == W_LOCK && (r = rec_find(atomic_load(&t->wait_obj))) &&
@@ -605,6 +630,7 @@ static void profile_emit(int with_files)
 {
 	tls_guard++;
 	ilock_acquire(&collect_lock);
+	prof_clock_calibrate();         /* for every conversion of this snapshot */
 	size_t n;
 	struct row *rows = collect(&n);
 	if (rows) {
@@ -834,9 +860,9 @@ static void write_files(struct row *rows, size_t nrows)
 			if (!s->lock || !s->rec)
 				continue;
 			if (s->wait_count)
-				sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ns);
+				sample_add(s->rec, s->wait_stack, SAMPLE_WAITER, s->wait_count, s->wait_sum_ticks);
 			if (s->holder_count)
-				sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ns);
+				sample_add(s->rec, s->holder_stack, SAMPLE_HOLDER, s->holder_count, s->holder_sum_ticks);
 		}
 	}
 	registry_unlock();
@@ -877,9 +903,10 @@ static void write_files(struct row *rows, size_t nrows)
 		ps[i].lock = w ? w->name : NULL;
 		int base = s->type == SAMPLE_WAITER ? 0 : 2;
 		ps[i].values[base] = (int64_t)s->count;
-		ps[i].values[base + 1] = (int64_t)s->ns;
+		uint64_t ns = prof_ticks_to_ns(s->ticks);
+		ps[i].values[base + 1] = (int64_t)ns;
 		if (s->type == SAMPLE_WAITER && !b.failed)
-			fold(&folded, &b, loc, nl, w ? w->name : "?", s->ns);
+			fold(&folded, &b, loc, nl, w ? w->name : "?", ns);
 	}
 	if (b.failed) {
 		output_warn("COFFMAN_PROFILE: out of memory, no profile files");
@@ -968,5 +995,6 @@ void profile_init(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	load_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
 	load_pid = getpid();
+	prof_clock_init();
 	profile_flag.on = 1;
 }

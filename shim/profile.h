@@ -20,11 +20,17 @@
  *   - hold time is timed for a sample of acquisitions only (the first few of each lock per thread,
  *     then one in PROFILE_HOLD_EVERY): two clock reads on every hold would cost more than the lock.
  *     Totals are estimated as the sampled mean times the exact count; the max is the sampled max;
- *   - wait time is measured on the contended path only (the wait costs more than the clock reads):
- *     that path updates the shared record and, once per call site, captures the waiter's stack; a
- *     release with a waiter present captures the releasing stack, once per acquisition site.
+ *   - wait time is measured on the contended path only, one pair of prof_ticks() (the TSC where it is
+ *     invariant: prof_clock.h) per contended acquisition; the wait is summed in the waiter's own
+ *     slot, which reaches the shared tables only when its waiter's call site or the blamed holder
+ *     changes, the slot is evicted, or the thread exits.  The waiter's stack is captured once per
+ *     call site, the holder's once per acquisition site;
+ *   - a release looks for a waiter to blame its critical section on: for a mutex in the mutex's own
+ *     lock word (glibc_mutex_maybe_waiters: the line the unlock writes anyway), for an rwlock in a
+ *     count of rwlock waiters (profile_waiting) on a line of its own.  No shared line is written per
+ *     wait or per release on the profile's account, bar the blamed stack when it changes.
  * Threads' tables are read at exit without stopping the threads; a thread's counts go to the shared
- * records when it exits.
+ * records when it exits.  Times are kept in ticks and become nanoseconds at output.
  */
 #ifndef COFFMAN_PROFILE_H
 #define COFFMAN_PROFILE_H
@@ -32,17 +38,24 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "glibc_mutex.h"
 #include "threads.h"
 
-/* on: 1 when COFFMAN_PROFILE is set, written once at load.  waiting: threads in a contended wait
- * right now (any lock), written on the contended path only; a release looks for a waiter to blame
- * its critical section on only when it is nonzero.  Alone on their cache line. */
+/* 1 when COFFMAN_PROFILE is set, written once at load; alone on its cache line (every acquisition
+ * and release reads it). */
 extern struct profile_flag {
 	int on;
-	_Atomic int waiting;
-	char pad[56];
+	char pad[60];
 } profile_flag __attribute__((aligned(64)));
 #define profile_on (profile_flag.on)
+
+/* Threads in a contended rwlock wait right now (any rwlock): an rwlock's release looks for a waiter to
+ * blame only when it is nonzero (a mutex's release asks the mutex).  Written on the rwlock contended
+ * path only, on a line of its own. */
+extern struct profile_waiting {
+	_Atomic int rwlock;
+	char pad[60];
+} profile_waiting __attribute__((aligned(64)));
 
 #define PROFILE_SLOTS 256               /* per-thread table; power of two */
 #define PROFILE_HOLD_FIRST 8            /* the first holds of each lock by each thread are all timed ... */
@@ -55,13 +68,14 @@ struct prof_slot {
 	const void *lock;                       /* NULL: free */
 	struct prof_lock *rec;                  /* the lock's shared record */
 	uint64_t acquisitions, shared, owner_changes;
-	uint64_t hold_timed, hold_timed_ns, hold_max_ns;
-	uint64_t contended, wait_ns, wait_max_ns;
+	/* times in prof_ticks() units (prof_clock.h) */
+	uint64_t hold_timed, hold_timed_ticks, hold_max_ticks;
+	uint64_t contended, wait_ticks, wait_max_ticks;
 	/* the wait samples not yet handed to the shared table: by the waiter's stack (captured once
 	 * per call site) and by the stack of the holder's release */
 	uintptr_t wait_pc;
 	uint32_t wait_stack, holder_stack;
-	uint64_t wait_count, wait_sum_ns, holder_count, holder_sum_ns;
+	uint64_t wait_count, wait_sum_ticks, holder_count, holder_sum_ticks;
 	uintptr_t release_key;                  /* the releasing stack, once per acquisition site */
 	uint32_t release_stack;
 };
@@ -70,7 +84,7 @@ struct prof_thread {
 	unsigned countdown;                     /* acquisitions to the next timed hold */
 	const void *timing_lock;                /* the hold being timed, NULL none */
 	struct prof_slot *timing;
-	uint64_t timing_since;
+	uint64_t timing_since;                  /* prof_ticks() */
 	struct prof_slot slots[PROFILE_SLOTS];
 };
 
@@ -94,17 +108,24 @@ void profile_after_fork_child(void);
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared);
 void profile_owner_changed(struct thread_rec *t, struct prof_slot *s);
 void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock);
-void profile_released_slow(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
+void profile_hold_end(struct thread_rec *t, const void *lock);
+void profile_blame_release(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
 
 /* The counting itself (profile_acquired), out of line: inlined into the lock fast path it would make
- * that path save registers even with profiling off. */
+ * that path save registers even with profiling off.  profile_count_excl: the same for an exclusive
+ * hold (shared 0), a few instructions shorter — what every mutex acquisition calls. */
 void profile_count(struct thread_rec *t, const void *lock, int kind, int shared);
+void profile_count_excl(struct thread_rec *t, const void *lock, int kind);
 
 /* t took lock (first hold, or a nested one): with profiling off, one predictable branch. */
 static inline void profile_acquired(struct thread_rec *t, const void *lock, int kind, int shared)
 {
-	if (__builtin_expect(profile_on, 0))
-		profile_count(t, lock, kind, shared);
+	if (__builtin_expect(profile_on, 0)) {
+		if (__builtin_constant_p(shared) && !shared)
+			profile_count_excl(t, lock, kind);
+		else
+			profile_count(t, lock, kind, shared);
+	}
 }
 
 /* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner, a
@@ -117,27 +138,44 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 		profile_acquired_slow(t, lock, kind, shared);
 		return;
 	}
-	s->acquisitions++;
-	s->shared += (unsigned)shared;
+	/* The new count stays in a register for the test below: reloading it right after a combined
+	 * store of both counters stalls store-to-load forwarding. */
+	uint64_t n = s->acquisitions + 1;
+	s->acquisitions = n;
+	if (shared)
+		s->shared++;
 	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
 						  memory_order_relaxed) != t->num, 0))
 		profile_owner_changed(t, s);
-	if (__builtin_expect(s->acquisitions <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
+	if (__builtin_expect(n <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
 		profile_hold_begin(t, s, lock);
 }
 
-/* t's hold of lock ends (acquired_pc: where it took it).  On: out of line only when this hold is
- * timed or some thread waits for a lock. */
-static inline void profile_released(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
+/* Whether a thread may be waiting for lock right now (its holder is about to release it). */
+static inline int profile_waiter_seen(const void *lock, int kind)
+{
+	if (kind == LK_MUTEX || kind == LK_C11)         /* a C11 mtx_t is a glibc mutex */
+		return glibc_mutex_maybe_waiters(lock);
+	return kind == LK_RWLOCK && atomic_load_explicit(&profile_waiting.rwlock, memory_order_relaxed);
+}
+
+/* t's hold of lock (kind) ends, before the real release (acquired_pc: where t took it).  On: out of
+ * line only when this hold is timed or somebody waits for the lock. */
+static inline void profile_released(struct thread_rec *t, const void *lock, int kind, uintptr_t acquired_pc)
 {
 	if (__builtin_expect(!profile_on, 1))
 		return;
 	struct prof_thread *p = t->prof;
-	if (p && (p->timing_lock == lock || atomic_load_explicit(&profile_flag.waiting, memory_order_relaxed)))
-		profile_released_slow(t, lock, acquired_pc);
+	if (__builtin_expect(!p, 0))
+		return;
+	if (__builtin_expect(p->timing_lock == lock, 0))
+		profile_hold_end(t, lock);
+	if (__builtin_expect(profile_waiter_seen(lock, kind), 0))
+		profile_blame_release(t, lock, acquired_pc);
 }
 
-/* Around a contended wait (waits.c): begin returns the start time, end records the wait. */
+/* Around a contended wait (waits.c): begin returns the start (prof_ticks), end records the wait in the
+ * waiter's own slot. */
 uint64_t profile_wait_begin(struct thread_rec *t, const void *lock, int kind);
 void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, uint64_t began, int acquired);
 

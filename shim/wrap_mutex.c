@@ -197,10 +197,23 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	return rc;
 }
 
-/* The hot path's release with the contention profile on. */
+/* The hot path's release with the contention profile on, when this hold is timed or a waiter may be
+ * there (profile_released). */
+static __attribute__((noinline)) int mutex_unlock_profiled_slow(struct thread_rec *t, pthread_mutex_t *m, int top)
+{
+	profile_released(t, m, LK_MUTEX, t->held[top].pc);
+	t->nheld = top;
+	return real.mutex_unlock(m);
+}
+
+/* The hot path's release with the contention profile on: two tests (is this hold timed, may a thread
+ * be waiting for the mutex), then the release as below; whatever the profile has to do is a tail call
+ * away, so this saves no registers. */
 static __attribute__((noinline)) int mutex_unlock_profiled(struct thread_rec *t, pthread_mutex_t *m, int top)
 {
-	profile_released(t, m, t->held[top].pc);
+	const struct prof_thread *p = t->prof;
+	if (__builtin_expect(!p || p->timing_lock == m || glibc_mutex_maybe_waiters(m), 0))
+		return mutex_unlock_profiled_slow(t, m, top);
 	t->nheld = top;
 	return real.mutex_unlock(m);
 }
