@@ -144,11 +144,16 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
  * after it is released, so that it is never 0 while the thread holds one. */
 static int (*next_mutex_lock)(pthread_mutex_t *);
 static int (*next_mutex_unlock)(pthread_mutex_t *);
-static int no_count;            /* before init() (never used by then: libunwind starts at the first walk) */
+static struct unwind_thread no_thread;  /* before init() (never used by then: libunwind starts at the first walk) */
+
+struct unwind_thread *deps_unwind_thread(void)
+{
+	return deps_host.unwind_thread ? deps_host.unwind_thread() : &no_thread;
+}
 
 static int *lock_count(void)
 {
-	return deps_host.unwind_locks ? deps_host.unwind_locks() : &no_count;
+	return &deps_unwind_thread()->locks;
 }
 
 static void resolve_mutex_functions(void)
@@ -234,6 +239,7 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.symbolize_data = deps_symbolize_data,
 	.symbolize_function_name = deps_symbolize_function_name,
 	.objects_unloaded = deps_symbolize_objects_unloaded,
+	.unwind_objects_unloaded = deps_rules_forget,
 	.thread_prepare = thread_prepare,
 	.pprof_encode = DEPS_PPROF_ENCODE,
 };

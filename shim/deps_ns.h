@@ -19,6 +19,8 @@ extern struct deps_host deps_host;
 
 /* deps_ns.c: this thread holds (or waits for) one of libunwind's locks: a signal interrupted it. */
 int deps_unwind_busy(void);
+/* The calling thread's unwinder state (deps_api.h), in libcoffman's TLS. */
+struct unwind_thread *deps_unwind_thread(void);
 
 /* deps_unwind.c */
 void deps_unwind_init(void);
@@ -28,7 +30,37 @@ int deps_capture(uintptr_t *pcs, int max);
 #define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 
+/* deps_unwind_rules.c: the process-wide table of unwind rules by code address.  A frame's rule, in
+ * x86-64 DWARF register numbers (rbx 3, rbp 6, rsp 7, r12-r15 12-15, return address 16). */
+enum rule_kind {
+	RULE_LIBUNWIND = 1,     /* anything the cached walk does not do: libunwind steps this frame */
+	RULE_CFA,               /* CFA = cfa_reg + cfa_off, return address at CFA - 8, saved[] */
+	RULE_END,               /* the outermost frame (return address or rbp undefined) */
+};
+struct frame_rule {
+	uint8_t kind;
+	uint8_t cfa_reg;        /* 6 (rbp) or 7 (rsp) */
+	uint8_t signal;         /* a signal trampoline: the next frame's pc is exact, not a return address */
+	uint8_t unused;
+	int32_t cfa_off;
+	int8_t saved[6];        /* RULE_SAVED_REGS[i]: 0 unchanged, else saved at CFA + 8 * saved[i] */
+	uint8_t unused2[2];
+};
+#define RULE_SAVED_REGS { 3, 6, 12, 13, 14, 15 }
+/* The rule for code address key (a return address minus 1, or an exact pc after a signal); 0 if not
+ * cached.  Lock-free, async-signal-safe. */
+int deps_rule_find(uintptr_t key, struct frame_rule *out);
+/* Read the rule from the object's CFI and cache it; RULE_LIBUNWIND if it cannot be had now (another
+ * thread is filling: no waiting). */
+void deps_rule_fill(uintptr_t key, struct frame_rule *out);
+void deps_rules_forget(void);
+
 /* deps_symbolize.c */
+struct Dwfl;
+/* A libdw session over the objects an iterate function lists (the host's, or both namespaces'). */
+struct Dwfl *deps_dwfl_open(int (*iterate)(phdr_callback, void *));
+/* The host loader's counts of objects ever loaded and unloaded. */
+void deps_loader_counts(unsigned long long counts[2]);
 void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len);

@@ -61,8 +61,7 @@ static const Dwfl_Callbacks callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-/* (Re)build the module list from /proc/self/maps: the first report, or after a dlopen. */
-/* The host's loaded objects, as the dynamic loader knows them: name and load bias. */
+/* Loaded objects, as the dynamic loader knows them: name and load bias. */
 struct loaded_object {
 	char *path;
 	GElf_Addr bias;
@@ -103,29 +102,37 @@ static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* A libdw session over the objects iterate() lists (deps_ns.h).  From the loader's own list of
+ * objects, not from /proc/self/maps: the maps also show the files libdw itself has mapped to read
+ * them, which it would take for part of the module (a wrong bias, wrong offsets); and reading them
+ * costs a descriptor. */
+Dwfl *deps_dwfl_open(int (*iterate)(phdr_callback, void *))
+{
+	Dwfl *s = dwfl_begin(&callbacks);
+	if (!s)
+		return NULL;
+	struct loaded_list list = { NULL, 0, 0 };
+	if (iterate)
+		iterate(collect_loaded, &list);
+	dwfl_report_begin(s);
+	for (size_t i = 0; i < list.n; i++) {
+		dwfl_report_elf(s, list.items[i].path, list.items[i].path, -1, list.items[i].bias, false);
+		free(list.items[i].path);
+	}
+	free(list.items);
+	dwfl_report_end(s, NULL, NULL);
+	return s;
+}
+
 /* (Re)build the module list: the first report, after a dlopen (an address in no known module), after
- * a dlclose.  From the loader's own list of objects, not from /proc/self/maps: the maps also show the
- * files libdw itself has mapped to read them, which it would take for part of the module (a wrong
- * bias, wrong offsets); and reading them costs a descriptor. */
+ * a dlclose. */
 static Dwfl *session_refresh(void)
 {
 	/* A new session each time: libdw (0.188) can lose its address lookup when the same modules are
 	 * reported again into a live session (dwfl_addrmodule then misses the executable). */
 	if (session)
 		dwfl_end(session);
-	session = dwfl_begin(&callbacks);
-	if (!session)
-		return NULL;
-	struct loaded_list list = { NULL, 0, 0 };
-	if (deps_host.iterate_host_phdr)
-		deps_host.iterate_host_phdr(collect_loaded, &list);
-	dwfl_report_begin(session);
-	for (size_t i = 0; i < list.n; i++) {
-		dwfl_report_elf(session, list.items[i].path, list.items[i].path, -1, list.items[i].bias, false);
-		free(list.items[i].path);
-	}
-	free(list.items);
-	dwfl_report_end(session, NULL, NULL);
+	session = deps_dwfl_open(deps_host.iterate_host_phdr);
 	return session;
 }
 
@@ -147,6 +154,13 @@ static int loader_counts(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+void deps_loader_counts(unsigned long long counts[2])
+{
+	counts[0] = counts[1] = 0;
+	if (deps_host.iterate_host_phdr)
+		deps_host.iterate_host_phdr(loader_counts, counts);
+}
+
 /* An address outside every module is either in an object loaded since the last refresh, or in no
  * module at all (the heap, a stack, a large .bss past the object's file mapping).  Re-reading the
  * loader's list helps only in the first case: refresh when the loader's counts have moved, so looking
@@ -154,10 +168,10 @@ static int loader_counts(struct dl_phdr_info *info, size_t size, void *arg)
 static int objects_changed_since_refresh(void)
 {
 	static unsigned long long seen[2] = { ~0ull, ~0ull };
-	unsigned long long now[2] = { 0, 0 };
+	unsigned long long now[2];
 	if (!deps_host.iterate_host_phdr)
 		return 1;
-	deps_host.iterate_host_phdr(loader_counts, now);
+	deps_loader_counts(now);
 	if (now[0] == seen[0] && now[1] == seen[1])
 		return 0;
 	seen[0] = now[0];

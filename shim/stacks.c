@@ -36,6 +36,13 @@ void stacks_init(void)
 	self_hi = r.hi;
 }
 
+void stacks_objects_unloaded(void)
+{
+	const struct deps_api *api = deps_api;
+	if (api)
+		api->unwind_objects_unloaded();
+}
+
 /* Captures in flight, so that fork() can wait for them: the child must not inherit libunwind's
  * internal locks held by a thread that no longer exists there.  While a fork is pending, new captures
  * return no frames rather than wait (the forking thread holds our other locks). */
