@@ -211,13 +211,17 @@ static int prepare_module_tls(struct dl_phdr_info *info, size_t size, void *data
 	return 0;
 }
 
-static void thread_prepare(void)
+static __attribute__((noinline)) void thread_prepare(void)
 {
 	static int (*own)(phdr_callback, void *);
 	if (!own)
 		*(void **)&own = dlsym(RTLD_NEXT, "dl_iterate_phdr");
 	if (own)
 		own(prepare_module_tls, NULL);
+	/* Not a tail call: glibc lists the namespace of its caller's return address, which must be in
+	 * this library (a tail call left the host's there, and this namespace's blocks unprepared: libdw's
+	 * were then allocated with the program's malloc inside a wrapper, at the first unwind rule read). */
+	__asm__ volatile("" ::: "memory");
 }
 
 static void init(const struct deps_host *host)
