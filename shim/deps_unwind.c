@@ -111,7 +111,7 @@ static uintptr_t stack_top_above(uintptr_t sp)
 /* Stretch the proven range up to cover end, a page at a time through mincore(), which fails for any
  * address no mapping holds.  Stacks have no holes, so a range once proven stays proven while the
  * thread lives. */
-static int prove_mapped(struct walk *w, uintptr_t end)
+static __attribute__((noinline, cold)) int prove_mapped(struct walk *w, uintptr_t end)
 {
 	uintptr_t want = (end + page_size - 1) & ~(page_size - 1);
 	if (want - w->hi > ((uintptr_t)64 << 20))
@@ -128,7 +128,7 @@ static int prove_mapped(struct walk *w, uintptr_t end)
 	return 1;
 }
 
-static int load_word(struct walk *w, uintptr_t addr, uintptr_t *value)
+static inline int load_word(struct walk *w, uintptr_t addr, uintptr_t *value)
 {
 	if (addr < w->lo || addr > w->top - 8)
 		return 0;
