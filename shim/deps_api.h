@@ -65,6 +65,7 @@ typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 /* What the unwinder keeps per thread, in libcoffman's initial-exec TLS (deps_host.unwind_thread). */
 struct unwind_thread {
 	int locks;                      /* libunwind's or the rule table's locks held (deps_ns.c) */
+	int in_libdw;                   /* inside the symbolizer or the pprof encoder (they allocate) */
 	/* A stretch of this thread's stack proven mapped (deps_unwind.c), which the cached walk may
 	 * read without asking the kernel again; empty (lo == hi) until the first capture. */
 	uintptr_t readable_lo, readable_hi;

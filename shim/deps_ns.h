@@ -70,9 +70,6 @@ void deps_symbolize_objects_unloaded(void);
 /* deps_pprof.c (with protobuf-c; without it the entry stays NULL) */
 #ifdef HAVE_PROTOBUF_C
 size_t deps_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap);
-#define DEPS_PPROF_ENCODE deps_pprof_encode
-#else
-#define DEPS_PPROF_ENCODE NULL
 #endif
 
 #endif

@@ -14,8 +14,9 @@
  * Filling takes a spinlock around libdw (not thread-safe, and it allocates from this namespace's
  * libc); a thread that finds it taken has that frame stepped by libunwind rather than wait, and the
  * holder counts it among its unwinder locks (deps_ns.c), so that a signal handler interrupting the
- * fill gets no frames instead of re-entering libdw.  Entries are stamped with the epoch they were read
- * in; an unload moves the epoch (deps_rules_forget, from the dlclose wrapper), which retires every
+ * fill gets no frames instead of re-entering libdw; one that interrupts the symbolizer (which allocates
+ * from the same libc) fills nothing and leaves its frames to libunwind.  Entries are stamped with the
+ * epoch they were read in; an unload moves the epoch (deps_rules_forget, from the dlclose wrapper), which retires every
  * entry and the libdw session, so no rule of an unmapped object is used again.
  */
 #include "deps_ns.h"
@@ -238,7 +239,10 @@ void deps_rule_fill(uintptr_t key, struct frame_rule *out)
 {
 	memset(out, 0, sizeof *out);
 	out->kind = RULE_LIBUNWIND;
-	int *locks = &deps_unwind_thread()->locks;
+	struct unwind_thread *t = deps_unwind_thread();
+	if (t->in_libdw)
+		return;
+	int *locks = &t->locks;
 	++*locks;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (!atomic_flag_test_and_set_explicit(&fill_lock, memory_order_acquire)) {
