@@ -57,10 +57,10 @@ void deps_rules_forget(void);
 
 /* deps_symbolize.c */
 struct Dwfl;
-/* A libdw session over the objects an iterate function lists (the host's, or both namespaces'). */
-struct Dwfl *deps_dwfl_open(int (*iterate)(phdr_callback, void *));
-/* The host loader's counts of objects ever loaded and unloaded. */
-void deps_loader_counts(unsigned long long counts[2]);
+struct Dwfl_Module;
+/* An empty libdw session, and the object holding addr (either namespace) reported into one. */
+struct Dwfl *deps_dwfl_begin(void);
+struct Dwfl_Module *deps_dwfl_report_object_at(struct Dwfl *session, uintptr_t addr);
 void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len);

@@ -114,33 +114,22 @@ void deps_rules_forget(void)
 static atomic_flag fill_lock = ATOMIC_FLAG_INIT;
 static Dwfl *session;
 static unsigned session_epoch;
-static unsigned long long session_counts[2];
 
-static void session_open(unsigned stamp)
-{
-	if (session)
-		dwfl_end(session);
-	/* Both namespaces' objects: a capture made without a saved context starts in this library. */
-	session = deps_dwfl_open(dl_iterate_phdr);
-	session_epoch = stamp;
-	deps_loader_counts(session_counts);
-}
-
+/* The module of addr: objects enter the session as their code is first met. */
 static Dwfl_Module *module_of(uintptr_t addr, unsigned stamp)
 {
-	if (!session || session_epoch != stamp)
-		session_open(stamp);
-	Dwfl_Module *mod = session ? dwfl_addrmodule(session, addr) : NULL;
-	if (!mod) {
-		/* Maybe loaded since the session was made. */
-		unsigned long long now[2];
-		deps_loader_counts(now);
-		if (now[0] != session_counts[0] || now[1] != session_counts[1]) {
-			session_open(stamp);
-			mod = session ? dwfl_addrmodule(session, addr) : NULL;
-		}
+	if (session && session_epoch != stamp) {
+		dwfl_end(session);
+		session = NULL;
 	}
-	return mod;
+	if (!session) {
+		session = deps_dwfl_begin();
+		session_epoch = stamp;
+		if (!session)
+			return NULL;
+	}
+	Dwfl_Module *mod = dwfl_addrmodule(session, addr);
+	return mod ? mod : deps_dwfl_report_object_at(session, addr);
 }
 
 enum saved_at { SAVED_NOWHERE, SAVED_UNCHANGED, SAVED_UNDEFINED, SAVED_IN_SLOT };
