@@ -51,7 +51,7 @@ _Static_assert(_Alignof(unw_context_t) <= 16, "struct unwind_context under-align
 
 /* ------------------------------------------------------------------ the plain libunwind walk */
 
-static int walk_libunwind(unw_context_t *context, uintptr_t *pcs, int max)
+static __attribute__((noinline)) int walk_libunwind(unw_context_t *context, uintptr_t *pcs, int max)
 {
 	unw_cursor_t cursor;
 	if (unw_init_local(&cursor, context) != 0)
@@ -194,8 +194,10 @@ static int step_by_rule(struct walk *w, int *signal)
 }
 
 /* One frame by libunwind, from the registers recovered so far (the rest as the capture began): what
- * its own walk would have done at this frame.  After a signal trampoline the next pc is exact. */
-static int step_by_libunwind(struct walk *w, int signal)
+ * its own walk would have done at this frame.  After a signal trampoline the next pc is exact.  Out of
+ * line: its 2 KB of context and cursor would deepen every capture's stack (issue 9 counts the pages
+ * each thread's stack touches). */
+static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signal)
 {
 	unw_context_t context;
 	memcpy(&context, w->start, sizeof context);
@@ -270,23 +272,31 @@ static void check_line(const char *fmt, const uintptr_t *a, int na, const uintpt
 		return;
 }
 
+/* The check mode: the same capture by libunwind alone. */
+static __attribute__((noinline)) void check(unw_context_t *context, const uintptr_t *pcs, int n, int max,
+					     const struct walk *w)
+{
+	uintptr_t ref[max];
+	int m = walk_libunwind(context, ref, max);
+	atomic_fetch_add(&check_captures, 1);
+	atomic_fetch_add(&check_cached, w->cached);
+	atomic_fetch_add(&check_libunwind, w->libunwind);
+	if (n != m || memcmp(pcs, ref, (size_t)n * sizeof *pcs) != 0) {
+		atomic_fetch_add(&check_mismatches, 1);
+		check_line("coffman unwind check: pid %d: mismatch", pcs, n, ref, m);
+	}
+}
+
 static int capture(unw_context_t *context, uintptr_t *pcs, int max)
 {
 	struct walk w;
 	int n = walk_cached(context, pcs, max, &w);
 	if (check_fd < 0)
 		return n;
-	uintptr_t ref[max];
-	int m = walk_libunwind(context, ref, max);
-	atomic_fetch_add(&check_captures, 1);
-	atomic_fetch_add(&check_cached, w.cached);
-	atomic_fetch_add(&check_libunwind, w.libunwind);
-	if (n != m || memcmp(pcs, ref, (size_t)n * sizeof *pcs) != 0) {
-		atomic_fetch_add(&check_mismatches, 1);
-		check_line("coffman unwind check: pid %d: mismatch", pcs, n, ref, m);
-	}
+	check(context, pcs, n, max, &w);
 	return n;
 }
+
 
 __attribute__((destructor)) static void check_summary(void)
 {
