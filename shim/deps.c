@@ -1,6 +1,7 @@
 /* Loading libcoffman-deps.so (deps.h, deps_api.h). */
 #include "deps.h"
 #include "output.h"
+#include "stacks.h"
 #include "threads.h"
 
 #include <dlfcn.h>
@@ -134,6 +135,8 @@ void deps_thread_start(void)
 	if (!deps_api)
 		return;
 	tls_guard++;
+	stacks_deps_enter();
 	deps_api->thread_prepare();
+	stacks_deps_leave();
 	tls_guard--;
 }

@@ -51,6 +51,27 @@ static atomic_int fork_pending;
 
 /* A capture takes well under a millisecond; a second is a thread stopped inside one (by a debugger,
  * say): fork anyway rather than hang the program. */
+/* The deps library's thread set-up walks the loader's object list under the loader's lock (deps.c):
+ * as a capture, it must not overlap a fork, whose child would inherit that lock held and hang at its
+ * first walk of the list (a rule read, a libunwind miss, its own watchdog's set-up).  It waits for a
+ * pending fork to end instead of giving up. */
+void stacks_deps_enter(void)
+{
+	for (;;) {
+		atomic_fetch_add(&captures_in_flight, 1);
+		if (!atomic_load(&fork_pending))
+			return;
+		atomic_fetch_sub(&captures_in_flight, 1);
+		while (atomic_load(&fork_pending))
+			usleep(100);
+	}
+}
+
+void stacks_deps_leave(void)
+{
+	atomic_fetch_sub(&captures_in_flight, 1);
+}
+
 void stacks_lock_for_fork(void)
 {
 	atomic_store(&fork_pending, 1);

@@ -42,6 +42,9 @@ void stacks_init(void);
 void stacks_objects_unloaded(void);
 void stacks_after_fork_child(void);
 void stacks_lock_for_fork(void);
+/* Around other work in the deps library that a fork must wait for (deps_thread_start). */
+void stacks_deps_enter(void);
+void stacks_deps_leave(void);
 void stacks_unlock_after_fork(void);
 
 #endif
