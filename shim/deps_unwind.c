@@ -146,9 +146,14 @@ static void range_begin(struct walk *w)
 	struct unwind_thread *t = deps_unwind_thread();
 	uintptr_t sp = w->r[DW_RSP];
 	w->top = stack_top_above(sp);
+	/* A signal handler that captures may rewrite the pair between these loads: read hi around lo,
+	 * and start afresh if it moved. */
+	uintptr_t hi = t->readable_hi;
+	atomic_signal_fence(memory_order_seq_cst);
 	w->lo = t->readable_lo;
+	atomic_signal_fence(memory_order_seq_cst);
 	w->hi = t->readable_hi;
-	if (!(sp >= w->lo && sp < w->hi))
+	if (w->hi != hi || !(sp >= w->lo && sp < w->hi))
 		w->lo = w->hi = sp & ~(page_size - 1);
 }
 
@@ -208,6 +213,9 @@ static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signa
 			  : unw_init_local(&cursor, &context);
 	if (rc != 0)
 		return -1;
+	/* libunwind knows a sigreturn trampoline by its code too, where there is no CFI to say so. */
+	if (!signal && unw_is_signal_frame(&cursor) > 0)
+		signal = 1;
 	rc = unw_step(&cursor);
 	if (rc <= 0)
 		return rc;
