@@ -4,7 +4,8 @@
  * for every object loaded there: its open/openat/pipe2 keep libdw's and libunwind's descriptors above
  * the host's floor, its dl_iterate_phdr shows libunwind the host's objects as well as its own, and its
  * sigprocmask and pthread_mutex_lock/unlock spare libunwind two system calls per frame while keeping
- * a signal handler's capture from waiting for its own thread (deps_ns.c).
+ * a signal handler's capture from waiting for its own thread (deps_ns.c).  The stack walk
+ * (deps_unwind.c) steps most frames by rules cached per code address (deps_unwind_rules.c).
  */
 #ifndef COFFMAN_DEPS_NS_H
 #define COFFMAN_DEPS_NS_H

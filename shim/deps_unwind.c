@@ -13,9 +13,13 @@
  *
  * The walk reads only stack memory proven mapped: below the thread's descriptor (its stack top) or
  * the main thread's first stack pointer, in a stretch of pages mincore() has confirmed, remembered per
- * thread (deps_api.h struct unwind_thread) so that the kernel is asked once per thread and stack.  No
- * allocation, no lock (filling a rule takes the table's spinlock without waiting), no signal masking:
- * safe in the watchdog's signal handler.  libunwind runs without its per-frame signal masking
+ * thread (deps_api.h struct unwind_thread) so that the kernel is asked once per thread and stack (a
+ * stack the program unmaps while its thread lives, a coroutine's, could leave a stale stretch: it is
+ * only read where the rules lead, and only while the thread's stack pointer is inside it).  With the
+ * rules cached: no allocation, no lock, no system call, safe in the watchdog's signal handler.  A rule
+ * not yet cached is read with libdw (file reads, this namespace's malloc) under the table's spinlock,
+ * taken without waiting and never from inside libdw's own users (deps_unwind_rules.c).  No signal
+ * masking either: libunwind runs without its per-frame signal masking
  * (deps_ns.c): a capture that starts while this thread holds one of its locks or the rule table's (a
  * signal handler interrupted a capture inside one) gets no frames rather than wait for itself; its
  * caller falls back to the single return address it has.  This library's and libunwind's frames are
