@@ -8,8 +8,10 @@
  * Anything else (signal trampolines, DWARF expressions, a register saved in another register, code
  * without CFI, an address in no loaded object) is cached as RULE_LIBUNWIND: libunwind steps that frame.
  *
- * One table for the process, not one per thread (issue 9 bounds the memory per live thread): 2048
- * buckets of two 32-byte entries, 128 KB of .bss of which only touched pages cost memory.  Readers
+ * One table for the process, not one per thread (issue 9 bounds the memory per live thread): 4096
+ * buckets of two 32-byte entries, 256 KB of .bss of which only touched pages cost memory (a large
+ * server's lock sites and their callers are a few thousand addresses; an evicted rule is read again,
+ * at about the cost of a libunwind cache miss).  Readers
  * take no lock: each entry has a sequence number, odd while it is written, read before and after.
  * Filling takes a spinlock around libdw (not thread-safe, and it allocates from this namespace's
  * libc); a thread that finds it taken has that frame stepped by libunwind rather than wait, and the
@@ -29,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RULE_BUCKET_BITS 11
+#define RULE_BUCKET_BITS 12
 #define RULE_WAYS 2
 
 struct rule_slot {
