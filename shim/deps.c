@@ -1,6 +1,7 @@
 /* Loading libcoffman-deps.so (deps.h, deps_api.h). */
 #include "deps.h"
 #include "output.h"
+#include "stacks.h"
 #include "threads.h"
 
 #include <dlfcn.h>
@@ -17,11 +18,11 @@ const struct deps_api *deps_api;
 
 /* dl_iterate_phdr as seen from libcoffman's namespace.  Not a tail call: glibc picks the namespace
  * from its caller's return address, which must be in this library. */
-static __thread int tls_unwind_locks __attribute__((tls_model("initial-exec")));
+static __thread struct unwind_thread tls_unwind __attribute__((tls_model("initial-exec")));
 
-static int *unwind_locks(void)
+static struct unwind_thread *unwind_thread(void)
 {
-	return &tls_unwind_locks;
+	return &tls_unwind;
 }
 
 static __attribute__((noinline)) int iterate_host_phdr(phdr_callback cb, void *data)
@@ -113,7 +114,8 @@ void deps_load(void)
 				struct deps_host host = {
 					.iterate_host_phdr = iterate_host_phdr,
 					.fd_floor = PRIVATE_FD_FLOOR,
-					.unwind_locks = unwind_locks,
+					.unwind_thread = unwind_thread,
+					.unwind_check = getenv("COFFMAN_UNWIND_CHECK"),
 				};
 				api->init(&host);
 				deps_api = api;
@@ -133,6 +135,8 @@ void deps_thread_start(void)
 	if (!deps_api)
 		return;
 	tls_guard++;
+	stacks_deps_enter();
 	deps_api->thread_prepare();
+	stacks_deps_leave();
 	tls_guard--;
 }

@@ -25,8 +25,9 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 5      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
-                                     * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from */
+#define COFFMAN_DEPS_VERSION 6      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+                                     * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
+                                     * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded */
 
 /* A contention profile in neutral form for pprof_encode: what pprof's format holds, without its
  * encoding (which needs protobuf-c, a library of the namespace).  Ids are 1-based indices into the
@@ -61,15 +62,27 @@ struct unwind_context {
 
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
+/* What the unwinder keeps per thread, in libcoffman's initial-exec TLS (deps_host.unwind_thread). */
+struct unwind_thread {
+	int locks;                      /* libunwind's or the rule table's locks held (deps_ns.c) */
+	int in_libdw;                   /* inside the symbolizer or the pprof encoder (they allocate) */
+	/* A stretch of this thread's stack proven mapped (deps_unwind.c), which the cached walk may
+	 * read without asking the kernel again; empty (lo == hi) until the first capture. */
+	uintptr_t readable_lo, readable_hi;
+};
+
 struct deps_host {
 	/* dl_iterate_phdr over the host namespace (the program's objects).  glibc lists only the caller's
 	 * namespace, so this must be a function of libcoffman's, not glibc's own entry point. */
 	int (*iterate_host_phdr)(phdr_callback cb, void *data);
 	int fd_floor;                   /* descriptors below this belong to the program */
-	/* The calling thread's count of libunwind's locks held (deps_ns.c), in libcoffman's own TLS: every
-	 * thread has it from its start, while this namespace's TLS is allocated by the loader on first
-	 * touch (with the program's malloc) unless thread_prepare ran. */
-	int *(*unwind_locks)(void);
+	/* The calling thread's unwinder state (its count of libunwind's locks held, deps_ns.c), in
+	 * libcoffman's own TLS: every thread has it from its start, while this namespace's TLS is
+	 * allocated by the loader on first touch (with the program's malloc) unless thread_prepare ran. */
+	struct unwind_thread *(*unwind_thread)(void);
+	/* COFFMAN_UNWIND_CHECK (a developer's switch, NULL when unset): a file to which every capture's
+	 * cached walk is compared with a plain libunwind walk (deps_unwind.c). */
+	const char *unwind_check;
 };
 
 struct deps_api {
@@ -88,8 +101,12 @@ struct deps_api {
 	int (*symbolize_data)(uintptr_t addr, char *name, size_t len);
 	/* The function containing addr from the symbol table alone (no DWARF read); 0 if unknown. */
 	int (*symbolize_function_name)(uintptr_t addr, char *name, size_t len);
-	/* An object was unloaded: re-read the module list before the next lookup. */
+	/* An object was unloaded: re-read the module list before the next lookup (symbolizer; called
+	 * under the host's symbolizer lock). */
 	void (*objects_unloaded)(void);
+	/* The same for the unwinder's rule table (thread-safe, any time): no rule read before the call
+	 * is used after it. */
+	void (*unwind_objects_unloaded)(void);
 	/* Allocate this thread's TLS blocks in the namespace now (at thread start, where no program lock
 	 * is held), so that no later call makes the loader allocate them with the program's malloc. */
 	void (*thread_prepare)(void);

@@ -144,11 +144,16 @@ EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
  * after it is released, so that it is never 0 while the thread holds one. */
 static int (*next_mutex_lock)(pthread_mutex_t *);
 static int (*next_mutex_unlock)(pthread_mutex_t *);
-static int no_count;            /* before init() (never used by then: libunwind starts at the first walk) */
+static struct unwind_thread no_thread;  /* before init() (never used by then: libunwind starts at the first walk) */
+
+struct unwind_thread *deps_unwind_thread(void)
+{
+	return deps_host.unwind_thread ? deps_host.unwind_thread() : &no_thread;
+}
 
 static int *lock_count(void)
 {
-	return deps_host.unwind_locks ? deps_host.unwind_locks() : &no_count;
+	return &deps_unwind_thread()->locks;
 }
 
 static void resolve_mutex_functions(void)
@@ -206,14 +211,68 @@ static int prepare_module_tls(struct dl_phdr_info *info, size_t size, void *data
 	return 0;
 }
 
-static void thread_prepare(void)
+static __attribute__((noinline)) void thread_prepare(void)
 {
 	static int (*own)(phdr_callback, void *);
 	if (!own)
 		*(void **)&own = dlsym(RTLD_NEXT, "dl_iterate_phdr");
 	if (own)
 		own(prepare_module_tls, NULL);
+	/* Not a tail call: glibc lists the namespace of its caller's return address, which must be in
+	 * this library (a tail call left the host's there, and this namespace's blocks unprepared: libdw's
+	 * were then allocated with the program's malloc inside a wrapper, at the first unwind rule read). */
+	__asm__ volatile("" ::: "memory");
 }
+
+/* The symbolizer and the pprof encoder allocate from this namespace's libc: a signal handler that
+ * interrupts them inside its malloc and captures must not read an unwind rule with libdw (malloc again:
+ * the arena lock its own thread holds).  deps_rule_fill leaves such frames to libunwind. */
+#define OUTSIDE_RULE_FILLS(call)                          \
+	do {                                              \
+		int *in_libdw = &deps_unwind_thread()->in_libdw; \
+		++*in_libdw;                              \
+		atomic_signal_fence(memory_order_seq_cst); \
+		call;                                     \
+		atomic_signal_fence(memory_order_seq_cst); \
+		--*in_libdw;                              \
+	} while (0)
+
+static void guarded_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out)
+{
+	OUTSIDE_RULE_FILLS(deps_symbolize_code(addr, pc, out));
+}
+
+static int guarded_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max)
+{
+	int n;
+	OUTSIDE_RULE_FILLS(n = deps_symbolize_code_inlined(addr, pc, out, max));
+	return n;
+}
+
+static int guarded_symbolize_data(uintptr_t addr, char *name, size_t len)
+{
+	int n;
+	OUTSIDE_RULE_FILLS(n = deps_symbolize_data(addr, name, len));
+	return n;
+}
+
+static int guarded_symbolize_function_name(uintptr_t addr, char *name, size_t len)
+{
+	int n;
+	OUTSIDE_RULE_FILLS(n = deps_symbolize_function_name(addr, name, len));
+	return n;
+}
+
+#ifdef HAVE_PROTOBUF_C
+static size_t guarded_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap)
+{
+	size_t n;
+	OUTSIDE_RULE_FILLS(n = deps_pprof_encode(d, buf, cap));
+	return n;
+}
+#else
+#define guarded_pprof_encode NULL
+#endif
 
 static void init(const struct deps_host *host)
 {
@@ -229,11 +288,12 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.capture = deps_capture,
 	.getcontext = DEPS_GETCONTEXT,
 	.capture_from = deps_capture_from,
-	.symbolize_code = deps_symbolize_code,
-	.symbolize_code_inlined = deps_symbolize_code_inlined,
-	.symbolize_data = deps_symbolize_data,
-	.symbolize_function_name = deps_symbolize_function_name,
+	.symbolize_code = guarded_symbolize_code,
+	.symbolize_code_inlined = guarded_symbolize_code_inlined,
+	.symbolize_data = guarded_symbolize_data,
+	.symbolize_function_name = guarded_symbolize_function_name,
 	.objects_unloaded = deps_symbolize_objects_unloaded,
+	.unwind_objects_unloaded = deps_rules_forget,
 	.thread_prepare = thread_prepare,
-	.pprof_encode = DEPS_PPROF_ENCODE,
+	.pprof_encode = guarded_pprof_encode,
 };

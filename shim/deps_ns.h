@@ -4,7 +4,8 @@
  * for every object loaded there: its open/openat/pipe2 keep libdw's and libunwind's descriptors above
  * the host's floor, its dl_iterate_phdr shows libunwind the host's objects as well as its own, and its
  * sigprocmask and pthread_mutex_lock/unlock spare libunwind two system calls per frame while keeping
- * a signal handler's capture from waiting for its own thread (deps_ns.c).
+ * a signal handler's capture from waiting for its own thread (deps_ns.c).  The stack walk
+ * (deps_unwind.c) steps most frames by rules cached per code address (deps_unwind_rules.c).
  */
 #ifndef COFFMAN_DEPS_NS_H
 #define COFFMAN_DEPS_NS_H
@@ -19,6 +20,8 @@ extern struct deps_host deps_host;
 
 /* deps_ns.c: this thread holds (or waits for) one of libunwind's locks: a signal interrupted it. */
 int deps_unwind_busy(void);
+/* The calling thread's unwinder state (deps_api.h), in libcoffman's TLS. */
+struct unwind_thread *deps_unwind_thread(void);
 
 /* deps_unwind.c */
 void deps_unwind_init(void);
@@ -28,7 +31,37 @@ int deps_capture(uintptr_t *pcs, int max);
 #define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 
+/* deps_unwind_rules.c: the process-wide table of unwind rules by code address.  A frame's rule, in
+ * x86-64 DWARF register numbers (rbx 3, rbp 6, rsp 7, r12-r15 12-15, return address 16). */
+enum rule_kind {
+	RULE_LIBUNWIND = 1,     /* anything the cached walk does not do: libunwind steps this frame */
+	RULE_CFA,               /* CFA = cfa_reg + cfa_off, return address at CFA - 8, saved[] */
+	RULE_END,               /* the outermost frame (return address or rbp undefined) */
+};
+struct frame_rule {
+	uint8_t kind;
+	uint8_t cfa_reg;        /* 6 (rbp) or 7 (rsp) */
+	uint8_t signal;         /* a signal trampoline: the next frame's pc is exact, not a return address */
+	uint8_t unused;
+	int32_t cfa_off;
+	int8_t saved[6];        /* RULE_SAVED_REGS[i]: 0 unchanged, else saved at CFA + 8 * saved[i] */
+	uint8_t unused2[2];
+};
+#define RULE_SAVED_REGS { 3, 6, 12, 13, 14, 15 }
+/* The rule for code address key (a return address minus 1, or an exact pc after a signal); 0 if not
+ * cached.  Lock-free, async-signal-safe. */
+int deps_rule_find(uintptr_t key, struct frame_rule *out);
+/* Read the rule from the object's CFI and cache it; RULE_LIBUNWIND if it cannot be had now (another
+ * thread is filling: no waiting). */
+void deps_rule_fill(uintptr_t key, struct frame_rule *out);
+void deps_rules_forget(void);
+
 /* deps_symbolize.c */
+struct Dwfl;
+struct Dwfl_Module;
+/* An empty libdw session, and the object holding addr (either namespace) reported into one. */
+struct Dwfl *deps_dwfl_begin(void);
+struct Dwfl_Module *deps_dwfl_report_object_at(struct Dwfl *session, uintptr_t addr);
 void deps_symbolize_code(uintptr_t addr, uintptr_t pc, struct frame_info *out);
 int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info *out, int max);
 int deps_symbolize_data(uintptr_t addr, char *name, size_t len);
@@ -38,9 +71,6 @@ void deps_symbolize_objects_unloaded(void);
 /* deps_pprof.c (with protobuf-c; without it the entry stays NULL) */
 #ifdef HAVE_PROTOBUF_C
 size_t deps_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap);
-#define DEPS_PPROF_ENCODE deps_pprof_encode
-#else
-#define DEPS_PPROF_ENCODE NULL
 #endif
 
 #endif

@@ -1,17 +1,43 @@
-/* Stack capture with libunwind, inside libcoffman-deps.so (deps_api.h).
+/* Stack capture, inside libcoffman-deps.so (deps_api.h): a cached walk, with libunwind for the frames
+ * it does not know how to step.
  *
- * A plain unw_step walk over libunwind's process-wide caches: no per-thread trace cache (unw_backtrace
- * maps ~270 KB per thread for it and keeps TLS), no allocation, safe in the watchdog's signal handler.
- * libunwind runs without its per-frame signal masking (deps_ns.c): a capture that starts while this
- * thread holds one of libunwind's locks (a signal handler interrupted a capture inside the lock) gets
- * no frames rather than wait for itself; its caller falls back to the single return address it has.
- * This library's and libunwind's frames are dropped here; libcoffman drops its own (stacks.c).
+ * Most frames on x86-64 unwind by the same few rules — CFA is rsp or rbp plus an offset, the return
+ * address sits at CFA - 8, some of rbx, rbp, r12-r15 are saved next to it.  The rule of each code
+ * address is read once from the object's CFI by libdw and kept in one process-wide table
+ * (deps_unwind_rules.c); after that a frame costs a table probe and two or three loads, where a
+ * libunwind step costs ~200 ns (it copies its register state twice per step).  A frame whose rule is
+ * anything else — a signal trampoline, a DWARF expression, code without CFI or outside every object,
+ * a CFA that does not move up the stack — is stepped by libunwind itself, from the registers the walk
+ * has recovered so far, so a stack is never worse than libunwind's.  COFFMAN_UNWIND_CHECK=<file>
+ * (for developers) walks every capture both ways and logs any difference to the file.
+ *
+ * The walk reads only stack memory proven mapped: below the thread's descriptor (its stack top) or
+ * the main thread's first stack pointer, in a stretch of pages mincore() has confirmed, remembered per
+ * thread (deps_api.h struct unwind_thread) so that the kernel is asked once per thread and stack (a
+ * stack the program unmaps while its thread lives, a coroutine's, could leave a stale stretch: it is
+ * only read where the rules lead, and only while the thread's stack pointer is inside it).  With the
+ * rules cached: no allocation, no lock, no system call, safe in the watchdog's signal handler.  A rule
+ * not yet cached is read with libdw (file reads, this namespace's malloc) under the table's spinlock,
+ * taken without waiting and never from inside libdw's own users (deps_unwind_rules.c).  No signal
+ * masking either: libunwind runs without its per-frame signal masking
+ * (deps_ns.c): a capture that starts while this thread holds one of its locks or the rule table's (a
+ * signal handler interrupted a capture inside one) gets no frames rather than wait for itself; its
+ * caller falls back to the single return address it has.  This library's and libunwind's frames are
+ * dropped here; libcoffman drops its own (stacks.c).
  */
 #define UNW_LOCAL_ONLY
 #include "deps_ns.h"
 #include "text_range.h"
 
+#include <fcntl.h>
 #include <libunwind.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ucontext.h>
+#include <unistd.h>
 
 /* The code of this library and of libunwind: frames of the capture itself. */
 static struct text_range own[2];
@@ -24,27 +50,12 @@ static int is_own(uintptr_t pc)
 	return 0;
 }
 
-void deps_unwind_init(void)
-{
-	own[0].probe = (uintptr_t)&deps_unwind_init;
-	own[1].probe = (uintptr_t)&_ULx86_64_step;
-	for (unsigned i = 0; i < sizeof own / sizeof own[0]; i++)
-		dl_iterate_phdr(text_range_find, &own[i]);
-	/* The global cache of unwind rules holds 128 call sites by default: a program's lock sites and
-	 * their callers overflow it, and a miss costs a search of every module's unwind table.  4096
-	 * entries (a few hundred KB, once per process) keep them all. */
-	unw_set_cache_size(unw_local_addr_space, 4096, 0);
-	/* Warm libunwind up now (it opens its validation pipe and sizes its caches at the first walk),
-	 * so no program thread pays for it inside a lock. */
-	uintptr_t pcs[4];
-	deps_capture(pcs, 4);
-}
-
 _Static_assert(sizeof(unw_context_t) <= sizeof(struct unwind_context), "struct unwind_context too small");
 _Static_assert(_Alignof(unw_context_t) <= 16, "struct unwind_context under-aligned");
 
-/* The walk itself, from a context whose frame is live. */
-static int walk(unw_context_t *context, uintptr_t *pcs, int max)
+/* ------------------------------------------------------------------ the plain libunwind walk */
+
+static __attribute__((noinline)) int walk_libunwind(unw_context_t *context, uintptr_t *pcs, int max)
 {
 	unw_cursor_t cursor;
 	if (unw_init_local(&cursor, context) != 0)
@@ -62,6 +73,284 @@ static int walk(unw_context_t *context, uintptr_t *pcs, int max)
 	return out;
 }
 
+/* ------------------------------------------------------------------ the cached walk */
+
+#define REG_COUNT 17            /* x86-64 DWARF numbers: the 16 integer registers, then the pc (16) */
+#define DW_RSP 7
+#define DW_PC 16
+
+/* DWARF register number -> the context's gregs[] index; libunwind numbers them as DWARF does. */
+static const int greg_of[REG_COUNT] = {
+	REG_RAX, REG_RDX, REG_RCX, REG_RBX, REG_RSI, REG_RDI, REG_RBP, REG_RSP,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15, REG_RIP,
+};
+
+static uintptr_t page_size = 4096;
+
+struct walk {
+	const unw_context_t *start;     /* the capture's context (its other state, for libunwind steps) */
+	uintptr_t r[REG_COUNT];         /* the current frame's registers */
+	int exact;                      /* r[DW_PC] is an interrupted pc, not a return address */
+	uintptr_t lo, hi;               /* stack proven mapped */
+	uintptr_t top;                  /* and never read at or above this */
+	unsigned cached, libunwind;     /* steps, for the check mode */
+};
+
+extern void *__libc_stack_end;
+
+/* Where the current thread's stack ends above sp: its descriptor, which glibc puts at the top of every
+ * thread's stack block (its own or one the program gave it); for the main thread, the stack pointer
+ * the program started with.  Elsewhere (a coroutine's stack) only mincore() bounds the walk. */
+static uintptr_t stack_top_above(uintptr_t sp)
+{
+	uintptr_t self = (uintptr_t)pthread_self();
+	if (sp < self)
+		return self;
+	uintptr_t first = (uintptr_t)__libc_stack_end;
+	if (sp < first)
+		return first;
+	return UINTPTR_MAX;
+}
+
+/* Stretch the proven range up to cover end, a page at a time through mincore(), which fails for any
+ * address no mapping holds.  Stacks have no holes, so a range once proven stays proven while the
+ * thread lives. */
+static __attribute__((noinline, cold)) int prove_mapped(struct walk *w, uintptr_t end)
+{
+	uintptr_t want = (end + page_size - 1) & ~(page_size - 1);
+	if (want - w->hi > ((uintptr_t)64 << 20))
+		return 0;       /* beyond any frame's size: not this stack */
+	unsigned char vec[64];
+	while (w->hi < want) {
+		uintptr_t len = want - w->hi;
+		if (len > sizeof vec * page_size)
+			len = sizeof vec * page_size;
+		if (mincore((void *)w->hi, len, vec) != 0)
+			return 0;
+		w->hi += len;
+	}
+	return 1;
+}
+
+static inline int load_word(struct walk *w, uintptr_t addr, uintptr_t *value)
+{
+	if (addr < w->lo || addr > w->top - 8)
+		return 0;
+	if (addr + 8 > w->hi && !prove_mapped(w, addr + 8))
+		return 0;
+	*value = *(const uintptr_t *)addr;
+	return 1;
+}
+
+/* The proven range this thread remembers, if it holds sp: else a new one starting at sp's page.  The
+ * pair is published with hi cleared first, so that a signal handler capturing in between reads an
+ * empty range, never a mixed one. */
+static void range_begin(struct walk *w)
+{
+	struct unwind_thread *t = deps_unwind_thread();
+	uintptr_t sp = w->r[DW_RSP];
+	w->top = stack_top_above(sp);
+	/* A signal handler that captures may rewrite the pair between these loads: read hi around lo,
+	 * and start afresh if it moved. */
+	uintptr_t hi = t->readable_hi;
+	atomic_signal_fence(memory_order_seq_cst);
+	w->lo = t->readable_lo;
+	atomic_signal_fence(memory_order_seq_cst);
+	w->hi = t->readable_hi;
+	if (w->hi != hi || !(sp >= w->lo && sp < w->hi))
+		w->lo = w->hi = sp & ~(page_size - 1);
+}
+
+static void range_end(const struct walk *w)
+{
+	struct unwind_thread *t = deps_unwind_thread();
+	if (t->readable_lo == w->lo && t->readable_hi == w->hi)
+		return;
+	t->readable_hi = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->readable_lo = w->lo;
+	atomic_signal_fence(memory_order_seq_cst);
+	t->readable_hi = w->hi;
+}
+
+/* One frame by its cached rule: 1 stepped, 0 the outermost frame, -1 not by rule (libunwind's turn). */
+static int step_by_rule(struct walk *w, int *signal)
+{
+	static const int saved_regs[6] = RULE_SAVED_REGS;
+	uintptr_t key = w->r[DW_PC] - (w->exact ? 0 : 1);
+	struct frame_rule rule;
+	if (!deps_rule_find(key, &rule))
+		deps_rule_fill(key, &rule);
+	if (rule.kind == RULE_END)
+		return 0;
+	*signal = rule.signal;
+	if (rule.kind != RULE_CFA)
+		return -1;
+	uintptr_t cfa = w->r[rule.cfa_reg] + (uintptr_t)(intptr_t)rule.cfa_off, ra, saved[6];
+	if (cfa <= w->r[DW_RSP] || !load_word(w, cfa - 8, &ra))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		if (!rule.saved[i])
+			saved[i] = w->r[saved_regs[i]];
+		else if (!load_word(w, cfa + (uintptr_t)(intptr_t)rule.saved[i] * 8, &saved[i]))
+			return -1;
+	for (int i = 0; i < 6; i++)
+		w->r[saved_regs[i]] = saved[i];
+	w->r[DW_RSP] = cfa;
+	w->r[DW_PC] = ra;
+	w->exact = 0;
+	return 1;
+}
+
+/* One frame by libunwind, from the registers recovered so far (the rest as the capture began): what
+ * its own walk would have done at this frame.  After a signal trampoline the next pc is exact.  Out of
+ * line: its 2 KB of context and cursor would deepen every capture's stack (issue 9 counts the pages
+ * each thread's stack touches). */
+static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signal)
+{
+	unw_context_t context;
+	memcpy(&context, w->start, sizeof context);
+	for (int i = 0; i < REG_COUNT; i++)
+		context.uc_mcontext.gregs[greg_of[i]] = (greg_t)w->r[i];
+	unw_cursor_t cursor;
+	int rc = w->exact ? unw_init_local2(&cursor, &context, UNW_INIT_SIGNAL_FRAME)
+			  : unw_init_local(&cursor, &context);
+	if (rc != 0)
+		return -1;
+	/* libunwind knows a sigreturn trampoline by its code too, where there is no CFI to say so. */
+	if (!signal && unw_is_signal_frame(&cursor) > 0)
+		signal = 1;
+	rc = unw_step(&cursor);
+	if (rc <= 0)
+		return rc;
+	for (int i = 0; i < REG_COUNT; i++) {
+		unw_word_t v;
+		if (unw_get_reg(&cursor, i, &v) == 0)
+			w->r[i] = (uintptr_t)v;
+	}
+	w->exact = signal;
+	return rc;
+}
+
+static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, struct walk *w)
+{
+	w->start = context;
+	for (int i = 0; i < REG_COUNT; i++)
+		w->r[i] = (uintptr_t)context->uc_mcontext.gregs[greg_of[i]];
+	w->exact = 0;
+	w->cached = w->libunwind = 0;
+	range_begin(w);
+	int out = 0;
+	for (int steps = 0; out < max && steps < max + 32; steps++) {
+		uintptr_t ip = w->r[DW_PC];
+		if (ip == 0)
+			break;
+		if (!is_own(ip))
+			pcs[out++] = ip;
+		int signal = 0, rc = step_by_rule(w, &signal);
+		if (rc > 0) {
+			w->cached++;
+			continue;
+		}
+		if (rc == 0)
+			break;
+		w->libunwind++;
+		if (step_by_libunwind(w, signal) <= 0)
+			break;
+	}
+	range_end(w);
+	return out;
+}
+
+/* ------------------------------------------------------------------ the check mode */
+
+static int check_fd = -1;
+static atomic_ulong check_captures, check_mismatches, check_cached, check_libunwind;
+
+static void check_line(const char *fmt, const uintptr_t *a, int na, const uintptr_t *b, int nb)
+{
+	char line[4096];
+	int len = snprintf(line, sizeof line, fmt, (int)getpid());
+	for (int k = 0; k < 2; k++) {
+		const uintptr_t *p = k ? b : a;
+		int n = k ? nb : na;
+		len += snprintf(line + len, sizeof line - (size_t)len, " %s", k ? "libunwind:" : "cached:");
+		for (int i = 0; i < n && len < (int)sizeof line - 24; i++)
+			len += snprintf(line + len, sizeof line - (size_t)len, " %#lx", (unsigned long)p[i]);
+	}
+	if (len < (int)sizeof line - 1)
+		line[len++] = '\n';
+	if (write(check_fd, line, (size_t)len) < 0)
+		return;
+}
+
+/* The check mode: the same capture by libunwind alone. */
+static __attribute__((noinline)) void check(unw_context_t *context, const uintptr_t *pcs, int n, int max,
+					     const struct walk *w)
+{
+	uintptr_t ref[max];
+	int m = walk_libunwind(context, ref, max);
+	atomic_fetch_add(&check_captures, 1);
+	atomic_fetch_add(&check_cached, w->cached);
+	atomic_fetch_add(&check_libunwind, w->libunwind);
+	if (n != m || memcmp(pcs, ref, (size_t)n * sizeof *pcs) != 0) {
+		atomic_fetch_add(&check_mismatches, 1);
+		check_line("coffman unwind check: pid %d: mismatch", pcs, n, ref, m);
+	}
+}
+
+static int capture(unw_context_t *context, uintptr_t *pcs, int max)
+{
+	struct walk w;
+	int n = walk_cached(context, pcs, max, &w);
+	if (check_fd < 0)
+		return n;
+	check(context, pcs, n, max, &w);
+	return n;
+}
+
+
+__attribute__((destructor)) static void check_summary(void)
+{
+	if (check_fd < 0)
+		return;
+	char line[256];
+	int len = snprintf(line, sizeof line,
+			   "coffman unwind check: pid %d: %lu captures, %lu mismatches, %lu frames stepped by rule, "
+			   "%lu by libunwind\n",
+			   (int)getpid(), atomic_load(&check_captures), atomic_load(&check_mismatches),
+			   atomic_load(&check_cached), atomic_load(&check_libunwind));
+	if (write(check_fd, line, (size_t)len) < 0)
+		return;
+}
+
+/* ------------------------------------------------------------------ entry points */
+
+void deps_unwind_init(void)
+{
+	own[0].probe = (uintptr_t)&deps_unwind_init;
+	own[1].probe = (uintptr_t)&_ULx86_64_step;
+	for (unsigned i = 0; i < sizeof own / sizeof own[0]; i++)
+		dl_iterate_phdr(text_range_find, &own[i]);
+	long page = sysconf(_SC_PAGESIZE);
+	if (page > 0)
+		page_size = (uintptr_t)page;
+	if (deps_host.unwind_check && deps_host.unwind_check[0])
+		check_fd = open(deps_host.unwind_check, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	/* The global cache of unwind rules holds 128 call sites by default: a program's lock sites and
+	 * their callers overflow it, and a miss costs a search of every module's unwind table.  4096
+	 * entries (a few hundred KB, once per process) keep them all.  It still serves the frames the
+	 * cached walk hands to libunwind. */
+	unw_set_cache_size(unw_local_addr_space, 4096, 0);
+	/* Warm libunwind up now (it opens its validation pipe and sizes its caches at the first walk),
+	 * so no program thread pays for it inside a lock.  The rule table fills at the first capture:
+	 * reading every object's CFI here would slow every program's start. */
+	unw_context_t context;
+	uintptr_t pcs[4];
+	if (unw_getcontext(&context) == 0)
+		walk_libunwind(&context, pcs, 4);
+}
+
 int deps_capture(uintptr_t *pcs, int max)
 {
 	if (deps_unwind_busy())
@@ -69,14 +358,14 @@ int deps_capture(uintptr_t *pcs, int max)
 	unw_context_t context;
 	if (unw_getcontext(&context) != 0)
 		return 0;
-	return walk(&context, pcs, max);
+	return capture(&context, pcs, max);
 }
 
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max)
 {
 	if (deps_unwind_busy())
 		return 0;
-	/* libunwind only reads the context of a local cursor (the first frame's registers are found
-	 * in it); the cast drops a const its prototype lacks. */
-	return walk((unw_context_t *)(uintptr_t)ctx, pcs, max);
+	/* Only read (the walks copy what they change); the cast drops a const libunwind's prototypes
+	 * lack. */
+	return capture((unw_context_t *)(uintptr_t)ctx, pcs, max);
 }

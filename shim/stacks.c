@@ -36,6 +36,13 @@ void stacks_init(void)
 	self_hi = r.hi;
 }
 
+void stacks_objects_unloaded(void)
+{
+	const struct deps_api *api = deps_api;
+	if (api)
+		api->unwind_objects_unloaded();
+}
+
 /* Captures in flight, so that fork() can wait for them: the child must not inherit libunwind's
  * internal locks held by a thread that no longer exists there.  While a fork is pending, new captures
  * return no frames rather than wait (the forking thread holds our other locks). */
@@ -44,6 +51,27 @@ static atomic_int fork_pending;
 
 /* A capture takes well under a millisecond; a second is a thread stopped inside one (by a debugger,
  * say): fork anyway rather than hang the program. */
+/* The deps library's thread set-up walks the loader's object list under the loader's lock (deps.c):
+ * as a capture, it must not overlap a fork, whose child would inherit that lock held and hang at its
+ * first walk of the list (a rule read, a libunwind miss, its own watchdog's set-up).  It waits for a
+ * pending fork to end instead of giving up. */
+void stacks_deps_enter(void)
+{
+	for (;;) {
+		atomic_fetch_add(&captures_in_flight, 1);
+		if (!atomic_load(&fork_pending))
+			return;
+		atomic_fetch_sub(&captures_in_flight, 1);
+		while (atomic_load(&fork_pending))
+			usleep(100);
+	}
+}
+
+void stacks_deps_leave(void)
+{
+	atomic_fetch_sub(&captures_in_flight, 1);
+}
+
 void stacks_lock_for_fork(void)
 {
 	atomic_store(&fork_pending, 1);

@@ -38,8 +38,13 @@ int stack_capture_raw(uintptr_t *pcs, int max);
 int stack_frames(uint32_t id, const uintptr_t **pcs);
 
 void stacks_init(void);
+/* An object was unloaded (dlclose): the unwinder must not use what it read from it. */
+void stacks_objects_unloaded(void);
 void stacks_after_fork_child(void);
 void stacks_lock_for_fork(void);
+/* Around other work in the deps library that a fork must wait for (deps_thread_start). */
+void stacks_deps_enter(void);
+void stacks_deps_leave(void);
 void stacks_unlock_after_fork(void);
 
 #endif

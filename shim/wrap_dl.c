@@ -7,11 +7,13 @@
  * false cycles.  So: note the loaded objects before the real dlclose, and if some disappeared (glibc's
  * unload counter moved), forget every lock inside their segments, and have the symbolizer read the
  * module list again (its old entry would name the next object's code with the unloaded one's
- * functions).  dlclose is rare; the cost is a few walks of the loaded-object list.
+ * functions), and the unwinder retire the unwind rules it read (the next object's code has others).
+ * dlclose is rare; the cost is a few walks of the loaded-object list.
  */
 #include "wrap.h"
 #include "graph_file.h"
 #include "order.h"
+#include "stacks.h"
 #include "symbolize.h"
 
 #include <link.h>
@@ -88,6 +90,7 @@ EXPORT int dlclose(void *handle)
 		struct loaded after = { 0 };
 		dl_iterate_phdr(note_object, &after);
 		symbolize_objects_unloaded();
+		stacks_objects_unloaded();
 		if (!after.failed)
 			for (size_t i = 0; i < before.n; i++)
 				if (!still_loaded(&after, &before.seg[i])) {
