@@ -69,14 +69,20 @@ static void *greedy_worker(void *arg)
 	return NULL;
 }
 
-static void *polite_worker(void *arg)
+/* T3's set-up: the greedy thread's CPU, background priority, and wait until T2 holds the lock. */
+static void background_on_greedy_cpu(void)
 {
-	(void)arg;
 	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
 	struct sched_param sp = { 0 };
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!atomic_load(&greedy_started))
 		usleep(1000);
+}
+
+static void *polite_worker(void *arg)
+{
+	(void)arg;
+	background_on_greedy_cpu();
 	/* Now and then the scheduler lets T3 in early: try again until one wait lasted a second. */
 	for (;;) {
 		long long begin = now_ms();
@@ -94,11 +100,7 @@ static void *polite_worker(void *arg)
 static void *timed_worker(void *arg)
 {
 	(void)arg;
-	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
-	struct sched_param sp = { 0 };
-	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
-	while (!atomic_load(&greedy_started))
-		usleep(1000);
+	background_on_greedy_cpu();
 	/* Now and then the scheduler lets T3 in early (a try that succeeds): count the timeouts. */
 	int timeouts = 0;
 	for (int i = 0; i < 100 && timeouts < 8 && !atomic_load(&greedy_gone); i++) {
