@@ -17,7 +17,13 @@ run_starving() {
 	done
 }
 
-run_starving -- "$PROGS/starve" greedy
+# The single long wait's report: T3's shorter waits before it (when the scheduler lets it in early) can
+# add up first and be reported by the summed rule instead; a 300 ms threshold keeps that unlikely, and
+# a run whose report is the summed one is run again.
+for try in 1 2 3; do
+	COFFMAN_STARVATION=300,100 run -- "$PROGS/starve" greedy
+	grep -q -E 'coffman: starvation: T[0-9]+ has waited [0-9.]+ s for' "$LOG" && break
+done
 expect_kind starvation
 expect_count starvation 1
 expect_status 66
