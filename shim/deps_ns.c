@@ -200,14 +200,22 @@ struct tls_index_arg {
 };
 extern void *__tls_get_addr(struct tls_index_arg *);
 
-static int prepare_module_tls(struct dl_phdr_info *info, size_t size, void *data)
+/* The TLS modules of this namespace that this thread has no block of yet, listed by dl_iterate_phdr.
+ * Their blocks are allocated after it returns, not in its callback: the loader's list lock is held
+ * there, and the allocation calls the program's malloc (the loader's), which may wait for a lock whose
+ * holder is capturing a stack — and a capture can ask dl_iterate_phdr for that same list lock. */
+#define PREPARE_MAX 32
+struct tls_pending {
+	unsigned long modid[PREPARE_MAX];
+	int n;
+};
+
+static int list_module_tls(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
-	(void)data;
-	if (info->dlpi_tls_modid != 0 && info->dlpi_tls_data == NULL) {
-		struct tls_index_arg ti = { info->dlpi_tls_modid, 0 };
-		__tls_get_addr(&ti);
-	}
+	struct tls_pending *p = data;
+	if (info->dlpi_tls_modid != 0 && info->dlpi_tls_data == NULL && p->n < PREPARE_MAX)
+		p->modid[p->n++] = info->dlpi_tls_modid;
 	return 0;
 }
 
@@ -216,8 +224,13 @@ static __attribute__((noinline)) void thread_prepare(void)
 	static int (*own)(phdr_callback, void *);
 	if (!own)
 		*(void **)&own = dlsym(RTLD_NEXT, "dl_iterate_phdr");
+	struct tls_pending pending = { .n = 0 };
 	if (own)
-		own(prepare_module_tls, NULL);
+		own(list_module_tls, &pending);
+	for (int i = 0; i < pending.n; i++) {
+		struct tls_index_arg ti = { pending.modid[i], 0 };
+		__tls_get_addr(&ti);
+	}
 	/* Not a tail call: glibc lists the namespace of its caller's return address, which must be in
 	 * this library (a tail call left the host's there, and this namespace's blocks unprepared: libdw's
 	 * were then allocated with the program's malloc inside a wrapper, at the first unwind rule read). */
