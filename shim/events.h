@@ -112,13 +112,9 @@ static inline int held_find(const struct thread_rec *t, const void *lock)
 
 static inline unsigned edge_slot_index(const struct thread_rec *t, const void *from, const void *to)
 {
-	/* Multiplicative (Fibonacci) hashing of the pair, top bits kept: every bit of both addresses
-	 * reaches the index, locks a few bytes apart in an array land far apart, and it is half the
-	 * instructions of a shift-xor cascade (the lock fast path computes it on every nested lock).
-	 * 24 bits above bit 40: more than the largest cache (EDGE_CACHE_MAX_SLOTS) needs. */
-	const uint64_t k = 0x9e3779b97f4a7c15u;
-	uint64_t x = ((uint64_t)(uintptr_t)from * k + (uint64_t)(uintptr_t)to) * k;
-	return (unsigned)(x >> 40) & t->cache_mask;
+	/* Locks are at least 4-byte aligned and usually far apart: a shift-xor spreads them well enough. */
+	uintptr_t x = ((uintptr_t)from >> 3) ^ ((uintptr_t)to >> 5) ^ ((uintptr_t)to >> 13);
+	return (unsigned)(x ^ (x >> 8)) & t->cache_mask;
 }
 
 static inline void edge_cache_sync_epoch(struct thread_rec *t)
