@@ -155,20 +155,25 @@ static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
 {
 	if (t->capture_budget > 0)
 		return 0;       /* this acquisition records its stack: slow path */
-	int n = t->nheld;
+	unsigned n = (unsigned)t->nheld;        /* never negative: unsigned spares sign extensions */
 	if (n == 0)
 		return 1;
 	if (n >= HELD_MAX)
 		return 0;
-	for (int i = n - 1; i >= 0; i--)
-		if (t->held[i].lock == lock)
+	/* The double-lock check: top down, by pointer (an index loop costs a dozen instructions of
+	 * set-up before its first compare). */
+	const struct held_lock *top = &t->held[n - 1];
+	for (const struct held_lock *h = top;; h--) {
+		if (h->lock == lock)
 			return 0;
-	const struct held_lock *h = &t->held[n - 1];
-	if (h->flags & HELD_TRYLOCK)
+		if (h == t->held)
+			break;
+	}
+	if (top->flags & HELD_TRYLOCK)
 		return 0;
 	if (atomic_load_explicit(&order_epoch, memory_order_relaxed) != t->cache_epoch)
 		return 0;
-	return edge_cache_lookup(t, h->lock, lock, gate_for(t, n - 1));
+	return edge_cache_lookup(t, top->lock, lock, n > 1 ? t->held[0].lock : NULL);     /* gate_for */
 }
 
 /* Whether a blocking acquisition on the slow path will probably capture its stack: the thread records
@@ -188,8 +193,9 @@ static inline int ev_capture_likely(const struct thread_rec *t, const void *lock
 	       (!edge_cache_lookup(t, h->lock, lock, gate) && !known_edge_find(h->lock, lock, gate, t->cache_epoch));
 }
 
-/* Push a lock the fast path took (held once, blocking, no stack). */
-static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
+/* Push a lock the fast path took (held once, blocking, no stack), without the profile's count: for a
+ * caller that has tested profile_on itself (ev_push_held is the usual way). */
+static inline void ev_push_held_unprofiled(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
 {
 	struct held_lock *h = &t->held[t->nheld++];
 	h->lock = lock;
@@ -198,6 +204,11 @@ static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_
 	h->depth = 1;
 	h->kind = (uint8_t)kind;
 	h->flags = shared ? HELD_SHARED : 0;
+}
+
+static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
+{
+	ev_push_held_unprofiled(t, lock, pc, kind, shared);
 	profile_acquired(t, lock, kind, shared);        /* last: nothing is needed after the call */
 }
 

@@ -6,6 +6,7 @@
 #ifndef COFFMAN_GLIBC_MUTEX_H
 #define COFFMAN_GLIBC_MUTEX_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <sys/types.h>
 
@@ -87,6 +88,33 @@ static inline int glibc_mutex_maybe_waiters(const pthread_mutex_t *m)
 	if (__builtin_expect(kind & (GLIBC_MUTEX_ROBUST_BIT | GLIBC_MUTEX_PI_BIT | GLIBC_MUTEX_PP_BIT), 0))
 		return kind & GLIBC_MUTEX_PP_BIT ? (v & GLIBC_MUTEX_CEILING_MASK) > 1 : (v & GLIBC_FUTEX_WAITERS) != 0;
 	return v > 1;
+}
+
+/* The lock fast path's own trylock, for the mutexes where glibc's pthread_mutex_trylock (2.36, nptl
+ * pthread_mutex_trylock.c) is nothing but: the type bits (__kind & (127 | ELISION_NP): the
+ * process-shared bit and NO_ELISION_NP do not count) say normal/timed, error-checking or adaptive;
+ * the lock word is read, and if it is 0 a compare-and-swap 0 -> 1 with acquire ordering takes it;
+ * then ++__nusers and __owner = the thread's tid as glibc has it (THREAD_SELF->tid); otherwise EBUSY.
+ * The same stores, in the same words, so glibc's unlock, cond wait and every reader of the mutex see
+ * exactly what glibc's trylock would have left.  Excluded, and left to glibc: recursive (counts),
+ * robust, priority-inherit/protect (kernel protocols), elided (bit 256), a destroyed mutex (__kind -1)
+ * — and everything when glibc forces elision (glibc.elision.enable=1 turns a timed mutex into an
+ * elided one on first use): the caller passes id 0 then, see threads.c's glibc_self_id.
+ * Returns 0 (taken), EBUSY, or -1: not such a mutex, call glibc. */
+#define GLIBC_MUTEX_TYPE_ELISION_MASK (127 | GLIBC_MUTEX_ELISION_BIT)     /* types 0 normal, 1 recursive, 2 errorcheck, 3 adaptive */
+
+static inline int glibc_mutex_trylock_plain(pthread_mutex_t *m, pid_t id)
+{
+	unsigned type = (unsigned)__atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) & GLIBC_MUTEX_TYPE_ELISION_MASK;
+	if (__builtin_expect(!(type == 0 || (type | 1) == 3) || id == 0, 0))
+		return -1;
+	int expected = 0;
+	if (__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) != 0 ||
+	    !__atomic_compare_exchange_n(&m->__data.__lock, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return EBUSY;
+	m->__data.__nusers++;
+	m->__data.__owner = id;
+	return 0;
 }
 
 /* A pthread_rwlock_t: the writer's tid in __cur_writer; the reader count above three state bits of

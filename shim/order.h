@@ -16,7 +16,9 @@
 
 struct unwind_context;          /* deps_api.h */
 
-extern atomic_uint order_epoch;
+/* Hidden in the declaration too (-fvisibility=hidden covers definitions only): the lock fast path then
+ * reads it with one RIP-relative load instead of an address from the GOT first. */
+extern atomic_uint order_epoch __attribute__((visibility("hidden")));
 
 /* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
  * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL.  Returns 1 if

@@ -46,7 +46,7 @@
 extern struct profile_flag {
 	int on;
 	char pad[60];
-} profile_flag __attribute__((aligned(64)));
+} profile_flag __attribute__((aligned(64), visibility("hidden")));   /* hidden: as order_epoch */
 #define profile_on (profile_flag.on)
 
 /* Threads in a contended rwlock wait right now (any rwlock): an rwlock's release looks for a waiter to

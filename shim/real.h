@@ -90,7 +90,7 @@ struct real_fns {
 	int (*dlclose)(void *);
 };
 
-extern struct real_fns real;
+extern struct real_fns real __attribute__((visibility("hidden")));        /* hidden: as order_epoch */
 
 /* Fill `real`; idempotent and safe to call from any wrapper at any time. */
 void real_resolve(void);

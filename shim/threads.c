@@ -17,8 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-__thread struct thread_rec *tls_self __attribute__((tls_model("initial-exec")));
-__thread int tls_guard __attribute__((tls_model("initial-exec")));
+__thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
 /* Set once this thread's record is gone: later lock calls during thread teardown pass straight through
  * instead of registering a record nobody would free. */
 static __thread int tls_exited __attribute__((tls_model("initial-exec")));
@@ -169,6 +168,24 @@ static void on_thread_exit(void *arg)
 	tls_guard--;
 }
 
+/* What glibc writes as __owner when this thread takes a mutex, asked of glibc itself: a private mutex
+ * taken and released with the real calls (the program's mutexes are not involved).  The same probe
+ * tells whether glibc forces lock elision (the glibc.elision.enable tunable): then its trylock turns a
+ * plain mutex into an elided one, which the fast path's own trylock (glibc_mutex_trylock_plain) must not
+ * imitate, and the answer is 0: glibc keeps every trylock. */
+static pid_t glibc_self_id(void)
+{
+	if (!real.mutex_trylock || !real.mutex_unlock)
+		return 0;
+	pthread_mutex_t probe = PTHREAD_MUTEX_INITIALIZER;
+	if (real.mutex_trylock(&probe) != 0)
+		return 0;
+	pid_t id = probe.__data.__owner;
+	int kind = probe.__data.__kind;
+	real.mutex_unlock(&probe);
+	return kind == PTHREAD_MUTEX_TIMED_NP && id > 0 ? id : 0;
+}
+
 static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 {
 	struct thread_rec *t = aligned_alloc(64, sizeof *t);
@@ -177,6 +194,7 @@ static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 	memset(t, 0, sizeof *t);
 	t->num = atomic_fetch_add(&next_num, 1);
 	t->tid = (pid_t)syscall(SYS_gettid);
+	t->glibc_id = glibc_self_id();
 	t->self = pthread_self();
 	t->parent_num = parent_num;
 	t->create_stack = create_stack;
@@ -280,6 +298,7 @@ void threads_after_fork_child(void)
 	reg_count = 0;
 	if (self) {
 		self->tid = (pid_t)syscall(SYS_gettid);
+		self->glibc_id = glibc_self_id();       /* the child's glibc knows its new tid */
 		self->self = pthread_self();
 		atomic_store(&self->wait_kind, W_NONE);
 		registry_insert(self);

@@ -99,6 +99,9 @@ struct thread_rec {
 	struct edge_slot *cache;        /* cache_inline, or a larger heap table */
 	unsigned cache_mask;            /* slots - 1 */
 	unsigned cache_known_misses;    /* misses on edges the graph knew: the cache is too small */
+	/* The owner id glibc writes into a mutex this thread takes (its THREAD_SELF->tid), learnt from
+	 * glibc itself; 0 when the lock fast path must leave every trylock to glibc (glibc_self_id). */
+	pid_t glibc_id;
 	struct prof_thread *prof;       /* contention profile counters (profile.h), NULL when off */
 	struct held_lock held[HELD_MAX];
 	struct edge_slot cache_inline[EDGE_CACHE_SLOTS];
@@ -156,9 +159,16 @@ struct thread_rec {
 	struct thread_rec *prev, *next;
 } __attribute__((aligned(64)));
 
-/* Re-entry guard and the TLS pointer: initial-exec so access is one instruction. */
-extern __thread struct thread_rec *tls_self __attribute__((tls_model("initial-exec")));
-extern __thread int tls_guard __attribute__((tls_model("initial-exec")));
+/* Re-entry guard and the TLS pointer: initial-exec, so an access is one %fs-relative load — after a load
+ * of the variable's offset from the GOT (a shared library learns it only at load time).  The two live in
+ * one variable so that a fast path that reads both loads that offset once. */
+struct shim_tls {
+	struct thread_rec *self;
+	int guard;
+};
+extern __thread struct shim_tls shim_tls __attribute__((tls_model("initial-exec")));
+#define tls_self (shim_tls.self)
+#define tls_guard (shim_tls.guard)
 
 /* The calling thread's record, registering it on first use; NULL while the shim must stay out of the
  * way (re-entered, not initialised, thread exiting). */

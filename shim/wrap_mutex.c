@@ -113,26 +113,50 @@ static __attribute__((noinline)) int mutex_lock_contended(struct thread_rec *t, 
 	return rc;
 }
 
+/* The fast path's acquisition of a mutex its own trylock leaves to glibc (recursive, robust, priority
+ * protocols, elided, destroyed, or glibc forcing elision): glibc's trylock, then the same steps.  Out of
+ * line, so that the common case makes no call and saves no register. */
+static __attribute__((noinline)) int mutex_lock_fast_glibc(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	int rc = real.mutex_trylock(m);
+	/* EOWNERDEAD: a robust mutex whose owner died is now ours (the caller must make it consistent);
+	 * anything but EBUSY is the real lock's own answer. */
+	if (rc == 0 || rc == EOWNERDEAD) {
+		ev_push_held(t, m, pc, LK_MUTEX, 0);
+		return rc;
+	}
+	if (rc == EBUSY)
+		return mutex_lock_contended(t, m, pc);
+	return mutex_lock_slow(m, pc);
+}
+
+/* The fast path's push with the contention profile on. */
+static __attribute__((noinline)) int mutex_locked_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	ev_push_held(t, m, pc, LK_MUTEX, 0);
+	return 0;
+}
+
 /* The hot path, kept tight on purpose: a registered thread, the mutex not already held, and the edge
- * from the top held lock already in this thread's cache.  Nothing here can re-enter the shim (the real
- * trylock is glibc's own), so the guard is not even raised.  Anything else takes the full path. */
+ * from the top held lock already in this thread's cache.  Nothing here can re-enter the shim (the
+ * trylock is glibc's own, or for a plain mutex the same compare-and-swap inline: glibc_mutex.h), so
+ * the guard is not even raised.  Anything else takes the full path. */
 EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct thread_rec *t = tls_self;
 	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_acquire_ok(t, m), 1)) {
-		int rc = real.mutex_trylock(m);
-		/* EOWNERDEAD: a robust mutex whose owner died is now ours (the caller must make it
-		 * consistent); anything but EBUSY is the real lock's own answer. */
+		int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
 		if (__builtin_expect(rc == 0, 1)) {
-			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
-			return 0;       /* a constant: rc need not live across the profiling branch's call */
-		}
-		if (rc == EOWNERDEAD) {
-			ev_push_held(t, m, CALLER_PC, LK_MUTEX, 0);
-			return rc;
+			/* Profiling: one predictable branch when off, and a tail call when on (a call
+			 * that returned here would need a stack frame on every path). */
+			if (__builtin_expect(profile_on, 0))
+				return mutex_locked_profiled(t, m, CALLER_PC);
+			ev_push_held_unprofiled(t, m, CALLER_PC, LK_MUTEX, 0);
+			return 0;
 		}
 		if (rc == EBUSY)
 			return mutex_lock_contended(t, m, CALLER_PC);
+		return mutex_lock_fast_glibc(t, m, CALLER_PC);
 	}
 	return mutex_lock_slow(m, CALLER_PC);
 }
