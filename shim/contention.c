@@ -114,12 +114,20 @@ static void watch_end(int slot)
 		mark_threads(NULL, 0);
 }
 
-/* Whether the lock was already reported starving (watch_lock held); if not, it is now recorded as such. */
-static int starved_before(const void *lock)
+/* Whether the lock was already reported starving (watch_lock held). */
+static int starved_seen(const void *lock)
 {
 	for (int i = 0; i < nstarved; i++)
 		if (starved_locks[i] == lock)
 			return 1;
+	return 0;
+}
+
+/* The same, and if not, the lock is now recorded as reported (watch_lock held). */
+static int starved_before(const void *lock)
+{
+	if (starved_seen(lock))
+		return 1;
 	if (nstarved < STARVED_MAX)
 		starved_locks[nstarved++] = lock;
 	return 0;
@@ -128,10 +136,7 @@ static int starved_before(const void *lock)
 static int starved_already(const void *lock)
 {
 	ilock_acquire(&watch_lock);
-	int seen = 0;
-	for (int i = 0; i < nstarved; i++)
-		if (starved_locks[i] == lock)
-			seen = 1;
+	int seen = starved_seen(lock);
 	ilock_release(&watch_lock);
 	return seen;
 }
