@@ -2,7 +2,7 @@
  *
  * Starvation.  A lock wait that lasts a slice is published (waits.c); from then on the lock is
  * "watched": the waiter gets a slot in a small table here, and every other thread's capture_budget is
- * set to HELD_CAPTURE_WATCH, a value the lock fast paths already test (ev_fast_acquire_ok: budget > 0
+ * set to HELD_CAPTURE_WATCH, a value the lock fast paths already test (ev_fast_enter_ok: budget > 0
  * means slow path).  So while, and only while, some thread has waited a slice for a lock, the other
  * threads' acquisitions take the slow path, where ev_after_acquire counts those of watched locks
  * (contention_seen).  No thread pays anything when no wait is that long: the fast paths are unchanged.

@@ -112,9 +112,11 @@ static inline int held_find(const struct thread_rec *t, const void *lock)
 
 static inline unsigned edge_slot_index(const struct thread_rec *t, const void *from, const void *to)
 {
-	/* Locks are at least 4-byte aligned and usually far apart: a shift-xor spreads them well enough. */
-	uintptr_t x = ((uintptr_t)from >> 3) ^ ((uintptr_t)to >> 5) ^ ((uintptr_t)to >> 13);
-	return (unsigned)(x ^ (x >> 8)) & t->cache_mask;
+	/* One multiply (Fibonacci hashing) mixes every bit of both addresses into the high half, which the
+	 * index takes: the table is at most 2^14 slots, and bits 40 and up of the product are well mixed.
+	 * The rotation keeps from -> to and to -> from apart. */
+	uintptr_t x = ((uintptr_t)from ^ (((uintptr_t)to << 17) | ((uintptr_t)to >> 47))) * 0x9E3779B97F4A7C15u;
+	return (unsigned)(x >> 40) & t->cache_mask;
 }
 
 static inline void edge_cache_sync_epoch(struct thread_rec *t)
@@ -148,27 +150,28 @@ static inline const void *gate_for(const struct thread_rec *t, int i)
 }
 
 
-/* The whole check of a blocking acquisition when nothing is to be done: the lock is not held, the
- * held stack has room, and the edge from the top held lock (not a trylock) is already cached.  What
- * the lock wrappers' fast paths test before taking the lock directly. */
-static inline int ev_fast_acquire_ok(struct thread_rec *t, const void *lock)
+/* The lock wrappers' fast path, in two halves around their own trylock.
+ *
+ * Before it: the thread may take a lock without the slow path at all — it records no stack for this
+ * acquisition, its held stack has room, and no other thread has ended one of its holds (a stale entry
+ * the slow path must drop first).  The double-lock check is not here: the trylock answers it.  A lock
+ * the thread holds is busy, and the caller sends a busy lock whose owner is the thread itself to the
+ * slow path; a lock the trylock took was free, so the thread did not hold it. */
+static inline int ev_fast_enter_ok(const struct thread_rec *t)
 {
-	if (t->capture_budget > 0)
-		return 0;       /* this acquisition records its stack: slow path */
+	return t->capture_budget <= 0 && (unsigned)t->nheld < HELD_MAX &&
+	       atomic_load_explicit(&t->nreleased, memory_order_relaxed) == 0;
+}
+
+/* After it (or before a wait): the acquisition makes no edge the thread does not know — it holds
+ * nothing, or the edge from its top held lock (not a trylock) under the current gate is in its cache,
+ * checked under the current order epoch. */
+static inline int ev_fast_edge_known(const struct thread_rec *t, const void *lock)
+{
 	unsigned n = (unsigned)t->nheld;        /* never negative: unsigned spares sign extensions */
 	if (n == 0)
 		return 1;
-	if (n >= HELD_MAX)
-		return 0;
-	/* The double-lock check: top down, by pointer (an index loop costs a dozen instructions of
-	 * set-up before its first compare). */
 	const struct held_lock *top = &t->held[n - 1];
-	for (const struct held_lock *h = top;; h--) {
-		if (h->lock == lock)
-			return 0;
-		if (h == t->held)
-			break;
-	}
 	if (top->flags & HELD_TRYLOCK)
 		return 0;
 	if (atomic_load_explicit(&order_epoch, memory_order_relaxed) != t->cache_epoch)

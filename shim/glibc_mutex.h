@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/single_threaded.h>
 #include <sys/types.h>
 
 #define GLIBC_MUTEX_KIND_MASK 3         /* normal / recursive / error-checking / adaptive */
@@ -115,6 +116,37 @@ static inline int glibc_mutex_trylock_plain(pthread_mutex_t *m, pid_t id)
 	m->__data.__nusers++;
 	m->__data.__owner = id;
 	return 0;
+}
+
+/* The unlock fast path's own release, the counterpart of glibc_mutex_trylock_plain: glibc 2.36's
+ * pthread_mutex_unlock (nptl pthread_mutex_unlock.c, __pthread_mutex_unlock_usercnt with decr 1) for a
+ * normal/timed or adaptive mutex is: __owner = 0, --__nusers, then the lock word set to 0 — with a
+ * plain store when the process is single-threaded (__libc_single_threaded) and the mutex is not
+ * process-shared, else an exchange, and when the old value says a waiter may sleep (2), a FUTEX_WAKE
+ * of one (private unless process-shared).  An error-checking mutex first checks that the caller owns
+ * it and that it is locked (else EPERM).  The same stores and the same wake, so a waiter, glibc's
+ * own lock and every reader of the mutex see what glibc's unlock would have left.  Left to glibc:
+ * recursive, robust, priority protocols, elided, and everything when id is 0 (glibc forces elision).
+ * Returns 0 (released), 1 (released, and a waiter may sleep: wake one with glibc_mutex_wake), or -1:
+ * not such a mutex, call glibc. */
+static inline int glibc_mutex_unlock_plain(pthread_mutex_t *m, pid_t id)
+{
+	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED);
+	unsigned type = (unsigned)kind & GLIBC_MUTEX_TYPE_ELISION_MASK;
+	/* No test of id for these two: a mutex glibc turned elided has the elision bit, and one without
+	 * it was taken by the compare-and-swap, so an exchange releases it whatever glibc forces. */
+	if (__builtin_expect(!(type == 0 || type == 3), 0)) {
+		if (type != 2 || id == 0 || m->__data.__owner != id || m->__data.__lock == 0)
+			return -1;
+	}
+	m->__data.__owner = 0;
+	m->__data.__nusers--;
+	int pshared = kind & GLIBC_MUTEX_PSHARED_BIT;
+	if (!pshared && __libc_single_threaded) {
+		__atomic_store_n(&m->__data.__lock, 0, __ATOMIC_RELEASE);
+		return 0;
+	}
+	return __atomic_exchange_n(&m->__data.__lock, 0, __ATOMIC_RELEASE) > 1;
 }
 
 /* A pthread_rwlock_t: the writer's tid in __cur_writer; the reader count above three state bits of

@@ -102,6 +102,10 @@ struct thread_rec {
 	/* The owner id glibc writes into a mutex this thread takes (its THREAD_SELF->tid), learnt from
 	 * glibc itself; 0 when the lock fast path must leave every trylock to glibc (glibc_self_id). */
 	pid_t glibc_id;
+	/* How many holds other threads have ended for this one (released[] below): read by every fast
+	 * lock, which leaves a thread with such holds to the slow path (held_sync) — and written only by
+	 * another thread's slow path, so it may sit on this line. */
+	_Atomic int nreleased;
 	struct prof_thread *prof;       /* contention profile counters (profile.h), NULL when off */
 	struct held_lock held[HELD_MAX];
 	struct edge_slot cache_inline[EDGE_CACHE_SLOTS];
@@ -128,8 +132,7 @@ struct thread_rec {
 	 * lock, or an *_init over a lock this thread had left locked.  The held stack is written only by
 	 * its owner, so the other thread posts the lock here (registry lock held) and the owner drops the
 	 * entry on its next slow path (held_sync); until then registry_holder_of ignores it. */
-	_Atomic int nreleased;
-	const void *released[RELEASED_MAX];
+	const void *released[RELEASED_MAX];     /* nreleased (in the hot part) of them */
 
 	/* wait state: written by the owner with atomics, read by others under the registry lock */
 	_Atomic int wait_kind;          /* enum wait_kind */

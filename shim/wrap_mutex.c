@@ -11,6 +11,21 @@
 #include "stacks.h"
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* glibc_mutex_unlock_plain found a waiter's mark: wake one, as glibc's __lll_lock_wake does.  errno is
+ * the program's: a failed futex call (none is expected) must not change it.  Returns 0, the unlock's
+ * answer, so that the wrapper's call is a tail call (no stack frame on its common path). */
+static __attribute__((noinline, cold)) int mutex_wake_one(pthread_mutex_t *m)
+{
+	int saved = errno;
+	syscall(SYS_futex, &m->__data.__lock, glibc_mutex_is_pshared(m) ? FUTEX_WAKE : FUTEX_WAKE_PRIVATE, 1,
+		NULL, NULL, 0);
+	errno = saved;
+	return 0;
+}
 
 static enum relock_policy mutex_relock_policy(const pthread_mutex_t *m)
 {
@@ -99,25 +114,32 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
 	return rc;
 }
 
-/* The fast path's try found the mutex busy, and had already established that the thread does not hold
- * it and knows the edge into it: wait right away, without a second try (a failed try on a contended
+/* The fast path's try found the mutex busy, owned by another thread (or by a hold the thread's stack
+ * does not list), and the edge into it known: wait right away, without a second try (a failed try on a contended
  * mutex moves its cache line between cores). */
 static __attribute__((noinline)) int mutex_lock_contended(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
 	tls_guard = 1;
 	int rc = wait_for_lock(t, m, LK_MUTEX, pc, mutex_attempt, real.mutex_clocklock ? CLOCK_MONOTONIC : CLOCK_REALTIME,
 			       NULL);
-	if (rc == 0 || rc == EOWNERDEAD)
+	if (rc == 0 || rc == EOWNERDEAD) {
+		int stale = held_find(t, m);    /* the mutex was not the thread's: an entry is stale */
+		if (stale >= 0)
+			held_remove(t, stale);
 		ev_push_held(t, m, pc, LK_MUTEX, 0);
+	}
 	tls_guard = 0;
 	return rc;
 }
 
 /* The fast path's acquisition of a mutex its own trylock leaves to glibc (recursive, robust, priority
- * protocols, elided, destroyed, or glibc forcing elision): glibc's trylock, then the same steps.  Out of
- * line, so that the common case makes no call and saves no register. */
+ * protocols, elided, destroyed, or glibc forcing elision): the checks the inline trylock answered for
+ * a plain mutex (is it held already: a recursive one nests), then glibc's trylock and the same steps.
+ * Out of line, so that the common case makes no call and saves no register. */
 static __attribute__((noinline)) int mutex_lock_fast_glibc(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
+	if (held_find(t, m) >= 0 || !ev_fast_edge_known(t, m))
+		return mutex_lock_slow(m, pc);
 	int rc = real.mutex_trylock(m);
 	/* EOWNERDEAD: a robust mutex whose owner died is now ours (the caller must make it consistent);
 	 * anything but EBUSY is the real lock's own answer. */
@@ -137,16 +159,47 @@ static __attribute__((noinline)) int mutex_locked_profiled(struct thread_rec *t,
 	return 0;
 }
 
-/* The hot path, kept tight on purpose: a registered thread, the mutex not already held, and the edge
- * from the top held lock already in this thread's cache.  Nothing here can re-enter the shim (the
- * trylock is glibc's own, or for a plain mutex the same compare-and-swap inline: glibc_mutex.h), so
- * the guard is not even raised.  Anything else takes the full path. */
+/* The fast path's trylock took a plain mutex, and the edge into it is not in the thread's cache: the
+ * lock-order edges and the push, as the slow path makes them before a blocking acquisition.  Made
+ * after the acquisition, which changes nothing they record: the mutex was free, so this acquisition
+ * neither waited nor could close a wait-for cycle.  Any entry of m in the held stack is stale (the
+ * mutex was free: re-initialised or released behind the thread's back) and goes first. */
+static __attribute__((noinline)) int mutex_locked_new_edge(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	tls_guard = 1;
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+			     .owner_of = glibc_mutex_owner_of, .held_idx = -1 };
+	struct unwind_context here;     /* this frame, for a capture made below it */
+	if (ev_capture_likely(t, m) && stack_save_context(&here) == 0)
+		a.ctx = &here;
+	int stale = held_find(t, m);
+	if (stale >= 0)
+		held_remove(t, stale);
+	if (t->nheld > 0) {
+		int top = t->nheld - 1;
+		edge_cache_sync_epoch(t);
+		if ((t->held[top].flags & HELD_TRYLOCK) ||
+		    !edge_cache_lookup(t, t->held[top].lock, m, gate_for(t, top)))
+			ev_add_order_edges(t, &a);
+	}
+	ev_after_acquire(t, &a, 0);
+	tls_guard = 0;
+	return 0;
+}
+
+/* The hot path, kept tight on purpose: a registered thread that records no stack now; the mutex taken
+ * by the inline trylock (glibc_mutex.h) — so it was free, and the thread did not hold it — and the
+ * edge from the top held lock already in the thread's cache.  Nothing here can re-enter the shim, so
+ * the guard is not even raised.  A busy mutex owned by the thread itself is a double lock: the slow
+ * path reports it.  Anything else takes the full path. */
 EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
 	struct thread_rec *t = tls_self;
-	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_acquire_ok(t, m), 1)) {
+	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_enter_ok(t), 1)) {
 		int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
 		if (__builtin_expect(rc == 0, 1)) {
+			if (__builtin_expect(!ev_fast_edge_known(t, m), 0))
+				return mutex_locked_new_edge(t, m, CALLER_PC);
 			/* Profiling: one predictable branch when off, and a tail call when on (a call
 			 * that returned here would need a stack frame on every path). */
 			if (__builtin_expect(profile_on, 0))
@@ -154,9 +207,10 @@ EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 			ev_push_held_unprofiled(t, m, CALLER_PC, LK_MUTEX, 0);
 			return 0;
 		}
-		if (rc == EBUSY)
+		if (rc == EBUSY && m->__data.__owner != t->glibc_id && ev_fast_edge_known(t, m))
 			return mutex_lock_contended(t, m, CALLER_PC);
-		return mutex_lock_fast_glibc(t, m, CALLER_PC);
+		if (rc < 0)
+			return mutex_lock_fast_glibc(t, m, CALLER_PC);
 	}
 	return mutex_lock_slow(m, CALLER_PC);
 }
@@ -254,6 +308,12 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 			if (__builtin_expect(profile_on, 0))
 				return mutex_unlock_profiled(t, m, top);
 			t->nheld = top;
+			/* A plain mutex is released inline, as glibc would (glibc_mutex.h). */
+			int released = glibc_mutex_unlock_plain(m, t->glibc_id);
+			if (__builtin_expect(released == 0, 1))
+				return 0;
+			if (released > 0)
+				return mutex_wake_one(m);
 			return real.mutex_unlock(m);
 		}
 	}
