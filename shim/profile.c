@@ -179,6 +179,12 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 		atomic_fetch_or_explicit(&s->rec->holders[bit / 64], 1ull << (bit % 64), memory_order_relaxed);
 	}
 	p->countdown = PROFILE_HOLD_EVERY;
+	for (int i = t->nheld - 1; i >= 0; i--) {       /* the hold just pushed (or nested) */
+		if (t->held[i].lock == lock) {
+			t->held[i].flags |= HELD_TIMED;
+			break;
+		}
+	}
 	p->timing = s;
 	p->timing_lock = lock;
 	p->timing_since = prof_ticks();

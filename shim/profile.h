@@ -90,9 +90,8 @@ struct prof_thread {
 
 static inline unsigned profile_slot_index(const void *lock)
 {
-	uintptr_t x = (uintptr_t)lock;
-	x ^= x >> 4 ^ x >> 12 ^ x >> 20;
-	return (unsigned)x & (PROFILE_SLOTS - 1);
+	/* Fibonacci hashing: one multiply, the top bits of the product (well mixed) index the table. */
+	return (unsigned)(((uintptr_t)lock * 0x9E3779B97F4A7C15u) >> 56) & (PROFILE_SLOTS - 1);
 }
 
 /* The last acquirer of a profiled lock (the record's first field): read on every acquisition, written
@@ -149,6 +148,27 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 		profile_owner_changed(t, s);
 	if (__builtin_expect(n <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
 		profile_hold_begin(t, s, lock);
+}
+
+/* profile_count_inline's common case for an exclusive hold, all or nothing: when the lock has its
+ * slot, the thread took it last time too and no hold is due to be timed, count it and return 1; else
+ * change nothing and return 0 (the caller then calls profile_count_excl).  For a fast path that must
+ * end in a tail call: no call here, so no register to save. */
+static inline int profile_count_quick(struct thread_rec *t, const void *lock)
+{
+	struct prof_thread *p = t->prof;
+	if (__builtin_expect(!p, 0))
+		return 0;
+	struct prof_slot *s = &p->slots[profile_slot_index(lock)];
+	uint64_t n = s->acquisitions + 1;
+	if (__builtin_expect(s->lock != lock || n <= PROFILE_HOLD_FIRST || p->countdown <= 1, 0))
+		return 0;
+	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
+						  memory_order_relaxed) != t->num, 0))
+		return 0;
+	s->acquisitions = n;
+	p->countdown--;
+	return 1;
 }
 
 /* Whether a thread may be waiting for lock right now (its holder is about to release it). */

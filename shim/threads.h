@@ -51,10 +51,13 @@ struct held_lock {
 					 * wide as glibc's own counters (a narrower one wraps, and the
 					 * lock is then forgotten while still held); 32-byte entries */
 	uint8_t kind;                   /* enum lock_kind */
-	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED */
+	uint8_t flags;                  /* HELD_TRYLOCK, HELD_SHARED, HELD_TIMED */
 };
 #define HELD_TRYLOCK 1u
 #define HELD_SHARED 2u
+/* The contention profile times this hold (profile_hold_begin): a hint for the mutex unlock fast path,
+ * which then takes the profile's slow path; that path asks the profile itself (timing_lock). */
+#define HELD_TIMED 4u
 
 struct edge_slot {
 	const void *from, *to, *gate;

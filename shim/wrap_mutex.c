@@ -153,10 +153,18 @@ static __attribute__((noinline)) int mutex_lock_fast_glibc(struct thread_rec *t,
 }
 
 /* The fast path's push with the contention profile on. */
+static __attribute__((noinline)) int mutex_profile_count(struct thread_rec *t, pthread_mutex_t *m)
+{
+	profile_count_excl(t, m, LK_MUTEX);
+	return 0;
+}
+
 static __attribute__((noinline)) int mutex_locked_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
-	ev_push_held(t, m, pc, LK_MUTEX, 0);
-	return 0;
+	ev_push_held_unprofiled(t, m, pc, LK_MUTEX, 0);
+	if (__builtin_expect(profile_count_quick(t, m), 1))
+		return 0;
+	return mutex_profile_count(t, m);       /* a tail call: the common case saves no register */
 }
 
 /* The fast path's trylock took a plain mutex, and the edge into it is not in the thread's cache: the
@@ -275,25 +283,25 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	return rc;
 }
 
+/* The release itself, once the held stack is popped: a plain mutex inline, as glibc would
+ * (glibc_mutex.h), any other by glibc.  Every call is a tail call. */
+static inline __attribute__((always_inline)) int mutex_release(struct thread_rec *t, pthread_mutex_t *m)
+{
+	int released = glibc_mutex_unlock_plain(m, t->glibc_id);
+	if (__builtin_expect(released == 0, 1))
+		return 0;
+	if (released > 0)
+		return mutex_wake_one(m);
+	return real.mutex_unlock(m);
+}
+
 /* The hot path's release with the contention profile on, when this hold is timed or a waiter may be
  * there (profile_released). */
 static __attribute__((noinline)) int mutex_unlock_profiled_slow(struct thread_rec *t, pthread_mutex_t *m, int top)
 {
 	profile_released(t, m, LK_MUTEX, t->held[top].pc);
 	t->nheld = top;
-	return real.mutex_unlock(m);
-}
-
-/* The hot path's release with the contention profile on: two tests (is this hold timed, may a thread
- * be waiting for the mutex), then the release as below; whatever the profile has to do is a tail call
- * away, so this saves no registers. */
-static __attribute__((noinline)) int mutex_unlock_profiled(struct thread_rec *t, pthread_mutex_t *m, int top)
-{
-	const struct prof_thread *p = t->prof;
-	if (__builtin_expect(!p || p->timing_lock == m || glibc_mutex_maybe_waiters(m), 0))
-		return mutex_unlock_profiled_slow(t, m, top);
-	t->nheld = top;
-	return real.mutex_unlock(m);
+	return mutex_release(t, m);
 }
 
 /* Hot path: releasing the innermost lock, held once. */
@@ -303,18 +311,14 @@ EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	if (__builtin_expect(t != NULL && !tls_guard, 1)) {
 		int top = t->nheld - 1;
 		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
-			/* Profiling: one predictable branch when off, and a tail call (no register is
-			 * saved for a call that returns here). */
-			if (__builtin_expect(profile_on, 0))
-				return mutex_unlock_profiled(t, m, top);
+			/* Profiling: one predictable branch when off.  On, two more tests — is this hold
+			 * timed (the hold's own flag), may a thread be waiting for the mutex (its lock
+			 * word) — and whatever the profile has to do is a tail call away. */
+			if (__builtin_expect(profile_on, 0) &&
+			    ((t->held[top].flags & HELD_TIMED) || !t->prof || glibc_mutex_maybe_waiters(m)))
+				return mutex_unlock_profiled_slow(t, m, top);
 			t->nheld = top;
-			/* A plain mutex is released inline, as glibc would (glibc_mutex.h). */
-			int released = glibc_mutex_unlock_plain(m, t->glibc_id);
-			if (__builtin_expect(released == 0, 1))
-				return 0;
-			if (released > 0)
-				return mutex_wake_one(m);
-			return real.mutex_unlock(m);
+			return mutex_release(t, m);
 		}
 	}
 	return mutex_unlock_slow(m, CALLER_PC);
