@@ -150,24 +150,29 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 		profile_hold_begin(t, s, lock);
 }
 
-/* profile_count_inline's common case for an exclusive hold, all or nothing: when the lock has its
- * slot, the thread took it last time too and no hold is due to be timed, count it and return 1; else
- * change nothing and return 0 (the caller then calls profile_count_excl).  For a fast path that must
- * end in a tail call: no call here, so no register to save. */
-static inline int profile_count_quick(struct thread_rec *t, const void *lock)
+/* profile_count_inline's common case for an exclusive hold, in two halves around a fast path's own
+ * trylock, so that the loads of the first overlap the path before the lock instead of following its
+ * fence.  Peek: the lock's slot when the thread has one for it and no hold is due to be timed, else
+ * NULL.  Commit, once the lock is taken: when the thread took it last time too (read now, under the
+ * lock), count it and return 1; else change nothing and return 0 — then call profile_count_excl. */
+static inline struct prof_slot *profile_quick_peek(const struct thread_rec *t, const void *lock)
 {
 	struct prof_thread *p = t->prof;
 	if (__builtin_expect(!p, 0))
-		return 0;
+		return NULL;
 	struct prof_slot *s = &p->slots[profile_slot_index(lock)];
-	uint64_t n = s->acquisitions + 1;
-	if (__builtin_expect(s->lock != lock || n <= PROFILE_HOLD_FIRST || p->countdown <= 1, 0))
-		return 0;
+	if (__builtin_expect(s->lock != lock || s->acquisitions < PROFILE_HOLD_FIRST || p->countdown <= 1, 0))
+		return NULL;
+	return s;
+}
+
+static inline int profile_quick_commit(struct thread_rec *t, struct prof_slot *s)
+{
 	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
 						  memory_order_relaxed) != t->num, 0))
 		return 0;
-	s->acquisitions = n;
-	p->countdown--;
+	s->acquisitions++;
+	t->prof->countdown--;
 	return 1;
 }
 

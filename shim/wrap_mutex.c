@@ -152,19 +152,11 @@ static __attribute__((noinline)) int mutex_lock_fast_glibc(struct thread_rec *t,
 	return mutex_lock_slow(m, pc);
 }
 
-/* The fast path's push with the contention profile on. */
+/* The profiled fast path's count when profile_quick_commit cannot make it. */
 static __attribute__((noinline)) int mutex_profile_count(struct thread_rec *t, pthread_mutex_t *m)
 {
 	profile_count_excl(t, m, LK_MUTEX);
 	return 0;
-}
-
-static __attribute__((noinline)) int mutex_locked_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
-{
-	ev_push_held_unprofiled(t, m, pc, LK_MUTEX, 0);
-	if (__builtin_expect(profile_count_quick(t, m), 1))
-		return 0;
-	return mutex_profile_count(t, m);       /* a tail call: the common case saves no register */
 }
 
 /* The fast path's trylock took a plain mutex, and the edge into it is not in the thread's cache: the
@@ -199,28 +191,41 @@ static __attribute__((noinline)) int mutex_locked_new_edge(struct thread_rec *t,
  * by the inline trylock (glibc_mutex.h) — so it was free, and the thread did not hold it — and the
  * edge from the top held lock already in the thread's cache.  Nothing here can re-enter the shim, so
  * the guard is not even raised.  A busy mutex owned by the thread itself is a double lock: the slow
- * path reports it.  Anything else takes the full path. */
-EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+ * path reports it.  Anything else takes the full path.  Two copies: without the contention profile,
+ * and with it (its slot looked up before the trylock, counted after). */
+static inline __attribute__((always_inline)) int mutex_lock_fast(pthread_mutex_t *m, uintptr_t pc, int profiled)
 {
 	struct thread_rec *t = tls_self;
 	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_enter_ok(t), 1)) {
+		struct prof_slot *ps = profiled ? profile_quick_peek(t, m) : NULL;
 		int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
 		if (__builtin_expect(rc == 0, 1)) {
 			if (__builtin_expect(!ev_fast_edge_known(t, m), 0))
-				return mutex_locked_new_edge(t, m, CALLER_PC);
-			/* Profiling: one predictable branch when off, and a tail call when on (a call
-			 * that returned here would need a stack frame on every path). */
-			if (__builtin_expect(profile_on, 0))
-				return mutex_locked_profiled(t, m, CALLER_PC);
-			ev_push_held_unprofiled(t, m, CALLER_PC, LK_MUTEX, 0);
+				return mutex_locked_new_edge(t, m, pc);
+			ev_push_held_unprofiled(t, m, pc, LK_MUTEX, 0);
+			if (profiled && !(ps && profile_quick_commit(t, ps)))
+				return mutex_profile_count(t, m);       /* a tail call: no frame here */
 			return 0;
 		}
 		if (rc == EBUSY && m->__data.__owner != t->glibc_id && ev_fast_edge_known(t, m))
-			return mutex_lock_contended(t, m, CALLER_PC);
+			return mutex_lock_contended(t, m, pc);
 		if (rc < 0)
-			return mutex_lock_fast_glibc(t, m, CALLER_PC);
+			return mutex_lock_fast_glibc(t, m, pc);
 	}
-	return mutex_lock_slow(m, CALLER_PC);
+	return mutex_lock_slow(m, pc);
+}
+
+static __attribute__((noinline)) int mutex_lock_profiled(pthread_mutex_t *m, uintptr_t pc)
+{
+	return mutex_lock_fast(m, pc, 1);
+}
+
+EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	/* Profiling: one predictable branch when off. */
+	if (__builtin_expect(profile_on, 0))
+		return mutex_lock_profiled(m, CALLER_PC);
+	return mutex_lock_fast(m, CALLER_PC, 0);
 }
 
 EXPORT int pthread_mutex_timedlock(pthread_mutex_t *restrict m, const struct timespec *restrict abstime)
