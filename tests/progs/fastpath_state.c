@@ -4,8 +4,11 @@
  * end up exactly as glibc's own trylock leaves it.  Each kind is nested under an outer mutex 300
  * times (enough that the edge is cached and the thread's stack-capture budget spent: the fast path),
  * then the glibc fields are printed while held, after a condition-variable timeout (glibc unlocks and
- * re-takes the mutex internally), after another thread's trylock, and after the unlock.  The test
- * compares the output with a native run's. */
+ * re-takes the mutex internally), after another thread's trylock, and after the unlock.  Then a thread
+ * blocks on the mutex and the unlock (the fast path's own release, for the plain kinds) must wake it
+ * at once: a lost wake-up would leave it asleep until its wait's first slice ends (100 ms under the
+ * checker), so the wake is timed — the best of three tries — against 50 ms.  The test compares the
+ * output with a native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -40,6 +43,56 @@ static void *other_trylock(void *p)
 	if (rc == 0)
 		pthread_mutex_unlock(p);
 	return NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+struct waiter {
+	pthread_mutex_t *m;
+	double woke_ms;
+};
+
+static void *waiter_run(void *p)
+{
+	struct waiter *w = p;
+	pthread_mutex_lock(w->m);
+	w->woke_ms = now_ms();
+	pthread_mutex_unlock(w->m);
+	return NULL;
+}
+
+/* The calling thread takes m (outer held first: the fast path), a waiter blocks on it, and the unlock
+ * must wake it: the shortest of three delays between the unlock and the waiter's return, in ms. */
+static double wake_delay(pthread_mutex_t *m)
+{
+	double best = 1e9;
+	for (int i = 0; i < 3; i++) {
+		pthread_mutex_lock(&outer);
+		pthread_mutex_lock(m);
+		struct waiter w = { m, 0 };
+		pthread_t th;
+		pthread_create(&th, NULL, waiter_run, &w);
+		/* Asleep in the kernel once the lock word says so: 2, or FUTEX_WAITERS (robust). */
+		for (int n = 0; n < 2000; n++) {
+			unsigned word = (unsigned)__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED);
+			if (word == 2 || (word & 0x80000000u))
+				break;
+			usleep(1000);
+		}
+		usleep(2000);
+		double t0 = now_ms();
+		pthread_mutex_unlock(m);
+		pthread_mutex_unlock(&outer);
+		pthread_join(th, NULL);
+		if (w.woke_ms - t0 < best)
+			best = w.woke_ms - t0;
+	}
+	return best;
 }
 
 static void one(const char *kind, int type, int pshared, int robust)
@@ -90,6 +143,8 @@ ready:
 	pthread_mutex_unlock(&m);
 	pthread_mutex_unlock(&outer);
 	show(kind, "released", &m);
+	printf("%s: a waiter is woken by the unlock %s\n", kind, wake_delay(&m) < 50 ? "at once" : "late");
+	show(kind, "after the waiter", &m);
 	pthread_mutex_destroy(&m);
 }
 
