@@ -151,28 +151,37 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 }
 
 /* profile_count_inline's common case for an exclusive hold, in two halves around a fast path's own
- * trylock, so that the loads of the first overlap the path before the lock instead of following its
- * fence.  Peek: the lock's slot when the thread has one for it and no hold is due to be timed, else
- * NULL.  Commit, once the lock is taken: when the thread took it last time too (read now, under the
- * lock), count it and return 1; else change nothing and return 0 — then call profile_count_excl. */
-static inline struct prof_slot *profile_quick_peek(const struct thread_rec *t, const void *lock)
+ * trylock, so that the loads of the first (thread -> table -> slot -> lock record) are made before the
+ * lock's fence instead of after it.  Peek: the lock's slot and record when the thread has a slot for
+ * it and no hold is due to be timed, else q->slot NULL.  Commit, once the lock is taken: when the
+ * thread took it last time too (read now, under the lock), count it and return 1; else change
+ * nothing and return 0 — then call profile_count_excl. */
+struct prof_quick {
+	struct prof_slot *slot;
+	const struct prof_lock_owner *rec;
+	struct prof_thread *p;
+};
+
+static inline void profile_quick_peek(const struct thread_rec *t, const void *lock, struct prof_quick *q)
 {
 	struct prof_thread *p = t->prof;
+	q->slot = NULL;
 	if (__builtin_expect(!p, 0))
-		return NULL;
+		return;
 	struct prof_slot *s = &p->slots[profile_slot_index(lock)];
 	if (__builtin_expect(s->lock != lock || s->acquisitions < PROFILE_HOLD_FIRST || p->countdown <= 1, 0))
-		return NULL;
-	return s;
+		return;
+	q->slot = s;
+	q->rec = (const struct prof_lock_owner *)s->rec;
+	q->p = p;
 }
 
-static inline int profile_quick_commit(struct thread_rec *t, struct prof_slot *s)
+static inline int profile_quick_commit(const struct thread_rec *t, const struct prof_quick *q)
 {
-	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
-						  memory_order_relaxed) != t->num, 0))
+	if (__builtin_expect(atomic_load_explicit(&q->rec->last_owner, memory_order_relaxed) != t->num, 0))
 		return 0;
-	s->acquisitions++;
-	t->prof->countdown--;
+	q->slot->acquisitions++;
+	q->p->countdown--;
 	return 1;
 }
 

@@ -197,13 +197,15 @@ static inline __attribute__((always_inline)) int mutex_lock_fast(pthread_mutex_t
 {
 	struct thread_rec *t = tls_self;
 	if (__builtin_expect(t != NULL && !tls_guard && ev_fast_enter_ok(t), 1)) {
-		struct prof_slot *ps = profiled ? profile_quick_peek(t, m) : NULL;
+		struct prof_quick q = { 0 };
+		if (profiled)
+			profile_quick_peek(t, m, &q);
 		int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
 		if (__builtin_expect(rc == 0, 1)) {
 			if (__builtin_expect(!ev_fast_edge_known(t, m), 0))
 				return mutex_locked_new_edge(t, m, pc);
 			ev_push_held_unprofiled(t, m, pc, LK_MUTEX, 0);
-			if (profiled && !(ps && profile_quick_commit(t, ps)))
+			if (profiled && !(q.slot && profile_quick_commit(t, &q)))
 				return mutex_profile_count(t, m);       /* a tail call: no frame here */
 			return 0;
 		}
