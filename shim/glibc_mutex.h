@@ -126,16 +126,15 @@ static inline int glibc_mutex_trylock_plain(pthread_mutex_t *m, pid_t id)
  * of one (private unless process-shared).  An error-checking mutex first checks that the caller owns
  * it and that it is locked (else EPERM).  The same stores and the same wake, so a waiter, glibc's
  * own lock and every reader of the mutex see what glibc's unlock would have left.  Left to glibc:
- * recursive, robust, priority protocols, elided, and everything when id is 0 (glibc forces elision).
+ * recursive, robust, priority protocols, elided, and everything when id is 0 (glibc forces elision, or
+ * its trylock and unlock did not leave a probe mutex as these copies would: threads.c).
  * Returns 0 (released), 1 (released, and a waiter may sleep: wake one with glibc_mutex_wake), or -1:
  * not such a mutex, call glibc. */
 static inline int glibc_mutex_unlock_plain(pthread_mutex_t *m, pid_t id)
 {
 	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED);
 	unsigned type = (unsigned)kind & GLIBC_MUTEX_TYPE_ELISION_MASK;
-	/* No test of id for these two: a mutex glibc turned elided has the elision bit, and one without
-	 * it was taken by the compare-and-swap, so an exchange releases it whatever glibc forces. */
-	if (__builtin_expect(!(type == 0 || type == 3), 0)) {
+	if (__builtin_expect(!(type == 0 || type == 3) || id == 0, 0)) {
 		if (type != 2 || id == 0 || m->__data.__owner != id || m->__data.__lock == 0)
 			return -1;
 	}

@@ -182,8 +182,13 @@ static pid_t glibc_self_id(void)
 		return 0;
 	pid_t id = probe.__data.__owner;
 	int kind = probe.__data.__kind;
+	unsigned nusers = probe.__data.__nusers;
 	real.mutex_unlock(&probe);
-	return kind == PTHREAD_MUTEX_TIMED_NP && id > 0 ? id : 0;
+	/* The fast path copies glibc's trylock and unlock (glibc_mutex.h): this glibc must leave the
+	 * fields as they do — owner and one user while held, all clear after the unlock. */
+	int as_expected = kind == PTHREAD_MUTEX_TIMED_NP && id > 0 && nusers == 1 && probe.__data.__lock == 0 &&
+			  probe.__data.__owner == 0 && probe.__data.__nusers == 0;
+	return as_expected ? id : 0;
 }
 
 static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
