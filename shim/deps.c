@@ -15,6 +15,7 @@
 #define DEPS_LIBRARY "libcoffman-deps.so"
 
 const struct deps_api *deps_api;
+static char deps_dir[PATH_MAX];         /* where libcoffman-deps.so was found: its companions are there too */
 
 /* dl_iterate_phdr as seen from libcoffman's namespace.  Not a tail call: glibc picks the namespace
  * from its caller's return address, which must be in this library. */
@@ -103,6 +104,7 @@ void deps_load(void)
 	const char *why = "cannot find libcoffman.so's own directory";
 	if (own_directory(dir, sizeof dir) == 0) {
 		snprintf(path, sizeof path, "%s/%s", dir, DEPS_LIBRARY);
+		snprintf(deps_dir, sizeof deps_dir, "%s", dir);
 		/* Lazy binding: a third of the load's cost is binding functions a run may never call (most
 		 * of libdw's, when nothing is reported). */
 		void *h = dlmopen(LM_ID_NEWLM, path, RTLD_LAZY | RTLD_LOCAL);
@@ -126,6 +128,24 @@ void deps_load(void)
 	}
 	output_warn("stacks and file:line are unavailable: cannot load %s (%s)", DEPS_LIBRARY,
 		    why ? why : "unknown reason");
+}
+
+const char *deps_pprof_load(void)
+{
+	static char why[PATH_MAX + 160];
+#ifndef HAVE_PROTOBUF_C
+	return "coffman was built without protobuf-c";
+#endif
+	if (!deps_api)
+		return "libcoffman-deps.so is not loaded";
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof path, "%s/%s", deps_dir, COFFMAN_PPROF_LIBRARY);
+	const char *err = deps_api->pprof_load(path);
+	if (!err)
+		return NULL;
+	/* The namespace's dlerror text lives in its own buffer: keep a copy. */
+	snprintf(why, sizeof why, "cannot load %s (%s)", COFFMAN_PPROF_LIBRARY, err);
+	return why;
 }
 
 /* The loader allocates the blocks with the program's malloc, whose locks may come back to our

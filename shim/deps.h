@@ -13,6 +13,9 @@
 extern const struct deps_api *deps_api;
 
 void deps_load(void);
+/* Load the pprof encoder into the namespace (COFFMAN_PROFILE), also only from the constructor, after
+ * deps_load: NULL when deps_api->pprof_encode can be used, else why not. */
+const char *deps_pprof_load(void);
 /* A thread is starting (before its start routine): prepare its TLS in the namespace. */
 void deps_thread_start(void);
 

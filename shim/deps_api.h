@@ -25,9 +25,12 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 6      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+#define COFFMAN_DEPS_VERSION 7      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
                                      * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
-                                     * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded */
+                                     * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded;
+                                     * 7: pprof_load (the encoder is libcoffman-pprof.so) */
+#define COFFMAN_PPROF_LIBRARY "libcoffman-pprof.so"
+#define COFFMAN_PPROF_SYMBOL "coffman_pprof_encode"
 
 /* A contention profile in neutral form for pprof_encode: what pprof's format holds, without its
  * encoding (which needs protobuf-c, a library of the namespace).  Ids are 1-based indices into the
@@ -111,9 +114,13 @@ struct deps_api {
 	 * is held), so that no later call makes the loader allocate them with the program's malloc. */
 	void (*thread_prepare)(void);
 	/* Encode a profile as an uncompressed pprof protobuf into buf: the encoded size, larger than cap
-	 * when nothing was written (call again with that much room), 0 on failure.  NULL when
-	 * libcoffman-deps.so was built without protobuf-c. */
+	 * when nothing was written (call again with that much room), 0 on failure (or before pprof_load
+	 * succeeded).  NULL when coffman was built without protobuf-c. */
 	size_t (*pprof_encode)(const struct pprof_data *d, uint8_t *buf, size_t cap);
+	/* Load the encoder (COFFMAN_PPROF_LIBRARY at path, with libprotobuf-c) into this namespace: NULL
+	 * when done, else why not.  Only from the library constructor, like the namespace itself (the
+	 * loader's lock and the program's malloc): a run without a profile never maps protobuf-c. */
+	const char *(*pprof_load)(const char *path);
 };
 
 #endif

@@ -277,14 +277,33 @@ static int guarded_symbolize_function_name(uintptr_t addr, char *name, size_t le
 }
 
 #ifdef HAVE_PROTOBUF_C
+static size_t (*pprof_encoder)(const struct pprof_data *d, uint8_t *buf, size_t cap);
+
+/* dlopen from this library loads into this namespace (glibc picks it from the caller). */
+static const char *pprof_load(const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return dlerror();
+	pprof_encoder = (size_t (*)(const struct pprof_data *, uint8_t *, size_t))dlsym(h, COFFMAN_PPROF_SYMBOL);
+	return pprof_encoder ? NULL : "it has no " COFFMAN_PPROF_SYMBOL;
+}
+
 static size_t guarded_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap)
 {
+	if (!pprof_encoder)
+		return 0;
 	size_t n;
-	OUTSIDE_RULE_FILLS(n = deps_pprof_encode(d, buf, cap));
+	OUTSIDE_RULE_FILLS(n = pprof_encoder(d, buf, cap));
 	return n;
 }
 #else
 #define guarded_pprof_encode NULL
+static const char *pprof_load(const char *path)
+{
+	(void)path;
+	return "coffman was built without protobuf-c";
+}
 #endif
 
 static void init(const struct deps_host *host)
@@ -309,4 +328,5 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.unwind_objects_unloaded = deps_rules_forget,
 	.thread_prepare = thread_prepare,
 	.pprof_encode = guarded_pprof_encode,
+	.pprof_load = pprof_load,
 };

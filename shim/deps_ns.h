@@ -68,9 +68,7 @@ int deps_symbolize_data(uintptr_t addr, char *name, size_t len);
 int deps_symbolize_function_name(uintptr_t addr, char *name, size_t len);
 void deps_symbolize_objects_unloaded(void);
 
-/* deps_pprof.c (with protobuf-c; without it the entry stays NULL) */
-#ifdef HAVE_PROTOBUF_C
-size_t deps_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap);
-#endif
+/* deps_pprof.c, in libcoffman-pprof.so (with protobuf-c): its one exported entry, COFFMAN_PPROF_SYMBOL. */
+size_t coffman_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap);
 
 #endif

@@ -1,5 +1,6 @@
 /* pprof_encode (deps_api.h): a neutral profile to pprof's protobuf encoding with protobuf-c, inside
- * the private namespace, so the message's temporary arrays come from that namespace's malloc and never
+ * the private namespace (libcoffman-pprof.so, which libcoffman-deps.so loads there when a profile is
+ * asked for: COFFMAN_PPROF_SYMBOL), so the message's temporary arrays come from that namespace's malloc and never
  * from the program's.  The caller supplies the output buffer (its own memory).  The schema is
  * shim/pprof.proto; the generated code is built from it (protoc-c). */
 #include "deps_ns.h"
@@ -74,7 +75,8 @@ fail:
 	return 0;
 }
 
-size_t deps_pprof_encode(const struct pprof_data *d, uint8_t *buf, size_t cap)
+__attribute__((visibility("default"))) size_t coffman_pprof_encode(const struct pprof_data *d, uint8_t *buf,
+								     size_t cap)
 {
 	size_t size = 0;
 	struct strtab st = { 0 };

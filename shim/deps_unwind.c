@@ -32,6 +32,7 @@
 #include <fcntl.h>
 #include <libunwind.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,10 +54,43 @@ static int is_own(uintptr_t pc)
 _Static_assert(sizeof(unw_context_t) <= sizeof(struct unwind_context), "struct unwind_context too small");
 _Static_assert(_Alignof(unw_context_t) <= 16, "struct unwind_context under-aligned");
 
+/* ------------------------------------------------------------------ libunwind, set up at its first use */
+
+/* The global cache of unwind rules holds 128 call sites by default: a program's lock sites and their
+ * callers overflow it, and a miss costs a search of every module's unwind table.  4096 entries keep
+ * them all; it serves the frames the cached walk hands to libunwind.  Sizing it touches a few hundred
+ * KB (0.07-0.1 ms of page faults), so it is done before the first frame libunwind steps, not at load:
+ * a process whose stacks the cached walk covers, or that never captures one, never pays for it
+ * (bench/README.md, start-up).  libunwind's own first-use set-up (its validation pipe, tdep_init) is
+ * thread-safe and lazy by itself.  No deadlock: the sizing takes only libunwind's own locks and maps
+ * memory; a signal handler interrupting it on the same thread sees the unwinder busy (deps_ns.c) and
+ * captures nothing, and fork waits for captures in flight (stacks.c), so a child never finds it half
+ * done. */
+static atomic_int libunwind_state;     /* 0 not sized yet, 1 being sized, 2 ready */
+
+static void libunwind_prepare(void)
+{
+	if (atomic_load_explicit(&libunwind_state, memory_order_acquire) == 2)
+		return;
+	int *locks = &deps_unwind_thread()->locks;
+	++*locks;
+	atomic_signal_fence(memory_order_seq_cst);
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&libunwind_state, &expected, 1)) {
+		unw_set_cache_size(unw_local_addr_space, 4096, 0);
+		atomic_store_explicit(&libunwind_state, 2, memory_order_release);
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	--*locks;
+	while (atomic_load_explicit(&libunwind_state, memory_order_acquire) != 2)
+		sched_yield();          /* another thread is sizing it: microseconds */
+}
+
 /* ------------------------------------------------------------------ the plain libunwind walk */
 
 static __attribute__((noinline)) int walk_libunwind(unw_context_t *context, uintptr_t *pcs, int max)
 {
+	libunwind_prepare();
 	unw_cursor_t cursor;
 	if (unw_init_local(&cursor, context) != 0)
 		return 0;
@@ -208,6 +242,7 @@ static int step_by_rule(struct walk *w, int *signal)
  * each thread's stack touches). */
 static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signal)
 {
+	libunwind_prepare();
 	unw_context_t context;
 	memcpy(&context, w->start, sizeof context);
 	for (int i = 0; i < REG_COUNT; i++)
@@ -337,18 +372,8 @@ void deps_unwind_init(void)
 		page_size = (uintptr_t)page;
 	if (deps_host.unwind_check && deps_host.unwind_check[0])
 		check_fd = open(deps_host.unwind_check, O_WRONLY | O_APPEND | O_CREAT, 0644);
-	/* The global cache of unwind rules holds 128 call sites by default: a program's lock sites and
-	 * their callers overflow it, and a miss costs a search of every module's unwind table.  4096
-	 * entries (a few hundred KB, once per process) keep them all.  It still serves the frames the
-	 * cached walk hands to libunwind. */
-	unw_set_cache_size(unw_local_addr_space, 4096, 0);
-	/* Warm libunwind up now (it opens its validation pipe and sizes its caches at the first walk),
-	 * so no program thread pays for it inside a lock.  The rule table fills at the first capture:
-	 * reading every object's CFI here would slow every program's start. */
-	unw_context_t context;
-	uintptr_t pcs[4];
-	if (unw_getcontext(&context) == 0)
-		walk_libunwind(&context, pcs, 4);
+	/* Nothing of libunwind is warmed up here (libunwind_prepare), and the rule table fills at the
+	 * first capture: every program's start would pay for what most never use. */
 }
 
 int deps_capture(uintptr_t *pcs, int max)

@@ -833,6 +833,7 @@ static int write_folded(int fd, void *ctx)
 }
 
 static uint64_t load_ns;
+static const char *pprof_unavailable;   /* why no pprof file can be encoded (profile_init), or NULL */
 static pid_t load_pid;
 
 /* The waiters' stacks, root first, then the lock, then the wait in microseconds. */
@@ -936,9 +937,8 @@ static void write_files(struct row *rows, size_t nrows)
 		.nlocations = b.nlocations, .locations = b.locations,
 		.nsamples = k, .samples = ps,
 	};
-	if (!deps_api || !deps_api->pprof_encode) {
-		output_warn("COFFMAN_PROFILE: no pprof file: %s", deps_api ? "libcoffman-deps.so was built without protobuf-c"
-								: "libcoffman-deps.so is not loaded");
+	if (pprof_unavailable) {
+		output_warn("COFFMAN_PROFILE: no pprof file: %s", pprof_unavailable);
 	} else {
 		size_t need = deps_api->pprof_encode(&d, NULL, 0);
 		uint8_t *buf = need ? malloc(need) : NULL;
@@ -1002,5 +1002,6 @@ void profile_init(void)
 	load_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
 	load_pid = getpid();
 	prof_clock_init();
+	pprof_unavailable = deps_pprof_load();
 	profile_flag.on = 1;
 }

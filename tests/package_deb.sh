@@ -51,7 +51,7 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 libdir=/usr/lib/$multiarch
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$WORK/contents"
 for f in /usr/bin/coffman /usr/bin/coffman-graph $libdir/libcoffman.so $libdir/libcoffman-deps.so \
-	/usr/share/man/man1/coffman.1.gz /usr/share/man/man1/coffman-graph.1.gz /usr/share/doc/coffman/README.md.gz \
+	$libdir/libcoffman-pprof.so /usr/share/man/man1/coffman.1.gz /usr/share/man/man1/coffman-graph.1.gz /usr/share/doc/coffman/README.md.gz \
 	/usr/share/doc/coffman/copyright /usr/share/doc/coffman/examples/printsum.c /usr/include/coffman/annotate.h \
 	$libdir/pkgconfig/coffman.pc /usr/share/coffman/coffman-gdb.py; do
 	if grep -q -x -F "$f" "$WORK/contents"; then pass "the package has $f"; else fail "the package lacks $f"; fi

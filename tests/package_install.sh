@@ -24,7 +24,7 @@ print-dirs:
 EOF
 eval "$(cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -f "$WORK/dirs.mk" print-dirs)"
 for f in "$bindir/coffman" "$bindir/coffman-graph" "$libdir/libcoffman.so" "$libdir/libcoffman-deps.so" \
-	"$mandir/man1/coffman.1" "$mandir/man1/coffman-graph.1" "$docdir/README.md" "$docdir/examples/printsum.c" \
+	"$libdir/libcoffman-pprof.so" "$mandir/man1/coffman.1" "$mandir/man1/coffman-graph.1" "$docdir/README.md" "$docdir/examples/printsum.c" \
 	"$docdir/examples/verdicts" "$includedir/coffman/annotate.h" "$libdir/pkgconfig/coffman.pc" \
 	"$pkgdatadir/coffman-gdb.py"; do
 	if [ -f "$root$f" ]; then pass "installed $f"; else fail "not installed: $f"; fi
