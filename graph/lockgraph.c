@@ -14,7 +14,8 @@
  *
  * Order (Pearce & Kelly 2006, "A dynamic topological sort algorithm for directed acyclic graphs")
  *   Every live node has a distinct `ord`, and ord[u] < ord[v] for every edge u->v.  An edge that already
- *   agrees with the order is appended without any search.  Otherwise a BFS from `to` over nodes ordered
+ *   agrees with the order is appended without any search, and so is one with an end that has no edges
+ *   (that end first moves below or above every node: ords are dealt out from the middle both ways).  Otherwise a BFS from `to` over nodes ordered
  *   below `from` either reaches `from` (a cycle; BFS makes the reported path a shortest one) or yields
  *   the forward set F; a BFS back from `from` over nodes ordered above `to` yields the backward set B;
  *   the ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
@@ -100,8 +101,10 @@ struct lockgraph {
 	uint32_t nback, back_cap;
 	uint32_t back_top;      /* highest ord of a cycle edge's source, when back_top_valid */
 	int back_top_valid;
-	uint32_t next_ord;
+	uint32_t next_ord;      /* the next ord above every live node's */
+	uint32_t low_ord;       /* the lowest ord dealt out so far: the next one below is low_ord - 1 */
 	uint32_t epoch;
+	size_t nsearches;       /* edges that went against the order (a Pearce-Kelly search) */
 	size_t nlive;
 	size_t nedges;
 
@@ -441,32 +444,55 @@ static int reserve_sort(struct lockgraph *g, uint32_t need)
 	return 0;
 }
 
-/* When the ord counter runs out, deal 1..n out again in the current order: relative order is all
- * the invariant needs.  Happens once per ~4e9 node creations. */
+/* Ords are dealt out from the middle of their range both ways: a node placed above everything takes
+ * next_ord, one placed below everything low_ord - 1.  When either end runs out, deal the live nodes out
+ * again around the middle in their current order: relative order is all the invariant needs.  Happens
+ * once per ~2e9 placements. */
+static uint32_t ord_middle(void)
+{
+	return (uint32_t)(LG_ORD_LIMIT / 2);
+}
+
 static int renumber_orders(struct lockgraph *g)
 {
 	uint32_t n = 0;
 
-	if (g->nlive + 1 >= LG_ORD_LIMIT || reserve_sort(g, (uint32_t)g->nlive) < 0)
+	if (g->nlive + 4 >= LG_ORD_LIMIT / 2 || reserve_sort(g, (uint32_t)g->nlive) < 0)
 		return -1;
 	for (uint32_t i = 0; i < g->nrec; i++)
 		if (g->rec[i].live)
 			g->sortkeys[n++] = ord_key(g, i);
 	qsort(g->sortkeys, n, sizeof *g->sortkeys, cmp_u64);
+	uint32_t first = ord_middle() - n / 2;
 	for (uint32_t i = 0; i < n; i++)
-		g->rec[idx_of_key(g->sortkeys[i])].ord = i + 1;
-	g->next_ord = n + 1;
+		g->rec[idx_of_key(g->sortkeys[i])].ord = first + i;
+	g->low_ord = first;
+	g->next_ord = first + n;
 	g->back_top_valid = 0;
 	return 0;
 }
 
-/* A new node has no edges, so any ord above all others is consistent. */
+/* A node without edges may take any ord no other node has: above all others... */
 static int new_ord(struct lockgraph *g, uint32_t *ord)
 {
 	if (g->next_ord >= LG_ORD_LIMIT && renumber_orders(g) < 0)
 		return -1;
 	*ord = g->next_ord++;
 	return 0;
+}
+
+/* ... or below all others. */
+static int new_low_ord(struct lockgraph *g, uint32_t *ord)
+{
+	if (g->low_ord <= 1 && renumber_orders(g) < 0)
+		return -1;
+	*ord = --g->low_ord;
+	return 0;
+}
+
+static int has_no_edges(const struct lg_rec *r)
+{
+	return !r->nout && !r->nin && !r->ncycle;
 }
 
 /* Start a new search; "visited" is mark == epoch, so nothing has to be cleared between searches
@@ -736,7 +762,7 @@ struct lockgraph *lg_new(void)
 	struct lockgraph *g = calloc(1, sizeof *g);
 
 	if (g)
-		g->next_ord = 1;
+		g->next_ord = g->low_ord = ord_middle();
 	return g;
 }
 
@@ -930,6 +956,22 @@ void lg_node_remove(struct lockgraph *g, lg_node n)
 	g->nlive--;
 }
 
+/* x->y goes against the order, but an end without edges is free to move: the source below every
+ * node, or the target above every node, and the edge agrees with the order without a search.  Nodes
+ * are created at the top, so this is what keeps a new lock's first edge *out of* it (it is the source:
+ * the held lock, first taken before locks that already have edges) from searching and reordering
+ * everything ordered between its two ends.  On failure to get an ord, nothing moves (the search
+ * handles the edge). */
+static void place_edgeless_end(struct lockgraph *g, uint32_t x, uint32_t y)
+{
+	uint32_t ord;
+
+	if (has_no_edges(&g->rec[x]) && new_low_ord(g, &ord) == 0)
+		g->rec[x].ord = ord;
+	else if (has_no_edges(&g->rec[y]) && new_ord(g, &ord) == 0)
+		g->rec[y].ord = ord;
+}
+
 /* On any result other than LG_CYCLE, *path_len is set to 0. */
 enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32_t payload,
 			   lg_node *path, size_t path_cap, size_t *path_len)
@@ -946,8 +988,11 @@ enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32
 		return LG_EXISTS;
 	if (find_cycle(g, x, y))
 		return LG_KNOWN_CYCLE;
+	if (g->rec[x].ord > g->rec[y].ord)
+		place_edgeless_end(g, x, y);
 	if (g->rec[x].ord < g->rec[y].ord)
 		return insert_in_order(g, x, y, payload, path, path_cap, path_len);
+	g->nsearches++;
 	return insert_with_search(g, x, y, payload, path, path_cap, path_len);
 }
 
@@ -984,6 +1029,11 @@ size_t lg_edge_count(const struct lockgraph *g)
 size_t lg_cycle_edge_count(const struct lockgraph *g)
 {
 	return g->nback;
+}
+
+size_t lg_search_count(const struct lockgraph *g)
+{
+	return g->nsearches;
 }
 
 static size_t edge_array_bytes(const struct lockgraph *g)
@@ -1071,7 +1121,7 @@ static int check_distinct_ords(const struct lockgraph *g)
 		if (ords[i] == ords[i - 1])
 			ok = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ords[i] == 0 || ords[i] >= g->next_ord)
+		if (ords[i] < g->low_ord || ords[i] >= g->next_ord)
 			ok = 0;
 	free(ords);
 	return ok;

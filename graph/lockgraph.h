@@ -21,11 +21,13 @@
  *   None inside.  Calls must be serialised by the caller (coffman holds its graph lock).  No callbacks.
  *
  * Costs
- *   Key lookup: O(1) expected (uthash).  An existing edge: O(out-degree).  A new edge that agrees with the
- *   current topological order: O(out-degree), no search, as long as no cycle edge exists.  Otherwise a
- *   Pearce-Kelly search that visits only nodes whose order lies between the two endpoints, then a local
- *   reorder.  Once cycle edges exist, a new edge also gets a search over both sets, which skips every
- *   node ordered above both the edge's source and the highest source of a cycle edge (an edge into a
+ *   Key lookup: O(1) expected (open addressing).  An existing edge: O(out-degree).  A new edge that
+ *   agrees with the current topological order: O(out-degree), no search, as long as no cycle edge
+ *   exists; so does one with an end that has no edges yet (that end is placed below or above every
+ *   node, so a new lock's first edge, in or out, never searches).  Otherwise a Pearce-Kelly search that
+ *   visits only nodes whose order lies between the two endpoints, then a local reorder.  Once cycle
+ *   edges exist, a new edge also gets a search over both sets, which skips every node ordered above
+ *   both the edge's source and the highest source of a cycle edge (an edge into a
  *   newly created lock searches nothing).  Memory: a node is a fixed record plus its edge arrays; a
  *   main edge costs 8 bytes out + 4 bytes in (plus array slack), a cycle edge 16 bytes.
  */
@@ -78,6 +80,9 @@ int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_
 size_t lg_node_count(const struct lockgraph *g);
 size_t lg_edge_count(const struct lockgraph *g);      /* main edges, cycle edges excluded */
 size_t lg_cycle_edge_count(const struct lockgraph *g);
+/* New edges that went against the topological order (each a search, and a reorder unless it closed a
+ * cycle): what graph growth pays beyond appending, for tests and benchmarks. */
+size_t lg_search_count(const struct lockgraph *g);
 size_t lg_memory_bytes(const struct lockgraph *g);    /* bytes held by the graph, for the benchmarks */
 
 /* For tests only: 1 if the topological order is consistent with every edge and the tables agree. */
