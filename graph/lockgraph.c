@@ -7,7 +7,8 @@
  *   Each node's key lives in fixed-size chunks indexed like the records; the key -> index table is an
  *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
- *   bytes per edge); the in-array is what the backward search and node removal need.
+ *   bytes per edge); the in-array is what the backward search and node removal need.  A node's first
+ *   two out-edges and first two in-edges sit in the record itself, where the array pointers would be.
  *   Cycle edges (edges that would close a cycle among the main edges) are rare, each one a reported
  *   bug, so they live in one array sorted by their (from, to) index pair: a binary search finds an edge
  *   or a node's outgoing ones.  A per-node count lets the common node without any skip that search.
@@ -49,24 +50,63 @@
 #define KEY_CHUNK_SHIFT 8u
 #define KEY_CHUNK_SIZE (1u << KEY_CHUNK_SHIFT)
 #define MIN_CAP 4u              /* first capacity of every growable array */
-#define EDGE_MIN_CAP 2u         /* most locks have very few neighbours */
 
 struct lg_out {
 	uint32_t target;
 	uint32_t payload;
 };
 
+/* Most locks have one or two neighbours, so a node's first two out-edges and first two in-edges live
+ * in the record itself, where the array pointers would be: no allocation and no pointer to chase for
+ * them (a search visiting a node otherwise misses the cache once for the record and once for each
+ * array).  The record is then 64 bytes, one cache line.  A capacity of 0 means "inline"; the first
+ * array allocated holds twice the inline room. */
+#define OUT_INLINE 2u
+#define IN_INLINE 2u
+
+union lg_outs {
+	struct lg_out *heap;
+	struct lg_out one[OUT_INLINE];
+};
+
+union lg_ins {
+	uint32_t *heap;
+	uint32_t two[IN_INLINE];
+};
+
 struct lg_rec {
-	struct lg_out *out;
-	uint32_t *in;
-	uint32_t nout, out_cap;
-	uint32_t nin, in_cap;
+	union lg_outs out_u;    /* outs(): the out-edges {target, payload} */
+	union lg_ins in_u;      /* ins(): the sources of the in-edges */
+	uint32_t nout, out_cap; /* out_cap 0: inline */
+	uint32_t nin, in_cap;   /* in_cap 0: inline */
 	uint32_t ord;           /* position in the topological order (distinct among live nodes) */
 	uint32_t mark;          /* == g->epoch: visited by the current search */
 	uint32_t version;       /* high half of the handle; bumped on removal, never 0 */
 	uint32_t ncycle;        /* cycle edges with this node as an endpoint */
 	uint32_t live;
 };
+
+_Static_assert(sizeof(struct lg_rec) == 64, "a node record is one cache line");
+
+static struct lg_out *outs(struct lg_rec *r)
+{
+	return r->out_cap ? r->out_u.heap : r->out_u.one;
+}
+
+static const struct lg_out *outs_c(const struct lg_rec *r)
+{
+	return r->out_cap ? r->out_u.heap : r->out_u.one;
+}
+
+static uint32_t *ins(struct lg_rec *r)
+{
+	return r->in_cap ? r->in_u.heap : r->in_u.two;
+}
+
+static const uint32_t *ins_c(const struct lg_rec *r)
+{
+	return r->in_cap ? r->in_u.heap : r->in_u.two;
+}
 
 /* A cycle edge; the array of them is kept sorted by pair. */
 struct lg_back {
@@ -185,67 +225,96 @@ static uint32_t idx_of_key(uint64_t k)
 
 /* ---- edge arrays ------------------------------------------------------------------------------ */
 
-static struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
+static const struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
 {
+	const struct lg_out *o = outs_c(r);
+
 	for (uint32_t i = 0; i < r->nout; i++)
-		if (r->out[i].target == target)
-			return &r->out[i];
+		if (o[i].target == target)
+			return &o[i];
 	return NULL;
 }
 
 /* Edge order inside an array carries no meaning, so removal swaps the last element in. */
 static void remove_out(struct lg_rec *r, uint32_t target)
 {
-	struct lg_out *e = find_out(r, target);
+	struct lg_out *o = outs(r);
 
-	if (e)
-		*e = r->out[--r->nout];
+	for (uint32_t i = 0; i < r->nout; i++) {
+		if (o[i].target == target) {
+			o[i] = o[--r->nout];
+			return;
+		}
+	}
 }
 
 static void remove_in(struct lg_rec *r, uint32_t source)
 {
+	uint32_t *in = ins(r);
+
 	for (uint32_t i = 0; i < r->nin; i++) {
-		if (r->in[i] == source) {
-			r->in[i] = r->in[--r->nin];
+		if (in[i] == source) {
+			in[i] = in[--r->nin];
 			return;
 		}
 	}
+}
+
+/* Room for `need` elements in an edge array whose inline room is inline_cap: 0, or -1 (nothing
+ * changed).  Leaving the inline room copies its elements out before the pointer overwrites them. */
+static int grow_edges(void *inl, void **heap, uint32_t *cap, uint32_t inline_cap, uint32_t need, size_t size)
+{
+	if (need <= (*cap ? *cap : inline_cap))
+		return 0;
+	if (*cap) {
+		void *p = grow_array(*heap, cap, need, size, 2 * inline_cap);
+		if (!p)
+			return -1;
+		*heap = p;
+		return 0;
+	}
+	uint32_t ncap = 0;
+	void *p = grow_array(NULL, &ncap, need > 2 * inline_cap ? need : 2 * inline_cap, size, 2 * inline_cap);
+	if (!p)
+		return -1;
+	memcpy(p, inl, (size_t)inline_cap * size);
+	*heap = p;
+	*cap = ncap;
+	return 0;
 }
 
 /* Make room for x->y before anything is changed, so that the insertion itself cannot fail. */
 static int reserve_edge(struct lockgraph *g, uint32_t x, uint32_t y)
 {
 	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
-	void *p;
 
-	p = grow_array(rx->out, &rx->out_cap, rx->nout + 1, sizeof *rx->out, EDGE_MIN_CAP);
-	if (!p)
+	if (grow_edges(rx->out_u.one, (void **)&rx->out_u.heap, &rx->out_cap, OUT_INLINE, rx->nout + 1,
+		       sizeof(struct lg_out)) < 0)
 		return -1;
-	rx->out = p;
-	p = grow_array(ry->in, &ry->in_cap, ry->nin + 1, sizeof *ry->in, EDGE_MIN_CAP);
-	if (!p)
-		return -1;
-	ry->in = p;
-	return 0;
+	return grow_edges(ry->in_u.two, (void **)&ry->in_u.heap, &ry->in_cap, IN_INLINE, ry->nin + 1,
+			  sizeof(uint32_t));
 }
 
 static void append_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload)
 {
 	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
+	struct lg_out *o = outs(rx);
 
-	rx->out[rx->nout].target = y;
-	rx->out[rx->nout].payload = payload;
+	o[rx->nout].target = y;
+	o[rx->nout].payload = payload;
 	rx->nout++;
-	ry->in[ry->nin++] = x;
+	ins(ry)[ry->nin++] = x;
 	g->nedges++;
 }
 
 static void free_edge_arrays(struct lg_rec *r)
 {
-	free(r->out);
-	free(r->in);
-	r->out = NULL;
-	r->in = NULL;
+	if (r->out_cap)
+		free(r->out_u.heap);
+	if (r->in_cap)
+		free(r->in_u.heap);
+	memset(&r->out_u, 0, sizeof r->out_u);
+	memset(&r->in_u, 0, sizeof r->in_u);
 	r->nout = r->out_cap = r->nin = r->in_cap = 0;
 }
 
@@ -574,7 +643,7 @@ static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t 
 		int r = 0;
 
 		for (uint32_t i = 0; i < g->rec[w].nout && !r; i++)
-			r = visit_fwd(g, g->rec[w].out[i].target, head, x, bound, hit);
+			r = visit_fwd(g, outs(&g->rec[w])[i].target, head, x, bound, hit);
 		if (with_cycle_edges && !r) {
 			back_out_range(g, w, &first, &end);
 			for (uint32_t i = first; i < end && !r; i++)
@@ -598,9 +667,10 @@ static int backward_search(struct lockgraph *g, uint32_t x, uint32_t y)
 		return -1;
 	for (uint32_t head = 0; head < g->nbwd; head++) {
 		const struct lg_rec *w = &g->rec[g->bwd[head]];
+		const uint32_t *in = ins_c(w);
 
 		for (uint32_t i = 0; i < w->nin; i++) {
-			uint32_t s = w->in[i];
+			uint32_t s = in[i];
 
 			if (g->rec[s].mark == g->epoch || g->rec[s].ord < bound)
 				continue;
@@ -904,9 +974,9 @@ static void detach_edges(struct lockgraph *g, uint32_t idx)
 	struct lg_rec *r = &g->rec[idx];
 
 	for (uint32_t i = 0; i < r->nout; i++)
-		remove_in(&g->rec[r->out[i].target], idx);
+		remove_in(&g->rec[outs(r)[i].target], idx);
 	for (uint32_t i = 0; i < r->nin; i++)
-		remove_out(&g->rec[r->in[i]], idx);
+		remove_out(&g->rec[ins(r)[i]], idx);
 	g->nedges -= (size_t)r->nout + r->nin;
 	free_edge_arrays(r);
 }
@@ -926,9 +996,9 @@ size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, siz
 	uint32_t idx = idx_of(n);
 	const struct lg_rec *r = &g->rec[idx];
 	for (uint32_t i = 0; i < r->nout; i++)
-		put_payload(out, cap, &count, r->out[i].payload);
+		put_payload(out, cap, &count, outs_c(r)[i].payload);
 	for (uint32_t i = 0; i < r->nin; i++) {
-		const struct lg_out *e = find_out(&g->rec[r->in[i]], idx);
+		const struct lg_out *e = find_out(&g->rec[ins_c(r)[i]], idx);
 		if (e)
 			put_payload(out, cap, &count, e->payload);
 	}
@@ -1041,7 +1111,7 @@ static size_t edge_array_bytes(const struct lockgraph *g)
 	size_t b = 0;
 
 	for (uint32_t i = 0; i < g->nrec; i++)
-		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);
+		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);   /* 0 inline */
 	return b;
 }
 
@@ -1130,7 +1200,7 @@ static int check_distinct_ords(const struct lockgraph *g)
 static int in_array_has(const struct lg_rec *r, uint32_t source)
 {
 	for (uint32_t i = 0; i < r->nin; i++)
-		if (r->in[i] == source)
+		if (ins_c(r)[i] == source)
 			return 1;
 	return 0;
 }
@@ -1142,7 +1212,7 @@ static int check_out_edges(const struct lockgraph *g, uint32_t u, uint32_t *stam
 	const struct lg_rec *r = &g->rec[u];
 
 	for (uint32_t i = 0; i < r->nout; i++) {
-		uint32_t v = r->out[i].target;
+		uint32_t v = outs_c(r)[i].target;
 
 		if (v >= g->nrec || !g->rec[v].live || stamp[v] == u + 1)
 			return 0;
@@ -1160,7 +1230,7 @@ static int check_in_edges(const struct lockgraph *g, uint32_t v, uint32_t *stamp
 	const struct lg_rec *r = &g->rec[v];
 
 	for (uint32_t i = 0; i < r->nin; i++) {
-		uint32_t u = r->in[i];
+		uint32_t u = ins_c(r)[i];
 
 		if (u >= g->nrec || !g->rec[u].live || stamp[u] == v + 1)
 			return 0;
