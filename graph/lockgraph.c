@@ -5,7 +5,8 @@
  *   walk only this array and the edge arrays, so it is kept small (no key, no hash handle).  A removed
  *   record's version is bumped and its index goes on a free list for reuse.
  *   Each node's key lives in fixed-size chunks indexed like the records; the key -> index table is an
- *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.
+ *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.  A node made by
+ *   lg_node_new is not in that table: its caller keeps the handle in a table of its own.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
  *   bytes per edge); the in-array is what the backward search and node removal need.  A node's first
  *   two out-edges and first two in-edges sit in the record itself, where the array pointers would be.
@@ -83,8 +84,10 @@ struct lg_rec {
 	uint32_t mark;          /* == g->epoch: visited by the current search */
 	uint32_t version;       /* high half of the handle; bumped on removal, never 0 */
 	uint32_t ncycle;        /* cycle edges with this node as an endpoint */
-	uint32_t live;
+	uint32_t live;          /* 0 free; LIVE_INDEXED or LIVE_OWN (see lg_node_new) */
 };
+#define LIVE_INDEXED 1u         /* found by its key (lg_node_get) */
+#define LIVE_OWN 2u             /* not in the key index: the caller keeps the handle (lg_node_new) */
 
 _Static_assert(sizeof(struct lg_rec) == 64, "a node record is one cache line");
 
@@ -930,21 +933,23 @@ lg_node lg_node_find(const struct lockgraph *g, uint64_t key)
 	return i >= 0 ? handle_of(g, g->kt[i].idx1 - 1) : 0;
 }
 
-static lg_node create_node(struct lockgraph *g, uint64_t key)
+static lg_node create_node(struct lockgraph *g, uint64_t key, int indexed)
 {
 	struct lg_keyent *e;
 	uint32_t idx, ord;
 
-	if (kt_reserve(g) < 0 || new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
+	if ((indexed && kt_reserve(g) < 0) || new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
 		return 0;
 	e = entry_at(g, idx);
 	e->key = key;
 	e->idx = idx;
-	kt_put(g->kt, g->kt_mask, key, idx + 1);
-	g->kt_used++;
+	if (indexed) {
+		kt_put(g->kt, g->kt_mask, key, idx + 1);
+		g->kt_used++;
+	}
 	g->rec[idx].ord = ord;
 	g->rec[idx].mark = 0;
-	g->rec[idx].live = 1;
+	g->rec[idx].live = indexed ? LIVE_INDEXED : LIVE_OWN;
 	g->nlive++;
 	return handle_of(g, idx);
 }
@@ -953,7 +958,22 @@ lg_node lg_node_get(struct lockgraph *g, uint64_t key)
 {
 	lg_node n = lg_node_find(g, key);
 
-	return n ? n : create_node(g, key);
+	return n ? n : create_node(g, key, 1);
+}
+
+lg_node lg_node_new(struct lockgraph *g, uint64_t key)
+{
+	return create_node(g, key, 0);
+}
+
+uint32_t lg_node_index(lg_node n)
+{
+	return idx_of(n);
+}
+
+lg_node lg_node_at(const struct lockgraph *g, uint32_t index)
+{
+	return index < g->nrec && g->rec[index].live ? handle_of(g, index) : 0;
 }
 
 int lg_node_valid(const struct lockgraph *g, lg_node n)
@@ -1018,8 +1038,9 @@ void lg_node_remove(struct lockgraph *g, lg_node n)
 	detach_edges(g, idx);
 	if (g->rec[idx].ncycle)
 		forget_cycles_of(g, idx);
-	kt_delete(g, entry_at(g, idx)->key);
 	r = &g->rec[idx];
+	if (r->live == LIVE_INDEXED)
+		kt_delete(g, entry_at(g, idx)->key);
 	r->live = 0;
 	r->version = r->version == UINT32_MAX ? 1 : r->version + 1;   /* 0 would allow handle 0 */
 	release_slot(g, idx);
@@ -1159,17 +1180,21 @@ static int check_free_list(const struct lockgraph *g)
 	return 1;
 }
 
-/* Every live node is found under its key, and every hash entry is a live node's own entry. */
+/* Every indexed live node is found under its key, and every hash entry is an indexed live node's own
+ * entry. */
 static int check_key_table(const struct lockgraph *g)
 {
-	if (g->kt_used != g->nlive)
-		return 0;
-	for (uint32_t i = 0; i < g->nrec; i++)
-		if (g->rec[i].live && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
+	size_t indexed = 0;
+	for (uint32_t i = 0; i < g->nrec; i++) {
+		if (g->rec[i].live == LIVE_INDEXED && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
 			return 0;
+		indexed += g->rec[i].live == LIVE_INDEXED;
+	}
+	if (g->kt_used != indexed)
+		return 0;
 	for (uint32_t i = 0; g->kt && i <= g->kt_mask; i++) {
 		uint32_t idx1 = g->kt[i].idx1;
-		if (idx1 && (idx1 - 1 >= g->nrec || !g->rec[idx1 - 1].live || entry_at(g, idx1 - 1)->key != g->kt[i].key))
+		if (idx1 && (idx1 - 1 >= g->nrec || g->rec[idx1 - 1].live != LIVE_INDEXED || entry_at(g, idx1 - 1)->key != g->kt[i].key))
 			return 0;
 	}
 	return 1;

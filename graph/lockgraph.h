@@ -56,8 +56,16 @@ void lg_free(struct lockgraph *g);
 
 /* Find the node for key, creating it if absent.  Returns 0 only on allocation failure. */
 lg_node lg_node_get(struct lockgraph *g, uint64_t key);
-/* Find the node for key; 0 if there is none. */
+/* Find the node for key; 0 if there is none (or only one made by lg_node_new). */
 lg_node lg_node_find(const struct lockgraph *g, uint64_t key);
+/* A new node for key that is not entered in the key index: lg_node_find does not see it, the caller
+ * keeps its handle (coffman keeps it in its own table of locks, which it must look up anyway, and so
+ * saves a second lookup per lock).  lg_node_key still answers key.  0 on allocation failure. */
+lg_node lg_node_new(struct lockgraph *g, uint64_t key);
+/* A handle's index (its low 32 bits), and back: the live node at index, 0 if none.  For a caller that
+ * stores 32 bits and removes its own record whenever it removes the node. */
+uint32_t lg_node_index(lg_node n);
+lg_node lg_node_at(const struct lockgraph *g, uint32_t index);
 int lg_node_valid(const struct lockgraph *g, lg_node n);
 uint64_t lg_node_key(const struct lockgraph *g, lg_node n);
 /* Remove the node and all its edges; its handle becomes stale.  No-op on a stale handle. */

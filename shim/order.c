@@ -49,14 +49,19 @@ struct thread_info {
 };
 static struct thread_info *thread_infos;
 
-/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase. */
+/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase.  It also holds
+ * the lock's own graph node (made by lg_node_new, not in the graph's key index): the one lookup a lock
+ * needs at init, at its first edge and at destroy finds both, a cache miss each instead of two.  A code
+ * address fits in 55 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
 struct lock_site {
 	uintptr_t addr;                 /* 0: empty slot */
-	uintptr_t pc;
+	uint64_t pc : 55;
+	uint64_t kind : 8;
+	uint64_t is_init : 1;
 	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
-	uint8_t kind;
-	uint8_t is_init;
+	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
 };
+_Static_assert(sizeof(struct lock_site) == 24, "a site slot stays 24 bytes");
 
 static struct ilock graph_lock = ILOCK_INIT;
 static struct lockgraph *graph;
@@ -98,7 +103,7 @@ void order_after_fork_child(void)
  * table keyed by address: a lookup is one cache miss (a uthash chain walk was several), no allocator
  * header per lock, and a destroyed lock's slot is simply emptied (the run behind it shifted back), so
  * creating and destroying locks in rounds does not grow.  A record pointer stays valid until the next
- * site_put or site_drop. */
+ * site_put or site_remove. */
 #define SITES_MIN_CAP 1024u
 
 static size_t site_home(uintptr_t addr)
@@ -179,7 +184,7 @@ static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int 
 	s->pc = pc;
 	s->stack = 0;
 	s->kind = (uint8_t)kind;
-	s->is_init = (uint8_t)is_init;
+	s->is_init = is_init != 0;
 	return s;
 }
 
@@ -190,20 +195,11 @@ static void site_set_stack(struct lock_site *s, uint32_t stack)
 		s->stack = stack;
 }
 
-static void site_drop(const void *lock)
+/* The graph key of a lock whose site slot is s (NULL: none). */
+static uint64_t graph_key_at(const struct lock_site *s, const void *lock)
 {
-	struct lock_site *s = site_find((uintptr_t)lock);
-	if (s)
-		site_remove(s);
-}
-
-static uint64_t graph_key(const void *lock)
-{
-	if (cfg.classes_site) {
-		const struct lock_site *s = site_find((uintptr_t)lock);
-		if (s && s->is_init && s->pc)
-			return (uint64_t)s->pc | CLASS_TAG;
-	}
+	if (cfg.classes_site && s && s->is_init && s->pc)
+		return (uint64_t)s->pc | CLASS_TAG;
 	return (uint64_t)(uintptr_t)lock;
 }
 
@@ -213,38 +209,62 @@ static uint64_t graph_key(const void *lock)
  * edge joins the two instances instead (their own addresses, as without classes), so an inconsistent
  * order between instances of one class is still a cycle; instance nodes only ever join instances of
  * their own class. */
-static void edge_keys(const void *from, const void *to, uint64_t *from_key, uint64_t *to_key)
+static void edge_keys(const struct lock_site *fs, const void *from, const struct lock_site *ts, const void *to,
+		      uint64_t *from_key, uint64_t *to_key)
 {
-	*from_key = graph_key(from);
-	*to_key = graph_key(to);
+	*from_key = graph_key_at(fs, from);
+	*to_key = graph_key_at(ts, to);
 	if (*from_key == *to_key && (*from_key & CLASS_TAG)) {
 		*from_key = (uint64_t)(uintptr_t)from;
 		*to_key = (uint64_t)(uintptr_t)to;
 	}
 }
 
+/* The node for key: a class's from the graph's key index, a lock's own from its site slot. */
+static lg_node node_find(const struct lock_site *s, uint64_t key)
+{
+	if (key & CLASS_TAG)
+		return lg_node_find(graph, key);
+	return s && s->node1 ? lg_node_at(graph, s->node1 - 1) : 0;
+}
+
+/* The same, made if absent (s: the lock's slot, which keeps its own node).  0 on failure. */
+static lg_node node_get(struct lock_site *s, uint64_t key)
+{
+	if (key & CLASS_TAG)
+		return lg_node_get(graph, key);
+	if (s->node1)
+		return lg_node_at(graph, s->node1 - 1);
+	lg_node n = lg_node_new(graph, key);
+	if (n)
+		s->node1 = lg_node_index(n) + 1;
+	return n;
+}
+
 static void recycle_edges_of(lg_node n);
 
-/* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one.  A class outlives its
+/* Forget the node of the lock whose slot is s; callers hold graph_lock.  A class outlives its
  * instances, but the instance's address may next belong to another class: flush the edge caches.
  * An instance of a class has a node of its own only for orders between instances (edge_keys). */
-static int forget_node(const void *lock)
+static void forget_node_at(struct lock_site *s)
 {
-	int in_class = (graph_key(lock) & CLASS_TAG) != 0;
-	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
+	int in_class = (graph_key_at(s, (const void *)s->addr) & CLASS_TAG) != 0;
+	lg_node n = s->node1 ? lg_node_at(graph, s->node1 - 1) : 0;
 	if (n) {
 		recycle_edges_of(n);
 		lg_node_remove(graph, n);
+		s->node1 = 0;
 	}
 	if (n || in_class)
 		atomic_fetch_add(&order_epoch, 1);
-	return n != 0;
 }
 
 void order_lock_created(const void *lock, int kind, uintptr_t pc)
 {
 	ilock_acquire(&graph_lock);
-	forget_node(lock);              /* re-initialised in place: a new lock */
+	struct lock_site *s = site_find((uintptr_t)lock);
+	if (s)
+		forget_node_at(s);      /* re-initialised in place: a new lock */
 	site_put(lock, kind, pc, 1, 1);
 	ilock_release(&graph_lock);
 }
@@ -252,8 +272,11 @@ void order_lock_created(const void *lock, int kind, uintptr_t pc)
 void order_lock_destroyed(const void *lock)
 {
 	ilock_acquire(&graph_lock);
-	forget_node(lock);
-	site_drop(lock);
+	struct lock_site *s = site_find((uintptr_t)lock);
+	if (s) {
+		forget_node_at(s);
+		site_remove(s);
+	}
 	ilock_release(&graph_lock);
 }
 
@@ -267,7 +290,7 @@ void order_forget_range(uintptr_t lo, uintptr_t hi)
 		if (!s->addr)
 			continue;
 		if (s->addr >= lo && s->addr < hi) {
-			forget_node((const void *)s->addr);
+			forget_node_at(s);
 			site_remove(s);
 			i--;
 		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
@@ -756,10 +779,11 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
 	 * knows: answer those with two lookups and nothing else. */
+	struct lock_site *from_site = site_find((uintptr_t)held->lock), *to_site = site_find((uintptr_t)to);
 	uint64_t key_a, key_b;
-	edge_keys(held->lock, to, &key_a, &key_b);
-	lg_node a = lg_node_find(graph, key_a);
-	lg_node b = a ? lg_node_find(graph, key_b) : 0;
+	edge_keys(from_site, held->lock, to_site, to, &key_a, &key_b);
+	lg_node a = node_find(from_site, key_a);
+	lg_node b = a ? node_find(to_site, key_b) : 0;
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
 		edge_rec_merge_gate(existing, gate);
@@ -767,15 +791,16 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		goto out;
 	}
 	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
-	struct lock_site *from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
-	const struct lock_site *table = sites;
-	struct lock_site *to_site = site_put(to, to_kind, to_pc, 0, 0);
-	if (sites != table)                     /* the table grew under from_site */
-		from_site = site_find((uintptr_t)held->lock);
-	if (!a)
-		a = lg_node_get(graph, key_a);
-	if (!b)
-		b = lg_node_get(graph, key_b);
+	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
+	 * (no memory for one) makes no edge: its node would have nowhere to be kept. */
+	if (site_reserve(2) < 0)
+		goto out;
+	from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
+	to_site = site_put(to, to_kind, to_pc, 0, 0);
+	if (!from_site || !to_site)
+		goto out;
+	a = node_get(from_site, key_a);
+	b = a ? node_get(to_site, key_b) : 0;
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;

@@ -983,6 +983,45 @@ static void test_ords_both_ways(void)
 	lg_free(g);
 }
 
+/* ---- 11. nodes the caller indexes itself (lg_node_new) -------------------------------------------- */
+
+static void test_own_nodes(void)
+{
+	enum { N = 3000 };
+	static lg_node own[N];
+	struct lockgraph *g = lg_new();
+
+	scenario = "own nodes";
+	for (int i = 0; i < N; i++) {
+		own[i] = lg_node_new(g, 0x1000 + (uint64_t)i * 8);
+		CHECK(own[i] != 0);
+	}
+	CHECK(lg_node_find(g, 0x1000) == 0);                    /* not in the key index */
+	CHECK(lg_node_key(g, own[7]) == 0x1000 + 7 * 8);
+	CHECK(lg_node_at(g, lg_node_index(own[7])) == own[7]);
+	lg_node indexed = lg_node_get(g, 0x1000);               /* same key, indexed: a node of its own */
+	CHECK(indexed != own[0] && lg_node_find(g, 0x1000) == indexed);
+	for (int i = 0; i + 1 < N; i++)
+		CHECK(add(g, own[i], own[i + 1], (uint32_t)i).res == LG_ADDED);
+	CHECK(add(g, own[N - 1], indexed, 1).res == LG_ADDED);
+	struct attempt r = add(g, indexed, own[0], 2);
+	CHECK(r.res == LG_CYCLE && r.len == N + 1 && r.path[0] == own[0]);
+	CHECK(lg_check_invariants(g));
+	for (int i = 0; i < N; i += 2) {
+		uint32_t at = lg_node_index(own[i]);
+		lg_node_remove(g, own[i]);
+		CHECK(lg_node_at(g, at) == 0 && !lg_node_valid(g, own[i]));
+	}
+	CHECK(lg_node_find(g, 0x1000) == indexed);
+	CHECK(lg_check_invariants(g));
+	for (int i = 0; i < N; i += 2)                          /* their slots are reused, by both kinds */
+		own[i] = i % 4 ? lg_node_new(g, 0x900000 + (uint64_t)i) : lg_node_get(g, 0x900000 + (uint64_t)i);
+	CHECK(lg_node_find(g, 0x900000) == own[0] && lg_node_find(g, 0x900002) == 0);
+	CHECK(lg_node_count(g) == N + 1);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
 /* ---- driver -------------------------------------------------------------------------------------- */
 
 /* The key index under churn: keys that share their low bits (lock addresses a page apart, and key 0)
@@ -1038,6 +1077,7 @@ int main(void)
 	test_key_index_churn();
 	test_edgeless_ends_never_search();
 	test_ords_both_ways();
+	test_own_nodes();
 	test_scale_100k();
 	test_against_oracle();
 	if (failures) {
