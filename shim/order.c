@@ -21,14 +21,20 @@
 atomic_uint order_epoch;
 
 /* Who made an edge and how: what the cycle report prints for it.  32 bytes; the thread's identity
- * lives once per thread in thread_info, not in every edge. */
+ * lives once per thread in thread_info, not in every edge.  The two locks are the nodes' keys, except
+ * that a class node (COFFMAN_CLASSES=site) stands for many locks: then the instances the edge was
+ * made on are kept beside it, in edge_inst (only with classes: every other edge saves 16 bytes). */
 struct edge_rec {
 	uint32_t acquire_stack;
 	uint32_t held_stack;
 	uintptr_t held_pc;
 	uintptr_t gate;
 	int thread_num;
-	uintptr_t from_addr, to_addr;   /* the instances, when nodes are classes */
+};
+_Static_assert(sizeof(struct edge_rec) <= 32, "an edge record stays 32 bytes");
+
+struct edge_inst {
+	uintptr_t from_addr, to_addr;
 };
 
 /* With COFFMAN_CLASSES=site a lock created by *_init is keyed by its creation site, lockdep-style, so
@@ -67,6 +73,7 @@ static struct ilock graph_lock = ILOCK_INIT;
 static struct lockgraph *graph;
 static struct edge_rec *edges;
 static uint32_t nedges, edges_cap;
+static struct edge_inst *edge_inst;     /* [edges_cap], with classes only */
 static struct lock_site *sites;         /* open addressing, linear probing, at most half full */
 static size_t sites_mask, sites_used;
 /* Edge records of destroyed locks, for reuse: 1M locks created and destroyed in rounds must not grow. */
@@ -343,12 +350,30 @@ void order_fill_lock_sites(struct report *r)
 
 /* ---- edges ---- */
 
+/* The locks edge `payload` was made on, given its nodes' keys: the keys themselves, or for a class
+ * node the instance kept in edge_inst (0 if none is known). */
+static void edge_locks(uint32_t payload, uint64_t from_key, uint64_t to_key, uintptr_t *from, uintptr_t *to)
+{
+	*from = from_key & CLASS_TAG ? 0 : (uintptr_t)from_key;
+	*to = to_key & CLASS_TAG ? 0 : (uintptr_t)to_key;
+	if (edge_inst && payload < nedges) {
+		*from = edge_inst[payload].from_addr;
+		*to = edge_inst[payload].to_addr;
+	}
+}
+
 static uint32_t edge_rec_new(void)
 {
 	if (nfree_edges > 0)
 		return free_edges[--nfree_edges];
 	if (nedges == edges_cap) {
 		uint32_t ncap = edges_cap ? edges_cap * 2 : 1024;
+		if (cfg.classes_site) {
+			struct edge_inst *q = realloc(edge_inst, ncap * sizeof *q);
+			if (!q)
+				return UINT32_MAX;
+			edge_inst = q;
+		}
 		struct edge_rec *p = realloc(edges, ncap * sizeof *p);
 		if (!p)
 			return UINT32_MAX;
@@ -432,7 +457,6 @@ static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct
 	e->held_pc = held->pc;
 	e->gate = (uintptr_t)gate;
 	e->thread_num = t->num;
-	e->from_addr = (uintptr_t)held->lock;
 	thread_info_note(t);
 }
 
@@ -574,8 +598,10 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	struct report_edge *re = &r->edges[r->nedges++];
 	re->from = report_add_lock(r, from, from_kind);
 	re->to = report_add_lock(r, to, to_kind);
-	re->from_instance = note_instance(r, re->from, e->from_addr);
-	re->to_instance = note_instance(r, re->to, e->to_addr);
+	uintptr_t from_addr, to_addr;
+	edge_locks(payload, from, to, &from_addr, &to_addr);
+	re->from_instance = note_instance(r, re->from, from_addr);
+	re->to_instance = note_instance(r, re->to, to_addr);
 	struct thread_info *ti;
 	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
@@ -736,11 +762,13 @@ static void graph_lock_note_of(uintptr_t addr, struct graph_lock_note *l)
 	}
 }
 
-static void graph_edge_note_of(uint32_t payload, struct graph_edge_note *n)
+static void graph_edge_note_of(uint32_t payload, uint64_t from_key, uint64_t to_key, struct graph_edge_note *n)
 {
 	const struct edge_rec *e = &edges[payload];
-	graph_lock_note_of(e->from_addr, &n->from);
-	graph_lock_note_of(e->to_addr, &n->to);
+	uintptr_t from_addr, to_addr;
+	edge_locks(payload, from_key, to_key, &from_addr, &to_addr);
+	graph_lock_note_of(from_addr, &n->from);
+	graph_lock_note_of(to_addr, &n->to);
 	n->acquire_stack = e->acquire_stack;
 	n->held_stack = e->held_stack;
 	n->held_pc = e->held_pc;
@@ -748,7 +776,8 @@ static void graph_edge_note_of(uint32_t payload, struct graph_edge_note *n)
 }
 
 /* The edges of a cycle about to be reported, for the graph file once the report is out. */
-static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len, uint32_t closing, int *n)
+static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len, lg_node from_node,
+						 uint32_t closing, int *n)
 {
 	struct graph_edge_note *notes = malloc(REPORT_MAX_EDGES * sizeof *notes);
 	*n = 0;
@@ -757,9 +786,10 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 	for (size_t i = 0; i + 1 < len; i++) {
 		uint32_t p;
 		if (lg_edge_payload(graph, path[i], path[i + 1], &p) && p < nedges)
-			graph_edge_note_of(p, &notes[(*n)++]);
+			graph_edge_note_of(p, lg_node_key(graph, path[i]), lg_node_key(graph, path[i + 1]),
+					   &notes[(*n)++]);
 	}
-	graph_edge_note_of(closing, &notes[(*n)++]);
+	graph_edge_note_of(closing, lg_node_key(graph, from_node), lg_node_key(graph, path[0]), &notes[(*n)++]);
 	return notes;
 }
 
@@ -810,11 +840,12 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	if (held->stack)
 		site_set_stack(from_site, held->stack);
 	site_set_stack(to_site, edges[payload].acquire_stack);
-	edges[payload].to_addr = (uintptr_t)to;
+	if (edge_inst)
+		edge_inst[payload] = (struct edge_inst){ (uintptr_t)held->lock, (uintptr_t)to };
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (graph_file_on && (res == LG_ADDED || res == LG_CYCLE)) {
 		struct graph_edge_note note;
-		graph_edge_note_of(payload, &note);
+		graph_edge_note_of(payload, key_a, key_b, &note);
 		graph_file_note_edge(&note);
 	}
 	if (res == LG_CYCLE) {
@@ -831,7 +862,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 					 "a cycle of %zu locks: only its first %zu edges and the closing one are shown",
 					 len, shown - 1);
 			if (emit && graph_file_on)
-				live_notes = graph_cycle_notes(path, len, payload, &nlive_notes);
+				live_notes = graph_cycle_notes(path, len, a, payload, &nlive_notes);
 		}
 	} else if (res != LG_ADDED) {
 		thread_info_release(t->num);    /* not stored: give the record back */
