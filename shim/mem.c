@@ -218,6 +218,13 @@ void *mem_realloc(void *p, size_t size)
 	return q;
 }
 
+void mem_advise_huge(void *p)
+{
+	struct block_header *h = p ? (struct block_header *)p - 1 : NULL;
+	if (h && h->class_index == MEM_DIRECT && h->mapped >= (2u << 20))
+		(void)madvise((char *)h - h->offset, h->mapped, MADV_HUGEPAGE);
+}
+
 size_t mem_mapped_bytes(void)
 {
 	return atomic_load_explicit(&mapped_total, memory_order_relaxed);

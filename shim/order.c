@@ -8,6 +8,7 @@
 #include "graph_file.h"
 #include "ilock.h"
 #include "lockgraph.h"
+#include "mem.h"
 #include "report.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -142,6 +143,9 @@ static int site_reserve(size_t n)
 	struct lock_site *t = calloc(ncap, sizeof *t);
 	if (!t)
 		return sites_used + n < cap ? 0 : -1;   /* fuller than we like, but probes still end */
+	/* Slots are hashed at random and the table at most half full, so every page of it is touched
+	 * anyway: huge pages cost no memory, and save a page walk per lookup (manylocks 1M). */
+	mem_advise_huge(t);
 	for (size_t i = 0; i < cap; i++) {
 		if (!sites[i].addr)
 			continue;
