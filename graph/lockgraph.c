@@ -5,16 +5,19 @@
  *   walk only this array and the edge arrays, so it is kept small (no key, no hash handle).  A removed
  *   record's version is bumped and its index goes on a free list for reuse.
  *   Each node's key lives in fixed-size chunks indexed like the records; the key -> index table is an
- *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.
+ *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.  A node made by
+ *   lg_node_new is not in that table: its caller keeps the handle in a table of its own.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
- *   bytes per edge); the in-array is what the backward search and node removal need.
+ *   bytes per edge); the in-array is what the backward search and node removal need.  A node's first
+ *   two out-edges and first two in-edges sit in the record itself, where the array pointers would be.
  *   Cycle edges (edges that would close a cycle among the main edges) are rare, each one a reported
  *   bug, so they live in one array sorted by their (from, to) index pair: a binary search finds an edge
  *   or a node's outgoing ones.  A per-node count lets the common node without any skip that search.
  *
  * Order (Pearce & Kelly 2006, "A dynamic topological sort algorithm for directed acyclic graphs")
  *   Every live node has a distinct `ord`, and ord[u] < ord[v] for every edge u->v.  An edge that already
- *   agrees with the order is appended without any search.  Otherwise a BFS from `to` over nodes ordered
+ *   agrees with the order is appended without any search, and so is one with an end that has no edges
+ *   (that end first moves below or above every node: ords are dealt out from the middle both ways).  Otherwise a BFS from `to` over nodes ordered
  *   below `from` either reaches `from` (a cycle; BFS makes the reported path a shortest one) or yields
  *   the forward set F; a BFS back from `from` over nodes ordered above `to` yields the backward set B;
  *   the ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
@@ -48,24 +51,65 @@
 #define KEY_CHUNK_SHIFT 8u
 #define KEY_CHUNK_SIZE (1u << KEY_CHUNK_SHIFT)
 #define MIN_CAP 4u              /* first capacity of every growable array */
-#define EDGE_MIN_CAP 2u         /* most locks have very few neighbours */
 
 struct lg_out {
 	uint32_t target;
 	uint32_t payload;
 };
 
+/* Most locks have one or two neighbours, so a node's first two out-edges and first two in-edges live
+ * in the record itself, where the array pointers would be: no allocation and no pointer to chase for
+ * them (a search visiting a node otherwise misses the cache once for the record and once for each
+ * array).  The record is then 64 bytes, one cache line.  A capacity of 0 means "inline"; the first
+ * array allocated holds twice the inline room. */
+#define OUT_INLINE 2u
+#define IN_INLINE 2u
+
+union lg_outs {
+	struct lg_out *heap;
+	struct lg_out one[OUT_INLINE];
+};
+
+union lg_ins {
+	uint32_t *heap;
+	uint32_t two[IN_INLINE];
+};
+
 struct lg_rec {
-	struct lg_out *out;
-	uint32_t *in;
-	uint32_t nout, out_cap;
-	uint32_t nin, in_cap;
+	union lg_outs out_u;    /* outs(): the out-edges {target, payload} */
+	union lg_ins in_u;      /* ins(): the sources of the in-edges */
+	uint32_t nout, out_cap; /* out_cap 0: inline */
+	uint32_t nin, in_cap;   /* in_cap 0: inline */
 	uint32_t ord;           /* position in the topological order (distinct among live nodes) */
 	uint32_t mark;          /* == g->epoch: visited by the current search */
 	uint32_t version;       /* high half of the handle; bumped on removal, never 0 */
 	uint32_t ncycle;        /* cycle edges with this node as an endpoint */
-	uint32_t live;
+	uint32_t live;          /* 0 free; LIVE_INDEXED or LIVE_OWN (see lg_node_new) */
 };
+#define LIVE_INDEXED 1u         /* found by its key (lg_node_get) */
+#define LIVE_OWN 2u             /* not in the key index: the caller keeps the handle (lg_node_new) */
+
+_Static_assert(sizeof(struct lg_rec) == 64, "a node record is one cache line");
+
+static struct lg_out *outs(struct lg_rec *r)
+{
+	return r->out_cap ? r->out_u.heap : r->out_u.one;
+}
+
+static const struct lg_out *outs_c(const struct lg_rec *r)
+{
+	return r->out_cap ? r->out_u.heap : r->out_u.one;
+}
+
+static uint32_t *ins(struct lg_rec *r)
+{
+	return r->in_cap ? r->in_u.heap : r->in_u.two;
+}
+
+static const uint32_t *ins_c(const struct lg_rec *r)
+{
+	return r->in_cap ? r->in_u.heap : r->in_u.two;
+}
 
 /* A cycle edge; the array of them is kept sorted by pair. */
 struct lg_back {
@@ -100,8 +144,10 @@ struct lockgraph {
 	uint32_t nback, back_cap;
 	uint32_t back_top;      /* highest ord of a cycle edge's source, when back_top_valid */
 	int back_top_valid;
-	uint32_t next_ord;
+	uint32_t next_ord;      /* the next ord above every live node's */
+	uint32_t low_ord;       /* the lowest ord dealt out so far: the next one below is low_ord - 1 */
 	uint32_t epoch;
+	size_t nsearches;       /* edges that went against the order (a Pearce-Kelly search) */
 	size_t nlive;
 	size_t nedges;
 
@@ -182,67 +228,96 @@ static uint32_t idx_of_key(uint64_t k)
 
 /* ---- edge arrays ------------------------------------------------------------------------------ */
 
-static struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
+static const struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
 {
+	const struct lg_out *o = outs_c(r);
+
 	for (uint32_t i = 0; i < r->nout; i++)
-		if (r->out[i].target == target)
-			return &r->out[i];
+		if (o[i].target == target)
+			return &o[i];
 	return NULL;
 }
 
 /* Edge order inside an array carries no meaning, so removal swaps the last element in. */
 static void remove_out(struct lg_rec *r, uint32_t target)
 {
-	struct lg_out *e = find_out(r, target);
+	struct lg_out *o = outs(r);
 
-	if (e)
-		*e = r->out[--r->nout];
+	for (uint32_t i = 0; i < r->nout; i++) {
+		if (o[i].target == target) {
+			o[i] = o[--r->nout];
+			return;
+		}
+	}
 }
 
 static void remove_in(struct lg_rec *r, uint32_t source)
 {
+	uint32_t *in = ins(r);
+
 	for (uint32_t i = 0; i < r->nin; i++) {
-		if (r->in[i] == source) {
-			r->in[i] = r->in[--r->nin];
+		if (in[i] == source) {
+			in[i] = in[--r->nin];
 			return;
 		}
 	}
+}
+
+/* Room for `need` elements in an edge array whose inline room is inline_cap: 0, or -1 (nothing
+ * changed).  Leaving the inline room copies its elements out before the pointer overwrites them. */
+static int grow_edges(void *inl, void **heap, uint32_t *cap, uint32_t inline_cap, uint32_t need, size_t size)
+{
+	if (need <= (*cap ? *cap : inline_cap))
+		return 0;
+	if (*cap) {
+		void *p = grow_array(*heap, cap, need, size, 2 * inline_cap);
+		if (!p)
+			return -1;
+		*heap = p;
+		return 0;
+	}
+	uint32_t ncap = 0;
+	void *p = grow_array(NULL, &ncap, need > 2 * inline_cap ? need : 2 * inline_cap, size, 2 * inline_cap);
+	if (!p)
+		return -1;
+	memcpy(p, inl, (size_t)inline_cap * size);
+	*heap = p;
+	*cap = ncap;
+	return 0;
 }
 
 /* Make room for x->y before anything is changed, so that the insertion itself cannot fail. */
 static int reserve_edge(struct lockgraph *g, uint32_t x, uint32_t y)
 {
 	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
-	void *p;
 
-	p = grow_array(rx->out, &rx->out_cap, rx->nout + 1, sizeof *rx->out, EDGE_MIN_CAP);
-	if (!p)
+	if (grow_edges(rx->out_u.one, (void **)&rx->out_u.heap, &rx->out_cap, OUT_INLINE, rx->nout + 1,
+		       sizeof(struct lg_out)) < 0)
 		return -1;
-	rx->out = p;
-	p = grow_array(ry->in, &ry->in_cap, ry->nin + 1, sizeof *ry->in, EDGE_MIN_CAP);
-	if (!p)
-		return -1;
-	ry->in = p;
-	return 0;
+	return grow_edges(ry->in_u.two, (void **)&ry->in_u.heap, &ry->in_cap, IN_INLINE, ry->nin + 1,
+			  sizeof(uint32_t));
 }
 
 static void append_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t payload)
 {
 	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
+	struct lg_out *o = outs(rx);
 
-	rx->out[rx->nout].target = y;
-	rx->out[rx->nout].payload = payload;
+	o[rx->nout].target = y;
+	o[rx->nout].payload = payload;
 	rx->nout++;
-	ry->in[ry->nin++] = x;
+	ins(ry)[ry->nin++] = x;
 	g->nedges++;
 }
 
 static void free_edge_arrays(struct lg_rec *r)
 {
-	free(r->out);
-	free(r->in);
-	r->out = NULL;
-	r->in = NULL;
+	if (r->out_cap)
+		free(r->out_u.heap);
+	if (r->in_cap)
+		free(r->in_u.heap);
+	memset(&r->out_u, 0, sizeof r->out_u);
+	memset(&r->in_u, 0, sizeof r->in_u);
 	r->nout = r->out_cap = r->nin = r->in_cap = 0;
 }
 
@@ -441,32 +516,55 @@ static int reserve_sort(struct lockgraph *g, uint32_t need)
 	return 0;
 }
 
-/* When the ord counter runs out, deal 1..n out again in the current order: relative order is all
- * the invariant needs.  Happens once per ~4e9 node creations. */
+/* Ords are dealt out from the middle of their range both ways: a node placed above everything takes
+ * next_ord, one placed below everything low_ord - 1.  When either end runs out, deal the live nodes out
+ * again around the middle in their current order: relative order is all the invariant needs.  Happens
+ * once per ~2e9 placements. */
+static uint32_t ord_middle(void)
+{
+	return (uint32_t)(LG_ORD_LIMIT / 2);
+}
+
 static int renumber_orders(struct lockgraph *g)
 {
 	uint32_t n = 0;
 
-	if (g->nlive + 1 >= LG_ORD_LIMIT || reserve_sort(g, (uint32_t)g->nlive) < 0)
+	if (g->nlive + 4 >= LG_ORD_LIMIT / 2 || reserve_sort(g, (uint32_t)g->nlive) < 0)
 		return -1;
 	for (uint32_t i = 0; i < g->nrec; i++)
 		if (g->rec[i].live)
 			g->sortkeys[n++] = ord_key(g, i);
 	qsort(g->sortkeys, n, sizeof *g->sortkeys, cmp_u64);
+	uint32_t first = ord_middle() - n / 2;
 	for (uint32_t i = 0; i < n; i++)
-		g->rec[idx_of_key(g->sortkeys[i])].ord = i + 1;
-	g->next_ord = n + 1;
+		g->rec[idx_of_key(g->sortkeys[i])].ord = first + i;
+	g->low_ord = first;
+	g->next_ord = first + n;
 	g->back_top_valid = 0;
 	return 0;
 }
 
-/* A new node has no edges, so any ord above all others is consistent. */
+/* A node without edges may take any ord no other node has: above all others... */
 static int new_ord(struct lockgraph *g, uint32_t *ord)
 {
 	if (g->next_ord >= LG_ORD_LIMIT && renumber_orders(g) < 0)
 		return -1;
 	*ord = g->next_ord++;
 	return 0;
+}
+
+/* ... or below all others. */
+static int new_low_ord(struct lockgraph *g, uint32_t *ord)
+{
+	if (g->low_ord <= 1 && renumber_orders(g) < 0)
+		return -1;
+	*ord = --g->low_ord;
+	return 0;
+}
+
+static int has_no_edges(const struct lg_rec *r)
+{
+	return !r->nout && !r->nin && !r->ncycle;
 }
 
 /* Start a new search; "visited" is mark == epoch, so nothing has to be cleared between searches
@@ -548,7 +646,7 @@ static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t 
 		int r = 0;
 
 		for (uint32_t i = 0; i < g->rec[w].nout && !r; i++)
-			r = visit_fwd(g, g->rec[w].out[i].target, head, x, bound, hit);
+			r = visit_fwd(g, outs(&g->rec[w])[i].target, head, x, bound, hit);
 		if (with_cycle_edges && !r) {
 			back_out_range(g, w, &first, &end);
 			for (uint32_t i = first; i < end && !r; i++)
@@ -572,9 +670,10 @@ static int backward_search(struct lockgraph *g, uint32_t x, uint32_t y)
 		return -1;
 	for (uint32_t head = 0; head < g->nbwd; head++) {
 		const struct lg_rec *w = &g->rec[g->bwd[head]];
+		const uint32_t *in = ins_c(w);
 
 		for (uint32_t i = 0; i < w->nin; i++) {
-			uint32_t s = w->in[i];
+			uint32_t s = in[i];
 
 			if (g->rec[s].mark == g->epoch || g->rec[s].ord < bound)
 				continue;
@@ -736,7 +835,7 @@ struct lockgraph *lg_new(void)
 	struct lockgraph *g = calloc(1, sizeof *g);
 
 	if (g)
-		g->next_ord = 1;
+		g->next_ord = g->low_ord = ord_middle();
 	return g;
 }
 
@@ -834,21 +933,23 @@ lg_node lg_node_find(const struct lockgraph *g, uint64_t key)
 	return i >= 0 ? handle_of(g, g->kt[i].idx1 - 1) : 0;
 }
 
-static lg_node create_node(struct lockgraph *g, uint64_t key)
+static lg_node create_node(struct lockgraph *g, uint64_t key, int indexed)
 {
 	struct lg_keyent *e;
 	uint32_t idx, ord;
 
-	if (kt_reserve(g) < 0 || new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
+	if ((indexed && kt_reserve(g) < 0) || new_ord(g, &ord) < 0 || take_slot(g, &idx) < 0)
 		return 0;
 	e = entry_at(g, idx);
 	e->key = key;
 	e->idx = idx;
-	kt_put(g->kt, g->kt_mask, key, idx + 1);
-	g->kt_used++;
+	if (indexed) {
+		kt_put(g->kt, g->kt_mask, key, idx + 1);
+		g->kt_used++;
+	}
 	g->rec[idx].ord = ord;
 	g->rec[idx].mark = 0;
-	g->rec[idx].live = 1;
+	g->rec[idx].live = indexed ? LIVE_INDEXED : LIVE_OWN;
 	g->nlive++;
 	return handle_of(g, idx);
 }
@@ -857,7 +958,22 @@ lg_node lg_node_get(struct lockgraph *g, uint64_t key)
 {
 	lg_node n = lg_node_find(g, key);
 
-	return n ? n : create_node(g, key);
+	return n ? n : create_node(g, key, 1);
+}
+
+lg_node lg_node_new(struct lockgraph *g, uint64_t key)
+{
+	return create_node(g, key, 0);
+}
+
+uint32_t lg_node_index(lg_node n)
+{
+	return idx_of(n);
+}
+
+lg_node lg_node_at(const struct lockgraph *g, uint32_t index)
+{
+	return index < g->nrec && g->rec[index].live ? handle_of(g, index) : 0;
 }
 
 int lg_node_valid(const struct lockgraph *g, lg_node n)
@@ -878,9 +994,9 @@ static void detach_edges(struct lockgraph *g, uint32_t idx)
 	struct lg_rec *r = &g->rec[idx];
 
 	for (uint32_t i = 0; i < r->nout; i++)
-		remove_in(&g->rec[r->out[i].target], idx);
+		remove_in(&g->rec[outs(r)[i].target], idx);
 	for (uint32_t i = 0; i < r->nin; i++)
-		remove_out(&g->rec[r->in[i]], idx);
+		remove_out(&g->rec[ins(r)[i]], idx);
 	g->nedges -= (size_t)r->nout + r->nin;
 	free_edge_arrays(r);
 }
@@ -900,9 +1016,9 @@ size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, siz
 	uint32_t idx = idx_of(n);
 	const struct lg_rec *r = &g->rec[idx];
 	for (uint32_t i = 0; i < r->nout; i++)
-		put_payload(out, cap, &count, r->out[i].payload);
+		put_payload(out, cap, &count, outs_c(r)[i].payload);
 	for (uint32_t i = 0; i < r->nin; i++) {
-		const struct lg_out *e = find_out(&g->rec[r->in[i]], idx);
+		const struct lg_out *e = find_out(&g->rec[ins_c(r)[i]], idx);
 		if (e)
 			put_payload(out, cap, &count, e->payload);
 	}
@@ -922,12 +1038,29 @@ void lg_node_remove(struct lockgraph *g, lg_node n)
 	detach_edges(g, idx);
 	if (g->rec[idx].ncycle)
 		forget_cycles_of(g, idx);
-	kt_delete(g, entry_at(g, idx)->key);
 	r = &g->rec[idx];
+	if (r->live == LIVE_INDEXED)
+		kt_delete(g, entry_at(g, idx)->key);
 	r->live = 0;
 	r->version = r->version == UINT32_MAX ? 1 : r->version + 1;   /* 0 would allow handle 0 */
 	release_slot(g, idx);
 	g->nlive--;
+}
+
+/* x->y goes against the order, but an end without edges is free to move: the source below every
+ * node, or the target above every node, and the edge agrees with the order without a search.  Nodes
+ * are created at the top, so this is what keeps a new lock's first edge *out of* it (it is the source:
+ * the held lock, first taken before locks that already have edges) from searching and reordering
+ * everything ordered between its two ends.  On failure to get an ord, nothing moves (the search
+ * handles the edge). */
+static void place_edgeless_end(struct lockgraph *g, uint32_t x, uint32_t y)
+{
+	uint32_t ord;
+
+	if (has_no_edges(&g->rec[x]) && new_low_ord(g, &ord) == 0)
+		g->rec[x].ord = ord;
+	else if (has_no_edges(&g->rec[y]) && new_ord(g, &ord) == 0)
+		g->rec[y].ord = ord;
 }
 
 /* On any result other than LG_CYCLE, *path_len is set to 0. */
@@ -946,8 +1079,11 @@ enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32
 		return LG_EXISTS;
 	if (find_cycle(g, x, y))
 		return LG_KNOWN_CYCLE;
+	if (g->rec[x].ord > g->rec[y].ord)
+		place_edgeless_end(g, x, y);
 	if (g->rec[x].ord < g->rec[y].ord)
 		return insert_in_order(g, x, y, payload, path, path_cap, path_len);
+	g->nsearches++;
 	return insert_with_search(g, x, y, payload, path, path_cap, path_len);
 }
 
@@ -986,12 +1122,17 @@ size_t lg_cycle_edge_count(const struct lockgraph *g)
 	return g->nback;
 }
 
+size_t lg_search_count(const struct lockgraph *g)
+{
+	return g->nsearches;
+}
+
 static size_t edge_array_bytes(const struct lockgraph *g)
 {
 	size_t b = 0;
 
 	for (uint32_t i = 0; i < g->nrec; i++)
-		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);
+		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);   /* 0 inline */
 	return b;
 }
 
@@ -1039,17 +1180,21 @@ static int check_free_list(const struct lockgraph *g)
 	return 1;
 }
 
-/* Every live node is found under its key, and every hash entry is a live node's own entry. */
+/* Every indexed live node is found under its key, and every hash entry is an indexed live node's own
+ * entry. */
 static int check_key_table(const struct lockgraph *g)
 {
-	if (g->kt_used != g->nlive)
-		return 0;
-	for (uint32_t i = 0; i < g->nrec; i++)
-		if (g->rec[i].live && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
+	size_t indexed = 0;
+	for (uint32_t i = 0; i < g->nrec; i++) {
+		if (g->rec[i].live == LIVE_INDEXED && lg_node_find(g, entry_at(g, i)->key) != handle_of(g, i))
 			return 0;
+		indexed += g->rec[i].live == LIVE_INDEXED;
+	}
+	if (g->kt_used != indexed)
+		return 0;
 	for (uint32_t i = 0; g->kt && i <= g->kt_mask; i++) {
 		uint32_t idx1 = g->kt[i].idx1;
-		if (idx1 && (idx1 - 1 >= g->nrec || !g->rec[idx1 - 1].live || entry_at(g, idx1 - 1)->key != g->kt[i].key))
+		if (idx1 && (idx1 - 1 >= g->nrec || g->rec[idx1 - 1].live != LIVE_INDEXED || entry_at(g, idx1 - 1)->key != g->kt[i].key))
 			return 0;
 	}
 	return 1;
@@ -1071,7 +1216,7 @@ static int check_distinct_ords(const struct lockgraph *g)
 		if (ords[i] == ords[i - 1])
 			ok = 0;
 	for (size_t i = 0; i < n; i++)
-		if (ords[i] == 0 || ords[i] >= g->next_ord)
+		if (ords[i] < g->low_ord || ords[i] >= g->next_ord)
 			ok = 0;
 	free(ords);
 	return ok;
@@ -1080,7 +1225,7 @@ static int check_distinct_ords(const struct lockgraph *g)
 static int in_array_has(const struct lg_rec *r, uint32_t source)
 {
 	for (uint32_t i = 0; i < r->nin; i++)
-		if (r->in[i] == source)
+		if (ins_c(r)[i] == source)
 			return 1;
 	return 0;
 }
@@ -1092,7 +1237,7 @@ static int check_out_edges(const struct lockgraph *g, uint32_t u, uint32_t *stam
 	const struct lg_rec *r = &g->rec[u];
 
 	for (uint32_t i = 0; i < r->nout; i++) {
-		uint32_t v = r->out[i].target;
+		uint32_t v = outs_c(r)[i].target;
 
 		if (v >= g->nrec || !g->rec[v].live || stamp[v] == u + 1)
 			return 0;
@@ -1110,7 +1255,7 @@ static int check_in_edges(const struct lockgraph *g, uint32_t v, uint32_t *stamp
 	const struct lg_rec *r = &g->rec[v];
 
 	for (uint32_t i = 0; i < r->nin; i++) {
-		uint32_t u = r->in[i];
+		uint32_t u = ins_c(r)[i];
 
 		if (u >= g->nrec || !g->rec[u].live || stamp[u] == v + 1)
 			return 0;

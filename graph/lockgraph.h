@@ -21,11 +21,13 @@
  *   None inside.  Calls must be serialised by the caller (coffman holds its graph lock).  No callbacks.
  *
  * Costs
- *   Key lookup: O(1) expected (uthash).  An existing edge: O(out-degree).  A new edge that agrees with the
- *   current topological order: O(out-degree), no search, as long as no cycle edge exists.  Otherwise a
- *   Pearce-Kelly search that visits only nodes whose order lies between the two endpoints, then a local
- *   reorder.  Once cycle edges exist, a new edge also gets a search over both sets, which skips every
- *   node ordered above both the edge's source and the highest source of a cycle edge (an edge into a
+ *   Key lookup: O(1) expected (open addressing).  An existing edge: O(out-degree).  A new edge that
+ *   agrees with the current topological order: O(out-degree), no search, as long as no cycle edge
+ *   exists; so does one with an end that has no edges yet (that end is placed below or above every
+ *   node, so a new lock's first edge, in or out, never searches).  Otherwise a Pearce-Kelly search that
+ *   visits only nodes whose order lies between the two endpoints, then a local reorder.  Once cycle
+ *   edges exist, a new edge also gets a search over both sets, which skips every node ordered above
+ *   both the edge's source and the highest source of a cycle edge (an edge into a
  *   newly created lock searches nothing).  Memory: a node is a fixed record plus its edge arrays; a
  *   main edge costs 8 bytes out + 4 bytes in (plus array slack), a cycle edge 16 bytes.
  */
@@ -54,8 +56,16 @@ void lg_free(struct lockgraph *g);
 
 /* Find the node for key, creating it if absent.  Returns 0 only on allocation failure. */
 lg_node lg_node_get(struct lockgraph *g, uint64_t key);
-/* Find the node for key; 0 if there is none. */
+/* Find the node for key; 0 if there is none (or only one made by lg_node_new). */
 lg_node lg_node_find(const struct lockgraph *g, uint64_t key);
+/* A new node for key that is not entered in the key index: lg_node_find does not see it, the caller
+ * keeps its handle (coffman keeps it in its own table of locks, which it must look up anyway, and so
+ * saves a second lookup per lock).  lg_node_key still answers key.  0 on allocation failure. */
+lg_node lg_node_new(struct lockgraph *g, uint64_t key);
+/* A handle's index (its low 32 bits), and back: the live node at index, 0 if none.  For a caller that
+ * stores 32 bits and removes its own record whenever it removes the node. */
+uint32_t lg_node_index(lg_node n);
+lg_node lg_node_at(const struct lockgraph *g, uint32_t index);
 int lg_node_valid(const struct lockgraph *g, lg_node n);
 uint64_t lg_node_key(const struct lockgraph *g, lg_node n);
 /* Remove the node and all its edges; its handle becomes stale.  No-op on a stale handle. */
@@ -78,6 +88,9 @@ int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_
 size_t lg_node_count(const struct lockgraph *g);
 size_t lg_edge_count(const struct lockgraph *g);      /* main edges, cycle edges excluded */
 size_t lg_cycle_edge_count(const struct lockgraph *g);
+/* New edges that went against the topological order (each a search, and a reorder unless it closed a
+ * cycle): what graph growth pays beyond appending, for tests and benchmarks. */
+size_t lg_search_count(const struct lockgraph *g);
 size_t lg_memory_bytes(const struct lockgraph *g);    /* bytes held by the graph, for the benchmarks */
 
 /* For tests only: 1 if the topological order is consistent with every edge and the tables agree. */

@@ -165,9 +165,35 @@ void *mem_calloc(size_t n, size_t size)
 		return NULL;
 	}
 	void *p = mem_alloc(n * size);
-	if (p)
+	/* A mapping of its own is fresh from the kernel, zero already: clearing it would only fault every
+	 * page in at once (a table of a million locks is tens of megabytes, most of it touched later or
+	 * never). */
+	if (p && ((struct block_header *)p - 1)->class_index != MEM_DIRECT)
 		memset(p, 0, n * size);
 	return p;
+}
+
+/* A mapping of its own grows by mremap: the kernel moves its pages, nothing is copied or touched (the
+ * graph's and the site table's arrays double this way up to tens of megabytes).  NULL with errno
+ * ENOMEM when it cannot, the block unchanged. */
+static void *grow_direct(struct block_header *h, size_t size)
+{
+	size_t off = h->offset;
+	size_t len = (size + off + sizeof *h + 4095) & ~(size_t)4095;
+	if (len < size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t old = h->mapped;
+	char *nbase = mremap((char *)h - off, old, len, MREMAP_MAYMOVE);
+	if (nbase == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	atomic_fetch_add_explicit(&mapped_total, len - old, memory_order_relaxed);
+	h = (struct block_header *)(nbase + off);
+	h->mapped = len;
+	return h + 1;
 }
 
 void *mem_realloc(void *p, size_t size)
@@ -178,15 +204,25 @@ void *mem_realloc(void *p, size_t size)
 		mem_free(p);
 		return NULL;
 	}
-	size_t have = usable_size((struct block_header *)p - 1);
+	struct block_header *h = (struct block_header *)p - 1;
+	size_t have = usable_size(h);
 	if (size <= have && (size >= have / 2 || have <= 64))
 		return p;
+	if (h->class_index == MEM_DIRECT && size > have)
+		return grow_direct(h, size);
 	void *q = mem_alloc(size);
 	if (!q)
 		return NULL;
 	memcpy(q, p, have < size ? have : size);
 	mem_free(p);
 	return q;
+}
+
+void mem_advise_huge(void *p)
+{
+	struct block_header *h = p ? (struct block_header *)p - 1 : NULL;
+	if (h && h->class_index == MEM_DIRECT && h->mapped >= (2u << 20))
+		(void)madvise((char *)h - h->offset, h->mapped, MADV_HUGEPAGE);
 }
 
 size_t mem_mapped_bytes(void)

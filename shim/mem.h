@@ -26,6 +26,11 @@ void *mem_calloc(size_t n, size_t size);
 void *mem_realloc(void *p, size_t size);
 void mem_free(void *p);
 
+/* p (from mem_alloc/mem_calloc) is a large table read at random, every page of it touched: back it
+ * with huge pages where the system allows them (transparent huge pages "madvise" or "always"), so that
+ * a lookup misses the cache but not the TLB as well.  No-op below 2 MB and for class blocks. */
+void mem_advise_huge(void *p);
+
 /* Bytes mapped so far (for tests and the benchmark's per-thread figure). */
 size_t mem_mapped_bytes(void);
 

@@ -8,6 +8,7 @@
 #include "graph_file.h"
 #include "ilock.h"
 #include "lockgraph.h"
+#include "mem.h"
 #include "report.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -21,14 +22,20 @@
 atomic_uint order_epoch;
 
 /* Who made an edge and how: what the cycle report prints for it.  32 bytes; the thread's identity
- * lives once per thread in thread_info, not in every edge. */
+ * lives once per thread in thread_info, not in every edge.  The two locks are the nodes' keys, except
+ * that a class node (COFFMAN_CLASSES=site) stands for many locks: then the instances the edge was
+ * made on are kept beside it, in edge_inst (only with classes: every other edge saves 16 bytes). */
 struct edge_rec {
 	uint32_t acquire_stack;
 	uint32_t held_stack;
 	uintptr_t held_pc;
 	uintptr_t gate;
 	int thread_num;
-	uintptr_t from_addr, to_addr;   /* the instances, when nodes are classes */
+};
+_Static_assert(sizeof(struct edge_rec) <= 32, "an edge record stays 32 bytes");
+
+struct edge_inst {
+	uintptr_t from_addr, to_addr;
 };
 
 /* With COFFMAN_CLASSES=site a lock created by *_init is keyed by its creation site, lockdep-style, so
@@ -49,19 +56,25 @@ struct thread_info {
 };
 static struct thread_info *thread_infos;
 
-/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase. */
+/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase.  It also holds
+ * the lock's own graph node (made by lg_node_new, not in the graph's key index): the one lookup a lock
+ * needs at init, at its first edge and at destroy finds both, a cache miss each instead of two.  A code
+ * address fits in 55 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
 struct lock_site {
 	uintptr_t addr;                 /* 0: empty slot */
-	uintptr_t pc;
+	uint64_t pc : 55;
+	uint64_t kind : 8;
+	uint64_t is_init : 1;
 	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
-	uint8_t kind;
-	uint8_t is_init;
+	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
 };
+_Static_assert(sizeof(struct lock_site) == 24, "a site slot stays 24 bytes");
 
 static struct ilock graph_lock = ILOCK_INIT;
 static struct lockgraph *graph;
 static struct edge_rec *edges;
 static uint32_t nedges, edges_cap;
+static struct edge_inst *edge_inst;     /* [edges_cap], with classes only */
 static struct lock_site *sites;         /* open addressing, linear probing, at most half full */
 static size_t sites_mask, sites_used;
 /* Edge records of destroyed locks, for reuse: 1M locks created and destroyed in rounds must not grow. */
@@ -98,7 +111,7 @@ void order_after_fork_child(void)
  * table keyed by address: a lookup is one cache miss (a uthash chain walk was several), no allocator
  * header per lock, and a destroyed lock's slot is simply emptied (the run behind it shifted back), so
  * creating and destroying locks in rounds does not grow.  A record pointer stays valid until the next
- * site_put or site_drop. */
+ * site_put or site_remove. */
 #define SITES_MIN_CAP 1024u
 
 static size_t site_home(uintptr_t addr)
@@ -130,6 +143,9 @@ static int site_reserve(size_t n)
 	struct lock_site *t = calloc(ncap, sizeof *t);
 	if (!t)
 		return sites_used + n < cap ? 0 : -1;   /* fuller than we like, but probes still end */
+	/* Slots are hashed at random and the table at most half full, so every page of it is touched
+	 * anyway: huge pages cost no memory, and save a page walk per lookup (manylocks 1M). */
+	mem_advise_huge(t);
 	for (size_t i = 0; i < cap; i++) {
 		if (!sites[i].addr)
 			continue;
@@ -179,7 +195,7 @@ static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int 
 	s->pc = pc;
 	s->stack = 0;
 	s->kind = (uint8_t)kind;
-	s->is_init = (uint8_t)is_init;
+	s->is_init = is_init != 0;
 	return s;
 }
 
@@ -190,20 +206,11 @@ static void site_set_stack(struct lock_site *s, uint32_t stack)
 		s->stack = stack;
 }
 
-static void site_drop(const void *lock)
+/* The graph key of a lock whose site slot is s (NULL: none). */
+static uint64_t graph_key_at(const struct lock_site *s, const void *lock)
 {
-	struct lock_site *s = site_find((uintptr_t)lock);
-	if (s)
-		site_remove(s);
-}
-
-static uint64_t graph_key(const void *lock)
-{
-	if (cfg.classes_site) {
-		const struct lock_site *s = site_find((uintptr_t)lock);
-		if (s && s->is_init && s->pc)
-			return (uint64_t)s->pc | CLASS_TAG;
-	}
+	if (cfg.classes_site && s && s->is_init && s->pc)
+		return (uint64_t)s->pc | CLASS_TAG;
 	return (uint64_t)(uintptr_t)lock;
 }
 
@@ -213,38 +220,62 @@ static uint64_t graph_key(const void *lock)
  * edge joins the two instances instead (their own addresses, as without classes), so an inconsistent
  * order between instances of one class is still a cycle; instance nodes only ever join instances of
  * their own class. */
-static void edge_keys(const void *from, const void *to, uint64_t *from_key, uint64_t *to_key)
+static void edge_keys(const struct lock_site *fs, const void *from, const struct lock_site *ts, const void *to,
+		      uint64_t *from_key, uint64_t *to_key)
 {
-	*from_key = graph_key(from);
-	*to_key = graph_key(to);
+	*from_key = graph_key_at(fs, from);
+	*to_key = graph_key_at(ts, to);
 	if (*from_key == *to_key && (*from_key & CLASS_TAG)) {
 		*from_key = (uint64_t)(uintptr_t)from;
 		*to_key = (uint64_t)(uintptr_t)to;
 	}
 }
 
+/* The node for key: a class's from the graph's key index, a lock's own from its site slot. */
+static lg_node node_find(const struct lock_site *s, uint64_t key)
+{
+	if (key & CLASS_TAG)
+		return lg_node_find(graph, key);
+	return s && s->node1 ? lg_node_at(graph, s->node1 - 1) : 0;
+}
+
+/* The same, made if absent (s: the lock's slot, which keeps its own node).  0 on failure. */
+static lg_node node_get(struct lock_site *s, uint64_t key)
+{
+	if (key & CLASS_TAG)
+		return lg_node_get(graph, key);
+	if (s->node1)
+		return lg_node_at(graph, s->node1 - 1);
+	lg_node n = lg_node_new(graph, key);
+	if (n)
+		s->node1 = lg_node_index(n) + 1;
+	return n;
+}
+
 static void recycle_edges_of(lg_node n);
 
-/* Forget a lock's node; callers hold graph_lock.  Returns 1 if it had one.  A class outlives its
+/* Forget the node of the lock whose slot is s; callers hold graph_lock.  A class outlives its
  * instances, but the instance's address may next belong to another class: flush the edge caches.
  * An instance of a class has a node of its own only for orders between instances (edge_keys). */
-static int forget_node(const void *lock)
+static void forget_node_at(struct lock_site *s)
 {
-	int in_class = (graph_key(lock) & CLASS_TAG) != 0;
-	lg_node n = lg_node_find(graph, (uint64_t)(uintptr_t)lock);
+	int in_class = (graph_key_at(s, (const void *)s->addr) & CLASS_TAG) != 0;
+	lg_node n = s->node1 ? lg_node_at(graph, s->node1 - 1) : 0;
 	if (n) {
 		recycle_edges_of(n);
 		lg_node_remove(graph, n);
+		s->node1 = 0;
 	}
 	if (n || in_class)
 		atomic_fetch_add(&order_epoch, 1);
-	return n != 0;
 }
 
 void order_lock_created(const void *lock, int kind, uintptr_t pc)
 {
 	ilock_acquire(&graph_lock);
-	forget_node(lock);              /* re-initialised in place: a new lock */
+	struct lock_site *s = site_find((uintptr_t)lock);
+	if (s)
+		forget_node_at(s);      /* re-initialised in place: a new lock */
 	site_put(lock, kind, pc, 1, 1);
 	ilock_release(&graph_lock);
 }
@@ -252,8 +283,11 @@ void order_lock_created(const void *lock, int kind, uintptr_t pc)
 void order_lock_destroyed(const void *lock)
 {
 	ilock_acquire(&graph_lock);
-	forget_node(lock);
-	site_drop(lock);
+	struct lock_site *s = site_find((uintptr_t)lock);
+	if (s) {
+		forget_node_at(s);
+		site_remove(s);
+	}
 	ilock_release(&graph_lock);
 }
 
@@ -267,7 +301,7 @@ void order_forget_range(uintptr_t lo, uintptr_t hi)
 		if (!s->addr)
 			continue;
 		if (s->addr >= lo && s->addr < hi) {
-			forget_node((const void *)s->addr);
+			forget_node_at(s);
 			site_remove(s);
 			i--;
 		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
@@ -320,12 +354,30 @@ void order_fill_lock_sites(struct report *r)
 
 /* ---- edges ---- */
 
+/* The locks edge `payload` was made on, given its nodes' keys: the keys themselves, or for a class
+ * node the instance kept in edge_inst (0 if none is known). */
+static void edge_locks(uint32_t payload, uint64_t from_key, uint64_t to_key, uintptr_t *from, uintptr_t *to)
+{
+	*from = from_key & CLASS_TAG ? 0 : (uintptr_t)from_key;
+	*to = to_key & CLASS_TAG ? 0 : (uintptr_t)to_key;
+	if (edge_inst && payload < nedges) {
+		*from = edge_inst[payload].from_addr;
+		*to = edge_inst[payload].to_addr;
+	}
+}
+
 static uint32_t edge_rec_new(void)
 {
 	if (nfree_edges > 0)
 		return free_edges[--nfree_edges];
 	if (nedges == edges_cap) {
 		uint32_t ncap = edges_cap ? edges_cap * 2 : 1024;
+		if (cfg.classes_site) {
+			struct edge_inst *q = realloc(edge_inst, ncap * sizeof *q);
+			if (!q)
+				return UINT32_MAX;
+			edge_inst = q;
+		}
 		struct edge_rec *p = realloc(edges, ncap * sizeof *p);
 		if (!p)
 			return UINT32_MAX;
@@ -409,7 +461,6 @@ static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct
 	e->held_pc = held->pc;
 	e->gate = (uintptr_t)gate;
 	e->thread_num = t->num;
-	e->from_addr = (uintptr_t)held->lock;
 	thread_info_note(t);
 }
 
@@ -551,8 +602,10 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	struct report_edge *re = &r->edges[r->nedges++];
 	re->from = report_add_lock(r, from, from_kind);
 	re->to = report_add_lock(r, to, to_kind);
-	re->from_instance = note_instance(r, re->from, e->from_addr);
-	re->to_instance = note_instance(r, re->to, e->to_addr);
+	uintptr_t from_addr, to_addr;
+	edge_locks(payload, from, to, &from_addr, &to_addr);
+	re->from_instance = note_instance(r, re->from, from_addr);
+	re->to_instance = note_instance(r, re->to, to_addr);
 	struct thread_info *ti;
 	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
@@ -713,11 +766,13 @@ static void graph_lock_note_of(uintptr_t addr, struct graph_lock_note *l)
 	}
 }
 
-static void graph_edge_note_of(uint32_t payload, struct graph_edge_note *n)
+static void graph_edge_note_of(uint32_t payload, uint64_t from_key, uint64_t to_key, struct graph_edge_note *n)
 {
 	const struct edge_rec *e = &edges[payload];
-	graph_lock_note_of(e->from_addr, &n->from);
-	graph_lock_note_of(e->to_addr, &n->to);
+	uintptr_t from_addr, to_addr;
+	edge_locks(payload, from_key, to_key, &from_addr, &to_addr);
+	graph_lock_note_of(from_addr, &n->from);
+	graph_lock_note_of(to_addr, &n->to);
 	n->acquire_stack = e->acquire_stack;
 	n->held_stack = e->held_stack;
 	n->held_pc = e->held_pc;
@@ -725,7 +780,8 @@ static void graph_edge_note_of(uint32_t payload, struct graph_edge_note *n)
 }
 
 /* The edges of a cycle about to be reported, for the graph file once the report is out. */
-static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len, uint32_t closing, int *n)
+static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len, lg_node from_node,
+						 uint32_t closing, int *n)
 {
 	struct graph_edge_note *notes = malloc(REPORT_MAX_EDGES * sizeof *notes);
 	*n = 0;
@@ -734,9 +790,10 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 	for (size_t i = 0; i + 1 < len; i++) {
 		uint32_t p;
 		if (lg_edge_payload(graph, path[i], path[i + 1], &p) && p < nedges)
-			graph_edge_note_of(p, &notes[(*n)++]);
+			graph_edge_note_of(p, lg_node_key(graph, path[i]), lg_node_key(graph, path[i + 1]),
+					   &notes[(*n)++]);
 	}
-	graph_edge_note_of(closing, &notes[(*n)++]);
+	graph_edge_note_of(closing, lg_node_key(graph, from_node), lg_node_key(graph, path[0]), &notes[(*n)++]);
 	return notes;
 }
 
@@ -756,10 +813,11 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	ilock_acquire(&graph_lock);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
 	 * knows: answer those with two lookups and nothing else. */
+	struct lock_site *from_site = site_find((uintptr_t)held->lock), *to_site = site_find((uintptr_t)to);
 	uint64_t key_a, key_b;
-	edge_keys(held->lock, to, &key_a, &key_b);
-	lg_node a = lg_node_find(graph, key_a);
-	lg_node b = a ? lg_node_find(graph, key_b) : 0;
+	edge_keys(from_site, held->lock, to_site, to, &key_a, &key_b);
+	lg_node a = node_find(from_site, key_a);
+	lg_node b = a ? node_find(to_site, key_b) : 0;
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
 		edge_rec_merge_gate(existing, gate);
@@ -767,15 +825,16 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		goto out;
 	}
 	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
-	struct lock_site *from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
-	const struct lock_site *table = sites;
-	struct lock_site *to_site = site_put(to, to_kind, to_pc, 0, 0);
-	if (sites != table)                     /* the table grew under from_site */
-		from_site = site_find((uintptr_t)held->lock);
-	if (!a)
-		a = lg_node_get(graph, key_a);
-	if (!b)
-		b = lg_node_get(graph, key_b);
+	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
+	 * (no memory for one) makes no edge: its node would have nowhere to be kept. */
+	if (site_reserve(2) < 0)
+		goto out;
+	from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
+	to_site = site_put(to, to_kind, to_pc, 0, 0);
+	if (!from_site || !to_site)
+		goto out;
+	a = node_get(from_site, key_a);
+	b = a ? node_get(to_site, key_b) : 0;
 	uint32_t payload = edge_rec_new();
 	if (payload == UINT32_MAX || !a || !b)
 		goto out;
@@ -785,11 +844,12 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	if (held->stack)
 		site_set_stack(from_site, held->stack);
 	site_set_stack(to_site, edges[payload].acquire_stack);
-	edges[payload].to_addr = (uintptr_t)to;
+	if (edge_inst)
+		edge_inst[payload] = (struct edge_inst){ (uintptr_t)held->lock, (uintptr_t)to };
 	enum lg_result res = lg_add_edge(graph, a, b, payload, path, REPORT_MAX_EDGES, &len);
 	if (graph_file_on && (res == LG_ADDED || res == LG_CYCLE)) {
 		struct graph_edge_note note;
-		graph_edge_note_of(payload, &note);
+		graph_edge_note_of(payload, key_a, key_b, &note);
 		graph_file_note_edge(&note);
 	}
 	if (res == LG_CYCLE) {
@@ -806,7 +866,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 					 "a cycle of %zu locks: only its first %zu edges and the closing one are shown",
 					 len, shown - 1);
 			if (emit && graph_file_on)
-				live_notes = graph_cycle_notes(path, len, payload, &nlive_notes);
+				live_notes = graph_cycle_notes(path, len, a, payload, &nlive_notes);
 		}
 	} else if (res != LG_ADDED) {
 		thread_info_release(t->num);    /* not stored: give the record back */

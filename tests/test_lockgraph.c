@@ -64,7 +64,8 @@ static void make_nodes(struct lockgraph *g, lg_node *n, size_t count, uint64_t f
 }
 
 /* Same, but created last key first, so that every edge low key -> high key goes against the initial
- * order and needs a search and a reorder. */
+ * order: between nodes that already have edges it needs a search and a reorder (an end without edges
+ * is moved instead: test_edgeless_ends_never_search). */
 static void make_nodes_reversed(struct lockgraph *g, lg_node *n, size_t count, uint64_t first)
 {
 	for (size_t i = count; i-- > 0;)
@@ -918,6 +919,109 @@ static void test_against_oracle(void)
 		run_oracle_graph(seed);
 }
 
+/* ---- 10. a new lock's first edge does not search ---------------------------------------------------- */
+
+/* Nodes are created above all others.  An edge whose source or target has no edges yet agrees with the
+ * order once that end moves below or above everything: a chain built either way round, over nodes
+ * created in the wrong order, makes no search; joining pieces that have edges still does, and keeps
+ * the order and the cycles right. */
+static void test_edgeless_ends_never_search(void)
+{
+	enum { N = 2000 };
+	static lg_node n[N];
+	struct lockgraph *g = lg_new();
+
+	scenario = "edgeless ends never search";
+	make_nodes_reversed(g, n, N, 1000);
+	for (int i = 0; i + 1 < N / 2; i++)              /* into a new target, against creation order */
+		CHECK(add(g, n[i], n[i + 1], (uint32_t)i).res == LG_ADDED);
+	for (int i = N - 2; i >= N / 2; i--)             /* out of a new source, last piece first */
+		CHECK(add(g, n[i], n[i + 1], (uint32_t)i).res == LG_ADDED);
+	CHECK(lg_search_count(g) == 0);
+	CHECK(lg_check_invariants(g));
+	/* The two pieces: the first was placed upward from the middle, the second downward below it, so
+	 * joining them (end of the first -> start of the second) goes against the order: one search. */
+	CHECK(add(g, n[N / 2 - 1], n[N / 2], 7777).res == LG_ADDED);
+	CHECK(lg_search_count(g) == 1);
+	CHECK(lg_check_invariants(g));
+	struct attempt r = add(g, n[N - 1], n[0], 8888);
+	CHECK(r.res == LG_CYCLE && r.len == N && r.path[0] == n[0] && r.path[1] == n[1]);
+	/* A node that lost its only edge (its neighbour was removed) is edgeless again and moves too. */
+	lg_node lone = lg_node_get(g, 1), mate = lg_node_get(g, 2);
+	CHECK(add(g, lone, mate, 1).res == LG_ADDED);
+	lg_node_remove(g, mate);
+	size_t before = lg_search_count(g);
+	CHECK(add(g, n[5], lone, 2).res == LG_ADDED);
+	CHECK(lg_search_count(g) == before);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
+/* The ords are dealt out both ways from the middle of their range.  Built with -DLG_ORD_LIMIT=1000
+ * (as lockgraph.c's top says) this renumbers many times on the way, from both ends. */
+static void test_ords_both_ways(void)
+{
+	enum { N = 300 };
+	static lg_node n[N];
+	struct lockgraph *g = lg_new();
+
+	scenario = "ords both ways";
+	for (int round = 0; round < 20; round++) {
+		for (int i = 0; i < N; i++)
+			n[i] = lg_node_get(g, (uint64_t)round << 20 | (uint64_t)i);
+		for (int i = N - 2; i >= 0; i -= 2)      /* every other pair out of a new source */
+			CHECK(add(g, n[i], n[i + 1], 1).res == LG_ADDED);
+		for (int i = 1; i + 1 < N; i += 2)       /* and the joints between them */
+			CHECK(add(g, n[i], n[i + 1], 2).res == LG_ADDED);
+		CHECK(lg_check_invariants(g));
+		struct attempt r = add(g, n[N - 1], n[0], 3);
+		CHECK(r.res == LG_CYCLE && r.len == N);
+		for (int i = 0; i < N; i++)
+			lg_node_remove(g, n[i]);
+		CHECK(lg_node_count(g) == 0 && lg_check_invariants(g));
+	}
+	lg_free(g);
+}
+
+/* ---- 11. nodes the caller indexes itself (lg_node_new) -------------------------------------------- */
+
+static void test_own_nodes(void)
+{
+	enum { N = 3000 };
+	static lg_node own[N];
+	struct lockgraph *g = lg_new();
+
+	scenario = "own nodes";
+	for (int i = 0; i < N; i++) {
+		own[i] = lg_node_new(g, 0x1000 + (uint64_t)i * 8);
+		CHECK(own[i] != 0);
+	}
+	CHECK(lg_node_find(g, 0x1000) == 0);                    /* not in the key index */
+	CHECK(lg_node_key(g, own[7]) == 0x1000 + 7 * 8);
+	CHECK(lg_node_at(g, lg_node_index(own[7])) == own[7]);
+	lg_node indexed = lg_node_get(g, 0x1000);               /* same key, indexed: a node of its own */
+	CHECK(indexed != own[0] && lg_node_find(g, 0x1000) == indexed);
+	for (int i = 0; i + 1 < N; i++)
+		CHECK(add(g, own[i], own[i + 1], (uint32_t)i).res == LG_ADDED);
+	CHECK(add(g, own[N - 1], indexed, 1).res == LG_ADDED);
+	struct attempt r = add(g, indexed, own[0], 2);
+	CHECK(r.res == LG_CYCLE && r.len == N + 1 && r.path[0] == own[0]);
+	CHECK(lg_check_invariants(g));
+	for (int i = 0; i < N; i += 2) {
+		uint32_t at = lg_node_index(own[i]);
+		lg_node_remove(g, own[i]);
+		CHECK(lg_node_at(g, at) == 0 && !lg_node_valid(g, own[i]));
+	}
+	CHECK(lg_node_find(g, 0x1000) == indexed);
+	CHECK(lg_check_invariants(g));
+	for (int i = 0; i < N; i += 2)                          /* their slots are reused, by both kinds */
+		own[i] = i % 4 ? lg_node_new(g, 0x900000 + (uint64_t)i) : lg_node_get(g, 0x900000 + (uint64_t)i);
+	CHECK(lg_node_find(g, 0x900000) == own[0] && lg_node_find(g, 0x900002) == 0);
+	CHECK(lg_node_count(g) == N + 1);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
 /* ---- driver -------------------------------------------------------------------------------------- */
 
 /* The key index under churn: keys that share their low bits (lock addresses a page apart, and key 0)
@@ -971,6 +1075,9 @@ int main(void)
 	test_payload_round_trip();
 	test_node_payloads();
 	test_key_index_churn();
+	test_edgeless_ends_never_search();
+	test_ords_both_ways();
+	test_own_nodes();
 	test_scale_100k();
 	test_against_oracle();
 	if (failures) {
