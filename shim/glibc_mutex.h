@@ -128,7 +128,7 @@ static inline int glibc_mutex_trylock_plain(pthread_mutex_t *m, pid_t id)
  * own lock and every reader of the mutex see what glibc's unlock would have left.  Left to glibc:
  * recursive, robust, priority protocols, elided, and everything when id is 0 (glibc forces elision, or
  * its trylock and unlock did not leave a probe mutex as these copies would: threads.c).
- * Returns 0 (released), 1 (released, and a waiter may sleep: wake one with glibc_mutex_wake), or -1:
+ * Returns 0 (released), 1 (released, and a waiter may sleep: the caller wakes one, as glibc would), or -1:
  * not such a mutex, call glibc. */
 static inline int glibc_mutex_unlock_plain(pthread_mutex_t *m, pid_t id)
 {
