@@ -5,7 +5,7 @@
 # nested in one global order — readers and writers must exclude each other (no torn pair, no lost
 # update), every sleeping waiter must be woken (the run ends in time), the rwlocks must end unlocked,
 # and nothing is reported (one global lock order).  The same with the contention profile on, whose
-# paths differ.
+# paths differ.  Then a real deadlock, made after both threads have left the slow path's start-up.
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 # Starvation is not what this checks: six threads on two locks on a loaded machine may well starve one.
@@ -20,4 +20,14 @@ expect_no_log '^==[0-9]+== coffman: (lock-order-inversion|double-lock|bad-unlock
 expect_log 'coffman: profile' "the profile table"
 expect_status 0
 expect_out '^rwlock_stress: ok [0-9]+ [0-9]+$'
+# A real deadlock between two threads past their stack-recording start, both waiting on the fast
+# path's contended wait: found and ended (the inversion that made it was reported long before).
+RUN_TIMEOUT=10
+run -- "$PROGS/rwlock_stress" deadlock
+expect_kind lock-order-inversion
+expect_count deadlock 1
+expect_log 'coffman: deadlock: 2 threads wait for each other' "the deadlock, both threads"
+expect_status 66
+if grep -q 'deadlock: not found' "$OUT"; then fail "the threads went on past the deadlock"; else
+	pass "the process ended in the deadlock"; fi
 finish

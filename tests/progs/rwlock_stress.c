@@ -9,12 +9,20 @@
  * end unlocked, as glibc leaves them (no reader, no writer), and take a write lock at once.
  *
  *   rwlock_stress [iterations per thread, default 100000]
- *   prints "rwlock_stress: ok W R" (writes, reads) and exits 0, or says what went wrong and exits 1. */
+ *   prints "rwlock_stress: ok W R" (writes, reads) and exits 0, or says what went wrong and exits 1.
+ *
+ *   rwlock_stress deadlock
+ *   two threads each take the two rwlocks, in opposite orders, 1000 times one after the other (the
+ *   inversion is reported once; by then each thread knows its edge and records no more stacks, so
+ *   its next acquisitions take the fast path), then together: T1 holds rw[0] for writing and asks
+ *   rw[1] for reading, T2 holds rw[1] for writing and asks rw[0] for writing — a real deadlock, which
+ *   the fast path's wait must find.  Never prints "deadlock: not found". */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #define NRW 2
@@ -91,8 +99,60 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static pthread_barrier_t pair;
+
+static void *deadlock_first(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 1000; i++) {
+		pthread_rwlock_wrlock(&rw[0]);
+		pthread_rwlock_rdlock(&rw[1]);
+		pthread_rwlock_unlock(&rw[1]);
+		pthread_rwlock_unlock(&rw[0]);
+	}
+	pthread_barrier_wait(&pair);    /* the other thread's turn */
+	pthread_barrier_wait(&pair);
+	pthread_rwlock_wrlock(&rw[0]);
+	pthread_barrier_wait(&pair);    /* both hold their first */
+	pthread_rwlock_rdlock(&rw[1]);  /* deadlock: waits for the second thread */
+	return NULL;
+}
+
+static void *deadlock_second(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&pair);
+	for (int i = 0; i < 1000; i++) {
+		pthread_rwlock_wrlock(&rw[1]);
+		pthread_rwlock_wrlock(&rw[0]);
+		pthread_rwlock_unlock(&rw[0]);
+		pthread_rwlock_unlock(&rw[1]);
+	}
+	pthread_barrier_wait(&pair);
+	pthread_rwlock_wrlock(&rw[1]);
+	pthread_barrier_wait(&pair);
+	pthread_rwlock_wrlock(&rw[0]);  /* deadlock: waits for the first thread */
+	return NULL;
+}
+
+static int deadlock(void)
+{
+	pthread_rwlock_init(&rw[0], NULL);
+	pthread_rwlock_init(&rw[1], NULL);
+	pthread_barrier_init(&pair, NULL, 2);
+	pthread_t a, b;
+	pthread_create(&a, NULL, deadlock_first, NULL);
+	pthread_create(&b, NULL, deadlock_second, NULL);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	printf("rwlock_stress: deadlock: not found\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "deadlock") == 0)
+		return deadlock();
 	iterations = argc > 1 ? atol(argv[1]) : 100000;
 	pthread_rwlockattr_t attr;
 	pthread_rwlockattr_init(&attr);
