@@ -139,9 +139,9 @@ static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s
 static __attribute__((noinline)) struct prof_thread *prof_thread_new(struct thread_rec *t)
 {
 	tls_guard++;            /* as in slot_fill */
-	struct prof_thread *p = calloc(1, sizeof *p);
+	struct prof_thread *p = aligned_alloc(_Alignof(struct prof_thread), sizeof *p);   /* slots aligned */
 	if (p) {
-		p->countdown = PROFILE_HOLD_EVERY;
+		memset(p, 0, sizeof *p);
 		registry_lock();
 		t->prof = p;
 		registry_unlock();
@@ -178,7 +178,6 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 		unsigned bit = (unsigned)t->num % (HOLDER_WORDS * 64);
 		atomic_fetch_or_explicit(&s->rec->holders[bit / 64], 1ull << (bit % 64), memory_order_relaxed);
 	}
-	p->countdown = PROFILE_HOLD_EVERY;
 	for (int i = t->nheld - 1; i >= 0; i--) {       /* the hold just pushed (or nested) */
 		if (t->held[i].lock == lock) {
 			t->held[i].flags |= HELD_TIMED;
@@ -234,6 +233,8 @@ void profile_hold_end(struct thread_rec *t, const void *lock)
  * is written only when the stack differs from the one there. */
 void profile_blame_release(struct thread_rec *t, const void *lock, uintptr_t acquired_pc)
 {
+	if (!t->prof)
+		return;
 	struct prof_slot *s = &t->prof->slots[slot_index(lock)];
 	struct prof_lock *r = s->lock == lock ? s->rec : rec_find(lock);
 	if (!r)
@@ -376,7 +377,8 @@ void profile_thread_exit(struct thread_rec *t)
 				slot_hand_over(&p->slots[i]);
 	t->prof = NULL;
 	registry_unlock();
-	free(p);
+	if (p != profile_table_at(t))
+		free(p);
 }
 
 /* ================================================================ collection */

@@ -18,16 +18,21 @@
  *   - the owner-change count reads the lock record's last owner, a line written only when the owner
  *     does change (when the lock's own line moves between cores anyway);
  *   - hold time is timed for a sample of acquisitions only (the first few of each lock per thread,
- *     then one in PROFILE_HOLD_EVERY): two clock reads on every hold would cost more than the lock.
+ *     then one in PROFILE_HOLD_EVERY of that lock by that thread, told by the slot's own count, so
+ *     that no other counter is written per acquisition): two clock reads on every hold would cost
+ *     more than the lock.
  *     Totals are estimated as the sampled mean times the exact count; the max is the sampled max;
  *   - wait time is measured on the contended path only, one pair of prof_ticks() (the TSC where it is
  *     invariant: prof_clock.h) per contended acquisition; the wait is summed in the waiter's own
  *     slot, which reaches the shared tables only when its waiter's call site or the blamed holder
  *     changes, the slot is evicted, or the thread exits.  The waiter's stack is captured once per
  *     call site, the holder's once per acquisition site;
- *   - a release looks for a waiter to blame its critical section on: for a mutex in the mutex's own
- *     lock word (glibc_mutex_maybe_waiters: the line the unlock writes anyway), for an rwlock in a
- *     count of rwlock waiters (profile_waiting) on a line of its own.  No shared line is written per
+ *   - a release looks for a waiter to blame its critical section on: for a mutex the lock fast path
+ *     releases inline, in the old value of the lock word its release exchanges anyway (the blame is
+ *     then written before the waiter is woken; one that takes the mutex between the release and the
+ *     wake without sleeping may read the previous release's stack); for any other mutex in the lock
+ *     word before the release (glibc_mutex_maybe_waiters), for an rwlock in a count of rwlock waiters
+ *     (profile_waiting) on a line of its own.  No shared line is written per
  *     wait or per release on the profile's account, bar the blamed stack when it changes.
  * Threads' tables are read at exit without stopping the threads; a thread's counts go to the shared
  * records when it exits.  Times are kept in ticks and become nanoseconds at output.
@@ -59,12 +64,14 @@ extern struct profile_waiting {
 
 #define PROFILE_SLOTS 256               /* per-thread table; power of two */
 #define PROFILE_HOLD_FIRST 8            /* the first holds of each lock by each thread are all timed ... */
-#define PROFILE_HOLD_EVERY 256          /* ... then one acquisition in this many */
+#define PROFILE_HOLD_EVERY 256          /* ... then one acquisition in this many; power of two */
+_Static_assert((PROFILE_HOLD_EVERY & (PROFILE_HOLD_EVERY - 1)) == 0, "a mask tells the sampled holds");
 
 struct prof_lock;
 
-/* One lock's counts in one thread's table: written by that thread only. */
-struct prof_slot {
+/* One lock's counts in one thread's table: written by that thread only.  32-byte aligned, so that the
+ * three fields every acquisition reads (lock, rec, acquisitions) never straddle two cache lines. */
+struct __attribute__((aligned(32))) prof_slot {
 	const void *lock;                       /* NULL: free */
 	struct prof_lock *rec;                  /* the lock's shared record */
 	uint64_t acquisitions, shared, owner_changes;
@@ -81,12 +88,25 @@ struct prof_slot {
 };
 
 struct prof_thread {
-	unsigned countdown;                     /* acquisitions to the next timed hold */
 	const void *timing_lock;                /* the hold being timed, NULL none */
 	struct prof_slot *timing;
 	uint64_t timing_since;                  /* prof_ticks() */
 	struct prof_slot slots[PROFILE_SLOTS];
 };
+
+/* With profiling on, each thread's table lives right after its thread record, in the same allocation
+ * (threads.c thread_new), and t->prof points at it while it is in use.  The fast path finds a slot
+ * from t alone — no load of t->prof before the slot's address is known, one load fewer in the chain
+ * that the lock's compare-and-swap waits for — and tests t->prof against that address only to know the
+ * table is live (a predicted branch).  A table allocated on its own (a thread record made before the
+ * profile was on, or a thread that takes locks after its exit handed its counts over) fails the test
+ * and is counted by the slower path. */
+#define PROFILE_TABLE_OFFSET ((sizeof(struct thread_rec) + 63) & ~(size_t)63)
+
+static inline struct prof_thread *profile_table_at(const struct thread_rec *t)
+{
+	return (struct prof_thread *)((char *)t + PROFILE_TABLE_OFFSET);
+}
 
 static inline unsigned profile_slot_index(const void *lock)
 {
@@ -127,8 +147,14 @@ static inline void profile_acquired(struct thread_rec *t, const void *lock, int 
 	}
 }
 
-/* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner, a
- * countdown; anything more is out of line. */
+/* Whether the hold that makes a slot's count n is timed: the first few, then one in PROFILE_HOLD_EVERY. */
+static inline int profile_hold_sampled(uint64_t n)
+{
+	return n <= PROFILE_HOLD_FIRST || (n & (PROFILE_HOLD_EVERY - 1)) == 0;
+}
+
+/* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner;
+ * anything more is out of line. */
 static inline void profile_count_inline(struct thread_rec *t, const void *lock, int kind, int shared)
 {
 	struct prof_thread *p = t->prof;
@@ -146,7 +172,7 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
 						  memory_order_relaxed) != t->num, 0))
 		profile_owner_changed(t, s);
-	if (__builtin_expect(n <= PROFILE_HOLD_FIRST || --p->countdown == 0, 0))
+	if (__builtin_expect(profile_hold_sampled(n), 0))
 		profile_hold_begin(t, s, lock);
 }
 
@@ -159,21 +185,18 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 struct prof_quick {
 	struct prof_slot *slot;
 	const struct prof_lock_owner *rec;
-	struct prof_thread *p;
 };
 
 static inline void profile_quick_peek(const struct thread_rec *t, const void *lock, struct prof_quick *q)
 {
-	struct prof_thread *p = t->prof;
-	q->slot = NULL;
-	if (__builtin_expect(!p, 0))
-		return;
+	struct prof_thread *p = profile_table_at(t);
 	struct prof_slot *s = &p->slots[profile_slot_index(lock)];
-	if (__builtin_expect(s->lock != lock || s->acquisitions < PROFILE_HOLD_FIRST || p->countdown <= 1, 0))
+	q->slot = NULL;
+	uint64_t n = s->acquisitions + 1;
+	if (__builtin_expect(t->prof != p || s->lock != lock || profile_hold_sampled(n), 0))
 		return;
 	q->slot = s;
 	q->rec = (const struct prof_lock_owner *)s->rec;
-	q->p = p;
 }
 
 static inline int profile_quick_commit(const struct thread_rec *t, const struct prof_quick *q)
@@ -181,7 +204,6 @@ static inline int profile_quick_commit(const struct thread_rec *t, const struct 
 	if (__builtin_expect(atomic_load_explicit(&q->rec->last_owner, memory_order_relaxed) != t->num, 0))
 		return 0;
 	q->slot->acquisitions++;
-	q->p->countdown--;
 	return 1;
 }
 

@@ -193,10 +193,14 @@ static pid_t glibc_self_id(void)
 
 static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 {
-	struct thread_rec *t = aligned_alloc(64, sizeof *t);
+	/* With the profile on, the thread's profile table follows the record (profile.h). */
+	size_t size = profile_on ? PROFILE_TABLE_OFFSET + sizeof(struct prof_thread) : sizeof(struct thread_rec);
+	struct thread_rec *t = aligned_alloc(64, size);
 	if (!t)
 		return NULL;
-	memset(t, 0, sizeof *t);
+	memset(t, 0, size);
+	if (profile_on)
+		t->prof = profile_table_at(t);
 	t->num = atomic_fetch_add(&next_num, 1);
 	t->tid = (pid_t)syscall(SYS_gettid);
 	t->glibc_id = glibc_self_id();

@@ -302,8 +302,7 @@ static inline __attribute__((always_inline)) int mutex_release(struct thread_rec
 	return real.mutex_unlock(m);
 }
 
-/* The hot path's release with the contention profile on, when this hold is timed or a waiter may be
- * there (profile_released). */
+/* The hot path's release with the contention profile on, when this hold is timed (profile_released). */
 static __attribute__((noinline)) int mutex_unlock_profiled_slow(struct thread_rec *t, pthread_mutex_t *m, int top)
 {
 	profile_released(t, m, LK_MUTEX, t->held[top].pc);
@@ -311,20 +310,53 @@ static __attribute__((noinline)) int mutex_unlock_profiled_slow(struct thread_re
 	return mutex_release(t, m);
 }
 
+/* The profiled hot path's release of a hold that is not timed (the held entry at top already popped).
+ * The waiter to blame this critical section on is found the way the release finds the one to wake:
+ * for a mutex released inline, the lock word's old value; the blame is written before the wake, so a
+ * waiter that slept reads this stack.  Any other mutex: its lock word before glibc's release. */
+static __attribute__((noinline, cold)) int mutex_wake_one_blamed(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	profile_blame_release(t, m, pc);
+	return mutex_wake_one(m);
+}
+
+static __attribute__((noinline)) int mutex_release_other_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	if (glibc_mutex_maybe_waiters(m))
+		profile_blame_release(t, m, pc);
+	return real.mutex_unlock(m);
+}
+
+static inline __attribute__((always_inline)) int mutex_release_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	int released = glibc_mutex_unlock_plain(m, t->glibc_id);
+	if (__builtin_expect(released == 0, 1))
+		return 0;
+	if (released > 0)
+		return mutex_wake_one_blamed(t, m, pc);
+	return mutex_release_other_profiled(t, m, pc);
+}
+
 /* Hot path: releasing the innermost lock, held once. */
 EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	struct thread_rec *t = tls_self;
 	if (__builtin_expect(t != NULL && !tls_guard, 1)) {
-		int top = t->nheld - 1;
-		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
-			/* Profiling: one predictable branch when off.  On, two more tests — is this hold
-			 * timed (the hold's own flag), may a thread be waiting for the mutex (its lock
-			 * word) — and whatever the profile has to do is a tail call away. */
-			if (__builtin_expect(profile_on, 0) &&
-			    ((t->held[top].flags & HELD_TIMED) || !t->prof || glibc_mutex_maybe_waiters(m)))
-				return mutex_unlock_profiled_slow(t, m, top);
-			t->nheld = top;
+		unsigned top = (unsigned)t->nheld - 1;  /* unsigned: one index computation, 0 held wraps */
+		const struct held_lock *h = &t->held[top < HELD_MAX ? top : 0];
+		if (__builtin_expect(top < HELD_MAX && h->lock == m && h->depth == 1, 1)) {
+			/* Profiling: one predictable branch when off.  On, one more test — is this hold
+			 * timed (the hold's own flag) — and a waiter to blame is found by the release
+			 * itself (mutex_release_profiled).  The acquisition site is read before the pop:
+			 * a signal handler's lock, after it, may reuse the entry. */
+			if (__builtin_expect(profile_on, 0)) {
+				if (h->flags & HELD_TIMED)
+					return mutex_unlock_profiled_slow(t, m, (int)top);
+				uintptr_t pc = h->pc;
+				t->nheld = (int)top;
+				return mutex_release_profiled(t, m, pc);
+			}
+			t->nheld = (int)top;
 			return mutex_release(t, m);
 		}
 	}
