@@ -98,7 +98,7 @@ static void samples_flush(struct prof_slot *s);
 static void slot_hand_over(struct prof_slot *s)
 {
 	struct prof_lock *r = s->rec;
-	atomic_fetch_add_explicit(&r->acquisitions, s->acquisitions, memory_order_relaxed);
+	atomic_fetch_add_explicit(&r->acquisitions, profile_slot_acquisitions(s), memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->shared, s->shared, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->owner_changes, s->owner_changes, memory_order_relaxed);
 	atomic_fetch_add_explicit(&r->hold_timed, s->hold_timed, memory_order_relaxed);
@@ -130,6 +130,7 @@ static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s
 		memset(s, 0, sizeof *s);
 		s->lock = lock;
 		s->rec = r;
+		s->batch = s->left = 1;         /* the first acquisition ends a batch: timed, a holder */
 		registry_unlock();
 	}
 	tls_guard--;
@@ -205,11 +206,22 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
 	struct prof_slot *s = slot_for(t, lock, kind);
 	if (__builtin_expect(!s, 0))
 		return;
-	s->acquisitions++;
 	s->shared += (unsigned)shared;
 	if (atomic_load_explicit(&s->rec->owner.last_owner, memory_order_relaxed) != t->num)
 		profile_owner_changed(t, s);
-	profile_hold_begin(t, s, lock);         /* its first hold here: timed */
+	if (--s->left == 0)
+		profile_batch_end(t, s, lock);  /* always, on a fresh slot: its first hold is timed */
+}
+
+/* The batch of acquisitions that ends with this one (left reached 0): credit it, and time this hold.
+ * The next batch is one acquisition long while the thread has made fewer than PROFILE_HOLD_FIRST of
+ * them (each of its first holds is timed), PROFILE_HOLD_EVERY after that. */
+void profile_batch_end(struct thread_rec *t, struct prof_slot *s, const void *lock)
+{
+	s->acquisitions += s->batch;
+	s->batch = s->acquisitions < PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
+	s->left = s->batch;
+	profile_hold_begin(t, s, lock);
 }
 
 /* The timed hold of lock ends. */
@@ -397,7 +409,7 @@ static struct ilock collect_lock = ILOCK_INIT;
 
 static void row_add_slot(struct row *w, const struct prof_slot *s)
 {
-	w->acquisitions += s->acquisitions;
+	w->acquisitions += profile_slot_acquisitions(s);
 	w->shared += s->shared;
 	w->owner_changes += s->owner_changes;
 	w->hold_timed += s->hold_timed;

@@ -12,9 +12,13 @@
  *
  * Cost.  Off: each acquisition and each release tests one read-mostly flag (profile_on) that never
  * changes after load — one predictable branch, the rest of the fast path is as before.  On:
- *   - an acquisition bumps a counter in the thread's own table, a direct-mapped array keyed by the
- *     lock's address (no lock, no shared line written; a collision hands the evicted lock's counts to
- *     the shared record, which is rare);
+ *   - an acquisition counts down a counter in the thread's own table, a direct-mapped array keyed by
+ *     the lock's address (no lock, no shared line written; a collision hands the evicted lock's counts
+ *     to the shared record, which is rare).  The count is kept in batches: `left` acquisitions may
+ *     still be made before the next timed hold, and the acquisitions of a batch are credited to the
+ *     slot's total when it runs out (profile_batch_end) — so the common acquisition writes one
+ *     counter and tests it with the same instruction.  The exact count at any moment is
+ *     profile_slot_acquisitions();
  *   - the owner-change count reads the lock record's last owner, a line written only when the owner
  *     does change (when the lock's own line moves between cores anyway);
  *   - hold time is timed for a sample of acquisitions only (the first few of each lock per thread,
@@ -41,6 +45,7 @@
 #define COFFMAN_PROFILE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "glibc_mutex.h"
@@ -70,11 +75,14 @@ _Static_assert((PROFILE_HOLD_EVERY & (PROFILE_HOLD_EVERY - 1)) == 0, "a mask tel
 struct prof_lock;
 
 /* One lock's counts in one thread's table: written by that thread only.  32-byte aligned, so that the
- * three fields every acquisition reads (lock, rec, acquisitions) never straddle two cache lines. */
+ * three fields every acquisition reads (lock, rec, left) never straddle two cache lines. */
 struct __attribute__((aligned(32))) prof_slot {
 	const void *lock;                       /* NULL: free */
 	struct prof_lock *rec;                  /* the lock's shared record */
-	uint64_t acquisitions, shared, owner_changes;
+	uint32_t left;                          /* acquisitions to the end of this batch (the next timed hold) */
+	uint32_t batch;                         /* the batch's length: left's value when it began */
+	uint64_t acquisitions;                  /* credited: the batches ended, see profile_slot_acquisitions */
+	uint64_t shared, owner_changes;
 	/* times in prof_ticks() units (prof_clock.h) */
 	uint64_t hold_timed, hold_timed_ticks, hold_max_ticks;
 	uint64_t contended, wait_ticks, wait_max_ticks;
@@ -127,6 +135,7 @@ void profile_after_fork_child(void);
 void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int shared);
 void profile_owner_changed(struct thread_rec *t, struct prof_slot *s);
 void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock);
+void profile_batch_end(struct thread_rec *t, struct prof_slot *s, const void *lock);
 void profile_hold_end(struct thread_rec *t, const void *lock);
 void profile_blame_release(struct thread_rec *t, const void *lock, uintptr_t acquired_pc);
 
@@ -147,10 +156,10 @@ static inline void profile_acquired(struct thread_rec *t, const void *lock, int 
 	}
 }
 
-/* Whether the hold that makes a slot's count n is timed: the first few, then one in PROFILE_HOLD_EVERY. */
-static inline int profile_hold_sampled(uint64_t n)
+/* A slot's acquisitions so far: the batches credited, and the part of this one made. */
+static inline uint64_t profile_slot_acquisitions(const struct prof_slot *s)
 {
-	return n <= PROFILE_HOLD_FIRST || (n & (PROFILE_HOLD_EVERY - 1)) == 0;
+	return s->acquisitions + (s->batch - s->left);
 }
 
 /* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner;
@@ -163,25 +172,21 @@ static inline void profile_count_inline(struct thread_rec *t, const void *lock, 
 		profile_acquired_slow(t, lock, kind, shared);
 		return;
 	}
-	/* The new count stays in a register for the test below: reloading it right after a combined
-	 * store of both counters stalls store-to-load forwarding. */
-	uint64_t n = s->acquisitions + 1;
-	s->acquisitions = n;
 	if (shared)
 		s->shared++;
 	if (__builtin_expect(atomic_load_explicit(&((struct prof_lock_owner *)s->rec)->last_owner,
 						  memory_order_relaxed) != t->num, 0))
 		profile_owner_changed(t, s);
-	if (__builtin_expect(profile_hold_sampled(n), 0))
-		profile_hold_begin(t, s, lock);
+	if (__builtin_expect(--s->left == 0, 0))
+		profile_batch_end(t, s, lock);          /* this hold is timed */
 }
 
 /* profile_count_inline's common case for an exclusive hold, in two halves around a fast path's own
- * trylock, so that the loads of the first (thread -> table -> slot -> lock record) are made before the
- * lock's fence instead of after it.  Peek: the lock's slot and record when the thread has a slot for
- * it and no hold is due to be timed, else q->slot NULL.  Commit, once the lock is taken: when the
- * thread took it last time too (read now, under the lock), count it and return 1; else change
- * nothing and return 0 — then call profile_count_excl. */
+ * trylock, so that the loads of the first (thread -> slot -> lock record) are made before the lock's
+ * fence instead of after it.  Peek: the lock's slot and record when the thread has a slot for it, else
+ * q->slot NULL.  Commit, once the lock is taken: when the thread took it last time too (read now,
+ * under the lock) and the batch goes on, count it and return 1; else change nothing and return 0 —
+ * then call profile_count_excl. */
 struct prof_quick {
 	struct prof_slot *slot;
 	const struct prof_lock_owner *rec;
@@ -190,10 +195,11 @@ struct prof_quick {
 static inline void profile_quick_peek(const struct thread_rec *t, const void *lock, struct prof_quick *q)
 {
 	struct prof_thread *p = profile_table_at(t);
-	struct prof_slot *s = &p->slots[profile_slot_index(lock)];
+	/* One address computation for the slot (written as &p->slots[i], it is made twice). */
+	struct prof_slot *s = (struct prof_slot *)((char *)p + offsetof(struct prof_thread, slots) +
+						   (size_t)profile_slot_index(lock) * sizeof *s);
 	q->slot = NULL;
-	uint64_t n = s->acquisitions + 1;
-	if (__builtin_expect(t->prof != p || s->lock != lock || profile_hold_sampled(n), 0))
+	if (__builtin_expect(t->prof != p || s->lock != lock, 0))
 		return;
 	q->slot = s;
 	q->rec = (const struct prof_lock_owner *)s->rec;
@@ -203,7 +209,12 @@ static inline int profile_quick_commit(const struct thread_rec *t, const struct 
 {
 	if (__builtin_expect(atomic_load_explicit(&q->rec->last_owner, memory_order_relaxed) != t->num, 0))
 		return 0;
-	q->slot->acquisitions++;
+	/* One decrement, tested by its own flags; at the batch's end it is undone and the full count
+	 * (profile_count_excl) makes it again. */
+	if (__builtin_expect(--q->slot->left == 0, 0)) {
+		q->slot->left = 1;
+		return 0;
+	}
 	return 1;
 }
 
