@@ -71,6 +71,25 @@ expect_no_log() {
 	if grep -E -q -- "$1" "$LOG"; then fail "log unexpectedly matches $1"; show; else pass "log lacks $1"; fi
 }
 
+# expect_stress_clean OUT_REGEX PROGRAM [ARG...]: a stress program run twice, without and with the
+# contention profile (whose fast paths differ): each run ends with status 0 and prints the program's
+# own line OUT_REGEX; the first reports nothing, the second nothing besides the profile's table.
+# Starvation is not what such runs check (six threads on a few locks on a loaded machine may well
+# starve one), so it is turned off, for the rest of the script too.
+expect_stress_clean() {
+	stress_re=$1; shift
+	COFFMAN_STARVATION=off; export COFFMAN_STARVATION
+	run -- "$@"
+	expect_no_report
+	expect_status 0
+	expect_out "$stress_re"
+	run --profile="$WORK/stress.prof" -- "$@"
+	expect_no_log '^==[0-9]+== coffman: (lock-order-inversion|double-lock|bad-unlock|deadlock|hang|starvation|livelock|[a-z-]+-[a-z-]+):'
+	expect_log 'coffman: profile' "the profile table"
+	expect_status 0
+	expect_out "$stress_re"
+}
+
 # expect_out REGEX: the program's own output
 expect_out() {
 	if grep -E -q -- "$1" "$OUT"; then pass "output matches $1"; else fail "output lacks $1"; cat "$OUT" >&2; fi
