@@ -28,7 +28,13 @@ void deps_unwind_init(void);
 int deps_capture(uintptr_t *pcs, int max);
 /* unw_getcontext itself (an assembly routine that saves its caller's registers), not a C function
  * around it, so that the context is the caller's frame. */
+#if defined(__x86_64__)
+/* The same without the floating-point environment (deps_unwind.c), which no walk reads. */
+int deps_getcontext_nofp(struct unwind_context *ctx);
+#define DEPS_GETCONTEXT deps_getcontext_nofp
+#else
 #define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
+#endif
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 
 /* deps_unwind_rules.c: the process-wide table of unwind rules by code address.  A frame's rule, in
