@@ -118,6 +118,7 @@ void deps_load(void)
 					.fd_floor = PRIVATE_FD_FLOOR,
 					.unwind_thread = unwind_thread,
 					.unwind_check = getenv("COFFMAN_UNWIND_CHECK"),
+					.setcancelstate = pthread_setcancelstate,
 				};
 				api->init(&host);
 				deps_api = api;

@@ -25,10 +25,12 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 7      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+#define COFFMAN_DEPS_VERSION 8      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
                                      * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
                                      * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded;
-                                     * 7: pprof_load (the encoder is libcoffman-pprof.so) */
+                                     * 7: pprof_load (the encoder is libcoffman-pprof.so);
+                                     * 8: deps_host.setcancelstate (capture and capture_from no longer
+                                     *    need cancellation off around them) */
 #define COFFMAN_PPROF_LIBRARY "libcoffman-pprof.so"
 #define COFFMAN_PPROF_SYMBOL "coffman_pprof_encode"
 
@@ -86,6 +88,10 @@ struct deps_host {
 	/* COFFMAN_UNWIND_CHECK (a developer's switch, NULL when unset): a file to which every capture's
 	 * cached walk is compared with a plain libunwind walk (deps_unwind.c). */
 	const char *unwind_check;
+	/* The program's pthread_setcancelstate: capture and capture_from turn cancellation off only
+	 * around what reaches a cancellation point (libunwind's steps, which read and write its
+	 * validation pipe, and libdw's reading of an object's CFI), not around every walk. */
+	int (*setcancelstate)(int state, int *old);
 };
 
 struct deps_api {

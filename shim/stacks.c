@@ -137,11 +137,9 @@ static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max
 	if (!atomic_load(&fork_pending)) {
 		uintptr_t buf[STACK_MAX_FRAMES + 32];
 		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
-		/* libunwind reads and writes its validation pipe: cancellation points, and a pending cancel
-		 * must never act inside coffman. */
-		int cancel_state = cancel_disable();
+		/* Cancellation is off inside the capture only where it reaches a cancellation point
+		 * (libunwind's validation pipe, libdw reading an object: deps_host.setcancelstate). */
 		n = keep_program_frames(buf, ctx ? api->capture_from(ctx, buf, want) : api->capture(buf, want));
-		cancel_restore(cancel_state);
 		if (n > max)
 			n = max;
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
