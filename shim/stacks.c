@@ -153,10 +153,39 @@ int stack_capture_raw(uintptr_t *pcs, int max)
 	return capture_raw(NULL, pcs, max);
 }
 
+/* The stacks this thread interned last.  A thread making new edges captures the same few stacks over
+ * and over (a loop taking lock i, then lock i + 1: two stacks, 200k times each in bench/pairs), and
+ * each lookup in the store took its lock and a hash-chain walk.  An entry is never freed or changed
+ * once published, so comparing against it needs no lock; a slot is one pointer, written whole, so a
+ * signal handler interning meanwhile reads either the old entry or the new one. */
+#define RECENT_STACKS 2
+static __thread const struct stack_entry *tls_recent[RECENT_STACKS] __attribute__((tls_model("initial-exec")));
+static __thread unsigned tls_recent_next __attribute__((tls_model("initial-exec")));
+
+static const struct stack_entry *recent_find(const uintptr_t *pcs, int n)
+{
+	for (int i = 0; i < RECENT_STACKS; i++) {
+		const struct stack_entry *e = tls_recent[i];
+		if (e && e->n == n && memcmp(e->pcs, pcs, (size_t)n * sizeof *pcs) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void recent_note(const struct stack_entry *e)
+{
+	unsigned i = tls_recent_next;
+	tls_recent[i % RECENT_STACKS] = e;
+	tls_recent_next = i + 1;
+}
+
 uint32_t stack_intern(const uintptr_t *pcs, int n)
 {
 	if (n <= 0)
 		return 0;
+	const struct stack_entry *recent = recent_find(pcs, n);
+	if (recent)
+		return recent->id;
 	size_t keylen = (size_t)n * sizeof(uintptr_t);
 	struct stack_entry *e;
 	uint32_t id = 0;
@@ -165,6 +194,7 @@ uint32_t stack_intern(const uintptr_t *pcs, int n)
 	HASH_FIND(hh, by_pcs, pcs, keylen, e);
 	if (e) {
 		id = e->id;
+		recent_note(e);
 		goto out;
 	}
 	if (count == cap) {
@@ -184,6 +214,7 @@ uint32_t stack_intern(const uintptr_t *pcs, int n)
 	by_id[e->id - 1] = e;
 	HASH_ADD_KEYPTR(hh, by_pcs, e->pcs, keylen, e);
 	id = e->id;
+	recent_note(e);
 out:
 	ilock_release(&store_lock);
 	return id;
