@@ -860,7 +860,6 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		known = 1;
 		goto out;
 	}
-	cancel_state = cancel_disable();        /* a stack capture and maybe a report follow */
 	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
 	 * (no memory for one) makes no edge: its node would have nowhere to be kept. */
 	if (site_reserve(2) < 0)
@@ -889,6 +888,11 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		graph_file_note_edge(&note);
 	}
 	if (res == LG_CYCLE) {
+		/* A report follows: building and emitting it reach cancellation points (the symbolizer
+		 * reads objects, the report is written).  Nothing before this does: the capture turns
+		 * cancellation off itself around what can be cancelled (deps_host.setcancelstate), and
+		 * the tables and records here come from coffman's own allocator. */
+		cancel_state = cancel_disable();
 		/* The graph keeps this record as the new edge's payload (a main or a cycle edge).  A cycle
 		 * longer than a report holds is shown by its first edges and the closing one, and says so. */
 		r = malloc(sizeof *r);
