@@ -130,7 +130,7 @@ static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s
 		memset(s, 0, sizeof *s);
 		s->lock = lock;
 		s->rec = r;
-		s->batch = s->left = 1;         /* the first acquisition ends a batch: timed, a holder */
+		s->acquisitions = s->left = 1;  /* the first acquisition ends a batch: timed, a holder */
 		registry_unlock();
 	}
 	tls_guard--;
@@ -173,7 +173,7 @@ void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
 void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
 	struct prof_thread *p = t->prof;
-	if (s->acquisitions == 1) {
+	if (profile_slot_acquisitions(s) == 1) {
 		/* This thread's first hold of the lock (or the first since its slot was taken over): a
 		 * holder.  Not at the slot's filling: a thread that only waited has not held it. */
 		unsigned bit = (unsigned)t->num % (HOLDER_WORDS * 64);
@@ -213,14 +213,15 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
 		profile_batch_end(t, s, lock);  /* always, on a fresh slot: its first hold is timed */
 }
 
-/* The batch of acquisitions that ends with this one (left reached 0): credit it, and time this hold.
- * The next batch is one acquisition long while the thread has made fewer than PROFILE_HOLD_FIRST of
- * them (each of its first holds is timed), PROFILE_HOLD_EVERY after that. */
+/* The batch of acquisitions that ends with this one (left reached 0, so the total is exact): begin
+ * the next, and time this hold.  The next batch is one acquisition long while the thread has made
+ * fewer than PROFILE_HOLD_FIRST of them (each of its first holds is timed), PROFILE_HOLD_EVERY after
+ * that. */
 void profile_batch_end(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
-	s->acquisitions += s->batch;
-	s->batch = s->acquisitions < PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
-	s->left = s->batch;
+	uint32_t next = s->acquisitions < PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
+	s->acquisitions += next;
+	s->left = next;
 	profile_hold_begin(t, s, lock);
 }
 

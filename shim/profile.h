@@ -14,10 +14,10 @@
  * changes after load — one predictable branch, the rest of the fast path is as before.  On:
  *   - an acquisition counts down a counter in the thread's own table, a direct-mapped array keyed by
  *     the lock's address (no lock, no shared line written; a collision hands the evicted lock's counts
- *     to the shared record, which is rare).  The count is kept in batches: `left` acquisitions may
- *     still be made before the next timed hold, and the acquisitions of a batch are credited to the
- *     slot's total when it runs out (profile_batch_end) — so the common acquisition writes one
- *     counter and tests it with the same instruction.  The exact count at any moment is
+ *     to the shared record, which is rare).  The count is kept in batches: each batch, up to the next
+ *     timed hold, is added to the slot's total when it begins (profile_batch_end), and `left` says
+ *     how much of it is still to come — so the common acquisition writes one counter and tests it
+ *     with the same instruction.  The exact count at any moment is
  *     profile_slot_acquisitions();
  *   - the owner-change count reads the lock record's last owner, a line written only when the owner
  *     does change (when the lock's own line moves between cores anyway);
@@ -80,8 +80,7 @@ struct __attribute__((aligned(32))) prof_slot {
 	const void *lock;                       /* NULL: free */
 	struct prof_lock *rec;                  /* the lock's shared record */
 	uint32_t left;                          /* acquisitions to the end of this batch (the next timed hold) */
-	uint32_t batch;                         /* the batch's length: left's value when it began */
-	uint64_t acquisitions;                  /* credited: the batches ended, see profile_slot_acquisitions */
+	uint64_t acquisitions;                  /* with this whole batch: see profile_slot_acquisitions */
 	uint64_t shared, owner_changes;
 	/* times in prof_ticks() units (prof_clock.h) */
 	uint64_t hold_timed, hold_timed_ticks, hold_max_ticks;
@@ -156,10 +155,10 @@ static inline void profile_acquired(struct thread_rec *t, const void *lock, int 
 	}
 }
 
-/* A slot's acquisitions so far: the batches credited, and the part of this one made. */
+/* A slot's acquisitions so far: the batches begun, less what is left of this one. */
 static inline uint64_t profile_slot_acquisitions(const struct prof_slot *s)
 {
-	return s->acquisitions + (s->batch - s->left);
+	return s->acquisitions - s->left;
 }
 
 /* profile_count's body.  On: a counter in t's own table, a read of the lock record's last owner;

@@ -24,6 +24,13 @@ check_row() {   # NAME ACQUIRED CONTENDED-REGEX THREADS KIND-REGEX
 check_row counted_lock 1000 0 1 mutex
 check_row contended_lock 6 '[1-3]' 2 mutex
 check_row table_lock 37 0 1 'rwlock: 30 read, 7 write'
+# A thread counts a lock in batches that end at its next timed hold (the first 8 holds, then one in
+# 256): exact on either side of each batch's end, read from a live thread's table at exit.
+for n in 8 9 264 265; do
+	run --profile="$PROF" -- "$PROGS/profile_counts" $n
+	check_row counted_lock $n 0 1 mutex
+done
+run --profile="$PROF" -- "$PROGS/profile_counts"
 # Sorted by total wait: the contended lock first.
 expect_log "^(==[0-9]+== )? +1 +6 .* contended_lock \(" "the lock with most wait comes first"
 

@@ -1,6 +1,7 @@
 /* A program whose lock counts are known exactly, for the contention profile (tests/profile_counts.sh).
  *
- *   counted_lock    taken 1000 times by the main thread alone: 1000 acquisitions, none contended
+ *   counted_lock    taken 1000 times (or argv[1] times) by the main thread alone: that many
+ *                   acquisitions, none contended
  *   contended_lock  3 rounds: the holder takes it, waits until the waiter is about to lock it, keeps
  *                   it 150 ms (hold_for_a_while), releases; the waiter (waiter_thread) takes it once.
  *                   6 acquisitions, at least 1 contended, 2 holder threads
@@ -9,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static pthread_mutex_t counted_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -47,9 +49,10 @@ static __attribute__((noinline)) void *waiter_thread(void *arg)
 	return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	for (int i = 0; i < 1000; i++) {
+	long counted = argc > 1 ? atol(argv[1]) : 1000;
+	for (long i = 0; i < counted; i++) {
 		pthread_mutex_lock(&counted_lock);
 		counter++;
 		pthread_mutex_unlock(&counted_lock);
@@ -70,7 +73,7 @@ int main(void)
 		atomic_store(&round_held, round);
 		hold_for_a_while(round);
 		/* Let the waiter take it before the next round's lock. */
-		while (atomic_load(&round_ready) == round && counter < 1000 + 7 + 2 * round)
+		while (atomic_load(&round_ready) == round && counter < counted + 7 + 2 * round)
 			sleep_ms(1);
 	}
 	pthread_join(th, NULL);
