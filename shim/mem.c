@@ -173,6 +173,16 @@ void *mem_calloc(size_t n, size_t size)
 	return p;
 }
 
+void *mem_zalloc_aligned(size_t size, size_t align)
+{
+	if (align <= MEM_ALIGN)
+		return mem_calloc(1, size);
+	void *p = alloc_direct_aligned(size, align);
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
 /* A mapping of its own grows by mremap: the kernel moves its pages, nothing is copied or touched (the
  * graph's and the site table's arrays double this way up to tens of megabytes).  NULL with errno
  * ENOMEM when it cannot, the block unchanged. */

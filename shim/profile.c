@@ -5,6 +5,7 @@
 #include "deps.h"
 #include "deps_api.h"
 #include "ilock.h"
+#include "mem.h"
 #include "order.h"
 #include "outbuf.h"
 #include "output.h"
@@ -140,9 +141,8 @@ static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s
 static __attribute__((noinline)) struct prof_thread *prof_thread_new(struct thread_rec *t)
 {
 	tls_guard++;            /* as in slot_fill */
-	struct prof_thread *p = aligned_alloc(_Alignof(struct prof_thread), sizeof *p);   /* slots aligned */
+	struct prof_thread *p = mem_zalloc_aligned(sizeof *p, _Alignof(struct prof_thread));  /* slots aligned */
 	if (p) {
-		memset(p, 0, sizeof *p);
 		registry_lock();
 		t->prof = p;
 		registry_unlock();

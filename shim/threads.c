@@ -5,6 +5,7 @@
 #include "threads.h"
 #include "config.h"
 #include "ilock.h"
+#include "mem.h"
 #include "profile.h"
 #include "real.h"
 
@@ -193,12 +194,12 @@ static pid_t glibc_self_id(void)
 
 static struct thread_rec *thread_new(int parent_num, uint32_t create_stack)
 {
-	/* With the profile on, the thread's profile table follows the record (profile.h). */
+	/* With the profile on, the thread's profile table follows the record (profile.h); zeroed pages
+	 * from the kernel, resident only where the thread writes. */
 	size_t size = profile_on ? PROFILE_TABLE_OFFSET + sizeof(struct prof_thread) : sizeof(struct thread_rec);
-	struct thread_rec *t = aligned_alloc(64, size);
+	struct thread_rec *t = mem_zalloc_aligned(size, 64);
 	if (!t)
 		return NULL;
-	memset(t, 0, size);
 	if (profile_on)
 		t->prof = profile_table_at(t);
 	t->num = atomic_fetch_add(&next_num, 1);

@@ -19,4 +19,14 @@ per_thread=$(( (kb - native_kb) / 1000 ))
 [ "$per_thread" -le 32 ] && pass "$per_thread KB per thread (<= 32)" || fail "$per_thread KB per thread (> 32)"
 [ "$elapsed_ms" -le 5000 ] && pass "${elapsed_ms} ms (<= 5 s)" || fail "${elapsed_ms} ms for 1,000 threads (> 5 s)"
 [ "$kb" -le 65536 ] && pass "$kb KB in all (<= 64 MB)" || fail "$kb KB in all (> 64 MB)"
+# With the contention profile each thread's record carries its profile table (about 40 KB of address
+# space): the pages a thread that takes two locks never writes must not become resident.
+"$PROGS/iso_threads_mem" 1000 2 > "$WORK/native2.out" 2>&1 || { cat "$WORK/native2.out"; exit 99; }
+native2_kb=$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$WORK/native2.out")
+run --profile="$WORK/threads.prof" -- "$PROGS/iso_threads_mem" 1000 2
+expect_status 0
+kb=$(sed -n 's/.*peak_rss_kb \([0-9]*\).*/\1/p' "$OUT")
+per_thread=$(( (kb - native2_kb) / 1000 ))
+[ "$per_thread" -le 32 ] && pass "--profile: $per_thread KB per thread (<= 32)" ||
+	fail "--profile: $per_thread KB per thread (> 32; native ${native2_kb} KB, coffman ${kb} KB)"
 finish
