@@ -225,17 +225,23 @@ static inline int profile_waiter_seen(const void *lock, int kind)
 	return kind == LK_RWLOCK && atomic_load_explicit(&profile_waiting.rwlock, memory_order_relaxed);
 }
 
+/* t's hold of lock ends: if it is the hold being timed, its time.  Before the real release, so that
+ * the time is the critical section's. */
+static inline void profile_hold_ended(struct thread_rec *t, const void *lock)
+{
+	struct prof_thread *p = t->prof;
+	if (p && __builtin_expect(p->timing_lock == lock, 0))
+		profile_hold_end(t, lock);
+}
+
 /* t's hold of lock (kind) ends, before the real release (acquired_pc: where t took it).  On: out of
- * line only when this hold is timed or somebody waits for the lock. */
+ * line only when this hold is timed or somebody waits for the lock.  (The mutex fast path, which
+ * releases inline, asks its own release about waiters instead: wrap_mutex.c.) */
 static inline void profile_released(struct thread_rec *t, const void *lock, int kind, uintptr_t acquired_pc)
 {
-	if (__builtin_expect(!profile_on, 1))
+	if (__builtin_expect(!profile_on, 1) || __builtin_expect(!t->prof, 0))
 		return;
-	struct prof_thread *p = t->prof;
-	if (__builtin_expect(!p, 0))
-		return;
-	if (__builtin_expect(p->timing_lock == lock, 0))
-		profile_hold_end(t, lock);
+	profile_hold_ended(t, lock);
 	if (__builtin_expect(profile_waiter_seen(lock, kind), 0))
 		profile_blame_release(t, lock, acquired_pc);
 }

@@ -295,36 +295,16 @@ static __attribute__((noinline)) int mutex_unlock_slow(pthread_mutex_t *m, uintp
 	return rc;
 }
 
-/* The release itself, once the held stack is popped: a plain mutex inline, as glibc would
- * (glibc_mutex.h), any other by glibc.  Every call is a tail call. */
-static inline __attribute__((always_inline)) int mutex_release(struct thread_rec *t, pthread_mutex_t *m)
-{
-	int released = glibc_mutex_unlock_plain(m, t->glibc_id);
-	if (__builtin_expect(released == 0, 1))
-		return 0;
-	if (released > 0)
-		return mutex_wake_one(m);
-	return real.mutex_unlock(m);
-}
-
-/* The hot path's release with the contention profile on, when this hold is timed (profile_released). */
-static __attribute__((noinline)) int mutex_unlock_profiled_slow(struct thread_rec *t, pthread_mutex_t *m, int top)
-{
-	profile_released(t, m, LK_MUTEX, t->held[top].pc);
-	t->nheld = top;
-	return mutex_release(t, m);
-}
-
-/* The profiled hot path's release of a hold that is not timed (the held entry at top already popped).
- * The waiter to blame this critical section on is found the way the release finds the one to wake:
- * for a mutex released inline, the lock word's old value; the blame is written before the wake, so a
- * waiter that slept reads this stack.  Any other mutex: its lock word before glibc's release. */
+/* With the contention profile: a waiter was there at the release, so this critical section (taken at
+ * pc) made it wait.  The blame is written before the wake, so a waiter that slept reads this stack. */
 static __attribute__((noinline, cold)) int mutex_wake_one_blamed(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
 	profile_blame_release(t, m, pc);
 	return mutex_wake_one(m);
 }
 
+/* With the contention profile, a mutex glibc releases: its lock word says, before the release,
+ * whether anyone waits. */
 static __attribute__((noinline)) int mutex_release_other_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
 {
 	if (glibc_mutex_maybe_waiters(m))
@@ -332,14 +312,29 @@ static __attribute__((noinline)) int mutex_release_other_profiled(struct thread_
 	return real.mutex_unlock(m);
 }
 
-static inline __attribute__((always_inline)) int mutex_release_profiled(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+/* The release itself, once the held stack is popped: a plain mutex inline, as glibc would
+ * (glibc_mutex.h), any other by glibc.  Every call is a tail call.  Profiled (a constant in each
+ * caller), a waiter to blame the critical section on (taken at pc) is found the way the release finds
+ * the one to wake: in the old value of the lock word the inline release exchanges anyway. */
+static inline __attribute__((always_inline)) int mutex_release(struct thread_rec *t, pthread_mutex_t *m,
+							       int profiled, uintptr_t pc)
 {
 	int released = glibc_mutex_unlock_plain(m, t->glibc_id);
 	if (__builtin_expect(released == 0, 1))
 		return 0;
 	if (released > 0)
-		return mutex_wake_one_blamed(t, m, pc);
-	return mutex_release_other_profiled(t, m, pc);
+		return profiled ? mutex_wake_one_blamed(t, m, pc) : mutex_wake_one(m);
+	return profiled ? mutex_release_other_profiled(t, m, pc) : real.mutex_unlock(m);
+}
+
+/* The hot path's release with the contention profile on, when this hold is timed: its time ends first,
+ * then the same release as an untimed one. */
+static __attribute__((noinline)) int mutex_unlock_timed(struct thread_rec *t, pthread_mutex_t *m, int top)
+{
+	uintptr_t pc = t->held[top].pc;
+	profile_hold_ended(t, m);
+	t->nheld = top;
+	return mutex_release(t, m, 1, pc);
 }
 
 /* Hot path: releasing the innermost lock, held once. */
@@ -351,7 +346,7 @@ EXPORT HOT_ALIGNED int pthread_mutex_unlock(pthread_mutex_t *m)
 		if (__builtin_expect(top >= 0 && t->held[top].lock == m && t->held[top].depth == 1, 1)) {
 			/* Profiling: one predictable branch when off.  On, one more test — is this hold
 			 * timed (the hold's own flag) — and a waiter to blame is found by the release
-			 * itself (mutex_release_profiled).  The acquisition site is read before the pop:
+			 * itself (mutex_release, profiled).  The acquisition site is read before the pop:
 			 * a signal handler's lock, after it, may reuse the entry. */
 			if (__builtin_expect(profile_on, 0)) {
 				/* The empty asm keeps the compiler from sharing this block's address
@@ -360,13 +355,13 @@ EXPORT HOT_ALIGNED int pthread_mutex_unlock(pthread_mutex_t *m)
 				__asm__("" : "+r"(top));
 				const struct held_lock *h = &t->held[top];
 				if (h->flags & HELD_TIMED)
-					return mutex_unlock_profiled_slow(t, m, top);
+					return mutex_unlock_timed(t, m, top);
 				uintptr_t pc = h->pc;
 				t->nheld = top;
-				return mutex_release_profiled(t, m, pc);
+				return mutex_release(t, m, 1, pc);
 			}
 			t->nheld = top;
-			return mutex_release(t, m);
+			return mutex_release(t, m, 0, 0);
 		}
 	}
 	return mutex_unlock_slow(m, CALLER_PC);
