@@ -6,7 +6,7 @@
 SRC="$top_srcdir/tests/progs/starve.c"
 WAIT=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* polite: waits here */')
 TAKE=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */')
-SHARE=$(line_of "$SRC" 'if (pthread_mutex_timedlock(&shared_lock, &until) == 0) /* share: waits here */')
+SHARE=$(line_of "$SRC" 'if (pthread_mutex_timedlock(&shared_lock, &until) == 0) { /* share: waits here */')
 
 # Scheduling decides how long the waits get: the starving modes get up to three runs (one in many is
 # cut short on a loaded host).

@@ -111,10 +111,14 @@ static void *timed_worker(void *arg)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
-		if (pthread_mutex_timedlock(&shared_lock, &until) == 0) /* share: waits here */
+		if (pthread_mutex_timedlock(&shared_lock, &until) == 0) { /* share: waits here */
 			pthread_mutex_unlock(&shared_lock);
-		else
+			/* Let T2 take it back: without a pause, T3 can win try after try in a burst while T2 is
+			 * off its CPU (4 runs in 100 natively), and use up its tries with no wait at all. */
+			usleep(2000);
+		} else {
 			timeouts++;
+		}
 	}
 	atomic_store(&polite_done, 1);
 	return NULL;
