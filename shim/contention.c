@@ -294,16 +294,27 @@ int contention_early_watch(struct thread_rec *t, const void *lock)
 	return y && !y->reported && atomic_load_explicit(&y->waited_ns, memory_order_relaxed) >= threshold_ns();
 }
 
-/* How long thread num has waited, in long waits, for lock (registry lock held). */
-static uint64_t waited_by(int num, const void *lock)
+/* How long thread num has waited, in long waits, for lock, or -1 when the thread has exited: its tally
+ * went with its record (registry lock held). */
+static int64_t waited_by(int num, const void *lock)
 {
 	struct thread_rec *o = registry_find_num(num);
 	if (!o)
-		return 0;
+		return -1;
 	for (int i = 0; i < WAIT_TALLY_SLOTS; i++)
 		if (o->tally[i].lock == lock)
-			return atomic_load_explicit(&o->tally[i].waited_ns, memory_order_relaxed);
+			return (int64_t)atomic_load_explicit(&o->tally[i].waited_ns, memory_order_relaxed);
 	return 0;
+}
+
+/* The tally's evidence of barging, forgotten: its re-taker has exited. */
+static void tally_forget_taker(struct wait_tally *y)
+{
+	y->retakes = 0;
+	y->taker = 0;
+	y->taker_count = 0;
+	y->taker_stack = 0;
+	y->taker_pc = 0;
 }
 
 static void report_unfair(struct thread_rec *t, const struct wait_tally *y, const struct watch *w,
@@ -383,8 +394,18 @@ static int unfair_check(struct thread_rec *t, const struct watch *w, uint64_t wa
 	if (sum < TALLY_SUM_FACTOR * threshold_ns() || now.retakes < cfg.starvation_count || !now.taker)
 		return 1;
 	registry_lock();
-	uint64_t taker_waited = waited_by(now.taker, w->lock);
+	int64_t waited = waited_by(now.taker, w->lock);
 	registry_unlock();
+	if (waited < 0) {
+		/* The re-taker has exited, and how long it waited itself is no longer known.  Taken as 0, it
+		 * made a starved thread of every waiter of a fair lock whose busiest re-taker had finished
+		 * (D-Bus's test-refs: 200 threads taking one lock in turn).  Its re-takes are forgotten
+		 * instead: a thread still running that barges is found anew from the next waits. */
+		if (y->taker == now.taker)
+			tally_forget_taker(y);
+		return 1;
+	}
+	uint64_t taker_waited = (uint64_t)waited;
 	if (taker_waited * TALLY_TAKER_SHARE > sum)
 		return 1;
 	y->reported = 1;

@@ -62,6 +62,23 @@ expect_log "#0 0x[0-9a-f]+ timed_worker .*starve\.c:$SHARE \(starve\)" "waiter's
 expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the re-taker and its count"
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
 
+# A fair share whose re-taker has exited: its own wait is not known any more (taken as 0, it made a
+# starved thread of the waiter): no report.  Then a new thread that re-takes the lock without having
+# waited: its unfair share is reported, naming it.
+run -- "$PROGS/starve" gone
+expect_no_report
+expect_status 0
+expect_out '^starve gone: done$'
+run_starving -- "$PROGS/starve" relay
+expect_kind starvation
+expect_count starvation 1
+expect_status 66
+expect_out '^starve relay: done$'
+polite=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "polite"\)' "$LOG" | head -1 | cut -d' ' -f1)
+greedy2=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "greedy2"\)' "$LOG" | head -1 | cut -d' ' -f1)
+expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s in all for L1 \(mutex\), .* re-took it [0-9]+ times \(${greedy2:-T?} [0-9]+; ${greedy2:-T?} itself waited 0\.0 s for it\)$" "summary: the new re-taker, not the exited one"
+expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
+
 # A fair work queue: four workers of one function, each popping jobs: no report
 run -- "$PROGS/starve" queue
 expect_no_report

@@ -8,6 +8,13 @@
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
  *           (an unfair share), until 8 of its tries have timed out.
+ *   gone    a fair share whose re-taker has exited: T2 first waits 0.4 s for the lock (main holds it), then
+ *           re-takes it while T3 waits in 60 ms tries, five of them (T2 waited longer than T3: fair);
+ *           T2 exits, and T3 waits 0.3 s more for the lock, held once by main.  T3's waits add up,
+ *           and the thread that re-took the lock most is gone: its own wait is no longer known, and
+ *           no report is due.
+ *   relay   the same, but T3's last waits are 60 ms tries again, while a new greedy thread T4 (which
+ *           has not waited) re-takes the lock: T4's unfair share is reported.
  *   fair    the same two threads, but each one sleeps between its critical sections: T3 waits only
  *           briefly; then a long legitimate wait: T2 holds the lock 0.8 s in one go while T3 waits
  *           (long, but nobody else takes the lock meanwhile).  Neither is starvation.
@@ -29,6 +36,9 @@ static atomic_int greedy_started;
 static atomic_int greedy_gone;
 static long greedy_units;
 static long long greedy_cap_ms = 2500;   /* share: until T3 is done (10 s at most) */
+static int timed_tries = 8;              /* share: T3's timeouts before it is done */
+static atomic_int main_holds;            /* gone: main holds the lock for T3's last wait */
+static int relay;                        /* relay: T3's last waits are tries again */
 
 static long long now_ms(void)
 {
@@ -101,27 +111,39 @@ static void *timed_worker(void *arg)
 {
 	(void)arg;
 	background_on_greedy_cpu();
-	/* Now and then the scheduler lets T3 in early (a try that succeeds): count the timeouts. */
-	int timeouts = 0;
-	for (int i = 0; i < 100 && timeouts < 8 && !atomic_load(&greedy_gone); i++) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 60 * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
+	for (int round = 0;; round++) {
+		/* Now and then the scheduler lets T3 in early (a try that succeeds): count the timeouts. */
+		int timeouts = 0, tries = round ? 8 : timed_tries;
+		for (int i = 0; i < 100 && timeouts < tries && !atomic_load(&greedy_gone); i++) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 60 * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_mutex_timedlock(&shared_lock, &until) == 0) { /* share: waits here */
+				pthread_mutex_unlock(&shared_lock);
+				/* Let T2 take it back: without a pause, T3 can win try after try in a burst while
+				 * T2 is off its CPU (4 runs in 100 natively), and use up its tries with no wait. */
+				usleep(2000);
+			} else {
+				timeouts++;
+			}
 		}
-		if (pthread_mutex_timedlock(&shared_lock, &until) == 0) { /* share: waits here */
+		atomic_store(&polite_done, 1);
+		if (timed_tries == 8 || round)
+			return NULL;
+		/* gone, relay: more waits, after T2 has exited */
+		while (!atomic_load(&main_holds))
+			usleep(1000);
+		if (!relay) {
+			pthread_mutex_lock(&shared_lock); /* gone: waits after the re-taker exited */
 			pthread_mutex_unlock(&shared_lock);
-			/* Let T2 take it back: without a pause, T3 can win try after try in a burst while T2 is
-			 * off its CPU (4 runs in 100 natively), and use up its tries with no wait at all. */
-			usleep(2000);
-		} else {
-			timeouts++;
+			return NULL;
 		}
+		background_on_greedy_cpu();
 	}
-	atomic_store(&polite_done, 1);
-	return NULL;
 }
 
 /* queue: the jobs left, behind shared_lock. */
@@ -173,6 +195,13 @@ int main(int argc, char **argv)
 	pthread_t c;
 	if (two)
 		mode = "greedy";
+	relay = strcmp(mode, "relay") == 0;
+	int gone = relay || strcmp(mode, "gone") == 0;
+	if (gone) {
+		mode = "share";
+		timed_tries = 5;
+		pthread_mutex_lock(&shared_lock); /* gone: main holds it while T2 waits */
+	}
 	if (strcmp(mode, "greedy") == 0 || strcmp(mode, "share") == 0) {
 		cpu_set_t all;
 		CPU_ZERO(&one_cpu);
@@ -190,6 +219,28 @@ int main(int argc, char **argv)
 		pthread_setname_np(b, "polite");
 		if (two)
 			pthread_create(&c, NULL, polite_worker, NULL);
+		if (gone) {
+			usleep(400000);
+			pthread_mutex_unlock(&shared_lock);
+			pthread_join(a, NULL);
+			if (relay) {
+				atomic_store(&greedy_started, 0);
+				atomic_store(&greedy_gone, 0);
+				atomic_store(&polite_done, 0);
+				pthread_create(&a, NULL, greedy_worker, NULL);
+				pthread_setname_np(a, "greedy2");
+				atomic_store(&main_holds, 1);
+				pthread_join(a, NULL);
+			} else {
+				pthread_mutex_lock(&shared_lock);
+				atomic_store(&main_holds, 1);
+				usleep(300000);
+				pthread_mutex_unlock(&shared_lock);
+			}
+			pthread_join(b, NULL);
+			printf("starve %s: done\n", relay ? "relay" : "gone");
+			return 0;
+		}
 	} else if (strcmp(mode, "queue") == 0) {
 		pthread_t w[4];
 		long done[4] = { 0 };
