@@ -21,6 +21,9 @@
 
 struct taker {
 	int num;
+	pid_t tid;                      /* its identity, for the report should it exit first */
+	uint32_t create_stack;
+	int parent_num;
 	unsigned count;
 	uintptr_t pc;                   /* where it took the lock (always) */
 	uint32_t stack;                 /* its whole stack, captured at its first counted acquisition */
@@ -172,6 +175,9 @@ void contention_seen(struct thread_rec *t, const void *lock)
 		if (k == w->ntakers && k < WATCH_TAKERS) {
 			w->ntakers++;
 			w->takers[k].num = t->num;
+			w->takers[k].tid = t->tid;
+			w->takers[k].create_stack = t->create_stack;
+			w->takers[k].parent_num = t->parent_num;
 			w->takers[k].pc = t->nheld > 0 ? t->held[t->nheld - 1].pc : 0;
 			if (need_stack < 0) {
 				need_stack = i;
@@ -215,7 +221,7 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 		if (o)
 			report_add_thread_rec(r, o);
 		else
-			report_add_thread(r, tk->num, 0, 0, 0);
+			report_add_exited_thread(r, tk->num, tk->tid, tk->create_stack, tk->parent_num);
 		if (len < sizeof who - 16)
 			len += (size_t)snprintf(who + len, sizeof who - len, "%sT%d %u", k ? ", " : "", tk->num,
 						 tk->count);
@@ -331,8 +337,8 @@ static void report_unfair(struct thread_rec *t, const struct wait_tally *y, cons
 	struct thread_rec *o = registry_find_num(y->taker);
 	if (o)
 		report_add_thread_rec(r, o);
-	else
-		report_add_thread(r, y->taker, 0, 0, 0);
+	else    /* exited since the check */
+		report_add_exited_thread(r, y->taker, 0, 0, 0);
 	registry_unlock();
 	snprintf(r->summary, sizeof r->summary,
 		 "T%d has waited %.1f s in all for L%d (%s), in %u waits of %llu ms or more, while other threads "

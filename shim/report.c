@@ -68,6 +68,17 @@ int report_add_thread(struct report *r, int num, pid_t tid, uint32_t create_stac
 	return r->nthreads++;
 }
 
+int report_add_exited_thread(struct report *r, int num, pid_t tid, uint32_t create_stack, int parent_num)
+{
+	int i = report_add_thread(r, num, 0, create_stack, parent_num);
+	struct report_thread *t = &r->threads[i];
+	if (t->num == num && !t->tid) {
+		t->tid = tid;
+		t->exited = 1;
+	}
+	return i;
+}
+
 int report_add_lock(struct report *r, uintptr_t addr, const char *kind)
 {
 	for (int i = 0; i < r->nlocks; i++)

@@ -47,6 +47,7 @@ struct report_thread {
 	char name[16];
 	uint32_t create_stack;
 	int parent_num;
+	int exited;                     /* gone before the report: tid and name are its last known */
 };
 
 struct report_lock {
@@ -114,6 +115,8 @@ const char *report_kind_name(enum report_kind k);
 /* Builders used by the detectors. */
 void report_init(struct report *r, enum report_kind kind);
 int report_add_thread(struct report *r, int num, pid_t tid, uint32_t create_stack, int parent_num);
+/* A thread that has exited: its kernel name is not read (the tid may be another thread's by now). */
+int report_add_exited_thread(struct report *r, int num, pid_t tid, uint32_t create_stack, int parent_num);
 int report_add_lock(struct report *r, uintptr_t addr, const char *kind);
 void report_add_stack(struct report *r, const char *label, uint32_t stack, uintptr_t pc);
 

@@ -24,7 +24,9 @@ static void lock_label(const struct report *r, int i, char *buf, size_t len)
 static void thread_label(const struct report *r, int i, char *buf, size_t len)
 {
 	const struct report_thread *t = &r->threads[i];
-	if (t->name[0])
+	if (t->exited)
+		snprintf(buf, len, "T%d (tid %d, exited)", t->num, (int)t->tid);
+	else if (t->name[0])
 		snprintf(buf, len, "T%d (tid %d, \"%s\")", t->num, (int)t->tid, t->name);
 	else
 		snprintf(buf, len, "T%d (tid %d)", t->num, (int)t->tid);

@@ -40,6 +40,23 @@ expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the taker and 
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "taker's stack: greedy_worker starve.c:$TAKE"
 expect_log "summary: .*starvation 1" "summary counts it"
 
+# A taker that has exited by the time of the report (three tries that succeed, 0.3 s into the wait):
+# named as exited, with its tid and where it was created, not as a thread whose creation was not seen
+BRIEF=$(line_of "$SRC" 'pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */')
+BRIEF_TAKE=$(line_of "$SRC" 'if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */')
+for try in 1 2 3; do
+	COFFMAN_STARVATION=500,100 run -- "$PROGS/starve" brief
+	grep -q -E 'T[0-9]+ \(tid [0-9]+, exited\) was created' "$LOG" && break
+done
+expect_kind starvation
+expect_count starvation 1
+expect_log "while other threads took it [0-9]+ times \(T[0-9]+ [0-9]+, T[0-9]+ 3\)$" "summary: the brief taker's 3"
+expect_log "T[0-9]+ took L1 3 times meanwhile, here:" "the brief taker's count"
+expect_log "#0 0x[0-9a-f]+ brief_worker .*starve\.c:$BRIEF_TAKE \(starve\)" "its stack: brief_worker starve.c:$BRIEF_TAKE"
+expect_log "T[0-9]+ \(tid [1-9][0-9]*, exited\) was created by T1 at:" "exited, with its tid and creator"
+expect_log "#0 0x[0-9a-f]+ main .*starve\.c:$BRIEF \(starve\)" "its creation: main starve.c:$BRIEF"
+expect_no_log "creation not seen"
+
 # Two threads starving on one lock: one report (once per lock)
 run_starving -- "$PROGS/starve" greedy2
 expect_kind starvation

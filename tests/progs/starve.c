@@ -5,6 +5,9 @@
  *           Both run on one CPU, T3 at SCHED_IDLE (a background thread): woken by T2's unlock, T3
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
  *   greedy2 the same with two polite threads starving on the one lock: one report (once per lock)
+ *   brief   greedy, and a third thread that takes the lock three times 0.3 s into T3's wait and
+ *           exits: the report (at 0.5 s, COFFMAN_STARVATION=500) names it as exited, with its creation
+ *           stack
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
  *           (an unfair share), until 8 of its tries have timed out.
@@ -87,6 +90,23 @@ static void background_on_greedy_cpu(void)
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (!atomic_load(&greedy_started))
 		usleep(1000);
+}
+
+/* brief: three quick takes during T3's wait, then gone */
+static void *brief_worker(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&greedy_started))
+		usleep(1000);
+	usleep(300000);
+	/* Tries in a spin, not waits: a waiter would be starved too (the wakes go to T3), and a try
+	 * succeeds only in the instant between T2's unlock and its next lock. */
+	for (int taken = 0; taken < 3;)
+		if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */
+			pthread_mutex_unlock(&shared_lock);
+			taken++;
+		}
+	return NULL;
 }
 
 static void *polite_worker(void *arg)
@@ -191,9 +211,9 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "greedy";
 	pthread_t a, b;
-	int two = strcmp(mode, "greedy2") == 0;
+	int two = strcmp(mode, "greedy2") == 0, brief = strcmp(mode, "brief") == 0;
 	pthread_t c;
-	if (two)
+	if (two || brief)
 		mode = "greedy";
 	relay = strcmp(mode, "relay") == 0;
 	int gone = relay || strcmp(mode, "gone") == 0;
@@ -219,6 +239,8 @@ int main(int argc, char **argv)
 		pthread_setname_np(b, "polite");
 		if (two)
 			pthread_create(&c, NULL, polite_worker, NULL);
+		if (brief)
+			pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */
 		if (gone) {
 			usleep(400000);
 			pthread_mutex_unlock(&shared_lock);
@@ -257,7 +279,7 @@ int main(int argc, char **argv)
 	}
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	if (two)
+	if (two || brief)
 		pthread_join(c, NULL);
 	printf("starve %s: done\n", mode);
 	return 0;
