@@ -175,9 +175,9 @@ int annotate_wait_is_annotated(const struct thread_rec *t)
 /* The blocking acquisition `acquiring` announced, so that `acquired` does not make its edges again. */
 static __thread const void *tls_acquiring __attribute__((tls_model("initial-exec")));
 
-static void fill_acquire(struct thread_rec *t, struct acquire *a, const void *lock, unsigned flags, uintptr_t pc)
+static void fill_acquire(struct thread_rec *t, struct acquire *a, const void *lock, struct info_slot f,
+			 unsigned flags, uintptr_t pc)
 {
-	struct info_slot f = lock_facts(lock);
 	flags |= f.flags;
 	a->lock = lock;
 	a->pc = pc;
@@ -224,29 +224,34 @@ static void lock_destroyed(const volatile void *vlock)
 	shim_leave();
 }
 
+static void acquiring_as(struct thread_rec *t, const void *lock, struct info_slot facts, unsigned flags,
+			 uintptr_t pc, pid_t (*owner_of)(const void *))
+{
+	struct acquire a;
+	memset(&a, 0, sizeof a);
+	fill_acquire(t, &a, lock, facts, flags, pc);
+	a.owner_of = owner_of;
+	ev_before_acquire(t, &a, 1);
+	tls_acquiring = lock;
+}
+
 static void lock_acquiring(const volatile void *vlock, unsigned flags, uintptr_t pc)
 {
 	const void *lock = (const void *)vlock;
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return;
-	struct acquire a;
-	memset(&a, 0, sizeof a);
-	fill_acquire(t, &a, lock, flags, pc);
-	ev_before_acquire(t, &a, 1);
-	tls_acquiring = lock;
+	acquiring_as(t, lock, lock_facts(lock), flags, pc, NULL);
 	shim_leave();
 }
 
-static void lock_acquired(const volatile void *vlock, unsigned flags, uintptr_t pc)
+static void acquired_as(struct thread_rec *t, const void *lock, struct info_slot facts, unsigned flags,
+			uintptr_t pc, pid_t (*owner_of)(const void *))
 {
-	const void *lock = (const void *)vlock;
-	struct thread_rec *t = shim_enter();
-	if (!t)
-		return;
 	struct acquire a;
 	memset(&a, 0, sizeof a);
-	fill_acquire(t, &a, lock, flags, pc);
+	fill_acquire(t, &a, lock, facts, flags, pc);
+	a.owner_of = owner_of;
 	if (flags & FLAG_TRY) {
 		ev_after_acquire(t, &a, 1);
 	} else {
@@ -267,6 +272,15 @@ static void lock_acquired(const volatile void *vlock, unsigned flags, uintptr_t 
 		ev_after_acquire(t, &a, 0);
 	}
 	tls_acquiring = NULL;
+}
+
+static void lock_acquired(const volatile void *vlock, unsigned flags, uintptr_t pc)
+{
+	const void *lock = (const void *)vlock;
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	acquired_as(t, lock, lock_facts(lock), flags, pc, NULL);
 	shim_leave();
 }
 
@@ -299,14 +313,9 @@ static int holder_waits(struct thread_rec *t, const void *lock, int kind)
 	return waits;
 }
 
-static void wait_begin_annotated(const volatile void *vlock, uintptr_t pc)
+static void wait_begin_as(struct thread_rec *t, const void *lock, int kind, uintptr_t pc)
 {
-	const void *lock = (const void *)vlock;
-	struct thread_rec *t = shim_enter();
-	if (!t)
-		return;
 	if (atomic_load(&t->wait_kind) == W_NONE) {
-		int kind = lock_facts(lock).kind;
 		atomic_store(&t->wait_lock_kind, kind);
 		wait_begin(t, W_LOCK, lock, 0, pc);
 		/* Its stack must be taken now, if at all: nothing of ours runs during the program's wait.
@@ -320,6 +329,15 @@ static void wait_begin_annotated(const volatile void *vlock, uintptr_t pc)
 			deadlock_check(t);
 		}
 	}
+}
+
+static void wait_begin_annotated(const volatile void *vlock, uintptr_t pc)
+{
+	const void *lock = (const void *)vlock;
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	wait_begin_as(t, lock, lock_facts(lock).kind, pc);
 	shim_leave();
 }
 
@@ -332,6 +350,95 @@ static void wait_end_annotated(const volatile void *vlock)
 	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_obj) == lock)
 		wait_end(t);
 	shim_leave();
+}
+
+/* ---- lock families interposed without pthread underneath (annotate.h) ---- */
+
+int annotate_family_kind(const char *name)
+{
+	ilock_acquire(&table_lock);
+	int kind = kind_of_name(name);
+	ilock_release(&table_lock);
+	return kind;
+}
+
+static struct info_slot family_facts(const void *lock, int kind)
+{
+	return (struct info_slot){ (uintptr_t)lock, (uint8_t)kind, 0 };
+}
+
+void annotate_family_created(const void *lock, int kind, uintptr_t pc)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	ev_lock_created(t, lock, kind, pc, 0);
+	shim_leave();
+}
+
+void annotate_family_destroyed(const void *lock, int kind, int locked)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	held_sync(t);
+	registry_lock();
+	int held = registry_holder_of(lock, NULL) != NULL;
+	registry_unlock();
+	if (held && locked)
+		ev_destroy_locked(t, lock, kind);
+	ev_lock_destroyed(t, lock);
+	shim_leave();
+}
+
+void annotate_family_acquiring(const void *lock, int kind, uintptr_t pc, pid_t (*owner_of)(const void *))
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	acquiring_as(t, lock, family_facts(lock, kind), 0, pc, owner_of);
+	shim_leave();
+}
+
+void annotate_family_acquired(const void *lock, int kind, int try, uintptr_t pc, pid_t (*owner_of)(const void *))
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	acquired_as(t, lock, family_facts(lock, kind), try ? FLAG_TRY : 0, pc, owner_of);
+	shim_leave();
+}
+
+/* A release coffman did not see taken is not reported: the family's own library takes its locks
+ * where no wrapper sees it.  A hold another thread is recorded with ends all the same, so that its
+ * record does not outlive the lock's real state. */
+void annotate_family_releasing(const void *lock)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	if (ev_release(t, lock) != 0) {
+		registry_lock();
+		struct thread_rec *o = registry_holder_of(lock, NULL);
+		if (o && o != t)
+			registry_post_release(o, lock);
+		registry_unlock();
+	}
+	shim_leave();
+}
+
+void annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return;
+	wait_begin_as(t, lock, kind, pc);
+	shim_leave();
+}
+
+void annotate_family_wait_end(const void *lock)
+{
+	wait_end_annotated(lock);
 }
 
 /* Exported one by one (for other languages) and as the table the header looks up.  Each is a function

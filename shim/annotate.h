@@ -16,6 +16,21 @@ const char *annotate_kind_name(int kind);
 struct thread_rec;
 int annotate_wait_is_annotated(const struct thread_rec *t);
 
+/* Lock families coffman interposes that have no pthread lock underneath (GLib's GMutex, wrap_glib.c):
+ * the events of an annotated lock, with the family's kind given rather than looked up, owner_of
+ * reading the lock's own word (events.h struct acquire), and a release of a lock not seen taken left
+ * unreported.  pc: the program's call site. */
+#include <stdint.h>
+#include <sys/types.h>
+int annotate_family_kind(const char *name);
+void annotate_family_created(const void *lock, int kind, uintptr_t pc);
+void annotate_family_destroyed(const void *lock, int kind, int locked);
+void annotate_family_acquiring(const void *lock, int kind, uintptr_t pc, pid_t (*owner_of)(const void *));
+void annotate_family_acquired(const void *lock, int kind, int try, uintptr_t pc, pid_t (*owner_of)(const void *));
+void annotate_family_releasing(const void *lock);
+void annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc);
+void annotate_family_wait_end(const void *lock);
+
 void annotate_lock_for_fork(void);
 void annotate_unlock_after_fork(void);
 void annotate_after_fork_child(void);

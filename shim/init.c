@@ -78,6 +78,7 @@ __attribute__((constructor(101))) static void coffman_load(void)
 {
 	tls_guard++;
 	real_resolve();
+	glib_init();
 	output_init();
 	config_load();
 	deps_load();

@@ -1,0 +1,222 @@
+/* wrap_glib: GLib's GMutex and the GCond waits that release one.
+ *
+ * Since GLib 2.54 a GMutex on Linux is a futex word of its own (0 free, 1 taken, 2 taken with
+ * waiters), not a pthread mutex: g_mutex_lock is a compare-and-swap and a futex call, and none of the
+ * pthread wrappers ever sees it.  These wrappers make it a lock like any other, through the same events
+ * as an annotated lock (annotate.h, the "family" entry points), under the kind name "GMutex".
+ *
+ * What they can and cannot see: GLib is linked -Bsymbolic-functions, so its calls to its own
+ * g_mutex_lock (GMainContext, GAsyncQueue, g_once_init_enter, ...) bind inside libglib and never reach
+ * here; calls from every other object (the program, libgobject, libgio, GTK, GStreamer) do.  So a
+ * release of a GMutex coffman did not see taken is not a bad unlock (GLib may have taken it), and a
+ * hold it recorded but GLib ended unseen is dropped at its next acquisition, which finds the word free
+ * (owner_of below).  A GCond wait releases its mutex inside GLib: g_cond_wait and the timed waits are
+ * wrapped to say so, like pthread_cond_wait's wrapper.
+ *
+ * The real functions are looked up in libglib itself (dlopen RTLD_NOLOAD, then dlsym on its handle, so
+ * a libglib loaded RTLD_LOCAL by a plugin is found too), at start-up when GLib is already loaded, else
+ * at the first call.  A GLib older than 2.54 (a pthread mutex inside, seen by the pthread wrappers
+ * already) is passed through untracked.  Nothing here runs for a program without GLib: these symbols
+ * are only ever called by code linked against it.
+ */
+#include "annotate.h"
+#include "wrap.h"
+
+#include <dlfcn.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define GLIB_FUTEX_MINOR 54     /* GMutex is a futex word from GLib 2.54 on (Linux) */
+
+struct glib_fns {
+	void (*mutex_init)(void *m);
+	void (*mutex_clear)(void *m);
+	void (*mutex_lock)(void *m);
+	int (*mutex_trylock)(void *m);
+	void (*mutex_unlock)(void *m);
+	void (*cond_wait)(void *c, void *m);
+	int (*cond_wait_until)(void *c, void *m, int64_t end_time);
+	int (*cond_timed_wait)(void *c, void *m, void *abs_time);
+	int track;              /* the futex GMutex: wrap; else pass through */
+	int kind;               /* the lock kind "GMutex" */
+};
+
+static struct glib_fns glib;
+static atomic_int glib_state;   /* 0 not looked up, 1 being looked up, 2 done */
+
+static void *glib_symbol(void *handle, const char *name)
+{
+	void *p = handle ? dlsym(handle, name) : NULL;
+	return p ? p : dlsym(RTLD_NEXT, name);
+}
+
+static void glib_lookup(void)
+{
+	void *h = dlopen("libglib-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
+	*(void **)&glib.mutex_init = glib_symbol(h, "g_mutex_init");
+	*(void **)&glib.mutex_clear = glib_symbol(h, "g_mutex_clear");
+	*(void **)&glib.mutex_lock = glib_symbol(h, "g_mutex_lock");
+	*(void **)&glib.mutex_trylock = glib_symbol(h, "g_mutex_trylock");
+	*(void **)&glib.mutex_unlock = glib_symbol(h, "g_mutex_unlock");
+	*(void **)&glib.cond_wait = glib_symbol(h, "g_cond_wait");
+	*(void **)&glib.cond_wait_until = glib_symbol(h, "g_cond_wait_until");
+	*(void **)&glib.cond_timed_wait = glib_symbol(h, "g_cond_timed_wait");
+	const unsigned *major = glib_symbol(h, "glib_major_version");
+	const unsigned *minor = glib_symbol(h, "glib_minor_version");
+	glib.track = glib.mutex_lock && glib.mutex_trylock && glib.mutex_unlock && major && minor &&
+		     (*major > 2 || (*major == 2 && *minor >= GLIB_FUTEX_MINOR));
+	if (glib.track)
+		glib.kind = annotate_family_kind("GMutex");
+	/* The handle's reference is kept: libglib is NODELETE anyway, and our dlclose is a wrapper. */
+}
+
+/* The real functions, looked up once.  A thread that finds another one looking waits for it (it runs
+ * for microseconds), unless the looking is its own (dlopen may allocate, and an allocator may lock a
+ * GMutex in principle): that re-entry gets what is there, which is enough to pass through. */
+static const struct glib_fns *glib_fns(void)
+{
+	static __thread int looking;
+	if (__builtin_expect(atomic_load_explicit(&glib_state, memory_order_acquire) == 2, 1))
+		return &glib;
+	int expected = 0;
+	if (atomic_compare_exchange_strong(&glib_state, &expected, 1)) {
+		looking = 1;
+		glib_lookup();
+		looking = 0;
+		atomic_store_explicit(&glib_state, 2, memory_order_release);
+	} else {
+		while (!looking && atomic_load_explicit(&glib_state, memory_order_acquire) != 2)
+			sched_yield();
+	}
+	return &glib;
+}
+
+void glib_init(void)
+{
+	/* From the constructor, a safe place for the loader's lock, when GLib is loaded already: then
+	 * no wrapper call ever has to look (a dlopen inside a wrapper could wait for the loader's lock
+	 * while another thread holds it and waits for this one's GMutex). */
+	if (dlsym(RTLD_DEFAULT, "glib_major_version"))
+		glib_fns();
+}
+
+/* A call reached a wrapper whose real function is missing: GLib is not there to call. */
+static __attribute__((noreturn, cold)) void glib_missing(const char *name)
+{
+	static const char msg[] = "coffman: a GLib function was called but libglib-2.0 cannot be found: ";
+	ssize_t r = write(2, msg, sizeof msg - 1);
+	for (const char *p = name; *p && r >= 0; p++)
+		r = write(2, p, 1);
+	r = write(2, "\n", 1);
+	(void)r;
+	abort();
+}
+
+#define GREAL(g, fn) ((g)->fn ? (g)->fn : (glib_missing(#fn), (g)->fn))
+
+/* What the word says: free, or taken by a thread it does not name. */
+static pid_t gmutex_owner_of(const void *lock)
+{
+	return __atomic_load_n((const unsigned *)lock, __ATOMIC_RELAXED) ? -1 : 0;
+}
+
+/* Taken, by whichever way: the edges and the hold.  A blocking take that had to wait announced
+ * itself first (double lock, edges, the published wait); one that found the lock free did not. */
+static void gmutex_take(const struct glib_fns *g, void *m, uintptr_t pc)
+{
+	if (GREAL(g, mutex_trylock)(m)) {
+		annotate_family_acquired(m, g->kind, 0, pc, gmutex_owner_of);
+		return;
+	}
+	annotate_family_acquiring(m, g->kind, pc, gmutex_owner_of);
+	annotate_family_wait_begin(m, g->kind, pc);
+	g->mutex_lock(m);
+	annotate_family_wait_end(m);
+	annotate_family_acquired(m, g->kind, 0, pc, gmutex_owner_of);
+}
+
+/* After a GCond wait, whatever its result, the mutex is held again: like a blocking take (a thread
+ * that waits holding another lock orders that lock before the mutex). */
+static void gmutex_retaken(const struct glib_fns *g, void *m, uintptr_t pc)
+{
+	annotate_family_acquiring(m, g->kind, pc, gmutex_owner_of);
+	annotate_family_acquired(m, g->kind, 0, pc, gmutex_owner_of);
+}
+
+EXPORT void g_mutex_init(void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	GREAL(g, mutex_init)(m);
+	if (g->track)
+		annotate_family_created(m, g->kind, CALLER_PC);
+}
+
+EXPORT void g_mutex_clear(void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	if (g->track)
+		annotate_family_destroyed(m, g->kind, gmutex_owner_of(m) != 0);
+	GREAL(g, mutex_clear)(m);
+}
+
+EXPORT void g_mutex_lock(void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	if (!g->track) {
+		GREAL(g, mutex_lock)(m);
+		return;
+	}
+	gmutex_take(g, m, CALLER_PC);
+}
+
+EXPORT int g_mutex_trylock(void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	int taken = GREAL(g, mutex_trylock)(m);
+	if (taken && g->track)
+		annotate_family_acquired(m, g->kind, 1, CALLER_PC, gmutex_owner_of);
+	return taken;
+}
+
+EXPORT void g_mutex_unlock(void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	if (g->track)
+		annotate_family_releasing(m);
+	GREAL(g, mutex_unlock)(m);
+}
+
+EXPORT void g_cond_wait(void *c, void *m)
+{
+	const struct glib_fns *g = glib_fns();
+	if (g->track)
+		annotate_family_releasing(m);
+	GREAL(g, cond_wait)(c, m);
+	if (g->track)
+		gmutex_retaken(g, m, CALLER_PC);
+}
+
+EXPORT int g_cond_wait_until(void *c, void *m, int64_t end_time)
+{
+	const struct glib_fns *g = glib_fns();
+	if (g->track)
+		annotate_family_releasing(m);
+	int signalled = GREAL(g, cond_wait_until)(c, m, end_time);
+	if (g->track)
+		gmutex_retaken(g, m, CALLER_PC);
+	return signalled;
+}
+
+EXPORT int g_cond_timed_wait(void *c, void *m, void *abs_time)
+{
+	const struct glib_fns *g = glib_fns();
+	if (g->track)
+		annotate_family_releasing(m);
+	int signalled = GREAL(g, cond_timed_wait)(c, m, abs_time);
+	if (g->track)
+		gmutex_retaken(g, m, CALLER_PC);
+	return signalled;
+}

@@ -1,0 +1,82 @@
+#!/bin/sh
+# GLib's GMutex (a futex word since GLib 2.54, which no pthread wrapper sees; shim/wrap_glib.c): a
+# GMutex / G_LOCK inversion between two GThreads, reported with the lock names, kind GMutex, functions
+# and file:line; a GMutex locked twice (double-lock, ended instead of hanging); a real deadlock of two
+# GMutexes (found when it closes); a GCond wait holding another lock, then the reverse order; and a
+# GThreadPool, GAsyncQueue and GCond hand-off with nothing to report and the native output.
+. "$top_srcdir/tests/lib.sh"
+RUN_TIMEOUT=${RUN_TIMEOUT:-20}
+if [ ! -x "$PROGS/api_glib" ]; then
+	echo "tests/progs/api_glib was not built (no libglib2.0-dev at configure time)"; exit 77
+fi
+SRC="$top_srcdir/tests/progs/api_glib.c"
+CREATED=$(line_of "$SRC" 'g_mutex_init(&accounts_lock); /* accounts_lock created */')
+HOLD_ACC=$(line_of "$SRC" 'g_mutex_lock(&accounts_lock); /* hold accounts_lock */')
+EDGE_AA=$(line_of "$SRC" 'G_LOCK(audit); /* edge accounts->audit */')
+HOLD_AUD=$(line_of "$SRC" 'G_LOCK(audit); /* hold audit */')
+EDGE_AUD=$(line_of "$SRC" 'g_mutex_lock(&accounts_lock); /* edge audit->accounts */')
+D1=$(line_of "$SRC" 'g_mutex_lock(m); /* double: first */')
+D2=$(line_of "$SRC" 'g_mutex_lock(m); /* double: second */')
+DL=$(line_of "$SRC" 'g_mutex_lock(second); /* deadlock: waits here */')
+Q1=$(line_of "$SRC" 'g_mutex_lock(&queue_lock); /* condorder: queue_lock first */')
+Q2=$(line_of "$SRC" 'g_mutex_lock(&stats_lock); /* condorder: then stats_lock */')
+
+echo "---- GMutex / G_LOCK inversion between two GThreads"
+run -- "$PROGS/api_glib" inversion
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_out '^api_glib: inversion done$'
+expect_log "cycle: L[0-9] '(accounts_lock|g__audit_lock)' -> L[0-9] '(accounts_lock|g__audit_lock)' -> L[0-9]" "cycle names accounts_lock and the G_LOCK"
+expect_log "L[0-9] 'accounts_lock': GMutex at 0x[0-9a-f]+, initialised in inversion .*api_glib\.c:$CREATED" "kind GMutex and g_mutex_init's site"
+expect_log "L[0-9] 'g__audit_lock': GMutex at 0x" "a G_LOCK is a GMutex"
+expect_log "T[0-9]+ \(tid [0-9]+, \"transfer\"\) locks L[0-9] 'g__audit_lock' while holding L[0-9] 'accounts_lock':" "edge accounts -> audit, by the GThread's name"
+expect_log "#0 0x[0-9a-f]+ accounts_then_audit .*api_glib\.c:$EDGE_AA \(api_glib\)" "accounts_then_audit api_glib.c:$EDGE_AA"
+expect_log "#0 0x[0-9a-f]+ accounts_then_audit .*api_glib\.c:$HOLD_ACC \(api_glib\)" "accounts_lock held since api_glib.c:$HOLD_ACC"
+expect_log "#0 0x[0-9a-f]+ audit_then_accounts .*api_glib\.c:$EDGE_AUD \(api_glib\)" "audit_then_accounts api_glib.c:$EDGE_AUD"
+expect_log "#0 0x[0-9a-f]+ audit_then_accounts .*api_glib\.c:$HOLD_AUD \(api_glib\)" "audit held since api_glib.c:$HOLD_AUD"
+
+echo "---- a GMutex locked twice"
+run -- "$PROGS/api_glib" double
+expect_kind double-lock
+expect_count double-lock 1
+expect_status 66
+expect_faster_than 5
+expect_log "coffman: double-lock: T1 acquires L1 \(GMutex\) that it already holds" "summary"
+expect_log "#0 0x[0-9a-f]+ lock_twice .*api_glib\.c:$D2 \(api_glib\)" "acquired again at api_glib.c:$D2"
+expect_log "#0 0x[0-9a-f]+ lock_twice .*api_glib\.c:$D1 \(api_glib\)" "held since api_glib.c:$D1"
+expect_out '^api_glib: locking again$'
+if grep -q 'not reached' "$OUT"; then fail "the program went on"; else pass "the process ended at the double lock"; fi
+
+echo "---- a real GMutex deadlock"
+run -- "$PROGS/api_glib" deadlock
+# the inversion is seen first, when the second thread asks for its second lock; then the deadlock
+expect_kind lock-order-inversion
+expect_count deadlock 1
+expect_status 66
+expect_faster_than 5
+expect_log "coffman: deadlock: 2 threads wait for each other" "summary"
+expect_log "T[0-9]+ \(tid [0-9]+, \"left\"\) waits for L[0-9] 'right_lock' \(GMutex\) for [0-9.]+ s, holding L[0-9] 'left_lock'" "left waits for right_lock"
+expect_log "T[0-9]+ \(tid [0-9]+, \"right\"\) waits for L[0-9] 'left_lock' \(GMutex\) for [0-9.]+ s, holding L[0-9] 'right_lock'" "right waits for left_lock"
+expect_log "#0 0x[0-9a-f]+ hold_then_take .*api_glib\.c:$DL \(api_glib\)" "blocked at api_glib.c:$DL"
+if grep -q 'not reached' "$OUT"; then fail "the program went on"; else pass "the process ended at the deadlock"; fi
+
+echo "---- a GCond wait holding another lock, then the reverse order"
+run -- "$PROGS/api_glib" condorder
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_out '^api_glib: condorder done$'
+expect_log "T1 \(tid [0-9]+\) locks L[0-9] 'stats_lock' while holding L[0-9] 'queue_lock':" "main's edge queue_lock -> stats_lock"
+expect_log "#0 0x[0-9a-f]+ condorder .*api_glib\.c:$Q2 \(api_glib\)" "condorder api_glib.c:$Q2"
+expect_log "#0 0x[0-9a-f]+ condorder .*api_glib\.c:$Q1 \(api_glib\)" "queue_lock held since api_glib.c:$Q1"
+expect_no_log "coffman: (bad-unlock|double-lock):"
+
+echo "---- GThreadPool, GAsyncQueue, GCond hand-off: clean"
+"$PROGS/api_glib" clean > "$WORK/native.out" 2>&1
+run -- "$PROGS/api_glib" clean
+expect_no_report
+expect_status 0
+expect_out '^api_glib: clean counted=1000 sum=500500 handoffs=400$'
+cmp -s "$WORK/native.out" "$OUT" && pass "output as native" || fail "output differs from native"
+finish
