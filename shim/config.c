@@ -104,6 +104,10 @@ static int load_flag(const char *name)
 	return 0;
 }
 
+/* A path, copied: the environment's strings are the program's memory, and a program that sets its
+ * process title (nginx, PostgreSQL, Redis, Chromium's children) writes it over them, so a pointer
+ * into them named a different file, or none, by the time the log, the SARIF file or the profile was
+ * written.  The copy comes from coffman's own allocator. */
 static const char *load_path(const char *name)
 {
 	const char *s = getenv(name);
@@ -111,7 +115,12 @@ static const char *load_path(const char *name)
 		output_warn("%s is set but empty; ignored", name);
 		return NULL;
 	}
-	return s;
+	if (!s)
+		return NULL;
+	char *copy = strdup(s);
+	if (!copy)
+		output_warn("%s: no memory to keep the path; ignored", name);
+	return copy;
 }
 
 static void warn_unknown_vars(void)
