@@ -91,7 +91,6 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	profile_init();
 	tls_guard--;
 	threads_init_main();
-	watchdog_start();
 }
 
 /* Runs late in exit() (we are preloaded: initialised first, finalised last), before stdio is closed. */

@@ -6,6 +6,7 @@
 #include "deadlock.h"
 #include "profile.h"
 #include "stacks.h"
+#include "watchdog.h"
 
 #include <errno.h>
 
@@ -61,6 +62,7 @@ void wait_slice_expired(struct thread_rec *t, int search)
 		atomic_store(&t->wait_stack, stack_capture());
 	if (search)
 		deadlock_check(t);
+	watchdog_check_self();
 	atomic_store(&t->in_slice, 0);
 }
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 static atomic_int running;
+static atomic_int start_claimed;        /* one thread starts it, once per process image or fork */
 static atomic_int stop_requested;
 static int sample_signal;
 
@@ -319,9 +320,14 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+/* Not at load: the thread starts with the program's second one (watchdog_ensure, from the thread
+ * creation wrappers).  A process that checks it is single-threaded before it forks or sandboxes itself
+ * (Chromium's zygote, unshare(CLONE_NEWUSER)) failed under the watchdog: it found a thread it did not
+ * make.  A single-threaded process has no other thread for its waits to depend on: its own waits
+ * check themselves (watchdog_check_self). */
 void watchdog_start(void)
 {
-	if (cfg.watchdog_secs <= 0 || atomic_load(&running))
+	if (cfg.watchdog_secs <= 0 || atomic_exchange(&start_claimed, 1))
 		return;
 	if (install_handler() != 0)
 		output_warn("no free real-time signal: the watchdog cannot show what lock holders are doing");
@@ -343,11 +349,29 @@ void watchdog_stop(void)
 	atomic_store(&stop_requested, 1);
 }
 
+/* The check, made by a waiting thread itself while no watchdog thread runs: the process has not made
+ * a second thread, so what it waits for is held in another process (a process-shared lock, a
+ * semaphore), and the slices of its own wait are the only code of ours that still runs. */
+void watchdog_check_self(void)
+{
+	if (cfg.watchdog_secs <= 0 || atomic_load(&running))
+		return;
+	check_once();
+}
+
+void watchdog_ensure(void)
+{
+	if (__builtin_expect(cfg.watchdog_secs <= 0 || atomic_load_explicit(&start_claimed, memory_order_relaxed), 1))
+		return;
+	watchdog_start();
+}
+
+/* The child has one thread: the watchdog comes back with its second. */
 void watchdog_after_fork_child(void)
 {
 	atomic_store(&running, 0);
+	atomic_store(&start_claimed, 0);
 	atomic_store(&stop_requested, 0);
-	watchdog_start();
 }
 
 int watchdog_thread_count(void)

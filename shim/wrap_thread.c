@@ -6,6 +6,7 @@
 #include "deps.h"
 #include "stacks.h"
 #include "waits.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@ EXPORT int pthread_create(pthread_t *restrict th, const pthread_attr_t *restrict
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(create)(th, attr, fn, arg);
+	watchdog_ensure();
 	struct start_args *a = malloc(sizeof *a);
 	int rc;
 	if (!a) {
@@ -111,6 +113,7 @@ EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return REAL(thrd_create)(th, fn, arg);
+	watchdog_ensure();
 	struct c11_start_args *a = malloc(sizeof *a);
 	int rc;
 	if (!a) {
