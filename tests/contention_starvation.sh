@@ -45,7 +45,7 @@ expect_log "summary: .*starvation 1" "summary counts it"
 BRIEF=$(line_of "$SRC" 'pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */')
 BRIEF_TAKE=$(line_of "$SRC" 'if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */')
 for try in 1 2 3; do
-	COFFMAN_STARVATION=500,100 run -- "$PROGS/starve" brief
+	COFFMAN_STARVATION=900,100 run -- "$PROGS/starve" brief
 	grep -q -E 'T[0-9]+ \(tid [0-9]+, exited\) was created' "$LOG" && break
 done
 expect_kind starvation

@@ -6,7 +6,7 @@
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
  *   greedy2 the same with two polite threads starving on the one lock: one report (once per lock)
  *   brief   greedy, and a third thread that takes the lock three times 0.3 s into T3's wait and
- *           exits: the report (at 0.5 s, COFFMAN_STARVATION=500) names it as exited, with its creation
+ *           exits: the report (at 0.9 s, COFFMAN_STARVATION=900: time for it to finish on a busy machine) names it as exited, with its creation
  *           stack
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
