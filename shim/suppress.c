@@ -7,7 +7,7 @@
  * creation stacks are not matched: a rule naming the function that starts the workers would otherwise
  * hide every report between them.  Blank lines and lines starting with '#' are ignored; whitespace
  * around the line, the kind and the pattern is trimmed; the pattern is everything after the first ':'
- * (so "ns::f" works).  Any malformed line makes the whole file an error and no rule is used, as does a
+ * (so "ns::f" works), and a C++ name matches with or without its parameter list.  Any malformed line makes the whole file an error and no rule is used, as does a
  * file that is not a regular file of at most SUPPRESS_MAX_FILE bytes.
  */
 #include "suppress.h"
@@ -212,16 +212,31 @@ static int glob_matches(const char *pattern, const char *s)
 	return s[0] && fnmatch(pattern, s, 0) == 0;
 }
 
+/* A C++ function's name comes with its parameter list ("shop::Ledger::post()", "os::f(int)"): the
+ * rule "shop::Ledger::post" names it too, as a reader of the report would expect.  The name up to
+ * its first '(' (not at the start), into bare; "" if it has none. */
+static void name_without_parameters(const char *func, char *bare, size_t cap)
+{
+	const char *paren = strchr(func, '(');
+	size_t n = paren && paren != func ? (size_t)(paren - func) : 0;
+	if (n >= cap)
+		n = 0;
+	memcpy(bare, func, n);
+	bare[n] = '\0';
+}
+
 static int match_frame(const struct frame_info *f, void *arg)
 {
 	const struct match_ctx *m = arg;
 	const char *slash = strrchr(f->file, '/');
+	char bare[sizeof f->func];
+	name_without_parameters(f->func, bare, sizeof bare);
 	for (int i = 0; i < nrules; i++) {
 		const char *p = rules[i].pattern;
 		if (!rule_applies(&rules[i], m->kind))
 			continue;
-		if (glob_matches(p, f->func) || glob_matches(p, f->file) || glob_matches(p, f->object) ||
-		    (slash && glob_matches(p, slash + 1)))
+		if (glob_matches(p, f->func) || glob_matches(p, bare) || glob_matches(p, f->file) ||
+		    glob_matches(p, f->object) || (slash && glob_matches(p, slash + 1)))
 			return 1;
 	}
 	return 0;

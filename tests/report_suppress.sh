@@ -62,6 +62,22 @@ printf '*:abba.c\n' > "$SUPP"
 run --suppressions="$SUPP" -- "$PROGS/rep_abba"
 expect_reported lock-order-inversion
 
+# --- C++: a member function's name is shown with its parameter list ("shop::Ledger::post_then_audit()");
+# the rule names it with or without, and a different member's name does not match
+for rule in 'lock-order-inversion:shop::Ledger::post_then_audit' 'lock-order-inversion:shop::Ledger::post_then_audit()' \
+	'*:shop::*::audit_then_post'; do
+	printf '%s\n' "$rule" > "$SUPP"
+	run --suppressions="$SUPP" -- "$PROGS/cxx_mutex" inversion
+	if [ "$STATUS" -eq 0 ] && ! grep -q 'coffman: lock-order-inversion' "$LOG" && grep -q 'suppressed 1;' "$LOG"; then
+		pass "C++ rule '$rule' suppresses the inversion"
+	else
+		fail "C++ rule '$rule' does not suppress the inversion (status $STATUS)"; show
+	fi
+done
+printf 'lock-order-inversion:shop::Ledger::post\n' > "$SUPP"
+run --suppressions="$SUPP" -- "$PROGS/cxx_mutex" inversion
+expect_reported lock-order-inversion
+
 # --- another kind: the double unlock, by the function holding the call
 printf 'bad-unlock:bump_and_release_twice\n' > "$SUPP"
 run --suppressions="$SUPP" -- "$PROGS/rep_double_unlock"
