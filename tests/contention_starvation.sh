@@ -8,6 +8,12 @@ WAIT=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* polite: waits here *
 TAKE=$(line_of "$SRC" 'pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */')
 SHARE=$(line_of "$SRC" 'if (pthread_mutex_timedlock(&shared_lock, &until) == 0) { /* share: waits here */')
 
+# thread_named NAME: the thread number ("T3") the report gives the thread of that name.  The workers
+# are numbered in the order they first reach coffman, which load can swap.
+thread_named() {
+	grep -o -E "T[0-9]+ \(tid [0-9]+, \"$1\"\)" "$LOG" | head -1 | cut -d' ' -f1
+}
+
 # Scheduling decides how long the waits get: the starving modes get up to three runs (one in many is
 # cut short on a loaded host).
 run_starving() {
@@ -28,10 +34,8 @@ expect_kind starvation
 expect_count starvation 1
 expect_status 66
 expect_out '^starve greedy: done$'
-# The two workers are T2 and T3 in the order they first reach coffman, which load can swap: find
-# each by its name.
-polite=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "polite"\)' "$LOG" | head -1 | cut -d' ' -f1)
-greedy=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "greedy"\)' "$LOG" | head -1 | cut -d' ' -f1)
+polite=$(thread_named polite)
+greedy=$(thread_named greedy)
 expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s for L1 \(mutex\) while other threads took it [0-9]+ times \(${greedy:-T?} [0-9]+\)$" "summary: polite starved by greedy"
 expect_log "L1 'shared_lock': mutex at 0x" "lock named"
 expect_log "${polite:-T?} \(tid [0-9]+, \"polite\"\) waits for L1 'shared_lock' \(mutex\) for [0-9.]+ s" "the starved thread and its wait"
@@ -70,8 +74,8 @@ run_starving -- "$PROGS/starve" share
 expect_kind starvation
 expect_count starvation 1
 expect_status 66
-polite=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "polite"\)' "$LOG" | head -1 | cut -d' ' -f1)
-greedy=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "greedy"\)' "$LOG" | head -1 | cut -d' ' -f1)
+polite=$(thread_named polite)
+greedy=$(thread_named greedy)
 expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s in all for L1 \(mutex\), in [0-9]+ waits of 10 ms or more, while other threads re-took it [0-9]+ times \(${greedy:-T?} [0-9]+; ${greedy:-T?} itself waited 0\.0 s for it\)$" "summary: the waits add up, the re-taker did not wait"
 expect_log "an unfair share: ${greedy:-T?} releases the lock and takes it again" "note names the re-taker"
 expect_log "${polite:-T?} waits for L1 here:" "the starved thread's stack"
@@ -91,8 +95,8 @@ expect_kind starvation
 expect_count starvation 1
 expect_status 66
 expect_out '^starve relay: done$'
-polite=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "polite"\)' "$LOG" | head -1 | cut -d' ' -f1)
-greedy2=$(grep -o -E 'T[0-9]+ \(tid [0-9]+, "greedy2"\)' "$LOG" | head -1 | cut -d' ' -f1)
+polite=$(thread_named polite)
+greedy2=$(thread_named greedy2)
 expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s in all for L1 \(mutex\), .* re-took it [0-9]+ times \(${greedy2:-T?} [0-9]+; ${greedy2:-T?} itself waited 0\.0 s for it\)$" "summary: the new re-taker, not the exited one"
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
 

@@ -47,15 +47,21 @@ run --suppressions="$SUPP" -- "$PROGS/rep_abba"
 expect_reported lock-order-inversion
 
 # --- by source file (a glob on the full path, and the basename), by object name
-for rule in '*:*abba*' '*:*/progs/rep_abba.c' 'lock-order-inversion:rep_abba.c' '*:rep_abba' \
-	'lock-order-inversion:take_?_then_[a]'; do
+# rule_suppresses RULE PROGRAM [ARGS...]: the program's one inversion is suppressed by RULE alone
+rule_suppresses() {
+	local rule=$1
+	shift
 	printf '%s\n' "$rule" > "$SUPP"
-	run --suppressions="$SUPP" -- "$PROGS/rep_abba"
+	run --suppressions="$SUPP" -- "$@"
 	if [ "$STATUS" -eq 0 ] && ! grep -q 'coffman: lock-order-inversion' "$LOG" && grep -q 'suppressed 1;' "$LOG"; then
 		pass "rule '$rule' suppresses the inversion"
 	else
 		fail "rule '$rule' does not suppress the inversion (status $STATUS)"; show
 	fi
+}
+for rule in '*:*abba*' '*:*/progs/rep_abba.c' 'lock-order-inversion:rep_abba.c' '*:rep_abba' \
+	'lock-order-inversion:take_?_then_[a]'; do
+	rule_suppresses "$rule" "$PROGS/rep_abba"
 done
 # a basename-only glob must not match other files' paths
 printf '*:abba.c\n' > "$SUPP"
@@ -66,13 +72,7 @@ expect_reported lock-order-inversion
 # the rule names it with or without, and a different member's name does not match
 for rule in 'lock-order-inversion:shop::Ledger::post_then_audit' 'lock-order-inversion:shop::Ledger::post_then_audit()' \
 	'*:shop::*::audit_then_post'; do
-	printf '%s\n' "$rule" > "$SUPP"
-	run --suppressions="$SUPP" -- "$PROGS/cxx_mutex" inversion
-	if [ "$STATUS" -eq 0 ] && ! grep -q 'coffman: lock-order-inversion' "$LOG" && grep -q 'suppressed 1;' "$LOG"; then
-		pass "C++ rule '$rule' suppresses the inversion"
-	else
-		fail "C++ rule '$rule' does not suppress the inversion (status $STATUS)"; show
-	fi
+	rule_suppresses "$rule" "$PROGS/cxx_mutex" inversion
 done
 printf 'lock-order-inversion:shop::Ledger::post\n' > "$SUPP"
 run --suppressions="$SUPP" -- "$PROGS/cxx_mutex" inversion
