@@ -5,13 +5,13 @@
  *           Both run on one CPU, T3 at SCHED_IDLE (a background thread): woken by T2's unlock, T3
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
  *   greedy2 the same with two polite threads starving on the one lock: one report (once per lock)
- *   brief   greedy, and a third thread that takes the lock three times 0.3 s into T3's wait and
+ *   brief   greedy, and a third thread that takes the lock three times 0.3 s into a wait of T3 and
  *           exits: the report (at 0.9 s, COFFMAN_STARVATION=900: time for it to finish on a busy machine) names it as exited, with its creation
  *           stack
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
  *           (an unfair share), until 8 of its tries have timed out.
- *   gone    a fair share whose re-taker has exited: T2 first waits 0.4 s for the lock (main holds it), then
+ *   gone    a fair share whose re-taker has exited: T2 first waits 1.2 s for the lock (main holds it), then
  *           re-takes it while T3 waits in 60 ms tries, five of them (T2 waited longer than T3: fair);
  *           T2 exits, and T3 waits 0.3 s more for the lock, held once by main.  T3's waits add up,
  *           and the thread that re-took the lock most is gone: its own wait is no longer known, and
@@ -41,6 +41,9 @@ static long greedy_units;
 static long long greedy_cap_ms = 2500;   /* share: until T3 is done (10 s at most) */
 static int timed_tries = 8;              /* share: T3's timeouts before it is done */
 static atomic_int main_holds;            /* gone: main holds the lock for T3's last wait */
+static atomic_int brief_wants;           /* brief: T4 is trying; T2 leaves it a gap after its unlock */
+static atomic_int brief_taken;
+static _Atomic long long polite_since;   /* when T3's current wait began (ms), 0 between waits */
 static int relay;                        /* relay: T3's last waits are tries again */
 
 static long long now_ms(void)
@@ -77,6 +80,14 @@ static void *greedy_worker(void *arg)
 		busy_us(200);
 		greedy_units++;
 		pthread_mutex_unlock(&shared_lock);
+		if (atomic_load(&brief_wants)) {
+			/* brief: a gap for T4's try, spent running, so that T3 (idle priority, this CPU) does not
+			 * get in: on a busy machine T4 might otherwise never hit the instant between two holds */
+			int seen = atomic_load(&brief_taken);
+			long long until = now_ms() + 200;
+			while (atomic_load(&brief_taken) == seen && now_ms() < until)
+				;
+		}
 	}
 	atomic_store(&greedy_gone, 1);
 	return NULL;
@@ -96,16 +107,22 @@ static void background_on_greedy_cpu(void)
 static void *brief_worker(void *arg)
 {
 	(void)arg;
-	while (!atomic_load(&greedy_started))
+	/* 0.3 s into one of T3's waits (its first may end early, when the scheduler lets it in) */
+	for (;;) {
+		long long since = atomic_load(&polite_since);
+		if (since && now_ms() - since >= 300)
+			break;
 		usleep(1000);
-	usleep(300000);
-	/* Tries in a spin, not waits: a waiter would be starved too (the wakes go to T3), and a try
-	 * succeeds only in the instant between T2's unlock and its next lock. */
+	}
+	/* Tries in a spin, not waits: a waiter would be starved too (the wakes go to T3); T2 leaves a
+	 * gap after its unlock while T4 wants the lock. */
+	atomic_store(&brief_wants, 1);
 	for (int taken = 0; taken < 3;)
 		if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */
 			pthread_mutex_unlock(&shared_lock);
-			taken++;
+			atomic_store(&brief_taken, ++taken);
 		}
+	atomic_store(&brief_wants, 0);
 	return NULL;
 }
 
@@ -116,7 +133,9 @@ static void *polite_worker(void *arg)
 	/* Now and then the scheduler lets T3 in early: try again until one wait lasted a second. */
 	for (;;) {
 		long long begin = now_ms();
+		atomic_store(&polite_since, begin);
 		pthread_mutex_lock(&shared_lock); /* polite: waits here */
+		atomic_store(&polite_since, 0);
 		pthread_mutex_unlock(&shared_lock);
 		if (now_ms() - begin >= 1000 || atomic_load(&greedy_gone))
 			break;
@@ -242,7 +261,7 @@ int main(int argc, char **argv)
 		if (brief)
 			pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */
 		if (gone) {
-			usleep(400000);
+			usleep(1200000); /* T2 waits: long beside T3's waits to come, even on a busy machine */
 			pthread_mutex_unlock(&shared_lock);
 			pthread_join(a, NULL);
 			if (relay) {
