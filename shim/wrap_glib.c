@@ -20,6 +20,7 @@
  * are only ever called by code linked against it.
  */
 #include "annotate.h"
+#include "profile.h"
 #include "wrap.h"
 
 #include <dlfcn.h>
@@ -76,11 +77,9 @@ static void glib_lookup(void)
 /* The real functions, looked up once.  A thread that finds another one looking waits for it (it runs
  * for microseconds), unless the looking is its own (dlopen may allocate, and an allocator may lock a
  * GMutex in principle): that re-entry gets what is there, which is enough to pass through. */
-static const struct glib_fns *glib_fns(void)
+static __attribute__((noinline, cold)) const struct glib_fns *glib_fns_slow(void)
 {
 	static __thread int looking;
-	if (__builtin_expect(atomic_load_explicit(&glib_state, memory_order_acquire) == 2, 1))
-		return &glib;
 	int expected = 0;
 	if (atomic_compare_exchange_strong(&glib_state, &expected, 1)) {
 		looking = 1;
@@ -92,6 +91,13 @@ static const struct glib_fns *glib_fns(void)
 			sched_yield();
 	}
 	return &glib;
+}
+
+static inline const struct glib_fns *glib_fns(void)
+{
+	if (__builtin_expect(atomic_load_explicit(&glib_state, memory_order_acquire) == 2, 1))
+		return &glib;
+	return glib_fns_slow();
 }
 
 void glib_init(void)
@@ -121,6 +127,33 @@ static __attribute__((noreturn, cold)) void glib_missing(const char *name)
 static pid_t gmutex_owner_of(const void *lock)
 {
 	return __atomic_load_n((const unsigned *)lock, __ATOMIC_RELAXED) ? -1 : 0;
+}
+
+/* The hot path, as pthread_mutex_lock's (wrap_mutex.c): a registered thread that records no stack now
+ * and counts no profile, that lists no hold of this GMutex (a stale one is the full path's to drop),
+ * and that knows the edge from its top held lock; then GLib's own trylock, which found the word free.
+ * Nothing here can re-enter the shim.  1: taken and pushed; 0: nothing done, take the full path. */
+static inline int gmutex_take_fast(const struct glib_fns *g, void *m, uintptr_t pc)
+{
+	struct thread_rec *t = tls_self;
+	if (!(t != NULL && !tls_guard && !profile_on && ev_fast_enter_ok(t)) || held_find(t, m) >= 0 ||
+	    !ev_fast_edge_known(t, m) || !g->mutex_trylock(m))
+		return 0;
+	ev_push_held_unprofiled(t, m, pc, g->kind, 0);
+	return 1;
+}
+
+/* Releasing the innermost hold, held once, without the profile: the pop, then GLib's unlock. */
+static inline int gmutex_release_fast(void *m)
+{
+	struct thread_rec *t = tls_self;
+	if (!(t != NULL && !tls_guard && !profile_on))
+		return 0;
+	int top = t->nheld - 1;
+	if (top < 0 || t->held[top].lock != m || t->held[top].depth != 1)
+		return 0;
+	t->nheld = top;
+	return 1;
 }
 
 /* Taken, by whichever way: the edges and the hold.  A blocking take that had to wait announced
@@ -169,6 +202,8 @@ EXPORT void g_mutex_lock(void *m)
 		GREAL(g, mutex_lock)(m);
 		return;
 	}
+	if (__builtin_expect(gmutex_take_fast(g, m, CALLER_PC), 1))
+		return;
 	gmutex_take(g, m, CALLER_PC);
 }
 
@@ -184,7 +219,7 @@ EXPORT int g_mutex_trylock(void *m)
 EXPORT void g_mutex_unlock(void *m)
 {
 	const struct glib_fns *g = glib_fns();
-	if (g->track)
+	if (g->track && !gmutex_release_fast(m))
 		annotate_family_releasing(m);
 	GREAL(g, mutex_unlock)(m);
 }
