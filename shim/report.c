@@ -187,23 +187,55 @@ static int fold_instance(const struct report *r, int *index)
 	return 1;
 }
 
-/* Where a finding is, in one line: the first frame of the program's own code in its first edge's
- * acquisition (or its first stack), as the text report prints it.  Symbolizes: the guard is set. */
+/* The frames finding_site may name, in order of preference: the first of the program's own code (with
+ * a source file outside /usr), else the first with a function name among the innermost few (an
+ * exported function of a stripped library; further out it would be a caller as far away as
+ * g_test_run_suite), else the innermost.  A program and libraries from distribution packages have no
+ * debug info, so the first rule alone found nothing there and every instance line of D-Bus's test
+ * suite said "at ?". */
+#define SITE_NAMED_DEPTH 4
+struct site_pick {
+	struct frame_info program, named, any;
+	int have_named, nframes;
+};
+
+static int pick_site_frame(const struct frame_info *f, void *arg)
+{
+	struct site_pick *p = arg;
+	if (report_first_program_frame(f, &p->program))
+		return 1;
+	if (p->nframes++ == 0)
+		p->any = *f;
+	if (!p->have_named && f->func[0] && p->nframes <= SITE_NAMED_DEPTH) {
+		p->named = *f;
+		p->have_named = 1;
+	}
+	return 0;
+}
+
+/* Where a finding is, in one line, as the text report prints that frame: the frame chosen above in its
+ * first edge's acquisition (or its first stack).  In coffman's memory, not on the stack (three frames
+ * are over 3 KB; see report_walk_stack).  Symbolizes: the guard is set. */
 static void finding_site(const struct report *r, char *buf, size_t len)
 {
-	struct frame_info f;
+	struct site_pick *p = calloc(1, sizeof *p);
 	int found = 0;
-	memset(&f, 0, sizeof f);
+	snprintf(buf, len, "?");
+	if (!p)
+		return;
 	if (r->nedges > 0)
-		found = report_walk_stack(r->edges[0].acquire_stack, 0, report_first_program_frame, &f);
+		found = report_walk_stack(r->edges[0].acquire_stack, 0, pick_site_frame, p);
 	else if (r->nwaits > 0)
-		found = report_walk_stack(r->waits[0].stack, 0, report_first_program_frame, &f);
+		found = report_walk_stack(r->waits[0].stack, 0, pick_site_frame, p);
 	else if (r->nstacks > 0)
-		found = report_walk_stack(r->stacks[0].stack, r->stacks[0].pc, report_first_program_frame, &f);
-	if (!found)
-		snprintf(buf, len, "?");
-	else
-		snprintf(buf, len, "%.120s %.300s:%d", f.func[0] ? f.func : "??", f.file, f.line);
+		found = report_walk_stack(r->stacks[0].stack, r->stacks[0].pc, pick_site_frame, p);
+	if (found)
+		report_frame_site(&p->program, buf, len);
+	else if (p->have_named)
+		report_frame_site(&p->named, buf, len);
+	else if (p->nframes > 0)
+		report_frame_site(&p->any, buf, len);
+	free(p);
 }
 
 /* The finding of a report just printed (or suppressed) learns where it is and its SARIF result. */

@@ -67,4 +67,30 @@ assert results[0]["ruleId"] == "lock-order-inversion", results[0]["ruleId"]
 assert results[0]["occurrenceCount"] == 20, results[0].get("occurrenceCount")
 ' "$WORK/out.sarif" > "$WORK/check.out" 2>&1; then pass "SARIF: one result, occurrenceCount 20"; else
 	fail "SARIF check failed:"; cat "$WORK/check.out" >&2; show; fi
+# Without debug info (a distribution's program or library): the instance line still says where, as
+# the report prints the frame: symbol+0xN (object+0xN) from the symbol table, or ?? (object+0xN)
+# without one, never a bare "?" (every line of D-Bus's installed test-dbus-daemon said "at ?").
+if command -v strip >/dev/null 2>&1 && command -v addr2line >/dev/null 2>&1; then
+	cp "$PROGS/misuse_cycles" "$WORK/misuse_cycles" && strip --strip-debug "$WORK/misuse_cycles"
+	run -- "$WORK/misuse_cycles" instances 20
+	expect_status 66
+	expect_count lock-order-inversion 1
+	expect_log "coffman: summary: lock-order-inversion at bus_set_data\+0x[0-9a-f]+ \(misuse_cycles\+0x[0-9a-f]+\): 20 instances, 1 reported" \
+		"no debug info: at bus_set_data+0xN (misuse_cycles+0xN)"
+	cp "$PROGS/misuse_cycles" "$WORK/misuse_cycles" && strip --strip-all "$WORK/misuse_cycles"
+	run -- "$WORK/misuse_cycles" instances 20
+	expect_status 66
+	expect_log "coffman: summary: lock-order-inversion at \?\? \(misuse_cycles\+0x[0-9a-f]+\): 20 instances, 1 reported" \
+		"no symbols: at ?? (misuse_cycles+0xN)"
+	expect_no_log "lock-order-inversion at \?:"
+	# The offset leads back to the source with the unstripped build, like a -dbgsym package would.
+	OFF=$(grep -E -m1 'summary: lock-order-inversion at \?\? ' "$LOG" | sed -E 's/.*\(misuse_cycles\+(0x[0-9a-f]+)\).*/\1/')
+	WHERE=$(addr2line -e "$PROGS/misuse_cycles" "$OFF" | sed -E 's/ \(discriminator [0-9]+\)$//')
+	case "$WHERE" in
+	*/misuse_cycles.c:"$DATAS") pass "addr2line of the instance line's offset: misuse_cycles.c:$DATAS" ;;
+	*) fail "addr2line of the instance line's offset $OFF: '$WHERE', expected misuse_cycles.c:$DATAS" ;;
+	esac
+else
+	echo "(strip or addr2line missing: the instance line without debug info is not checked)"
+fi
 finish
