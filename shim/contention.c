@@ -202,6 +202,27 @@ void contention_seen(struct thread_rec *t, const void *lock)
 	ilock_release(&watch_lock);
 }
 
+#define TAKERS_SHOWN 8
+
+/* The takers a report shows: the busiest, most first (in the order they first took the lock among
+ * equals) — a lock many threads pass through once (D-Bus's test-refs) would otherwise show the first
+ * few of those, not the thread that kept taking it.  Returns how many indexes order[] holds. */
+static int takers_by_count(const struct watch *w, int order[TAKERS_SHOWN])
+{
+	int n = 0;
+	for (int k = 0; k < w->ntakers; k++) {
+		int at = n < TAKERS_SHOWN ? n++ : TAKERS_SHOWN;
+		while (at > 0 && w->takers[order[at - 1]].count < w->takers[k].count) {
+			if (at < TAKERS_SHOWN)
+				order[at] = order[at - 1];
+			at--;
+		}
+		if (at < TAKERS_SHOWN)
+			order[at] = k;
+	}
+	return n;
+}
+
 static void report_starvation(struct thread_rec *t, const struct watch *w, double waited_s)
 {
 	struct report *r = malloc(sizeof *r);
@@ -215,8 +236,10 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 	int lk = r->waits[0].waits;
 	char who[160] = "";
 	size_t len = 0;
-	for (int k = 0; k < w->ntakers && k < 8; k++) {
-		const struct taker *tk = &w->takers[k];
+	int order[TAKERS_SHOWN];
+	int shown = takers_by_count(w, order);
+	for (int k = 0; k < shown; k++) {
+		const struct taker *tk = &w->takers[order[k]];
 		struct thread_rec *o = registry_find_num(tk->num);
 		if (o)
 			report_add_thread_rec(r, o);
