@@ -1001,11 +1001,38 @@ void profile_at_exit(void)
 	pthread_setcancelstate(cs, NULL);
 }
 
+/* A forked child's profile is its own, as its graph file is: what its parent counted before the fork
+ * is in the parent's profile, and a child that listed it too counted each of those acquisitions twice
+ * across the two (PostgreSQL's backends each showed the postmaster's 4,787).  The records and the
+ * forking thread's table stay, emptied; a timed hold in progress simply goes uncounted (its slot no
+ * longer names the lock). */
+static void forget_parent_counts(void)
+{
+	for (unsigned b = 0; b < REC_BUCKETS; b++)
+		for (struct prof_lock *r = atomic_load_explicit(&buckets[b], memory_order_relaxed); r; r = r->next) {
+			_Atomic uint64_t *counts[] = { &r->acquisitions, &r->shared, &r->owner_changes, &r->hold_timed,
+						       &r->hold_timed_ticks, &r->hold_max_ticks, &r->contended,
+						       &r->wait_ticks, &r->wait_max_ticks };
+			for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+				atomic_store_explicit(counts[i], 0, memory_order_relaxed);
+			for (int i = 0; i < HOLDER_WORDS; i++)
+				atomic_store_explicit(&r->holders[i], 0, memory_order_relaxed);
+		}
+	if (samples)
+		memset(samples, 0, (sample_mask + 1) * sizeof *samples);
+	nsamples = 0;
+	struct thread_rec *t = tls_self;
+	if (t && t->prof)
+		memset(t->prof->slots, 0, sizeof t->prof->slots);
+}
+
 void profile_after_fork_child(void)
 {
 	ilock_reset(&rec_lock);
 	ilock_reset(&sample_lock);
 	ilock_reset(&collect_lock);
+	if (profile_on)
+		forget_parent_counts();
 }
 
 void profile_init(void)

@@ -30,6 +30,17 @@ for n in 8 9 264 265; do
 	run --profile="$PROF" -- "$PROGS/profile_counts" $n
 	check_row counted_lock $n 0 1 mutex
 done
+# A forked child's profile is its own: its 5 acquisitions, not its parent's 100 before the fork too;
+# the parent's counts are untouched.
+run --profile="$WORK/fork.%p.pb" -- "$PROGS/profile_counts" 100 fork
+child=$(sed -n 's/^profile_counts: child \([0-9]*\)$/\1/p' "$OUT")
+cline=$(grep -E "^==${child:-x}== +[0-9]+ +[0-9]+ .* counted_lock \(" "$LOG" | sed -E 's/^==[0-9]+== +//')
+if [ -n "$child" ] && [ "$(echo "$cline" | awk '{print $2}')" = 5 ] && [ -s "$WORK/fork.$child.pb" ]; then
+	pass "forked child: counted_lock 5 acquisitions, its own file"; else
+	fail "forked child ${child:-?}: '$cline'"; show; fi
+pline=$(grep -E "^==[0-9]+== +[0-9]+ +[0-9]+ .* counted_lock \(" "$LOG" | grep -v "^==${child:-x}==" | sed -E 's/^==[0-9]+== +//')
+if [ "$(echo "$pline" | awk '{print $2}')" = 100 ]; then pass "its parent: counted_lock 100, as before the fork"; else
+	fail "parent: '$pline'"; show; fi
 run --profile="$PROF" -- "$PROGS/profile_counts"
 # Sorted by total wait: the contended lock first.
 expect_log "^(==[0-9]+== )? +1 +6 .* contended_lock \(" "the lock with most wait comes first"

@@ -6,12 +6,17 @@
  *                   it 150 ms (hold_for_a_while), releases; the waiter (waiter_thread) takes it once.
  *                   6 acquisitions, at least 1 contended, 2 holder threads
  *   table_lock      an rwlock read 30 times and written 7 times
+ *   profile_counts N fork: after its N, main forks a child that takes counted_lock 5 times and exits:
+ *                   the child's profile counts its own 5, not its parent's N before them
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 static pthread_mutex_t counted_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t contended_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,6 +61,19 @@ int main(int argc, char **argv)
 		pthread_mutex_lock(&counted_lock);
 		counter++;
 		pthread_mutex_unlock(&counted_lock);
+	}
+	if (argc > 2 && strcmp(argv[2], "fork") == 0) {
+		fflush(stdout);
+		pid_t child = fork();
+		if (child == 0) {
+			for (int i = 0; i < 5; i++) {
+				pthread_mutex_lock(&counted_lock);
+				pthread_mutex_unlock(&counted_lock);
+			}
+			printf("profile_counts: child %d\n", (int)getpid());
+			exit(0);
+		}
+		waitpid(child, NULL, 0);
 	}
 	for (int i = 0; i < 37; i++) {
 		if (i % 5 == 4) {
