@@ -454,6 +454,17 @@ static int by_wait(const void *a, const void *b)
 /* Every lock's totals: the shared records plus what live threads still hold in their tables (read
  * while they run: a count may be a few acquisitions behind).  Sorted by total wait.  collect_lock
  * held by the caller; *n rows, the array to free. */
+/* Rows of locks this process neither took nor waited for: a forked child keeps its parent's records,
+ * emptied (profile_after_fork_child).  Returns how many rows are left, in order. */
+static size_t rows_drop_unused(struct row *rows, size_t n)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].acquisitions || rows[i].contended || rows[i].wait_ns)
+			rows[kept++] = rows[i];
+	return kept;
+}
+
 static struct row *collect(size_t *n)
 {
 	size_t cap = atomic_load(&nrecs), k = 0;
@@ -503,6 +514,7 @@ static struct row *collect(size_t *n)
 		}
 	}
 	registry_unlock();
+	k = rows_drop_unused(rows, k);
 	qsort(rows, k, sizeof *rows, by_wait);
 	*n = k;
 	return rows;

@@ -38,6 +38,8 @@ cline=$(grep -E "^==${child:-x}== +[0-9]+ +[0-9]+ .* counted_lock \(" "$LOG" | s
 if [ -n "$child" ] && [ "$(echo "$cline" | awk '{print $2}')" = 5 ] && [ -s "$WORK/fork.$child.pb" ]; then
 	pass "forked child: counted_lock 5 acquisitions, its own file"; else
 	fail "forked child ${child:-?}: '$cline'"; show; fi
+if grep -E "^==${child:-x}== " "$LOG" | grep -q "table_lock"; then fail "the child lists table_lock, its parent's"; else
+	pass "the child does not list its parent's table_lock"; fi
 pline=$(grep -E "^==[0-9]+== +[0-9]+ +[0-9]+ .* counted_lock \(" "$LOG" | grep -v "^==${child:-x}==" | sed -E 's/^==[0-9]+== +//')
 if [ "$(echo "$pline" | awk '{print $2}')" = 100 ]; then pass "its parent: counted_lock 100, as before the fork"; else
 	fail "parent: '$pline'"; show; fi

@@ -6,8 +6,9 @@
  *                   it 150 ms (hold_for_a_while), releases; the waiter (waiter_thread) takes it once.
  *                   6 acquisitions, at least 1 contended, 2 holder threads
  *   table_lock      an rwlock read 30 times and written 7 times
- *   profile_counts N fork: after its N, main forks a child that takes counted_lock 5 times and exits:
- *                   the child's profile counts its own 5, not its parent's N before them
+ *   profile_counts N fork: after its N and table_lock's 37, main forks a child that takes counted_lock
+ *                   5 times and exits: the child's profile counts its own 5, not its parent's N
+ *                   before them, and does not list table_lock, which it never took
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -62,6 +63,15 @@ int main(int argc, char **argv)
 		counter++;
 		pthread_mutex_unlock(&counted_lock);
 	}
+	for (int i = 0; i < 37; i++) {
+		if (i % 5 == 4) {
+			pthread_rwlock_wrlock(&table_lock);
+			counter++;
+		} else {
+			pthread_rwlock_rdlock(&table_lock);
+		}
+		pthread_rwlock_unlock(&table_lock);
+	}
 	if (argc > 2 && strcmp(argv[2], "fork") == 0) {
 		fflush(stdout);
 		pid_t child = fork();
@@ -74,15 +84,6 @@ int main(int argc, char **argv)
 			exit(0);
 		}
 		waitpid(child, NULL, 0);
-	}
-	for (int i = 0; i < 37; i++) {
-		if (i % 5 == 4) {
-			pthread_rwlock_wrlock(&table_lock);
-			counter++;
-		} else {
-			pthread_rwlock_rdlock(&table_lock);
-		}
-		pthread_rwlock_unlock(&table_lock);
 	}
 	pthread_t th;
 	pthread_create(&th, NULL, waiter_thread, NULL);
