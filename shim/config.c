@@ -6,9 +6,12 @@
 #include "output.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct coffman_config cfg = {
 	.exitcode = 66,
@@ -117,7 +120,17 @@ static const char *load_path(const char *name)
 	}
 	if (!s)
 		return NULL;
-	char *copy = strdup(s);
+	/* Relative: to the directory the process started in (the launcher passes absolute paths), not
+	 * wherever the program has gone by the time it writes. */
+	char cwd[PATH_MAX];
+	char *copy = NULL;
+	if (s[0] != '/' && getcwd(cwd, sizeof cwd)) {
+		size_t n = strlen(cwd) + 1 + strlen(s) + 1;
+		if ((copy = malloc(n)))
+			snprintf(copy, n, "%s/%s", cwd, s);
+	} else {
+		copy = strdup(s);
+	}
 	if (!copy)
 		output_warn("%s: no memory to keep the path; ignored", name);
 	return copy;

@@ -183,6 +183,20 @@ static const char *graph_dir(const char *dir)
 	return abs;
 }
 
+/* --log, --sarif, --profile, --suppressions: made absolute, so that the file is where the user ran
+ * coffman from, whatever directory the program (or a child it execs) has changed to by the time it
+ * writes — a daemon's chdir("/") made "--log=report.log" write /report.log. */
+static const char *absolute_path(const char *flag, const char *path)
+{
+	static char abs[PATH_MAX];
+	char cwd[PATH_MAX];
+	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof cwd))
+		return path;
+	if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, path) >= sizeof abs)
+		die_usage("%s: path too long", flag);
+	return abs;
+}
+
 /* Parse options; returns the index of PROGRAM in argv. */
 static int parse_options(int argc, char **argv)
 {
@@ -220,6 +234,9 @@ static int parse_options(int argc, char **argv)
 			validate(o->flag, value);
 		if (strcmp(o->flag, "--graph-dir") == 0)
 			value = graph_dir(value);
+		else if (strcmp(o->flag, "--log") == 0 || strcmp(o->flag, "--sarif") == 0 ||
+			 strcmp(o->flag, "--profile") == 0 || strcmp(o->flag, "--suppressions") == 0)
+			value = absolute_path(o->flag, value);
 		setenv(o->var, o->takes_value ? value : "1", 1);
 	}
 	return i;

@@ -22,4 +22,21 @@ stray=$(ls -A "$WORK/cwd")
 if [ -z "$stray" ]; then pass "no file made in the working directory"; else fail "stray files: $stray"; fi
 if grep -E -q "could not be written|cannot write" "$OUT" "$LOG"; then fail "a write failed:"; show; else
 	pass "no write failed"; fi
+
+# Relative paths, and a program that changes directory before it writes (a daemon's chdir("/")): the
+# files are where coffman was started, through the launcher and through LD_PRELOAD alike.
+mkdir -p "$WORK/start" "$WORK/elsewhere"
+cd "$WORK/start" || exit 1
+"$COFFMAN" --log=rel.log --sarif=rel.sarif --profile=rel.pb -- "$PROGS/files_proctitle" chdir "$WORK/elsewhere" \
+	> "$OUT" 2>&1
+STATUS=$?
+expect_status 66
+if [ -s rel.log ] && [ -s rel.sarif ] && [ -s rel.pb ] && [ -z "$(ls -A "$WORK/elsewhere")" ]; then
+	pass "launcher: relative paths name files where it started"; else
+	fail "launcher: start: $(ls -A .), elsewhere: $(ls -A "$WORK/elsewhere")"; fi
+COFFMAN_LOG=env.log LD_PRELOAD="$top_builddir/.libs/libcoffman.so" "$PROGS/files_proctitle" chdir "$WORK/elsewhere" \
+	> "$OUT" 2>&1
+if [ -s env.log ] && [ -z "$(ls -A "$WORK/elsewhere")" ]; then pass "LD_PRELOAD: a relative COFFMAN_LOG too"; else
+	fail "LD_PRELOAD: start: $(ls -A .), elsewhere: $(ls -A "$WORK/elsewhere")"; fi
+cd "$WORK" || exit 1
 finish

@@ -2,10 +2,13 @@
  * as setproctitle() does in nginx, PostgreSQL, Redis and Chromium's child processes (the strings the
  * kernel placed at the top of the stack are one block: the title is written across it and the rest
  * cleared).  Then a lock-order inversion, so that the report (and the SARIF and profile files, and the
- * graph file) are written after the environment's bytes have changed. */
+ * graph file) are written after the environment's bytes have changed.
+ *   files_proctitle chdir DIR: change to DIR instead (a daemon's chdir("/")), then the inversion: the
+ *   files named by relative paths are still where coffman was started. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -23,13 +26,18 @@ static void set_title(const char *title)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pthread_mutex_lock(&first_lock);
 	pthread_mutex_lock(&second_lock);
 	pthread_mutex_unlock(&second_lock);
 	pthread_mutex_unlock(&first_lock);
-	set_title("files_proctitle: worker process /x/y");
+	if (argc > 2 && strcmp(argv[1], "chdir") == 0) {
+		if (chdir(argv[2]) != 0)
+			return 1;
+	} else {
+		set_title("files_proctitle: worker process /x/y");
+	}
 	pthread_mutex_lock(&second_lock);
 	pthread_mutex_lock(&first_lock); /* inversion after the title */
 	pthread_mutex_unlock(&first_lock);
