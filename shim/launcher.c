@@ -161,16 +161,26 @@ static void validate(const char *flag, const char *value)
 	}
 }
 
+/* --log, --sarif, --profile, --suppressions, --graph-dir: made absolute, so that the file is where
+ * the user ran coffman from, whatever directory the program (or a child it execs) has changed to by
+ * the time it writes — a daemon's chdir("/") made "--log=report.log" write /report.log. */
+static const char *absolute_path(const char *flag, const char *path)
+{
+	static char abs[PATH_MAX];
+	char cwd[PATH_MAX];
+	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof cwd))
+		return path;
+	if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, path) >= sizeof abs)
+		die_usage("%s: path too long", flag);
+	return abs;
+}
+
 /* --graph-dir: made absolute (children that change directory write to the same place) and created
  * if missing, with its parents; the processes write into it themselves. */
 static const char *graph_dir(const char *dir)
 {
 	static char abs[PATH_MAX];
-	char cwd[PATH_MAX];
-	if (dir[0] == '/' || !getcwd(cwd, sizeof cwd))
-		snprintf(abs, sizeof abs, "%s", dir);
-	else if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= sizeof abs)
-		die_usage("--graph-dir: path too long: '%s'", dir);
+	snprintf(abs, sizeof abs, "%s", absolute_path("--graph-dir", dir));
 	for (char *slash = strchr(abs + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(abs, 0777);
@@ -180,20 +190,6 @@ static const char *graph_dir(const char *dir)
 		fprintf(stderr, "coffman: cannot create the graph directory %s: %s\n", abs, strerror(errno));
 		exit(2);
 	}
-	return abs;
-}
-
-/* --log, --sarif, --profile, --suppressions: made absolute, so that the file is where the user ran
- * coffman from, whatever directory the program (or a child it execs) has changed to by the time it
- * writes — a daemon's chdir("/") made "--log=report.log" write /report.log. */
-static const char *absolute_path(const char *flag, const char *path)
-{
-	static char abs[PATH_MAX];
-	char cwd[PATH_MAX];
-	if (path[0] == '/' || !path[0] || !getcwd(cwd, sizeof cwd))
-		return path;
-	if ((size_t)snprintf(abs, sizeof abs, "%s/%s", cwd, path) >= sizeof abs)
-		die_usage("%s: path too long", flag);
 	return abs;
 }
 
