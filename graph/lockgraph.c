@@ -228,10 +228,83 @@ static uint32_t idx_of_key(uint64_t k)
 
 /* ---- edge arrays ------------------------------------------------------------------------------ */
 
+/* A node with many out-edges (a hash table's lock taken before the lock of every entry it holds: a
+ * DNS cache, an object cache) is asked about one of them at every new edge, every miss of a thread's
+ * edge cache and every removal of a target; a scan of the array then made those O(out-degree), and a
+ * program that keeps creating and destroying entries quadratic.  So an out-array of OUT_INDEX_MIN
+ * or more slots carries, right after its out_cap elements in the same block, an index of 2 * out_cap
+ * slots (linear probing, at most half full): position + 1 of the edge to a target, 0 empty. */
+#define OUT_INDEX_MIN 64u
+
+static int out_indexed(const struct lg_rec *r)
+{
+	return r->out_cap >= OUT_INDEX_MIN;
+}
+
+static uint32_t *out_index(const struct lg_rec *r)
+{
+	return (uint32_t *)(r->out_u.heap + r->out_cap);
+}
+
+static uint32_t out_index_mask(const struct lg_rec *r)
+{
+	return 2 * r->out_cap - 1;      /* out_cap is a power of two (grow_array doubles from 4) */
+}
+
+static uint32_t out_hash(uint32_t target)
+{
+	return (target * 0x9e3779b1u) ^ (target >> 16);
+}
+
+/* The index slot of target's edge, or of the empty slot where it would go. */
+static uint32_t out_slot(const struct lg_rec *r, uint32_t target)
+{
+	const uint32_t *ix = out_index(r);
+	uint32_t mask = out_index_mask(r), s = out_hash(target) & mask;
+
+	while (ix[s] && r->out_u.heap[ix[s] - 1].target != target)
+		s = (s + 1) & mask;
+	return s;
+}
+
+static void out_index_rebuild(struct lg_rec *r)
+{
+	uint32_t *ix = out_index(r);
+
+	memset(ix, 0, 2 * (size_t)r->out_cap * sizeof *ix);
+	for (uint32_t i = 0; i < r->nout; i++)
+		ix[out_slot(r, r->out_u.heap[i].target)] = i + 1;
+}
+
+/* Empties slot s and shifts the rest of its run back, so that no probe stops short (no tombstones). */
+static void out_index_delete(struct lg_rec *r, uint32_t s)
+{
+	uint32_t *ix = out_index(r);
+	uint32_t mask = out_index_mask(r), j = s;
+
+	ix[s] = 0;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!ix[j])
+			return;
+		uint32_t home = out_hash(r->out_u.heap[ix[j] - 1].target) & mask;
+		/* ix[j] may move to s unless its home lies cyclically in (s, j]. */
+		if (((j - home) & mask) >= ((j - s) & mask)) {
+			ix[s] = ix[j];
+			ix[j] = 0;
+			s = j;
+		}
+	}
+}
+
 static const struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
 {
 	const struct lg_out *o = outs_c(r);
 
+	if (out_indexed(r)) {
+		uint32_t pos1 = out_index(r)[out_slot(r, target)];
+		return pos1 ? &o[pos1 - 1] : NULL;
+	}
 	for (uint32_t i = 0; i < r->nout; i++)
 		if (o[i].target == target)
 			return &o[i];
@@ -242,13 +315,18 @@ static const struct lg_out *find_out(const struct lg_rec *r, uint32_t target)
 static void remove_out(struct lg_rec *r, uint32_t target)
 {
 	struct lg_out *o = outs(r);
+	const struct lg_out *e = find_out(r, target);
 
-	for (uint32_t i = 0; i < r->nout; i++) {
-		if (o[i].target == target) {
-			o[i] = o[--r->nout];
-			return;
-		}
+	if (!e)
+		return;
+	uint32_t i = (uint32_t)(e - o), last = r->nout - 1;
+	if (out_indexed(r)) {
+		out_index_delete(r, out_slot(r, target));
+		if (i != last)
+			out_index(r)[out_slot(r, o[last].target)] = i + 1;
 	}
+	o[i] = o[last];
+	r->nout--;
 }
 
 static void remove_in(struct lg_rec *r, uint32_t source)
@@ -286,13 +364,32 @@ static int grow_edges(void *inl, void **heap, uint32_t *cap, uint32_t inline_cap
 	return 0;
 }
 
+/* grow_edges for an out-array, which from OUT_INDEX_MIN slots on carries its index in the same block
+ * (so the block is sized, and the index rebuilt, here). */
+static int grow_outs(struct lg_rec *r, uint32_t need)
+{
+	if (need <= (r->out_cap ? r->out_cap : OUT_INLINE))
+		return 0;
+	if (!r->out_cap || 2 * r->out_cap < OUT_INDEX_MIN)
+		return grow_edges(r->out_u.one, (void **)&r->out_u.heap, &r->out_cap, OUT_INLINE, need,
+				  sizeof(struct lg_out));
+	/* An element and its two index slots: 16 bytes a slot, so grow_array's size check covers both. */
+	uint32_t cap = r->out_cap;
+	void *p = grow_array(r->out_u.heap, &cap, need, sizeof(struct lg_out) + 2 * sizeof(uint32_t), 0);
+	if (!p)
+		return -1;
+	r->out_u.heap = p;
+	r->out_cap = cap;
+	out_index_rebuild(r);
+	return 0;
+}
+
 /* Make room for x->y before anything is changed, so that the insertion itself cannot fail. */
 static int reserve_edge(struct lockgraph *g, uint32_t x, uint32_t y)
 {
 	struct lg_rec *rx = &g->rec[x], *ry = &g->rec[y];
 
-	if (grow_edges(rx->out_u.one, (void **)&rx->out_u.heap, &rx->out_cap, OUT_INLINE, rx->nout + 1,
-		       sizeof(struct lg_out)) < 0)
+	if (grow_outs(rx, rx->nout + 1) < 0)
 		return -1;
 	return grow_edges(ry->in_u.two, (void **)&ry->in_u.heap, &ry->in_cap, IN_INLINE, ry->nin + 1,
 			  sizeof(uint32_t));
@@ -306,6 +403,8 @@ static void append_edge(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t pa
 	o[rx->nout].target = y;
 	o[rx->nout].payload = payload;
 	rx->nout++;
+	if (out_indexed(rx))
+		out_index(rx)[out_slot(rx, y)] = rx->nout;
 	ins(ry)[ry->nin++] = x;
 	g->nedges++;
 }
@@ -1132,7 +1231,8 @@ static size_t edge_array_bytes(const struct lockgraph *g)
 	size_t b = 0;
 
 	for (uint32_t i = 0; i < g->nrec; i++)
-		b += g->rec[i].out_cap * sizeof(struct lg_out) + g->rec[i].in_cap * sizeof(uint32_t);   /* 0 inline */
+		b += g->rec[i].out_cap * (sizeof(struct lg_out) + (out_indexed(&g->rec[i]) ? 2 * sizeof(uint32_t) : 0)) +
+		     g->rec[i].in_cap * sizeof(uint32_t);       /* 0 inline */
 	return b;
 }
 
@@ -1242,8 +1342,8 @@ static int check_out_edges(const struct lockgraph *g, uint32_t u, uint32_t *stam
 		if (v >= g->nrec || !g->rec[v].live || stamp[v] == u + 1)
 			return 0;
 		stamp[v] = u + 1;
-		if (r->ord >= g->rec[v].ord || !in_array_has(&g->rec[v], u))
-			return 0;
+		if (r->ord >= g->rec[v].ord || !in_array_has(&g->rec[v], u) || find_out(r, v) != &outs_c(r)[i])
+			return 0;       /* the last: an indexed array's index misses or misplaces the edge */
 	}
 	return 1;
 }
