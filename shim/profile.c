@@ -10,6 +10,7 @@
 #include "outbuf.h"
 #include "output.h"
 #include "prof_clock.h"
+#include "report.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -37,6 +38,10 @@ struct prof_lock {
 	struct prof_lock *next;                 /* bucket chain, published with a release store */
 	const void *lock;
 	int kind;
+	/* Where the lock at this address was initialised when the record was made (0: first seen in
+	 * use): the table at exit names it even if the program destroyed the lock by then, as servers
+	 * and thread pools do before they exit. */
+	uintptr_t init_pc;
 	int row;                                /* collection at exit only (collect_lock held) */
 	/* counts handed over by evicted slots and exited threads (times in ticks) */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
@@ -70,12 +75,17 @@ static struct prof_lock *rec_get(const void *lock, int kind)
 	struct prof_lock *r = rec_find(lock);
 	if (r)
 		return r;
+	uintptr_t init_pc = 0;
+	int init_kind;
+	if (!order_init_site(lock, &init_pc, &init_kind))       /* before rec_lock: no order between them */
+		init_pc = 0;
 	ilock_acquire(&rec_lock);
 	r = rec_find(lock);
 	if (!r && (r = calloc(1, sizeof *r))) {
 		_Atomic(struct prof_lock *) *b = &buckets[addr_hash(lock) & (REC_BUCKETS - 1)];
 		r->lock = lock;
 		r->kind = kind;
+		r->init_pc = init_pc;
 		r->next = atomic_load_explicit(b, memory_order_relaxed);
 		atomic_store_explicit(b, r, memory_order_release);
 		atomic_fetch_add(&nrecs, 1);
@@ -520,7 +530,30 @@ static struct row *collect(size_t *n)
 	return rows;
 }
 
-/* "name", or the address; and "kind, created at func file:line" (symbolizer: guard raised). */
+/* Where an initialised lock was created, as a report's frame reads: "func file:line", or in a
+ * stripped object "func+0x1c (libx.so+0x120b)" or "?? (prog+0x5e4d0)".  A frame without a function
+ * name is still a call to *_init: only a lock first seen in use, never initialised, comes from a
+ * static initializer. */
+static void init_site_text(uintptr_t pc, char *buf, size_t len)
+{
+	struct frame_info *fi = malloc(sizeof *fi);
+	if (!fi) {
+		snprintf(buf, len, "%#lx", (unsigned long)pc);
+		return;
+	}
+	symbolize_code(pc, 1, fi);
+	if (fi->func[0] && fi->line)
+		snprintf(buf, len, "%s %s:%d", fi->func, fi->file, fi->line);
+	else if (fi->func[0] && !fi->has_func_offset)
+		snprintf(buf, len, "%s (%s)", fi->func, fi->object);
+	else if (fi->func[0] || fi->object[0])
+		report_frame_site(fi, buf, len);
+	else
+		snprintf(buf, len, "%#lx", (unsigned long)pc);
+	free(fi);
+}
+
+/* "name", or the address; and "kind, created at ..." (symbolizer: guard raised). */
 static void describe(struct row *w)
 {
 	const void *lock = w->rec->lock;
@@ -528,19 +561,10 @@ static void describe(struct row *w)
 		snprintf(w->name, sizeof w->name, "%p", lock);
 	uintptr_t pc;
 	int kind;
-	if (order_init_site(lock, &pc, &kind) && pc) {
-		struct frame_info *fi = malloc(sizeof *fi);
-		if (fi) {
-			symbolize_code(pc, 1, fi);
-			if (!fi->func[0])
-				;
-			else if (fi->line)
-				snprintf(w->site, sizeof w->site, "%s %s:%d", fi->func, fi->file, fi->line);
-			else
-				snprintf(w->site, sizeof w->site, "%s (%s)", fi->func, fi->object);
-			free(fi);
-		}
-	}
+	if (!order_init_site(lock, &pc, &kind) || !pc)
+		pc = w->rec->init_pc;           /* destroyed since (or its site record was evicted) */
+	if (pc)
+		init_site_text(pc, w->site, sizeof w->site);
 	if (!w->site[0])
 		snprintf(w->site, sizeof w->site, "a static initializer");
 }
