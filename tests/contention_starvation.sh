@@ -48,7 +48,9 @@ expect_log "summary: .*starvation 1" "summary counts it"
 # named as exited, with its tid and where it was created, not as a thread whose creation was not seen
 BRIEF=$(line_of "$SRC" 'pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */')
 BRIEF_TAKE=$(line_of "$SRC" 'if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */')
-for try in 1 2 3; do
+# A loaded machine lets T3 in early now and then (its waits then add up to the summed report instead):
+# up to five runs.
+for try in 1 2 3 4 5; do
 	COFFMAN_STARVATION=900,100 run -- "$PROGS/starve" brief
 	grep -q -E 'T[0-9]+ \(tid [0-9]+, exited\) was created' "$LOG" && break
 done

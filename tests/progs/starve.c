@@ -6,7 +6,7 @@
  *           runs only when the scheduler gives it a turn, and by then T2 has taken the lock again.
  *   greedy2 the same with two polite threads starving on the one lock: one report (once per lock)
  *   brief   greedy, and a third thread that takes the lock three times 0.3 s into a wait of T3 and
- *           exits: the report (at 0.9 s, COFFMAN_STARVATION=900: time for it to finish on a busy machine) names it as exited, with its creation
+ *           exits (one such thread for each wait of T3's that reaches 0.3 s): the report (at 0.9 s, COFFMAN_STARVATION=900: time for it to finish on a busy machine) names it as exited, with its creation
  *           stack
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
@@ -43,6 +43,7 @@ static int timed_tries = 8;              /* share: T3's timeouts before it is do
 static atomic_int main_holds;            /* gone: main holds the lock for T3's last wait */
 static atomic_int brief_wants;           /* brief: T4 is trying; T2 leaves it a gap after its unlock */
 static atomic_int brief_taken;
+static atomic_int brief_gap;             /* brief: T2 is in that gap (it does not hold the lock) */
 static _Atomic long long polite_since;   /* when T3's current wait began (ms), 0 between waits */
 static int relay;                        /* relay: T3's last waits are tries again */
 
@@ -85,8 +86,10 @@ static void *greedy_worker(void *arg)
 			 * get in: on a busy machine T4 might otherwise never hit the instant between two holds */
 			int seen = atomic_load(&brief_taken);
 			long long until = now_ms() + 200;
+			atomic_store(&brief_gap, 1);
 			while (atomic_load(&brief_taken) == seen && now_ms() < until)
 				;
+			atomic_store(&brief_gap, 0);
 		}
 	}
 	atomic_store(&greedy_gone, 1);
@@ -103,22 +106,19 @@ static void background_on_greedy_cpu(void)
 		usleep(1000);
 }
 
-/* brief: three quick takes during T3's wait, then gone */
+/* brief: three quick takes during one of T3's waits, then gone (main starts one for each wait that
+ * reaches 0.3 s: the takes themselves can let T3 in, ending that wait early) */
 static void *brief_worker(void *arg)
 {
 	(void)arg;
-	/* 0.3 s into one of T3's waits (its first may end early, when the scheduler lets it in) */
-	for (;;) {
-		long long since = atomic_load(&polite_since);
-		if (since && now_ms() - since >= 300)
-			break;
-		usleep(1000);
-	}
 	/* Tries in a spin, not waits: a waiter would be starved too (the wakes go to T3); T2 leaves a
-	 * gap after its unlock while T4 wants the lock. */
+	 * gap after its unlock while T4 wants the lock, and T4 tries only in it: a take while T2 is about
+	 * to lock would block T2, and the unlock would hand the lock to T3, ending its wait. */
 	atomic_store(&brief_wants, 1);
 	for (int taken = 0; taken < 3;)
-		if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */
+		if (!atomic_load(&brief_gap) && !atomic_load(&greedy_gone))
+			continue;
+		else if (pthread_mutex_trylock(&shared_lock) == 0) { /* brief: takes it */
 			pthread_mutex_unlock(&shared_lock);
 			atomic_store(&brief_taken, ++taken);
 		}
@@ -258,8 +258,15 @@ int main(int argc, char **argv)
 		pthread_setname_np(b, "polite");
 		if (two)
 			pthread_create(&c, NULL, polite_worker, NULL);
-		if (brief)
-			pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */
+		/* brief: a brief taker 0.3 s into each of T3's waits, until T3 is done (one wait of 1 s) */
+		for (long long served = 0; brief && !atomic_load(&polite_done); usleep(1000)) {
+			long long since = atomic_load(&polite_since);
+			if (since && since != served && now_ms() - since >= 300) {
+				served = since;
+				pthread_create(&c, NULL, brief_worker, NULL); /* brief: created here */
+				pthread_join(c, NULL);
+			}
+		}
 		if (gone) {
 			usleep(1200000); /* T2 waits: long beside T3's waits to come, even on a busy machine */
 			pthread_mutex_unlock(&shared_lock);
@@ -298,7 +305,7 @@ int main(int argc, char **argv)
 	}
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	if (two || brief)
+	if (two)
 		pthread_join(c, NULL);
 	printf("starve %s: done\n", mode);
 	return 0;
