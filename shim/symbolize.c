@@ -4,6 +4,7 @@
 #include "symbolize.h"
 #include "deps.h"
 #include "ilock.h"
+#include "mem.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -14,18 +15,64 @@
 static struct ilock sym_lock = ILOCK_INIT;
 
 /* An object was unloaded: what the session knows at its addresses may now be another object.  Passed on
- * to the symbolizer under sym_lock, before its next lookup. */
+ * to the symbolizer under sym_lock, before its next lookup; the cache below is emptied then too. */
 static atomic_int modules_unloaded;
+static atomic_int cache_stale;
 
 void symbolize_objects_unloaded(void)
 {
+	atomic_store(&cache_stale, 1);
 	atomic_store(&modules_unloaded, 1);
+}
+
+/* The code addresses symbolized lately, and what they gave.  Reports show the same few hundred return
+ * addresses over and over (GStreamer's playbin: 36 reports, 14,440 frames, 269 distinct addresses),
+ * and in an object without debug info every lookup is a scan of its whole symbol table — libdw's
+ * dwfl_module_addrname, then dwfl_module_addrinfo, then dladdr's when no symbol covers the address —
+ * 0.1-0.4 ms a frame there: seconds, spent by the thread that found the cycle, often while it holds the
+ * program's locks.  Direct-mapped by address, under sym_lock; an entry counts only if it has the current
+ * generation (an unloaded object empties the cache by a new generation, without touching its pages).
+ * The table is coffman's own memory (mem.h), mapped at the first lookup and resident only where
+ * written; without it, every lookup is made afresh. */
+#define SYM_CACHE_SLOTS 1024    /* a power of two */
+struct sym_entry {
+	uintptr_t addr;
+	unsigned gen;
+	unsigned char has_frame;        /* frame is symbolize_code's answer (but for pc) */
+	unsigned char single;           /* ... and symbolize_code_inlined's whole answer: no inlined call */
+	unsigned char name_state;       /* 0 not asked, 1 name is the function's name, 2 none known */
+	char name[sizeof ((struct frame_info *)0)->func];
+	struct frame_info frame;
+};
+static struct sym_entry *sym_cache;
+static int sym_cache_failed;
+static unsigned sym_cache_gen = 1;
+
+/* Under sym_lock: addr's entry, made current for addr (emptied if it held another address or an older
+ * generation), or NULL if there is no cache. */
+static struct sym_entry *cache_slot(uintptr_t addr)
+{
+	if (!sym_cache && !sym_cache_failed) {
+		sym_cache = mem_zalloc_aligned(SYM_CACHE_SLOTS * sizeof *sym_cache, 4096);
+		sym_cache_failed = sym_cache == NULL;
+	}
+	if (!sym_cache)
+		return NULL;
+	struct sym_entry *e = &sym_cache[(addr * 0x9e3779b97f4a7c15ull) >> 54 & (SYM_CACHE_SLOTS - 1)];
+	if (e->addr != addr || e->gen != sym_cache_gen) {
+		e->addr = addr;
+		e->gen = sym_cache_gen;
+		e->has_frame = e->single = e->name_state = 0;
+	}
+	return e;
 }
 
 /* Under sym_lock. */
 static const struct deps_api *symbolizer(void)
 {
 	const struct deps_api *api = deps_api;
+	if (atomic_exchange(&cache_stale, 0))
+		sym_cache_gen++;
 	if (api && atomic_exchange(&modules_unloaded, 0))
 		api->objects_unloaded();
 	return api;
@@ -66,10 +113,20 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 	uintptr_t addr = is_return_address && pc ? pc - 1 : pc;
 	ilock_acquire(&sym_lock);
 	const struct deps_api *api = symbolizer();
-	if (api)
-		api->symbolize_code(addr, pc, out);
-	else
-		symbolize_by_dladdr(addr, pc, out);
+	struct sym_entry *e = cache_slot(addr);
+	if (e && e->has_frame) {
+		*out = e->frame;
+		out->pc = pc;
+	} else {
+		if (api)
+			api->symbolize_code(addr, pc, out);
+		else
+			symbolize_by_dladdr(addr, pc, out);
+		if (e) {
+			e->frame = *out;
+			e->has_frame = 1;
+		}
+	}
 	ilock_release(&sym_lock);
 }
 
@@ -81,10 +138,22 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 	int n = 1;
 	ilock_acquire(&sym_lock);
 	const struct deps_api *api = symbolizer();
-	if (api)
-		n = api->symbolize_code_inlined(addr, pc, out, max);
-	else
-		symbolize_by_dladdr(addr, pc, out);
+	struct sym_entry *e = cache_slot(addr);
+	if (e && e->single) {
+		out[0] = e->frame;
+		out[0].pc = pc;
+	} else {
+		if (api)
+			n = api->symbolize_code_inlined(addr, pc, out, max);
+		else
+			symbolize_by_dladdr(addr, pc, out);
+		/* One frame is the whole answer only if there was room for more: with max 1 an inlined
+		 * call is not looked for.  Then out[0] is also what symbolize_code gives. */
+		if (e && n == 1 && max > 1) {
+			e->frame = out[0];
+			e->has_frame = e->single = 1;
+		}
+	}
 	ilock_release(&sym_lock);
 	return n;
 }
@@ -95,15 +164,27 @@ int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, siz
 	int found = 0;
 	ilock_acquire(&sym_lock);
 	const struct deps_api *api = symbolizer();
-	if (api) {
-		found = api->symbolize_function_name(addr, name, len);
+	struct sym_entry *e = cache_slot(addr);
+	/* Looked up into the entry's buffer (or a local one) whole, whatever len this caller has. */
+	char local[sizeof e->name];
+	char *buf = e ? e->name : local;
+	if (e && e->name_state) {
+		found = e->name_state == 1;
 	} else {
-		Dl_info info;
-		if (dladdr((void *)addr, &info) && info.dli_sname) {
-			snprintf(name, len, "%s", info.dli_sname);
-			found = 1;
+		if (api) {
+			found = api->symbolize_function_name(addr, buf, sizeof local);
+		} else {
+			Dl_info info;
+			if (dladdr((void *)addr, &info) && info.dli_sname) {
+				snprintf(buf, sizeof local, "%s", info.dli_sname);
+				found = 1;
+			}
 		}
+		if (e)
+			e->name_state = found ? 1 : 2;
 	}
+	if (found)
+		snprintf(name, len, "%s", buf);
 	ilock_release(&sym_lock);
 	return found;
 }

@@ -5,11 +5,16 @@
  *   deadlock   two threads each holding one GMutex and waiting for the other's: a real deadlock
  *   condorder  a thread waits on a GCond with queue_lock while holding stats_lock; another takes
  *              queue_lock then stats_lock: the wait's re-take orders stats_lock before queue_lock
+ *   frames N   N registries, each with its own GMutex, and one bus_lock (a G_LOCK): bus -> registry
+ *              and registry -> bus, deep in g_slist_foreach callbacks (libglib's frames, stripped,
+ *              between the program's): N instances of one cycle, reported N times with
+ *              --all-instances, all with the same frames
  *   clean      a GThreadPool of four workers counting under a GMutex, a GAsyncQueue producer and
  *              consumer, and a GCond hand-off with g_cond_wait_until: nothing to report
  */
 #include <glib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static GMutex accounts_lock;
@@ -190,6 +195,67 @@ static void clean(void)
 	printf("api_glib: clean counted=%d sum=%d handoffs=400\n", counted, sum);
 }
 
+/* frames */
+G_LOCK_DEFINE_STATIC(bus);
+#define FRAMES_DEPTH 12
+
+struct registry {
+	GMutex lock;
+	int depth;
+	int entries;
+};
+
+static void bus_then_registry(struct registry *r)
+{
+	G_LOCK(bus);
+	g_mutex_lock(&r->lock); /* frames: bus -> registry */
+	r->entries++;
+	g_mutex_unlock(&r->lock);
+	G_UNLOCK(bus);
+}
+
+static void registry_then_bus(struct registry *r)
+{
+	g_mutex_lock(&r->lock);
+	G_LOCK(bus); /* frames: registry -> bus */
+	r->entries++;
+	G_UNLOCK(bus);
+	g_mutex_unlock(&r->lock);
+}
+
+/* One more level of g_slist_foreach: each adds a frame of libglib's and one of the program's. */
+static void descend(gpointer data, gpointer user)
+{
+	struct registry *r = data;
+	void (*work)(struct registry *) = (void (*)(struct registry *))user;
+	if (r->depth-- > 0) {
+		GSList one = { r, NULL };
+		g_slist_foreach(&one, descend, user);
+	} else {
+		work(r);
+	}
+}
+
+static void frames(int n)
+{
+	struct registry *regs = g_new0(struct registry, n);
+	for (int i = 0; i < n; i++) {
+		g_mutex_init(&regs[i].lock);
+		GSList one = { &regs[i], NULL };
+		regs[i].depth = FRAMES_DEPTH;
+		g_slist_foreach(&one, descend, (gpointer)bus_then_registry);
+		regs[i].depth = FRAMES_DEPTH;
+		g_slist_foreach(&one, descend, (gpointer)registry_then_bus);
+	}
+	int entries = 0;
+	for (int i = 0; i < n; i++) {
+		entries += regs[i].entries;
+		g_mutex_clear(&regs[i].lock);
+	}
+	g_free(regs);
+	printf("api_glib: frames entries=%d\n", entries);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "clean";
@@ -206,6 +272,8 @@ int main(int argc, char **argv)
 		printf("api_glib: not reached\n");
 	} else if (strcmp(mode, "condorder") == 0) {
 		condorder();
+	} else if (strcmp(mode, "frames") == 0) {
+		frames(argc > 2 ? atoi(argv[2]) : 1);
 	} else {
 		clean();
 	}
