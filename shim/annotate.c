@@ -26,6 +26,7 @@
 #include "annotate.h"
 #include "deadlock.h"
 #include "ilock.h"
+#include "profile.h"
 #include "stacks.h"
 #include "waits.h"
 #include "wrap.h"
@@ -427,18 +428,30 @@ void annotate_family_releasing(const void *lock)
 	shim_leave();
 }
 
-void annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc)
+/* The family's lock call is its wait: no wait_for_lock runs for it, so the contention profile's count
+ * and time of contended acquisitions (and the waiter's stack) are taken here, or a GMutex that four
+ * threads fight over would show 0 contended, 0 ns waited. */
+uint64_t annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc)
+{
+	struct thread_rec *t = shim_enter();
+	if (!t)
+		return 0;
+	wait_begin_as(t, lock, kind, pc);
+	uint64_t began = profile_on ? profile_wait_begin(t, lock, kind) : 0;
+	shim_leave();
+	return began;
+}
+
+void annotate_family_wait_end(const void *lock, int kind, uintptr_t pc, uint64_t began)
 {
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return;
-	wait_begin_as(t, lock, kind, pc);
+	if (profile_on && began)
+		profile_wait_end(t, lock, kind, pc, began, 1);
+	if (atomic_load(&t->wait_kind) == W_LOCK && atomic_load(&t->wait_obj) == lock)
+		wait_end(t);
 	shim_leave();
-}
-
-void annotate_family_wait_end(const void *lock)
-{
-	wait_end_annotated(lock);
 }
 
 /* Exported one by one (for other languages) and as the table the header looks up.  Each is a function

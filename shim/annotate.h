@@ -28,8 +28,11 @@ void annotate_family_destroyed(const void *lock, int kind, int locked);
 void annotate_family_acquiring(const void *lock, int kind, uintptr_t pc, pid_t (*owner_of)(const void *));
 void annotate_family_acquired(const void *lock, int kind, int try, uintptr_t pc, pid_t (*owner_of)(const void *));
 void annotate_family_releasing(const void *lock);
-void annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc);
-void annotate_family_wait_end(const void *lock);
+/* Around the family's own blocking lock call, once its fast try failed: the wait is published (deadlock
+ * search, watchdog) and, with the contention profile, timed as wait_for_lock times a pthread lock's
+ * (begin's result goes to end). */
+uint64_t annotate_family_wait_begin(const void *lock, int kind, uintptr_t pc);
+void annotate_family_wait_end(const void *lock, int kind, uintptr_t pc, uint64_t began);
 
 void annotate_lock_for_fork(void);
 void annotate_unlock_after_fork(void);

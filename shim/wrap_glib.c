@@ -165,9 +165,9 @@ static void gmutex_take(const struct glib_fns *g, void *m, uintptr_t pc)
 		return;
 	}
 	annotate_family_acquiring(m, g->kind, pc, gmutex_owner_of);
-	annotate_family_wait_begin(m, g->kind, pc);
+	uint64_t began = annotate_family_wait_begin(m, g->kind, pc);
 	g->mutex_lock(m);
-	annotate_family_wait_end(m);
+	annotate_family_wait_end(m, g->kind, pc, began);
 	annotate_family_acquired(m, g->kind, 0, pc, gmutex_owner_of);
 }
 

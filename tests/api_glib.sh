@@ -3,7 +3,8 @@
 # GMutex / G_LOCK inversion between two GThreads, reported with the lock names, kind GMutex, functions
 # and file:line; a GMutex locked twice (double-lock, ended instead of hanging); a real deadlock of two
 # GMutexes (found when it closes); a GCond wait holding another lock, then the reverse order; and a
-# GThreadPool, GAsyncQueue and GCond hand-off with nothing to report and the native output.
+# GThreadPool, GAsyncQueue and GCond hand-off with nothing to report and the native output; and a
+# contended GMutex in the contention profile (its wait used to be missed: 0 contended, 0 ns).
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-20}
 if [ ! -x "$PROGS/api_glib" ]; then
@@ -71,6 +72,20 @@ expect_log "T1 \(tid [0-9]+\) locks L[0-9] 'stats_lock' while holding L[0-9] 'qu
 expect_log "#0 0x[0-9a-f]+ condorder .*api_glib\.c:$Q2 \(api_glib\)" "condorder api_glib.c:$Q2"
 expect_log "#0 0x[0-9a-f]+ condorder .*api_glib\.c:$Q1 \(api_glib\)" "queue_lock held since api_glib.c:$Q1"
 expect_no_log "coffman: (bad-unlock|double-lock):"
+
+echo "---- a contended GMutex, profiled"
+run --profile="$WORK/prof.pb" -- "$PROGS/api_glib" contend
+expect_status 0
+expect_out '^api_glib: contend done$'
+expect_log "coffman: profile: 1 lock, 2 acquisitions, 1 contended, [0-9.]+ms waited in all" "the profile counts the contended acquisition"
+expect_log "^(==[0-9]+== )? +1 +2 +1 +(9[0-9]|[1-9][0-9][0-9])(\.[0-9]+)?ms .* hot_lock \(0x[0-9a-f]+, GMutex\), created at a static initializer" \
+	"hot_lock: 2 acquired, 1 contended, about 100 ms waited"
+if grep -q -E '(^|;)main;contend;\[lock hot_lock\] [0-9]+$' "$WORK/prof.pb.folded" 2>/dev/null; then
+	pass "the folded stacks have the waiter, main -> contend"
+else
+	fail "no waiter stack for hot_lock in the folded stacks"; cat "$WORK/prof.pb.folded" >&2
+fi
+expect_no_log "coffman: (lock-order-inversion|double-lock|bad-unlock|starvation)"
 
 echo "---- GThreadPool, GAsyncQueue, GCond hand-off: clean"
 "$PROGS/api_glib" clean > "$WORK/native.out" 2>&1

@@ -5,6 +5,8 @@
  *   deadlock   two threads each holding one GMutex and waiting for the other's: a real deadlock
  *   condorder  a thread waits on a GCond with queue_lock while holding stats_lock; another takes
  *              queue_lock then stats_lock: the wait's re-take orders stats_lock before queue_lock
+ *   contend    a GThread holds hot_lock for 100 ms while the main thread asks for it: one contended
+ *              acquisition, for the contention profile
  *   frames N   N registries, each with its own GMutex, and one bus_lock (a G_LOCK): bus -> registry
  *              and registry -> bus, deep in g_slist_foreach callbacks (libglib's frames, stripped,
  *              between the program's): N instances of one cycle, reported N times with
@@ -195,6 +197,31 @@ static void clean(void)
 	printf("api_glib: clean counted=%d sum=%d handoffs=400\n", counted, sum);
 }
 
+/* contend */
+static GMutex hot_lock;
+static gint hot_held;
+
+static gpointer hold_hot(gpointer arg)
+{
+	(void)arg;
+	g_mutex_lock(&hot_lock);
+	g_atomic_int_set(&hot_held, 1);
+	g_usleep(100000);
+	g_mutex_unlock(&hot_lock);
+	return NULL;
+}
+
+static void contend(void)
+{
+	GThread *holder = g_thread_new("holder", hold_hot, NULL);
+	while (!g_atomic_int_get(&hot_held))
+		g_usleep(1000);
+	g_mutex_lock(&hot_lock); /* contend: waits for the holder */
+	g_mutex_unlock(&hot_lock);
+	g_thread_join(holder);
+	printf("api_glib: contend done\n");
+}
+
 /* frames */
 G_LOCK_DEFINE_STATIC(bus);
 #define FRAMES_DEPTH 12
@@ -272,6 +299,8 @@ int main(int argc, char **argv)
 		printf("api_glib: not reached\n");
 	} else if (strcmp(mode, "condorder") == 0) {
 		condorder();
+	} else if (strcmp(mode, "contend") == 0) {
+		contend();
 	} else if (strcmp(mode, "frames") == 0) {
 		frames(argc > 2 ? atoi(argv[2]) : 1);
 	} else {
