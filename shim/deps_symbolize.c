@@ -110,6 +110,38 @@ static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* elfutils (0.188) finds the symbol that contains an address by a linear search of the module's whole
+ * symbol table, on every call (dwfl_module_addrinfo, dwfl_module_addrname).  A report looks each of its
+ * frames up several times (the name test of report_frames.c, then the full symbolization, once per
+ * writer and for the suppressions) and the reports of one program share most of their frames: in
+ * LibreOffice, whose libmergedlo.so exports 43,000 symbols, the 13 reports soffice.bin makes at exit
+ * took 4 s, most of a document conversion's time under coffman.  So each answer is kept, by module and
+ * address: direct-mapped, a miss only costs the search it would have cost anyway.  The module pointers
+ * and names belong to the session, so session_refresh empties the cache. */
+#define ADDRSYM_CACHE_BITS 10
+static struct addrsym_entry {
+	Dwfl_Module *mod;       /* NULL: an empty slot */
+	uintptr_t addr;
+	const char *name;       /* NULL: no symbol contains addr (also worth keeping: the dearest search) */
+	GElf_Off off;
+	GElf_Sym sym;
+} addrsym_cache[1u << ADDRSYM_CACHE_BITS];
+
+static const char *addrinfo_cached(Dwfl_Module *mod, uintptr_t addr, GElf_Off *off, GElf_Sym *sym)
+{
+	uint64_t slot = ((uint64_t)addr * 0x9e3779b97f4a7c15ull) >> (64 - ADDRSYM_CACHE_BITS);
+	struct addrsym_entry *e = &addrsym_cache[slot];
+	if (e->mod != mod || e->addr != addr) {
+		memset(e, 0, sizeof *e);
+		e->name = dwfl_module_addrinfo(mod, addr, &e->off, &e->sym, NULL, NULL, NULL);
+		e->mod = mod;
+		e->addr = addr;
+	}
+	*off = e->off;
+	*sym = e->sym;
+	return e->name;
+}
+
 /* (Re)build the module list: the first report, after a dlopen (an address in no known module), after
  * a dlclose.  From the loader's own list of objects, not from /proc/self/maps: the maps also show the
  * files libdw itself has mapped to read them, which it would take for part of the module (a wrong
@@ -120,6 +152,7 @@ static Dwfl *session_refresh(void)
 	 * reported again into a live session (dwfl_addrmodule then misses the executable). */
 	if (session)
 		dwfl_end(session);
+	memset(addrsym_cache, 0, sizeof addrsym_cache);
 	session = dwfl_begin(&callbacks);
 	if (!session)
 		return NULL;
@@ -382,7 +415,7 @@ static void symbolize_unlocked(uintptr_t addr, uintptr_t pc, struct frame_info *
 	GElf_Off off;
 	/* The symbol table's function containing addr (.symtab, or .dynsym's exported symbols when the
 	 * object is stripped). */
-	const char *name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	const char *name = addrinfo_cached(mod, addr, &off, &sym);
 	if (name) {
 		demangle_into(out->func, sizeof out->func, name);
 		out->func_offset = off;
@@ -467,7 +500,10 @@ int deps_symbolize_code_inlined(uintptr_t addr, uintptr_t pc, struct frame_info 
 int deps_symbolize_function_name(uintptr_t addr, char *name, size_t len)
 {
 	Dwfl_Module *mod = module_for(addr);
-	const char *s = mod ? dwfl_module_addrname(mod, addr) : NULL;
+	GElf_Sym sym;
+	GElf_Off off;
+	/* dwfl_module_addrname's answer: the same search (addrsym), the same name */
+	const char *s = mod ? addrinfo_cached(mod, addr, &off, &sym) : NULL;
 	if (s)
 		copy_str(name, len, s);
 	return s != NULL;
@@ -480,7 +516,7 @@ int deps_symbolize_data(uintptr_t addr, char *name, size_t len)
 	if (mod) {
 		GElf_Sym sym;
 		GElf_Off off = 0;
-		const char *s = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+		const char *s = addrinfo_cached(mod, addr, &off, &sym);
 		if (s && GELF_ST_TYPE(sym.st_info) == STT_OBJECT) {
 			char dm[200];
 			demangle_into(dm, sizeof dm, s);
