@@ -1,6 +1,7 @@
 /* A library the size of a distribution's largest (built by frames_manysyms.sh, stripped like one):
  * 40,000 exported symbols — LibreOffice's libmergedlo.so exports 43,000 — and lock-order cycles whose
- * stacks run 30 frames deep through one of its functions.  Loaded by api_dlopen, which calls
+ * stacks run 30 frames deep through it, half of them in an exported function and half in static
+ * ones (without a name once stripped).  Loaded by api_dlopen, which calls
  * plugin_run(). */
 #include <pthread.h>
 
@@ -14,17 +15,31 @@ D10000(1) D10000(2) D10000(3) D10000(4)
 #define CYCLES 30
 static pthread_mutex_t first[CYCLES], second[CYCLES];
 
-/* depth frames of itself, then the two locks of cycle i in one order or the other */
+/* The two locks of cycle i in one order or the other: a static function, so a frame without a name
+ * (stripped: "?? (libmanysyms.so+0x...)") */
+static void take_both(int i, int backwards)
+{
+	pthread_mutex_t *x = backwards ? &second[i] : &first[i], *y = backwards ? &first[i] : &second[i];
+	pthread_mutex_lock(x);
+	pthread_mutex_lock(y);
+	pthread_mutex_unlock(y);
+	pthread_mutex_unlock(x);
+}
+
+static int step(int depth, int i, int backwards);
+
+/* depth frames, alternately this exported function and the static step(), then take_both() */
 int manysyms_descend(int depth, int i, int backwards)
 {
 	if (depth > 0)
-		return manysyms_descend(depth - 1, i, backwards) + 1;
-	pthread_mutex_t *x = backwards ? &second[i] : &first[i], *y = backwards ? &first[i] : &second[i];
-	pthread_mutex_lock(x);
-	pthread_mutex_lock(y); /* manysyms: inner lock */
-	pthread_mutex_unlock(y);
-	pthread_mutex_unlock(x);
+		return step(depth - 1, i, backwards) + 1;
+	take_both(i, backwards);
 	return 0;
+}
+
+static int step(int depth, int i, int backwards)
+{
+	return manysyms_descend(depth - (depth > 0), i, backwards) + 1;
 }
 
 int plugin_run(void)
