@@ -6,8 +6,10 @@
 # like a distribution's library, exports 40,000 symbols and makes 30 lock-order cycles whose stacks
 # run 30 frames deep through it; with --all-instances each is reported (4,000 frames printed, about
 # 10 distinct).  Looked up once per address, the run takes a fraction of a second of CPU; with a
-# search per look-up it took 8-10 s.  The frames must read as before: an exported function as
-# symbol + offset, a static one as ??, both with the object's offset.
+# search per look-up it took 8-10 s.  Two caches see to it: whole frames by address (symbolize.c) and
+# symbol-table answers by module and address (deps_symbolize.c); either alone passes, none fails.  The
+# frames must read as before: an exported function as symbol + offset, a static one as ??, both with
+# the object's offset.
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 PSRC="$top_srcdir/tests/progs/manysyms_plugin.c"
