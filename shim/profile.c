@@ -357,6 +357,8 @@ uint64_t profile_wait_begin(struct thread_rec *t, const void *lock, int kind)
 	(void)lock;
 	if (kind == LK_RWLOCK)
 		atomic_fetch_add_explicit(&profile_waiting.rwlock, 1, memory_order_relaxed);
+	else if (kind >= LK_USER)
+		atomic_fetch_add_explicit(&profile_waiting.family, 1, memory_order_relaxed);
 	return prof_ticks();
 }
 
@@ -365,6 +367,8 @@ void profile_wait_end(struct thread_rec *t, const void *lock, int kind, uintptr_
 	uint64_t d = prof_ticks() - began;
 	if (kind == LK_RWLOCK)
 		atomic_fetch_sub_explicit(&profile_waiting.rwlock, 1, memory_order_relaxed);
+	else if (kind >= LK_USER)
+		atomic_fetch_sub_explicit(&profile_waiting.family, 1, memory_order_relaxed);
 	if (!acquired)
 		return;         /* a timed wait that gave up is not an acquisition */
 	struct prof_slot *s = slot_for(t, lock, kind);

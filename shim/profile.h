@@ -59,12 +59,14 @@ extern struct profile_flag {
 } profile_flag __attribute__((aligned(64), visibility("hidden")));   /* hidden: as order_epoch */
 #define profile_on (profile_flag.on)
 
-/* Threads in a contended rwlock wait right now (any rwlock): an rwlock's release looks for a waiter to
- * blame only when it is nonzero (a mutex's release asks the mutex).  Written on the rwlock contended
- * path only, on a line of its own. */
+/* Threads in a contended rwlock wait right now (any rwlock), and in a contended wait of an interposed
+ * family's lock (a GMutex: kinds from LK_USER on): such a release looks for a waiter to blame only when
+ * its count is nonzero (a mutex's release asks the mutex).  Written on those contended paths only, on
+ * a line of its own. */
 extern struct profile_waiting {
 	_Atomic int rwlock;
-	char pad[60];
+	_Atomic int family;
+	char pad[56];
 } profile_waiting __attribute__((aligned(64)));
 
 #define PROFILE_SLOTS 256               /* per-thread table; power of two */
@@ -222,6 +224,8 @@ static inline int profile_waiter_seen(const void *lock, int kind)
 {
 	if (kind == LK_MUTEX || kind == LK_C11)         /* a C11 mtx_t is a glibc mutex */
 		return glibc_mutex_maybe_waiters(lock);
+	if (kind >= LK_USER)
+		return atomic_load_explicit(&profile_waiting.family, memory_order_relaxed) != 0;
 	return kind == LK_RWLOCK && atomic_load_explicit(&profile_waiting.rwlock, memory_order_relaxed);
 }
 

@@ -4,7 +4,8 @@
 # and file:line; a GMutex locked twice (double-lock, ended instead of hanging); a real deadlock of two
 # GMutexes (found when it closes); a GCond wait holding another lock, then the reverse order; and a
 # GThreadPool, GAsyncQueue and GCond hand-off with nothing to report and the native output; and a
-# contended GMutex in the contention profile (its wait used to be missed: 0 contended, 0 ns).
+# contended GMutex in the contention profile (its wait used to be missed: 0 contended, 0 ns; its
+# holder, too).
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-20}
 if [ ! -x "$PROGS/api_glib" ]; then
@@ -84,6 +85,19 @@ if grep -q -E '(^|;)main;contend;\[lock hot_lock\] [0-9]+$' "$WORK/prof.pb.folde
 	pass "the folded stacks have the waiter, main -> contend"
 else
 	fail "no waiter stack for hot_lock in the folded stacks"; cat "$WORK/prof.pb.folded" >&2
+fi
+# The holder's side: the wait blamed on the critical section that made it (hold_hot), as for a
+# pthread mutex (tests/profile_holders.sh); a GMutex's release used to look for no waiter.
+if command -v go >/dev/null 2>&1; then
+	GOCACHE="$WORK/gocache" HOME="$WORK" go tool pprof -traces -sample_index=holder_delay "$WORK/prof.pb" \
+		> "$WORK/traces" 2>&1
+	if grep -A1 -E "lock: +hot_lock\$" "$WORK/traces" | grep -qE "^ +[0-9.]+m?s +hold_hot\$"; then
+		pass "holder_delay of hot_lock in hold_hot"
+	else
+		fail "holder_delay of hot_lock not in hold_hot"; cat "$WORK/traces" >&2
+	fi
+else
+	echo "SKIP (holder_delay): go (golang-go) is not installed"
 fi
 expect_no_log "coffman: (lock-order-inversion|double-lock|bad-unlock|starvation)"
 
