@@ -462,8 +462,18 @@ void report_unlock_after_fork(void)
 	ilock_release(&emit_lock);
 }
 
+/* A forked child is a process run of its own: its summary and its exit status count only the reports
+ * it makes (a child of a parent that had reported exited 66 having reported nothing: smbd's connection
+ * children).  What the parent reported stays known, so the child does not print it again: an exact
+ * repeat is still a duplicate, another instance of a parent's finding is folded into it. */
 void report_after_fork_child(void)
 {
 	sarif_after_fork_child();
 	ilock_reset(&emit_lock);
+	for (int k = 0; k < RK_KIND_COUNT; k++) {
+		atomic_store(&counts[k], 0);
+		atomic_store(&suppressed[k], 0);
+	}
+	for (unsigned i = 0; i < nfindings; i++)
+		findings[i].instances = findings[i].reported = 0;
 }

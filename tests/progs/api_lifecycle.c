@@ -9,7 +9,10 @@
  *                    several locks, nested, creates 2 threads that lock too, exits 0
  *   pshared          a PTHREAD_PROCESS_SHARED mutex in MAP_SHARED memory: the child holds it 0.5 s while
  *                    the parent waits for it, then both increment the shared counter 10000 times
- *   threads          5000 threads over the program's life (8 at a time), each takes two locks */
+ *   threads          5000 threads over the program's life (8 at a time), each takes two locks
+ *   fork_after       an error-checking mutex locked twice (EDEADLK; a double-lock report), then a
+ *                    fork: the child takes two locks cleanly and returns 0 from a function that calls
+ *                    exit(0); the parent prints the child's status */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -260,6 +263,34 @@ static int run_threads(void)
 	return 0;
 }
 
+/* fork_after */
+static int fork_after_report(void)
+{
+	pthread_mutexattr_t a;
+	pthread_mutex_t m;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m, &a);
+	pthread_mutex_lock(&m);
+	int again = pthread_mutex_lock(&m); /* fork_after: locked twice */
+	pthread_mutex_unlock(&m);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		static pthread_mutex_t x = PTHREAD_MUTEX_INITIALIZER, y = PTHREAD_MUTEX_INITIALIZER;
+		pthread_mutex_lock(&x);
+		pthread_mutex_lock(&y);
+		pthread_mutex_unlock(&y);
+		pthread_mutex_unlock(&x);
+		exit(0);
+	}
+	int status = -1;
+	waitpid(pid, &status, 0);
+	printf("api_lifecycle: relock %s, child exit status %d\n", again ? "refused" : "allowed",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -284,6 +315,8 @@ int main(int argc, char **argv)
 		printf("api_lifecycle: exit_holding done\n");
 		return 0;
 	}
+	if (strcmp(mode, "fork_after") == 0)
+		return fork_after_report();
 	if (strcmp(mode, "fork") == 0)
 		return run_fork();
 	if (strcmp(mode, "pshared") == 0)
