@@ -13,13 +13,17 @@
  * (owner_of below).  A GCond wait releases its mutex inside GLib: g_cond_wait and the timed waits are
  * wrapped to say so, like pthread_cond_wait's wrapper.
  *
- * The real functions are looked up in libglib itself (dlopen RTLD_NOLOAD, then dlsym on its handle, so
- * a libglib loaded RTLD_LOCAL by a plugin is found too), at start-up when GLib is already loaded, else
- * at the first call.  A GLib older than 2.54 (a pthread mutex inside, seen by the pthread wrappers
+ * The real functions are looked up in libglib itself, found among the loaded objects as the one that
+ * defines both g_mutex_lock and glib_major_version (so a libglib loaded RTLD_LOCAL by a plugin is found
+ * too), at start-up when GLib is already loaded, else at the first call.  The lookup reads the
+ * object's symbol table in memory (elf_symbols.c) rather than calling dlsym: at a first call from a
+ * wrapper, dlsym would wait for the loader's lock, which a thread inside dlopen holds while its
+ * constructors run — and such a constructor may be waiting for a lock the caller holds.  A GLib older than 2.54 (a pthread mutex inside, seen by the pthread wrappers
  * already) is passed through untracked.  Nothing here runs for a program without GLib: these symbols
  * are only ever called by code linked against it.
  */
 #include "annotate.h"
+#include "elf_symbols.h"
 #include "profile.h"
 #include "wrap.h"
 
@@ -48,30 +52,59 @@ struct glib_fns {
 static struct glib_fns glib;
 static atomic_int glib_state;   /* 0 not looked up, 1 being looked up, 2 done */
 
-static void *glib_symbol(void *handle, const char *name)
+/* The dlsym way, for a libglib the walk below cannot read (no GNU hash table): at start-up it is safe;
+ * from a wrapper it is the old hazard, taken only then. */
+static void *glib_dlsym(void *handle, const char *name)
 {
 	void *p = handle ? dlsym(handle, name) : NULL;
 	return p ? p : dlsym(RTLD_NEXT, name);
 }
 
-static void glib_lookup(void)
+struct glib_object_lookup {
+	const struct elf_object *object;
+	elf_lookup_fn lookup;
+};
+
+static void *glib_symbol(const struct glib_object_lookup *in, void *handle, const char *name)
 {
-	void *h = dlopen("libglib-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD);
-	*(void **)&glib.mutex_init = glib_symbol(h, "g_mutex_init");
-	*(void **)&glib.mutex_clear = glib_symbol(h, "g_mutex_clear");
-	*(void **)&glib.mutex_lock = glib_symbol(h, "g_mutex_lock");
-	*(void **)&glib.mutex_trylock = glib_symbol(h, "g_mutex_trylock");
-	*(void **)&glib.mutex_unlock = glib_symbol(h, "g_mutex_unlock");
-	*(void **)&glib.cond_wait = glib_symbol(h, "g_cond_wait");
-	*(void **)&glib.cond_wait_until = glib_symbol(h, "g_cond_wait_until");
-	*(void **)&glib.cond_timed_wait = glib_symbol(h, "g_cond_timed_wait");
-	const unsigned *major = glib_symbol(h, "glib_major_version");
-	const unsigned *minor = glib_symbol(h, "glib_minor_version");
+	return in ? in->lookup(in->object, name) : glib_dlsym(handle, name);
+}
+
+static void glib_fill(const struct glib_object_lookup *in, void *handle)
+{
+	*(void **)&glib.mutex_init = glib_symbol(in, handle, "g_mutex_init");
+	*(void **)&glib.mutex_clear = glib_symbol(in, handle, "g_mutex_clear");
+	*(void **)&glib.mutex_lock = glib_symbol(in, handle, "g_mutex_lock");
+	*(void **)&glib.mutex_trylock = glib_symbol(in, handle, "g_mutex_trylock");
+	*(void **)&glib.mutex_unlock = glib_symbol(in, handle, "g_mutex_unlock");
+	*(void **)&glib.cond_wait = glib_symbol(in, handle, "g_cond_wait");
+	*(void **)&glib.cond_wait_until = glib_symbol(in, handle, "g_cond_wait_until");
+	*(void **)&glib.cond_timed_wait = glib_symbol(in, handle, "g_cond_timed_wait");
+	const unsigned *major = glib_symbol(in, handle, "glib_major_version");
+	const unsigned *minor = glib_symbol(in, handle, "glib_minor_version");
 	glib.track = glib.mutex_lock && glib.mutex_trylock && glib.mutex_unlock && major && minor &&
 		     (*major > 2 || (*major == 2 && *minor >= GLIB_FUTEX_MINOR));
+}
+
+/* libglib is the first loaded object defining both its version and g_mutex_lock (libcoffman defines
+ * only the latter). */
+static int glib_object(const struct elf_object *object, elf_lookup_fn lookup, void *arg)
+{
+	(void)arg;
+	if (!lookup(object, "glib_major_version") || !lookup(object, "g_mutex_lock"))
+		return 0;
+	struct glib_object_lookup in = { object, lookup };
+	glib_fill(&in, NULL);
+	return 1;
+}
+
+static void glib_lookup(void)
+{
+	if (!elf_each_object(glib_object, NULL))
+		glib_fill(NULL, dlopen("libglib-2.0.so.0", RTLD_LAZY | RTLD_NOLOAD));
 	if (glib.track)
 		glib.kind = annotate_family_kind("GMutex");
-	/* The handle's reference is kept: libglib is NODELETE anyway, and our dlclose is a wrapper. */
+	/* A dlopen handle's reference is kept: libglib is NODELETE anyway, and our dlclose is a wrapper. */
 }
 
 /* The real functions, looked up once.  A thread that finds another one looking waits for it (it runs

@@ -1,0 +1,126 @@
+/* elf_symbols: looking up a symbol in a loaded object's dynamic symbol table through its GNU hash
+ * table, as the dynamic loader does, but without the loader.
+ *
+ * Why not dlsym: dlsym and dlopen take the loader's lock, and a thread inside dlopen holds that lock
+ * while the new objects' constructors run.  A wrapper that needs a real function it has not resolved
+ * yet (GLib loaded by a plugin after start-up: wrap_glib.c) would then wait for the loader's lock
+ * inside the program's g_mutex_* call, perhaps holding the program's locks, while a constructor in
+ * the other thread waits for one of them: a deadlock coffman made.  dl_iterate_phdr takes only the
+ * list's own lock, held while the list of objects changes (never while constructors run); the
+ * stack capture already uses it from inside wrappers.  Reading the tables allocates nothing.
+ *
+ * Only what a GLib-like library needs: GNU hash tables (every object Debian builds has one; without it
+ * the caller falls back to dlsym), default-version or unversioned symbols, no IFUNC. */
+#include "elf_symbols.h"
+
+#include <elf.h>
+#include <link.h>
+#include <stdint.h>
+#include <string.h>
+
+struct elf_object {
+	uintptr_t base;
+	const ElfW(Sym) *symtab;
+	const char *strtab;
+	const uint32_t *gnu_hash;
+	const ElfW(Half) *versym;       /* NULL: no versions */
+};
+
+/* A dynamic entry's address: glibc relocates these in place on most architectures (not where the
+ * dynamic section is read-only), so an address below the load base is still an offset. */
+static uintptr_t dyn_address(uintptr_t base, ElfW(Addr) p)
+{
+	return p < base ? base + p : p;
+}
+
+static int object_tables(const struct dl_phdr_info *info, struct elf_object *o)
+{
+	const ElfW(Dyn) *dyn = NULL;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	if (!dyn)
+		return 0;
+	memset(o, 0, sizeof *o);
+	o->base = info->dlpi_addr;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		switch (dyn->d_tag) {
+		case DT_SYMTAB: o->symtab = (const ElfW(Sym) *)dyn_address(o->base, dyn->d_un.d_ptr); break;
+		case DT_STRTAB: o->strtab = (const char *)dyn_address(o->base, dyn->d_un.d_ptr); break;
+		case DT_GNU_HASH: o->gnu_hash = (const uint32_t *)dyn_address(o->base, dyn->d_un.d_ptr); break;
+		case DT_VERSYM: o->versym = (const ElfW(Half) *)dyn_address(o->base, dyn->d_un.d_ptr); break;
+		default: break;
+		}
+	}
+	return o->symtab && o->strtab && o->gnu_hash;
+}
+
+static uint32_t gnu_hash_of(const char *name)
+{
+	uint32_t h = 5381;
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++)
+		h = h * 33 + *s;
+	return h;
+}
+
+/* The symbol is this object's own definition, of the default version, and a plain address. */
+static int usable(const struct elf_object *o, uint32_t idx)
+{
+	const ElfW(Sym) *s = &o->symtab[idx];
+	int type = ELF64_ST_TYPE(s->st_info);
+	if (s->st_shndx == SHN_UNDEF || s->st_value == 0 || (type != STT_FUNC && type != STT_OBJECT))
+		return 0;
+	return !(o->versym && (o->versym[idx] & 0x8000));   /* a hidden (non-default) version */
+}
+
+static void *object_symbol(const struct elf_object *o, const char *name)
+{
+	const uint32_t *h = o->gnu_hash;
+	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
+	if (nbuckets == 0 || bloom_size == 0)
+		return NULL;
+	const ElfW(Addr) *bloom = (const ElfW(Addr) *)&h[4];
+	const uint32_t *buckets = (const uint32_t *)&bloom[bloom_size];
+	const uint32_t *chain = &buckets[nbuckets];
+	const unsigned bits = sizeof(ElfW(Addr)) * 8;
+
+	uint32_t hash = gnu_hash_of(name);
+	ElfW(Addr) word = bloom[(hash / bits) % bloom_size];
+	ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> bloom_shift) % bits));
+	if ((word & mask) != mask)
+		return NULL;
+	uint32_t idx = buckets[hash % nbuckets];
+	if (idx < symoffset)
+		return NULL;
+	for (;; idx++) {
+		uint32_t ch = chain[idx - symoffset];
+		if ((ch | 1) == (hash | 1) && strcmp(name, o->strtab + o->symtab[idx].st_name) == 0 && usable(o, idx))
+			return (void *)(o->base + o->symtab[idx].st_value);
+		if (ch & 1)
+			return NULL;
+	}
+}
+
+struct each {
+	elf_want_fn want;
+	void *arg;
+	int chose;
+};
+
+static int visit(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct each *e = data;
+	struct elf_object o;
+	if (!object_tables(info, &o))
+		return 0;
+	e->chose = e->want(&o, object_symbol, e->arg);
+	return e->chose;
+}
+
+int elf_each_object(elf_want_fn want, void *arg)
+{
+	struct each e = { want, arg, 0 };
+	dl_iterate_phdr(visit, &e);
+	return e.chose;
+}
