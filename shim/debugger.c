@@ -3,7 +3,7 @@
 #include "config.h"
 #include "output.h"
 
-#include <dlfcn.h>
+#include "elf_symbols.h"
 #include <limits.h>
 #include <stdint.h>
 #include <signal.h>
@@ -23,12 +23,12 @@
  * (.libs/libcoffman.so, the script in gdb/ beside it), else the installed one; "" if neither. */
 static void find_gdb_script(char *out, size_t len)
 {
-	Dl_info info;
+	struct elf_addr_info info;      /* not dladdr: it takes the loader's lock, and this runs in a report */
 	out[0] = '\0';
-	if (dladdr((void *)(uintptr_t)&find_gdb_script, &info) && info.dli_fname) {
-		const char *slash = strrchr(info.dli_fname, '/');
-		if (slash && slash - info.dli_fname >= 6 && strncmp(slash - 6, "/.libs", 6) == 0) {
-			snprintf(out, len, "%.*s/gdb/" GDB_SCRIPT, (int)(slash - 6 - info.dli_fname), info.dli_fname);
+	if (elf_addr_lookup((uintptr_t)&find_gdb_script, &info) && info.path[0]) {
+		const char *slash = strrchr(info.path, '/');
+		if (slash && slash - info.path >= 6 && strncmp(slash - 6, "/.libs", 6) == 0) {
+			snprintf(out, len, "%.*s/gdb/" GDB_SCRIPT, (int)(slash - 6 - info.path), info.path);
 			if (access(out, R_OK) == 0)
 				return;
 		}

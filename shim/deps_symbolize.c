@@ -3,6 +3,7 @@
  * locks are the private libc's.  Not thread-safe: the host serialises every call (symbolize.c). */
 #include "deps_api.h"
 #include "deps_ns.h"
+#include "elf_symbols.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,9 +263,14 @@ static Dwfl_Module *module_for(uintptr_t addr)
 	return mod;
 }
 
+/* A copy cut to fit (names longer than a frame's fields are cut, not refused). */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src ? src : "");
+	if (!cap)
+		return;
+	size_t n = src ? strnlen(src, cap - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 static void basename_of(char *dst, size_t cap, const char *path)
@@ -272,28 +279,20 @@ static void basename_of(char *dst, size_t cap, const char *path)
 	copy_str(dst, cap, slash ? slash + 1 : path);
 }
 
-/* C++ names read better demangled: libstdc++'s demangler, loaded into this namespace at the first
- * mangled name (a C program never pays for it), if the system has libstdc++ at all. */
+/* C++ names read better demangled: libiberty's demangler, linked into this library (the one libstdc++'s
+ * __cxa_demangle is made of, with the same options).  Not libstdc++ itself, loaded here at the first
+ * mangled name as before: a dlopen takes the loader's lock, and reports are written inside the
+ * program's lock calls, where a thread inside dlopen may hold that lock while its constructor waits
+ * for a lock the reporting thread holds.  Loading it at start-up instead cost C++ programs ~2 ms. */
 static void demangle_into(char *dst, size_t cap, const char *name)
 {
-	typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
-	static demangle_fn fn;
-	static int looked;
-	if (!looked && name && name[0] == '_' && name[1] == 'Z') {
-		void *cxx = dlopen("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
-		if (cxx)
-			*(void **)&fn = dlsym(cxx, "__cxa_demangle");
-		looked = 1;
-	}
-	if (fn && name && name[0] == '_' && name[1] == 'Z') {
-		int status = -1;
-		char *d = fn(name, NULL, NULL, &status);
-		if (d && status == 0) {
+	if (name && name[0] == '_' && name[1] == 'Z') {
+		char *d = cplus_demangle_v3(name, DMGL_PARAMS | DMGL_TYPES);
+		if (d) {
 			copy_str(dst, cap, d);
 			free(d);
 			return;
 		}
-		free(d);
 	}
 	copy_str(dst, cap, name);
 }
@@ -305,26 +304,29 @@ static void object_path_of(struct frame_info *out, const char *path)
 		copy_str(out->object_path, sizeof out->object_path, path);
 }
 
-/* The dynamic linker's view: the exported symbol that contains addr (glibc's dladdr matches only a
- * symbol whose extent holds the address), and the object's load bias, which turns the address into
- * the object's own (what addr2line takes). */
-static void fallback_dladdr(uintptr_t addr, struct frame_info *out)
+/* The loaded objects' own view, for what libdw could not say: the object holding addr (one libdw does not
+ * know: a deleted or unreadable file), its exported symbol containing addr, and the load bias, which
+ * turns the address into the object's own (what addr2line takes).  Read from memory (elf_symbols.c),
+ * not asked of dladdr: that takes the loader's lock, which a thread inside dlopen holds while a
+ * constructor runs, perhaps waiting for a lock the reporting thread holds. */
+static void fallback_loaded(uintptr_t addr, struct frame_info *out)
 {
-	Dl_info info;
-	struct link_map *map = NULL;
-	if (!dladdr1((void *)addr, &info, (void **)&map, RTLD_DL_LINKMAP))
+	struct elf_addr_info info;
+	if (!elf_addr_lookup(addr, &info))
 		return;
-	if (info.dli_sname && !out->func[0]) {
-		demangle_into(out->func, sizeof out->func, info.dli_sname);
-		out->func_offset = addr - (uintptr_t)info.dli_saddr;
+	if (info.sym && !out->func[0]) {
+		demangle_into(out->func, sizeof out->func, info.sym);
+		out->func_offset = addr - info.sym_addr;
 		out->has_func_offset = 1;
 	}
 	if (!out->object[0]) {
-		basename_of(out->object, sizeof out->object, info.dli_fname);
-		object_path_of(out, info.dli_fname);
+		char exe[4096];
+		const char *path = info.path[0] ? info.path : (elf_main_program_path(exe, sizeof exe), exe);
+		basename_of(out->object, sizeof out->object, path);
+		object_path_of(out, path);
 	}
-	if (!out->has_offset && map) {
-		out->offset = addr - (uintptr_t)map->l_addr;
+	if (!out->has_offset) {
+		out->offset = addr - info.base;
 		out->has_offset = 1;
 	}
 }
@@ -400,7 +402,7 @@ static void symbolize_unlocked(uintptr_t addr, uintptr_t pc, struct frame_info *
 	out->pc = pc;
 	Dwfl_Module *mod = module_for(addr);
 	if (!mod) {
-		fallback_dladdr(addr, out);
+		fallback_loaded(addr, out);
 		return;
 	}
 	const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
@@ -422,7 +424,7 @@ static void symbolize_unlocked(uintptr_t addr, uintptr_t pc, struct frame_info *
 		out->has_func_offset = 1;
 	}
 	if (!name || !out->has_offset)
-		fallback_dladdr(addr, out);
+		fallback_loaded(addr, out);
 	line_of(mod, addr, out);
 }
 

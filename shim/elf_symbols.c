@@ -17,12 +17,14 @@
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 struct elf_object {
 	uintptr_t base;
 	const ElfW(Sym) *symtab;
 	const char *strtab;
 	const uint32_t *gnu_hash;
+	const ElfW(Word) *sysv_hash;    /* DT_HASH: only its symbol count is used */
 	const ElfW(Half) *versym;       /* NULL: no versions */
 };
 
@@ -49,10 +51,11 @@ static int object_tables(const struct dl_phdr_info *info, struct elf_object *o)
 		case DT_STRTAB: o->strtab = (const char *)dyn_address(o->base, dyn->d_un.d_ptr); break;
 		case DT_GNU_HASH: o->gnu_hash = (const uint32_t *)dyn_address(o->base, dyn->d_un.d_ptr); break;
 		case DT_VERSYM: o->versym = (const ElfW(Half) *)dyn_address(o->base, dyn->d_un.d_ptr); break;
+		case DT_HASH: o->sysv_hash = (const ElfW(Word) *)dyn_address(o->base, dyn->d_un.d_ptr); break;
 		default: break;
 		}
 	}
-	return o->symtab && o->strtab && o->gnu_hash;
+	return o->symtab && o->strtab && (o->gnu_hash || o->sysv_hash);
 }
 
 static uint32_t gnu_hash_of(const char *name)
@@ -76,6 +79,8 @@ static int usable(const struct elf_object *o, uint32_t idx)
 static void *object_symbol(const struct elf_object *o, const char *name)
 {
 	const uint32_t *h = o->gnu_hash;
+	if (!h)
+		return NULL;
 	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
 	if (nbuckets == 0 || bloom_size == 0)
 		return NULL;
@@ -123,4 +128,84 @@ int elf_each_object(elf_want_fn want, void *arg)
 	struct each e = { want, arg, 0 };
 	dl_iterate_phdr(visit, &e);
 	return e.chose;
+}
+
+/* How many entries the dynamic symbol table has: DT_HASH says it; a GNU hash table only implies it
+ * (the last chain of the highest bucket ends the table). */
+static uint32_t symbol_count(const struct elf_object *o)
+{
+	if (o->sysv_hash)
+		return o->sysv_hash[1];
+	const uint32_t *h = o->gnu_hash;
+	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2];
+	const uint32_t *buckets = (const uint32_t *)((const ElfW(Addr) *)&h[4] + bloom_size);
+	const uint32_t *chain = &buckets[nbuckets];
+	uint32_t last = 0;
+	for (uint32_t b = 0; b < nbuckets; b++)
+		if (buckets[b] > last)
+			last = buckets[b];
+	if (last < symoffset)
+		return symoffset;
+	while (!(chain[last - symoffset] & 1))
+		last++;
+	return last + 1;
+}
+
+/* The defined function or object whose extent holds addr, as dladdr matches (a sizeless symbol only at
+ * its own address); the closest one below addr wins. */
+static void covering_symbol(const struct elf_object *o, uintptr_t addr, struct elf_addr_info *out)
+{
+	uint32_t n = symbol_count(o);
+	uintptr_t best = 0;
+	for (uint32_t i = 1; i < n; i++) {
+		const ElfW(Sym) *s = &o->symtab[i];
+		int type = ELF64_ST_TYPE(s->st_info);
+		if (s->st_shndx == SHN_UNDEF || s->st_value == 0 ||
+		    (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC))
+			continue;
+		uintptr_t lo = o->base + s->st_value;
+		if (addr < lo || (s->st_size ? addr - lo >= s->st_size : addr != lo) || lo < best)
+			continue;
+		best = lo;
+		out->sym = o->strtab + s->st_name;
+		out->sym_addr = lo;
+	}
+}
+
+struct addr_search {
+	uintptr_t addr;
+	struct elf_addr_info *out;
+};
+
+static int object_at(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct addr_search *a = data;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD || a->addr < lo || a->addr - lo >= ph->p_memsz)
+			continue;
+		a->out->path = info->dlpi_name ? info->dlpi_name : "";
+		a->out->base = info->dlpi_addr;
+		struct elf_object o;
+		if (object_tables(info, &o))
+			covering_symbol(&o, a->addr, a->out);
+		return 1;
+	}
+	return 0;
+}
+
+int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out)
+{
+	memset(out, 0, sizeof *out);
+	struct addr_search a = { addr, out };
+	return dl_iterate_phdr(object_at, &a) == 1;
+}
+
+void elf_main_program_path(char *buf, size_t len)
+{
+	ssize_t n = len ? readlink("/proc/self/exe", buf, len - 1) : -1;
+	if (len)
+		buf[n > 0 ? n : 0] = '\0';
 }

@@ -4,6 +4,7 @@
 #define COFFMAN_ELF_SYMBOLS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Calls want(lookup, arg) for each loaded object of the program, in load order, until it returns
  * non-zero: lookup(object, name) then answers a defined symbol's address in that object, or NULL.
@@ -12,5 +13,20 @@ struct elf_object;
 typedef void *(*elf_lookup_fn)(const struct elf_object *object, const char *name);
 typedef int (*elf_want_fn)(const struct elf_object *object, elf_lookup_fn lookup, void *arg);
 int elf_each_object(elf_want_fn want, void *arg);
+
+/* The loaded object containing addr, as dladdr answers but without the loader's lock (dladdr takes
+ * it: a report written while another thread's dlopen runs a constructor that waits for a lock the
+ * reporting thread holds would hang both).  Through dl_iterate_phdr, so in libcoffman-deps.so's
+ * namespace it sees that namespace's objects and the program's (deps_ns.c). */
+struct elf_addr_info {
+	const char *path;       /* the loader's name of the object: "" for the main program */
+	uintptr_t base;         /* its load bias: addr - base is the address in the file */
+	const char *sym;        /* the defined dynamic symbol containing addr, or NULL */
+	uintptr_t sym_addr;
+};
+int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out);
+
+/* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  Signal-safe. */
+void elf_main_program_path(char *buf, size_t len);
 
 #endif

@@ -3,8 +3,8 @@
 #include "raw_report.h"
 #include "config.h"
 #include "output.h"
+#include "elf_symbols.h"
 
-#include <dlfcn.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -75,15 +75,20 @@ static void put_json_string(struct rawbuf *b, const char *s)
 }
 
 /* The object holding the call before return address pc, and the call's offset in it, which is what
- * addr2line wants (dladdr takes only the loader's recursive lock). */
-static const char *object_of(uintptr_t pc, uintptr_t *offset)
+ * addr2line wants (read from the loaded objects' headers: dladdr would take the loader's lock). */
+static const char *object_of(uintptr_t pc, uintptr_t *offset, char *exe, size_t exe_len)
 {
-	Dl_info info;
-	if (!pc || !dladdr((void *)(pc - 1), &info) || !info.dli_fname)
+	struct elf_addr_info info;
+	if (!pc || !elf_addr_lookup(pc - 1, &info))
 		return NULL;
-	*offset = pc - 1 - (uintptr_t)info.dli_fbase;
-	const char *slash = strrchr(info.dli_fname, '/');
-	return slash ? slash + 1 : info.dli_fname;
+	*offset = pc - 1 - info.base;
+	const char *path = info.path;
+	if (!path[0]) {
+		elf_main_program_path(exe, exe_len);
+		path = exe;
+	}
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path[0] ? path : NULL;
 }
 
 static const char summary_tail[] = " that it already holds: it would wait for itself forever";
@@ -95,7 +100,8 @@ static const char note[] =
 static void text_frame(struct rawbuf *b, const char *label, uintptr_t pc)
 {
 	uintptr_t off = 0;
-	const char *obj = object_of(pc, &off);
+	char exe[512];          /* on a signal stack: small */
+	const char *obj = object_of(pc, &off, exe, sizeof exe);
 	line_start(b);
 	put(b, "\n");
 	line_start(b);
@@ -152,7 +158,8 @@ static void text_report(struct rawbuf *b, const struct raw_double_lock *d)
 static void json_frame(struct rawbuf *b, const char *label, uintptr_t pc)
 {
 	uintptr_t off = 0;
-	const char *obj = object_of(pc, &off);
+	char exe[512];          /* on a signal stack: small */
+	const char *obj = object_of(pc, &off, exe, sizeof exe);
 	put(b, "{\"label\":");
 	put_json_string(b, label);
 	put(b, ",\"frames\":[{\"function\":null,\"file\":null,\"line\":null,\"pc\":\"");

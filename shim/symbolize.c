@@ -1,12 +1,14 @@
 /* symbolize: the host side of symbolization (symbolize.h).  The work happens in libcoffman-deps.so's
  * private namespace (deps_symbolize.c); here calls are serialised — libdw's session is not
- * thread-safe — and, when that library is missing, dladdr gives at least the function and object. */
+ * thread-safe — and, when that library is missing, the loaded objects' dynamic symbol tables give at
+ * least the function and object (elf_symbols.c: read in memory, not asked of dladdr, which takes the
+ * loader's lock that a thread inside dlopen may hold while waiting for the reporting thread's lock). */
 #include "symbolize.h"
 #include "deps.h"
+#include "elf_symbols.h"
 #include "ilock.h"
 #include "mem.h"
 
-#include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,7 +30,7 @@ void symbolize_objects_unloaded(void)
 /* The code addresses symbolized lately, and what they gave.  Reports show the same few hundred return
  * addresses over and over (GStreamer's playbin: 36 reports, 14,440 frames, 269 distinct addresses),
  * and in an object without debug info every lookup is a scan of its whole symbol table — libdw's
- * dwfl_module_addrname, then dwfl_module_addrinfo, then dladdr's when no symbol covers the address —
+ * dwfl_module_addrname, then dwfl_module_addrinfo, then the dynamic symbols when none covers it —
  * 0.1-0.4 ms a frame there: seconds, spent by the thread that found the cycle, often while it holds the
  * program's locks.  Direct-mapped by address, under sym_lock; an entry counts only if it has the current
  * generation (an unloaded object empties the cache by a new generation, without touching its pages).
@@ -86,26 +88,25 @@ static void basename_into(char *dst, size_t cap, const char *path)
 
 /* Without libdw: the exported symbol containing addr and the object with the address's offset in it
  * (addr minus the object's load bias), which is still enough for addr2line later. */
-static void symbolize_by_dladdr(uintptr_t addr, uintptr_t pc, struct frame_info *out)
+static void symbolize_by_loader_tables(uintptr_t addr, uintptr_t pc, struct frame_info *out)
 {
-	Dl_info info;
-	struct link_map *map = NULL;
+	struct elf_addr_info info;
 	memset(out, 0, sizeof *out);
 	out->pc = pc;
-	if (dladdr1((void *)addr, &info, (void **)&map, RTLD_DL_LINKMAP)) {
-		if (info.dli_sname) {
-			snprintf(out->func, sizeof out->func, "%s", info.dli_sname);
-			out->func_offset = addr - (uintptr_t)info.dli_saddr;
-			out->has_func_offset = 1;
-		}
-		basename_into(out->object, sizeof out->object, info.dli_fname);
-		if (info.dli_fname && info.dli_fname[0] == '/' && strlen(info.dli_fname) < sizeof out->object_path)
-			snprintf(out->object_path, sizeof out->object_path, "%s", info.dli_fname);
-		if (map) {
-			out->offset = addr - (uintptr_t)map->l_addr;
-			out->has_offset = 1;
-		}
+	if (!elf_addr_lookup(addr, &info))
+		return;
+	if (info.sym) {
+		snprintf(out->func, sizeof out->func, "%s", info.sym);
+		out->func_offset = addr - info.sym_addr;
+		out->has_func_offset = 1;
 	}
+	char exe[sizeof out->object_path];
+	const char *path = info.path[0] ? info.path : (elf_main_program_path(exe, sizeof exe), exe);
+	basename_into(out->object, sizeof out->object, path);
+	if (path[0] == '/' && strlen(path) < sizeof out->object_path)
+		snprintf(out->object_path, sizeof out->object_path, "%s", path);
+	out->offset = addr - info.base;
+	out->has_offset = 1;
 }
 
 void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
@@ -121,7 +122,7 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 		if (api)
 			api->symbolize_code(addr, pc, out);
 		else
-			symbolize_by_dladdr(addr, pc, out);
+			symbolize_by_loader_tables(addr, pc, out);
 		if (e) {
 			e->frame = *out;
 			e->has_frame = 1;
@@ -146,7 +147,7 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 		if (api)
 			n = api->symbolize_code_inlined(addr, pc, out, max);
 		else
-			symbolize_by_dladdr(addr, pc, out);
+			symbolize_by_loader_tables(addr, pc, out);
 		/* One frame is the whole answer only if there was room for more: with max 1 an inlined
 		 * call is not looked for.  Then out[0] is also what symbolize_code gives. */
 		if (e && n == 1 && max > 1) {
@@ -174,9 +175,9 @@ int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, siz
 		if (api) {
 			found = api->symbolize_function_name(addr, buf, sizeof local);
 		} else {
-			Dl_info info;
-			if (dladdr((void *)addr, &info) && info.dli_sname) {
-				snprintf(buf, sizeof local, "%s", info.dli_sname);
+			struct elf_addr_info info;
+			if (elf_addr_lookup(addr, &info) && info.sym) {
+				snprintf(buf, sizeof local, "%s", info.sym);
 				found = 1;
 			}
 		}
