@@ -54,9 +54,13 @@ static void after_fork_parent(void)
 	tls_guard--;
 }
 
+/* The process coffman was set up for: a vfork or clone child shares its memory but is another process. */
+static pid_t coffman_pid;
+
 /* The child has one thread; every internal lock some other parent thread held is reset. */
 static void after_fork_child(void)
 {
+	coffman_pid = getpid();
 	mem_after_fork_child();
 	output_after_fork_child();
 	report_after_fork_child();
@@ -77,6 +81,7 @@ static void after_fork_child(void)
 __attribute__((constructor(101))) static void coffman_load(void)
 {
 	tls_guard++;
+	coffman_pid = getpid();
 	real_resolve();
 	glib_init();
 	output_init();
@@ -91,6 +96,25 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	profile_init();
 	tls_guard--;
 	threads_init_main();
+}
+
+/* _exit and _Exit (wrap_exit.c): what the end of exit() does for coffman below — the graph file, the
+ * SARIF document, the profile, the summary, and the exit status after a report (the contract's
+ * "exits normally": lld ends every run with _exit, and a CI job saw its status, not 66) — but not the
+ * program's destructors or stdio, which it skipped on purpose.  Not in a vfork or clone child (it
+ * shares this process's memory: its _exit(127) after a failed exec stays 127, and the parent's own
+ * exit still writes its summary), nor from a signal handler that interrupted coffman itself. */
+int coffman_at_quick_exit(int status)
+{
+	if (tls_guard || getpid() != coffman_pid)
+		return status;
+	tls_guard++;
+	graph_file_write("exit");
+	report_at_exit();
+	if (report_total() > 0 && cfg.exitcode != 0)
+		status = cfg.exitcode;
+	tls_guard--;
+	return status;
 }
 
 /* Runs late in exit() (we are preloaded: initialised first, finalised last), before stdio is closed. */

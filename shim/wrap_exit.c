@@ -1,12 +1,17 @@
-/* _exit / _Exit: a report another thread is writing is finished before the process ends.
+/* _exit / _Exit: a report another thread is writing is finished before the process ends, and then
+ * coffman ends its run as at exit(): summary, SARIF, profile, graph file, exit status after a report
+ * (coffman_at_quick_exit, init.c).
  *
  * exit() already waits for reports in flight (the library destructor, report_at_exit); _exit skips
  * destructors, so without this a report being formatted by another thread (symbolizing takes tens of
- * milliseconds) would be cut off.  The wait is bounded (report_wait_in_flight), is skipped when the
+ * milliseconds) would be cut off, and a program that always ends with _exit (lld) would never show
+ * coffman's summary or exit status.  The wait is bounded (report_wait_in_flight), is skipped when the
  * caller is itself inside coffman (a signal handler that interrupted a report: that report cannot
- * finish while we wait for it), and uses nothing but atomics and nanosleep, so _exit stays
- * async-signal-safe.  A raw exit_group system call cannot be seen and is not waited for.
+ * finish while we wait for it).  The rest writes with write(2) and coffman's own memory only, never
+ * the program's stdio or allocator; a vfork child does none of it.  A raw exit_group system call
+ * cannot be seen and is not waited for.
  */
+#include "init.h"
 #include "report.h"
 #include "threads.h"
 #include "wrap.h"
@@ -31,6 +36,7 @@ __attribute__((noreturn)) static void end_process(exit_fn next, int status)
 {
 	if (!tls_guard)
 		report_wait_in_flight();
+	status = coffman_at_quick_exit(status);
 	if (next)
 		next(status);
 	for (;;)
