@@ -1,10 +1,11 @@
-/* A process under a seccomp filter that refuses mincore(), as the sandboxes of Firefox's content
- * processes (SIGSYS to a handler that logs the call and makes it fail with ENOSYS) and Chromium's
- * renderers (the process is killed) do, makes a lock-order inversion whose edges are captured on
- * stack pages the checker has not read before: a second thread started after the filter, and main
- * deeper than it has been.  The checker must read its stacks without mincore().
+/* A process under a seccomp filter that refuses mincore() and rt_sigpending(), as the sandboxes of
+ * Firefox's content processes (SIGSYS to a handler that logs the call and makes it fail with ENOSYS)
+ * and Chromium's renderers (the process is killed) do, makes a lock-order inversion whose edges are
+ * captured on stack pages the checker has not read before: a second thread started after the filter,
+ * and main deeper than it has been.  The checker must read its stacks without mincore(), and write
+ * its report (to a file or a pipe) without sigpending().
  * Usage: unwind_seccomp trap|kill (expected: one lock-order inversion of first and second, whose
- * stacks reach thread_main and main; "unwind_seccomp: 0 mincore calls refused"; exit status 66) */
+ * stacks reach thread_main and main; "unwind_seccomp: 0 calls refused"; exit status 66) */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -43,7 +44,8 @@ static int install_filter(int kill)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mincore, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mincore, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigpending, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, kill ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -96,7 +98,7 @@ int main(int argc, char **argv)
 	pthread_create(&t, NULL, thread_main, NULL);
 	pthread_join(t, NULL);
 	deep(&second, &first); /* main: second then first */
-	printf("unwind_seccomp: %d mincore calls refused\n", (int)refused);
+	printf("unwind_seccomp: %d calls refused\n", (int)refused);
 	return 0;
 }
 #else
