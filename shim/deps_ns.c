@@ -94,6 +94,27 @@ EXPORT int pipe(int fds[2])
 	return pipe2(fds, 0);
 }
 
+/* libunwind validates memory with mincore() (then a write to its pipe): seccomp sandboxes refuse
+ * mincore (Firefox's content processes trap and log every call, Chromium's kill the process), so its
+ * answer comes from deps_readable (deps_unwind.c) instead.  Every page of the range is marked
+ * resident: libunwind asks only whether the page can be read. */
+EXPORT int mincore(void *addr, size_t len, unsigned char *vec)
+{
+	uintptr_t a = (uintptr_t)addr;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (a % page != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!deps_readable(a, len)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (size_t i = 0; i < (len + page - 1) / page; i++)
+		vec[i] = 1;
+	return 0;
+}
+
 /* elfutils offers to download debug info (libdebuginfod, with libcurl and a TLS stack behind it) when
  * DEBUGINFOD_URLS is set: never from inside someone else's process, and never at report time. */
 EXPORT void *dlopen(const char *file, int mode)

@@ -10,6 +10,7 @@
 #ifndef COFFMAN_DEPS_NS_H
 #define COFFMAN_DEPS_NS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,9 @@ int deps_getcontext_nofp(struct unwind_context *ctx);
 #define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
 #endif
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
+/* Whether the pages of [addr, addr + len) (addr page-aligned) are mapped and readable; without
+ * mincore(), which seccomp sandboxes refuse.  Async-signal-safe, errno kept. */
+int deps_readable(uintptr_t addr, size_t len);
 
 /* deps_unwind_rules.c: the process-wide table of unwind rules by code address.  A frame's rule, in
  * x86-64 DWARF register numbers (rbx 3, rbp 6, rsp 7, r12-r15 12-15, return address 16). */

@@ -12,7 +12,7 @@
  * (for developers) walks every capture both ways and logs any difference to the file.
  *
  * The walk reads only stack memory proven mapped: below the thread's descriptor (its stack top) or
- * the main thread's first stack pointer, in a stretch of pages mincore() has confirmed, remembered per
+ * the main thread's first stack pointer, in a stretch of pages the kernel has read (deps_readable), remembered per
  * thread (deps_api.h struct unwind_thread) so that the kernel is asked once per thread and stack (a
  * stack the program unmaps while its thread lives, a coroutine's, could leave a stale stretch: it is
  * only read where the rules lead, and only while the thread's stack pointer is inside it).  With the
@@ -29,15 +29,18 @@
 #include "deps_ns.h"
 #include "text_range.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <libunwind.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/ucontext.h>
 #include <unistd.h>
 
@@ -192,7 +195,7 @@ extern void *__libc_stack_end;
 
 /* Where the current thread's stack ends above sp: its descriptor, which glibc puts at the top of every
  * thread's stack block (its own or one the program gave it); for the main thread, the stack pointer
- * the program started with.  Elsewhere (a coroutine's stack) only mincore() bounds the walk. */
+ * the program started with.  Elsewhere (a coroutine's stack) only deps_readable() bounds the walk. */
 static uintptr_t stack_top_above(uintptr_t sp)
 {
 	uintptr_t self = (uintptr_t)pthread_self();
@@ -204,23 +207,38 @@ static uintptr_t stack_top_above(uintptr_t sp)
 	return UINTPTR_MAX;
 }
 
-/* Stretch the proven range up to cover end, a page at a time through mincore(), which fails for any
- * address no mapping holds.  Stacks have no holes, so a range once proven stays proven while the
- * thread lives. */
+/* Whether the pages of [addr, addr + len) are mapped and readable (addr page-aligned), asked of the
+ * kernel a page at a time: rt_sigprocmask with an invalid `how` copies the 8 bytes at addr in as a
+ * signal set first, so it fails with EFAULT where nothing readable is mapped (a hole, a PROT_NONE guard
+ * page) and otherwise with EINVAL, changing nothing.  Not mincore(): seccomp sandboxes refuse it —
+ * Firefox's content processes trap it (SIGSYS, a "seccomp sandbox violation" line on stderr, ENOSYS:
+ * tens of thousands per page load, as each failure left the range unproven), Chromium's kill the
+ * process — while every sandbox allows rt_sigprocmask, which glibc itself needs; and mincore() calls
+ * a guard page present.  No descriptor, no side effect, async-signal-safe.  libunwind's own mincore()
+ * comes here too (deps_ns.c). */
+int deps_readable(uintptr_t addr, size_t len)
+{
+	int saved = errno, readable = 1;
+	for (uintptr_t page = addr; page - addr < len; page += page_size)
+		if (syscall(SYS_rt_sigprocmask, -1, (const void *)page, (void *)0, (size_t)(_NSIG / 8)) != -1 ||
+		    errno != EINVAL) {
+			readable = 0;   /* EFAULT, or anything but the answer to the `how` */
+			break;
+		}
+	errno = saved;
+	return readable;
+}
+
+/* Stretch the proven range up to cover end, a page at a time.  Stacks have no holes, so a range once
+ * proven stays proven while the thread lives. */
 static __attribute__((noinline, cold)) int prove_mapped(struct walk *w, uintptr_t end)
 {
 	uintptr_t want = (end + page_size - 1) & ~(page_size - 1);
 	if (want - w->hi > ((uintptr_t)64 << 20))
 		return 0;       /* beyond any frame's size: not this stack */
-	unsigned char vec[64];
-	while (w->hi < want) {
-		uintptr_t len = want - w->hi;
-		if (len > sizeof vec * page_size)
-			len = sizeof vec * page_size;
-		if (mincore((void *)w->hi, len, vec) != 0)
-			return 0;
-		w->hi += len;
-	}
+	if (!deps_readable(w->hi, want - w->hi))
+		return 0;
+	w->hi = want;
 	return 1;
 }
 

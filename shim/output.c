@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,17 +120,38 @@ void output_expand_pid(char *dst, size_t cap, const char *pattern, int *had_pid)
 
 int output_write_fd(int fd, const char *p, size_t n)
 {
-	/* Block SIGPIPE for this thread while writing: a reader that went away becomes EPIPE.  The signal
-	 * the kernel then leaves pending is taken back, unless one was pending before — the program's own
-	 * (blocked) SIGPIPE must stay for the program. */
-	sigset_t pipe_only, old, pending;
+	/* Only a pipe or a socket answers EPIPE, and raises SIGPIPE with it.  A socket is written with
+	 * MSG_NOSIGNAL: no signal at all.  A pipe is polled first: one without a reader (POLLERR) is EPIPE
+	 * without a write, so without a signal.  Only a reader that leaves between the poll and the write
+	 * raises one: SIGPIPE is blocked for this thread while writing, and after an EPIPE the signal the
+	 * kernel left pending for this thread is taken back.  No sigpending() to see whether the program
+	 * had one pending already: seccomp sandboxes refuse it (Firefox's content processes trap it and log
+	 * each call, Chromium's kill the process).  A SIGPIPE the program keeps pending stays pending,
+	 * unless that race merges ours into it. */
+	struct stat st;
+	int is_socket = 0, is_pipe = 0;
+	if (fstat(fd, &st) == 0) {
+		is_socket = S_ISSOCK(st.st_mode);
+		is_pipe = S_ISFIFO(st.st_mode);
+	}
+	sigset_t pipe_only, old;
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
-	int had_sigpipe = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
-	int err = 0, waits = 0;
+	int err = 0, waits = 0, wrote = 0;
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		if (is_pipe) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR)) {
+				err = EPIPE;
+				break;
+			}
+		}
+		ssize_t w = is_socket ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
+		if (w < 0 && is_socket && errno == ENOTSOCK) {
+			is_socket = 0;
+			continue;
+		}
 		if (w > 0) {
 			p += w;
 			n -= (size_t)w;
@@ -144,9 +166,10 @@ int output_write_fd(int fd, const char *p, size_t n)
 			continue;
 		}
 		err = w < 0 ? errno : EIO;
+		wrote = 1;
 		break;
 	}
-	if (err == EPIPE && !had_sigpipe) {
+	if (err == EPIPE && wrote && !is_socket) {
 		static const struct timespec no_wait;
 		while (sigtimedwait(&pipe_only, NULL, &no_wait) < 0 && errno == EINTR)
 			;
