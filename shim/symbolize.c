@@ -86,6 +86,58 @@ static void basename_into(char *dst, size_t cap, const char *path)
 	snprintf(dst, cap, "%s", slash ? slash + 1 : path ? path : "");
 }
 
+/* The code ranges of objects dlclose unloaded, newest last (a ring), under sym_lock.  VLC unloads its
+ * plugins before exit (258 objects after one transcode), so without these the profile written then named
+ * every frame and lock creation site in a plugin (libavcodec's frame-thread locks, the x264 encoder's)
+ * "??+0x0" or a bare address.  Mapped (coffman's own memory) at the first unload. */
+#define UNLOADED_MAX 1024
+struct unloaded_obj {
+	uintptr_t lo, hi, bias;
+	char path[sizeof ((struct frame_info *)0)->object_path];       /* as the loader had it */
+};
+static struct unloaded_obj *unloaded;
+static int unloaded_failed;
+static unsigned unloaded_count;         /* ever noted; the ring holds the last UNLOADED_MAX */
+
+void symbolize_note_unloaded(uintptr_t lo, uintptr_t hi, uintptr_t bias, const char *path)
+{
+	if (!path || !path[0] || hi <= lo)
+		return;
+	ilock_acquire(&sym_lock);
+	if (!unloaded && !unloaded_failed) {
+		unloaded = mem_zalloc_aligned(UNLOADED_MAX * sizeof *unloaded, 4096);
+		unloaded_failed = unloaded == NULL;
+	}
+	if (unloaded) {
+		struct unloaded_obj *u = &unloaded[unloaded_count++ % UNLOADED_MAX];
+		u->lo = lo;
+		u->hi = hi;
+		u->bias = bias;
+		snprintf(u->path, sizeof u->path, "%s", path);
+	}
+	ilock_release(&sym_lock);
+}
+
+/* Under sym_lock: a frame no loaded object claimed, in the code of an object unloaded since: that object
+ * and the offset (the newest such object, if the range was reused). */
+static void unloaded_fallback(uintptr_t addr, struct frame_info *out)
+{
+	if (out->object[0] || out->func[0] || !unloaded)
+		return;
+	unsigned n = unloaded_count < UNLOADED_MAX ? unloaded_count : UNLOADED_MAX;
+	for (unsigned k = 0; k < n; k++) {
+		const struct unloaded_obj *u = &unloaded[(unloaded_count - 1 - k) % UNLOADED_MAX];
+		if (addr >= u->lo && addr < u->hi) {
+			basename_into(out->object, sizeof out->object, u->path);
+			if (u->path[0] == '/')
+				snprintf(out->object_path, sizeof out->object_path, "%s", u->path);
+			out->offset = addr - u->bias;
+			out->has_offset = 1;
+			return;
+		}
+	}
+}
+
 /* Without libdw: the exported symbol containing addr and the object with the address's offset in it
  * (addr minus the object's load bias), which is still enough for addr2line later. */
 static void symbolize_by_loader_tables(uintptr_t addr, uintptr_t pc, struct frame_info *out)
@@ -123,6 +175,7 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 			api->symbolize_code(addr, pc, out);
 		else
 			symbolize_by_loader_tables(addr, pc, out);
+		unloaded_fallback(addr, out);
 		if (e) {
 			e->frame = *out;
 			e->has_frame = 1;
@@ -148,6 +201,8 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 			n = api->symbolize_code_inlined(addr, pc, out, max);
 		else
 			symbolize_by_loader_tables(addr, pc, out);
+		if (n == 1)
+			unloaded_fallback(addr, out);
 		/* One frame is the whole answer only if there was room for more: with max 1 an inlined
 		 * call is not looked for.  Then out[0] is also what symbolize_code gives. */
 		if (e && n == 1 && max > 1) {

@@ -49,6 +49,11 @@ int symbolize_data(uintptr_t addr, char *name, size_t len);
 /* dlclose unloaded an object: refresh the module list before the next lookup (another object may now
  * be mapped at its addresses).  Cheap; safe to call from any wrapper. */
 void symbolize_objects_unloaded(void);
+/* dlclose unloaded the object at path (load bias bias) whose code was [lo, hi): an address there that no
+ * loaded object covers any more (a stack recorded while it was mapped, symbolized later: the profile at
+ * exit, a report) is then shown as that object and the offset in it, for addr2line, not as "??".  The
+ * newest 1,024 objects are kept, in coffman's own memory.  Call with the re-entry guard set. */
+void symbolize_note_unloaded(uintptr_t lo, uintptr_t hi, uintptr_t bias, const char *path);
 
 void symbolize_after_fork_child(void);
 void symbolize_lock_for_fork(void);
