@@ -98,19 +98,20 @@ __attribute__((constructor(101))) static void coffman_load(void)
 	threads_init_main();
 }
 
-/* _exit and _Exit (wrap_exit.c): what the end of exit() does for coffman below — the graph file, the
- * SARIF document, the profile, the summary, and the exit status after a report (the contract's
- * "exits normally": lld ends every run with _exit, and a CI job saw its status, not 66) — but not the
- * program's destructors or stdio, which it skipped on purpose.  Not in a vfork or clone child (it
- * shares this process's memory: its _exit(127) after a failed exec stays 127, and the parent's own
- * exit still writes its summary), nor from a signal handler that interrupted coffman itself. */
+/* _exit and _Exit (wrap_exit.c): the quick part of what the end of exit() does for coffman below —
+ * the SARIF document, the summary, and the exit status after a report (the contract's "exits
+ * normally": lld ends every run with _exit, and a CI job saw its status, not 66) — but not the
+ * program's destructors or stdio, which it skipped on purpose, and not what takes long while the
+ * program's other threads run on (the profile, the graph file: report_at_quick_exit says why).  Not
+ * in a vfork or clone child (it shares this process's memory: its _exit(127) after a failed exec stays
+ * 127, and the parent's own exit still writes its summary), nor from a signal handler that interrupted
+ * coffman itself. */
 int coffman_at_quick_exit(int status)
 {
 	if (tls_guard || getpid() != coffman_pid)
 		return status;
 	tls_guard++;
-	graph_file_write("exit");
-	report_at_exit();
+	report_at_quick_exit();
 	if (report_total() > 0 && cfg.exitcode != 0)
 		status = cfg.exitcode;
 	tls_guard--;

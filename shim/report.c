@@ -434,17 +434,31 @@ static void write_summary(void)
 	ob_free(&ob);
 }
 
-void report_at_exit(void)
+static void end_of_run(int with_profile)
 {
 	static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
 	report_wait_in_flight();
 	sarif_write_at_exit();  /* also for a clean run: CI expects the file */
-	profile_at_exit();      /* when on, a clean run prints its table too */
+	if (with_profile)
+		profile_at_exit();      /* when on, a clean run prints its table too */
 	if (report_total() == 0 && report_suppressed_total() == 0)
 		return;                 /* a clean run prints nothing at all */
 	write_summary();
+}
+
+void report_at_exit(void)
+{
+	end_of_run(1);
+}
+
+/* At _exit: no profile.  Writing it symbolizes every lock's creation site and stacks (seconds in a
+ * large program) while the program's other threads run on, which _exit was called to end at once:
+ * Firefox's processes, which end with _exit, crashed in that time (their minidump, exit status 11). */
+void report_at_quick_exit(void)
+{
+	end_of_run(0);
 }
 
 /* In the one order they nest: the report writer's lock, the SARIF file's, the output's. */

@@ -156,6 +156,8 @@ void report_terminate(int flush_stdio) __attribute__((noreturn));
 
 /* Called from the library destructor: summary line, exit status. */
 void report_at_exit(void);
+/* The same at _exit/_Exit, without the contention profile (report.c says why). */
+void report_at_quick_exit(void);
 /* Wait, bounded, until no other thread is writing a report (exit paths: the report is not cut off). */
 void report_wait_in_flight(void);
 void report_after_fork_child(void);
