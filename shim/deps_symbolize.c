@@ -188,21 +188,16 @@ static int report_object_at(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
 	struct object_at *o = data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type != PT_LOAD || o->addr < lo || o->addr - lo >= ph->p_memsz)
-			continue;
-		char exe[4096];
-		const char *name = object_file(info, exe, sizeof exe);
-		if (name) {
-			dwfl_report_begin_add(o->session);
-			o->mod = dwfl_report_elf(o->session, name, name, -1, info->dlpi_addr, false);
-			dwfl_report_end(o->session, NULL, NULL);
-		}
-		return 1;
+	if (!elf_object_holds(info, o->addr))
+		return 0;
+	char exe[4096];
+	const char *name = object_file(info, exe, sizeof exe);
+	if (name) {
+		dwfl_report_begin_add(o->session);
+		o->mod = dwfl_report_elf(o->session, name, name, -1, info->dlpi_addr, false);
+		dwfl_report_end(o->session, NULL, NULL);
 	}
-	return 0;
+	return 1;
 }
 
 Dwfl_Module *deps_dwfl_report_object_at(Dwfl *session, uintptr_t addr)

@@ -177,23 +177,29 @@ struct addr_search {
 	struct elf_addr_info *out;
 };
 
+int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && addr >= lo && addr - lo < ph->p_memsz)
+			return 1;
+	}
+	return 0;
+}
+
 static int object_at(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
 	struct addr_search *a = data;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-		if (ph->p_type != PT_LOAD || a->addr < lo || a->addr - lo >= ph->p_memsz)
-			continue;
-		a->out->path = info->dlpi_name ? info->dlpi_name : "";
-		a->out->base = info->dlpi_addr;
-		struct elf_object o;
-		if (object_tables(info, &o))
-			covering_symbol(&o, a->addr, a->out);
-		return 1;
-	}
-	return 0;
+	if (!elf_object_holds(info, a->addr))
+		return 0;
+	a->out->path = info->dlpi_name ? info->dlpi_name : "";
+	a->out->base = info->dlpi_addr;
+	struct elf_object o;
+	if (object_tables(info, &o))
+		covering_symbol(&o, a->addr, a->out);
+	return 1;
 }
 
 int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out)

@@ -26,6 +26,10 @@ struct elf_addr_info {
 };
 int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out);
 
+/* Whether a loaded object (a dl_iterate_phdr entry) maps addr in one of its PT_LOAD segments. */
+struct dl_phdr_info;
+int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
+
 /* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  Signal-safe. */
 void elf_main_program_path(char *buf, size_t len);
 
