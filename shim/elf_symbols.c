@@ -151,24 +151,31 @@ static uint32_t symbol_count(const struct elf_object *o)
 	return last + 1;
 }
 
-/* The defined function or object whose extent holds addr, as dladdr matches (a sizeless symbol only at
- * its own address); the closest one below addr wins. */
+/* The symbol whose extent holds addr, by glibc's dladdr rules (elf/dl-addr.c), so that a frame is
+ * named as dladdr named it: a global or weak symbol, not thread-local nor absolute, defined (or an
+ * executable's PLT address for an imported function); a sizeless one matches only its own address;
+ * the one starting closest below addr wins, the first of equals. */
 static void covering_symbol(const struct elf_object *o, uintptr_t addr, struct elf_addr_info *out)
 {
 	uint32_t n = symbol_count(o);
-	uintptr_t best = 0;
+	const ElfW(Sym) *match = NULL;
 	for (uint32_t i = 1; i < n; i++) {
 		const ElfW(Sym) *s = &o->symtab[i];
-		int type = ELF64_ST_TYPE(s->st_info);
-		if (s->st_shndx == SHN_UNDEF || s->st_value == 0 ||
-		    (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC))
+		if (ELF64_ST_BIND(s->st_info) == STB_LOCAL || ELF64_ST_TYPE(s->st_info) == STT_TLS ||
+		    (s->st_shndx == SHN_UNDEF && s->st_value == 0) || s->st_shndx == SHN_ABS)
 			continue;
 		uintptr_t lo = o->base + s->st_value;
-		if (addr < lo || (s->st_size ? addr - lo >= s->st_size : addr != lo) || lo < best)
+		if (addr < lo)
 			continue;
-		best = lo;
-		out->sym = o->strtab + s->st_name;
-		out->sym_addr = lo;
+		int sizeless = s->st_shndx == SHN_UNDEF || s->st_size == 0;
+		if (sizeless ? addr != lo : addr - lo >= s->st_size)
+			continue;
+		if (!match || match->st_value < s->st_value)
+			match = s;
+	}
+	if (match) {
+		out->sym = o->strtab + match->st_name;
+		out->sym_addr = o->base + match->st_value;
 	}
 }
 
