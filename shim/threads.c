@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -262,32 +261,16 @@ static void read_comm(const char *path, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-/* The calling thread's own name, from the kernel without a file (16 bytes, as comm). */
-static void own_comm(char *buf, size_t len)
-{
-	char name[16] = "";
-	if (prctl(PR_GET_NAME, (unsigned long)name, 0, 0, 0) != 0)
-		name[0] = '\0';
-	name[sizeof name - 1] = '\0';
-	snprintf(buf, len, "%s", name);
-}
-
 /* The thread's name if the program gave it one (a thread that never called pthread_setname_np
- * carries the process's name, which says nothing).  A thread asking for its own name (at its exit)
- * asks the kernel with prctl, not through /proc: in a sandbox each open is refused or brokered (Firefox
- * logged "Sandbox: Unexpected EOF ... /proc/N/task/T/comm" for threads ending after its browser had). */
+ * carries the process's name, which says nothing). */
 void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len)
 {
 	static char process_name[16];
 	if (!process_name[0])
 		read_comm("/proc/self/comm", process_name, sizeof process_name);
-	if (t->tid == (pid_t)syscall(SYS_gettid)) {
-		own_comm(buf, len);
-	} else {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
-		read_comm(path, buf, len);
-	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
+	read_comm(path, buf, len);
 	if (t->num != 1 && strcmp(buf, process_name) == 0)
 		buf[0] = '\0';
 }
