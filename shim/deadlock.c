@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <semaphore.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,15 @@ static int cond_reachable_from_outside(const pthread_cond_t *c)
 static int sync_reachable_from_outside(const void *obj)
 {
 	return sems_pshared_or_unknown(obj) || addr_in_shared_mapping(obj);
+}
+
+/* A semaphore that a thread published as waited on has a count: a post it has not taken yet (it
+ * comes between that thread's slices, or it is woken and not yet scheduled).  The thread is about to
+ * run, whatever its record says.  One load in the semaphore (glibc's sem_getvalue). */
+static int sem_posted(const void *sem)
+{
+	int value = 0;
+	return sem_getvalue((sem_t *)sem, &value) == 0 && value > 0;
 }
 
 /* Registry locked: the threads that have arrived at barrier b and wait there now. */
@@ -522,6 +532,8 @@ static int all_blocked(struct snapshot *s)
 			return 0;
 		if ((kind == W_LOCK || kind == W_JOIN) && !successor(t))
 			return 0;       /* its lock is free, or the thread it joins has ended: it is about to run */
+		if (kind == W_SEM && sem_posted(atomic_load(&t->wait_obj)))
+			return 0;       /* posted since it last looked: it takes it at its next slice */
 		s->members[s->n] = t;
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;

@@ -20,6 +20,9 @@
  *                       main sleeps 2.5 s, then ends the process: idle, not a hang
  *   idle-sem            the same with a semaphore wait
  *   holding-cond        a worker waits on a condition variable while it holds another lock: a hang
+ *   handler-posts       the only thread waits on a semaphore that a SIGALRM handler posts 130 ms
+ *                       later (sem_post is async-signal-safe), 5 rounds: the post lands while the
+ *                       waiter, between two slices of its wait, looks for a deadlock: clean
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -313,6 +318,36 @@ static int run_idle(void *(*sleeper)(void *), void *arg)
 	exit(0);
 }
 
+/* ---- a post from a signal handler ---- */
+
+static void post_job(int sig)
+{
+	(void)sig;
+	sem_post(&job_sem);
+}
+
+static int run_handler_posts(void)
+{
+	sem_init(&job_sem, 0, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = post_job;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	int rounds = 0;
+	for (; rounds < 5; rounds++) {
+		struct itimerval in_130ms = { { 0, 0 }, { 0, 130000 } };
+		setitimer(ITIMER_REAL, &in_130ms, NULL);
+		while (sem_wait(&job_sem) != 0) /* posted by post_job */
+			if (errno != EINTR) {
+				perror("sem_wait");
+				return 1;
+			}
+	}
+	printf("misuse_sem: %d posts from a handler\n", rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -360,6 +395,8 @@ int main(int argc, char **argv)
 		return run_idle(sem_sleeper, NULL);
 	if (strcmp(mode, "holding-cond") == 0)
 		return run_idle(cond_sleeper, (void *)1);
+	if (strcmp(mode, "handler-posts") == 0)
+		return run_handler_posts();
 	fprintf(stderr, "usage: misuse_sem MODE\n");
 	return 2;
 }
