@@ -581,7 +581,12 @@ int deadlock_barrier_would_block(const struct thread_rec *self, const void *b)
 
 static void report_all_blocked_and_end(const struct snapshot *s)
 {
-	struct report *r = start_deadlock_report(s->members, s->n);
+	/* The oldest thread first (the registry lists the newest first): the main thread leads, and a
+	 * report that can show only REPORT_MAX_THREADS waits shows it and says how many it leaves out. */
+	struct thread_rec *oldest_first[MAX_CYCLE] = { 0 };
+	for (int i = 0; i < s->n; i++)
+		oldest_first[i] = s->members[s->n - 1 - i];
+	struct report *r = start_deadlock_report(oldest_first, s->n);
 	if (s->n == 1)   /* the count is the label: one thread is not "all 1 threads" */
 		snprintf(r->summary, sizeof r->summary, "the only thread, T%d, is blocked and nothing can wake it",
 			 r->threads[0].num);
@@ -591,6 +596,11 @@ static void report_all_blocked_and_end(const struct snapshot *s)
 	snprintf(r->note, sizeof r->note,
 		 "every thread waits on a lock, a condition variable, a semaphore, a barrier or a join: the process "
 		 "is ended with the exit code");
+	if (s->n > r->nwaits) {
+		size_t used = strlen(r->note);
+		snprintf(r->note + used, sizeof r->note - used, " (the first %d threads are shown, %d more wait)",
+			 r->nwaits, s->n - r->nwaits);
+	}
 	r->signature = members_signature(s) ^ 0xa11b10c;
 	finish_deadlock_report(r);
 }

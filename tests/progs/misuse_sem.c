@@ -5,6 +5,8 @@
  *   barrier-rounds      three threads meet at a barrier for 200 rounds: clean
  *   never-posted        a worker waits for a job on a semaphore nobody posts; main joins it: every
  *                       thread blocked, a deadlock (without the watchdog)
+ *   many-stuck          as never-posted with 80 workers: all 81 threads blocked, more than a report
+ *                       shows (main first)
  *   barrier-short       a barrier for 3, but only main and one worker arrive: a deadlock
  *   pshared-stuck       as never-posted, on a process-shared semaphore: never proof of a deadlock (the
  *                       watchdog reports a hang)
@@ -180,6 +182,17 @@ static void start_ticker(void)
 	pthread_t th;
 	pthread_create(&th, NULL, ticker, NULL);
 	pthread_detach(th);
+}
+
+static int run_many_stuck(void)
+{
+	pthread_t th[80];
+	sem_init(&job_sem, 0, 0);
+	for (int i = 0; i < 80; i++)
+		pthread_create(&th[i], NULL, job_worker, &job_sem);
+	pthread_join(th[0], NULL); /* main: waits for the first of 80 workers */
+	printf("misuse_sem: not reached\n");
+	return 0;
 }
 
 static int run_job_stuck(sem_t *s, int with_ticker)
@@ -375,6 +388,8 @@ int main(int argc, char **argv)
 		sem_unlink(name);
 		return run_job_stuck(job_named, 0);
 	}
+	if (strcmp(mode, "many-stuck") == 0)
+		return run_many_stuck();
 	if (strcmp(mode, "barrier-short") == 0)
 		return run_barrier_short();
 	if (strcmp(mode, "barrier-stuck") == 0)
