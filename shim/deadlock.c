@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,29 @@ static int sem_posted(const void *sem)
 {
 	int value = 0;
 	return sem_getvalue((sem_t *)sem, &value) == 0 && value > 0;
+}
+
+/* The program handles a signal that may come from outside (another process, a timer): a handler of
+ * its own, not the checker's, for a signal other than a fault of the running code.  Such a handler
+ * may end any semaphore wait: sem_post is async-signal-safe, the classic way to wake a thread from a
+ * handler, and the signal itself ends sem_wait with EINTR.  So, like a process-shared semaphore, a
+ * semaphore wait is then no proof of a deadlock.  (A lock, condition or join wait is neither ended
+ * by a signal nor may a handler release it.)  Up to NSIG sigaction queries, no allocation. */
+static int program_handles_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+		    sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)
+			continue;
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) != 0)
+			continue;       /* glibc's own (cancellation, setxid): not the program's */
+		uintptr_t h = (sa.sa_flags & SA_SIGINFO) ? (uintptr_t)sa.sa_sigaction : (uintptr_t)sa.sa_handler;
+		if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN || stacks_pc_is_own(h))
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 /* Registry locked: the threads that have arrived at barrier b and wait there now. */
@@ -552,6 +576,7 @@ static int all_blocked(struct snapshot *s)
 				return 0;
 		}
 	}
+	int sem_waits = 0;
 	for (int i = 0; i < s->n; i++) {
 		int kind = atomic_load(&s->members[i]->wait_kind);
 		const void *obj = atomic_load(&s->members[i]->wait_obj);
@@ -559,7 +584,10 @@ static int all_blocked(struct snapshot *s)
 			return 0;
 		if ((kind == W_SEM || kind == W_BARRIER) && sync_reachable_from_outside(obj))
 			return 0;
+		sem_waits += kind == W_SEM;
 	}
+	if (sem_waits && program_handles_signals())
+		return 0;
 	return s->n > 0;
 }
 

@@ -25,6 +25,8 @@
  *   handler-posts       the only thread waits on a semaphore that a SIGALRM handler posts 130 ms
  *                       later (sem_post is async-signal-safe), 5 rounds: the post lands while the
  *                       waiter, between two slices of its wait, looks for a deadlock: clean
+ *   handler-posts-late  the same, posted 600 ms later, once: the waiter has looked for a deadlock
+ *                       several times by then, and a handler may post: clean
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -339,7 +341,7 @@ static void post_job(int sig)
 	sem_post(&job_sem);
 }
 
-static int run_handler_posts(void)
+static int run_handler_posts(long delay_us, int rounds_wanted)
 {
 	sem_init(&job_sem, 0, 0);
 	struct sigaction sa;
@@ -348,9 +350,9 @@ static int run_handler_posts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	int rounds = 0;
-	for (; rounds < 5; rounds++) {
-		struct itimerval in_130ms = { { 0, 0 }, { 0, 130000 } };
-		setitimer(ITIMER_REAL, &in_130ms, NULL);
+	for (; rounds < rounds_wanted; rounds++) {
+		struct itimerval later = { { 0, 0 }, { 0, delay_us } };
+		setitimer(ITIMER_REAL, &later, NULL);
 		while (sem_wait(&job_sem) != 0) /* posted by post_job */
 			if (errno != EINTR) {
 				perror("sem_wait");
@@ -411,7 +413,9 @@ int main(int argc, char **argv)
 	if (strcmp(mode, "holding-cond") == 0)
 		return run_idle(cond_sleeper, (void *)1);
 	if (strcmp(mode, "handler-posts") == 0)
-		return run_handler_posts();
+		return run_handler_posts(130000, 5);
+	if (strcmp(mode, "handler-posts-late") == 0)
+		return run_handler_posts(600000, 1);
 	fprintf(stderr, "usage: misuse_sem MODE\n");
 	return 2;
 }
