@@ -13,6 +13,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,38 @@ static int cond_reachable_from_outside(const pthread_cond_t *c)
 static int sync_reachable_from_outside(const void *obj)
 {
 	return sems_pshared_or_unknown(obj) || addr_in_shared_mapping(obj);
+}
+
+/* A semaphore that a thread published as waited on has a count: a post it has not taken yet (it
+ * comes between that thread's slices, or it is woken and not yet scheduled).  The thread is about to
+ * run, whatever its record says.  One load in the semaphore (glibc's sem_getvalue). */
+static int sem_posted(const void *sem)
+{
+	int value = 0;
+	return sem_getvalue((sem_t *)sem, &value) == 0 && value > 0;
+}
+
+/* The program handles a signal that may come from outside (another process, a timer): a handler of
+ * its own, not the checker's, for a signal other than a fault of the running code.  Such a handler
+ * may end any semaphore wait: sem_post is async-signal-safe, the classic way to wake a thread from a
+ * handler, and the signal itself ends sem_wait with EINTR.  So, like a process-shared semaphore, a
+ * semaphore wait is then no proof of a deadlock.  (A lock, condition or join wait is neither ended
+ * by a signal nor may a handler release it.)  Up to NSIG sigaction queries, no allocation. */
+static int program_handles_signals(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+		    sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS)
+			continue;
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) != 0)
+			continue;       /* glibc's own (cancellation, setxid): not the program's */
+		uintptr_t h = (sa.sa_flags & SA_SIGINFO) ? (uintptr_t)sa.sa_sigaction : (uintptr_t)sa.sa_handler;
+		if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN || stacks_pc_is_own(h))
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 /* Registry locked: the threads that have arrived at barrier b and wait there now. */
@@ -522,6 +556,8 @@ static int all_blocked(struct snapshot *s)
 			return 0;
 		if ((kind == W_LOCK || kind == W_JOIN) && !successor(t))
 			return 0;       /* its lock is free, or the thread it joins has ended: it is about to run */
+		if (kind == W_SEM && sem_posted(atomic_load(&t->wait_obj)))
+			return 0;       /* posted since it last looked: it takes it at its next slice */
 		s->members[s->n] = t;
 		s->transitions[s->n] = atomic_load(&t->transitions);
 		s->n++;
@@ -540,6 +576,7 @@ static int all_blocked(struct snapshot *s)
 				return 0;
 		}
 	}
+	int sem_waits = 0;
 	for (int i = 0; i < s->n; i++) {
 		int kind = atomic_load(&s->members[i]->wait_kind);
 		const void *obj = atomic_load(&s->members[i]->wait_obj);
@@ -547,7 +584,10 @@ static int all_blocked(struct snapshot *s)
 			return 0;
 		if ((kind == W_SEM || kind == W_BARRIER) && sync_reachable_from_outside(obj))
 			return 0;
+		sem_waits += kind == W_SEM;
 	}
+	if (sem_waits && program_handles_signals())
+		return 0;
 	return s->n > 0;
 }
 
@@ -569,7 +609,12 @@ int deadlock_barrier_would_block(const struct thread_rec *self, const void *b)
 
 static void report_all_blocked_and_end(const struct snapshot *s)
 {
-	struct report *r = start_deadlock_report(s->members, s->n);
+	/* The oldest thread first (the registry lists the newest first): the main thread leads, and a
+	 * report that can show only REPORT_MAX_THREADS waits shows it and says how many it leaves out. */
+	struct thread_rec *oldest_first[MAX_CYCLE] = { 0 };
+	for (int i = 0; i < s->n; i++)
+		oldest_first[i] = s->members[s->n - 1 - i];
+	struct report *r = start_deadlock_report(oldest_first, s->n);
 	if (s->n == 1)   /* the count is the label: one thread is not "all 1 threads" */
 		snprintf(r->summary, sizeof r->summary, "the only thread, T%d, is blocked and nothing can wake it",
 			 r->threads[0].num);
@@ -579,6 +624,11 @@ static void report_all_blocked_and_end(const struct snapshot *s)
 	snprintf(r->note, sizeof r->note,
 		 "every thread waits on a lock, a condition variable, a semaphore, a barrier or a join: the process "
 		 "is ended with the exit code");
+	if (s->n > r->nwaits) {
+		size_t used = strlen(r->note);
+		snprintf(r->note + used, sizeof r->note - used, " (the first %d threads are shown, %d more wait)",
+			 r->nwaits, s->n - r->nwaits);
+	}
 	r->signature = members_signature(s) ^ 0xa11b10c;
 	finish_deadlock_report(r);
 }

@@ -52,6 +52,11 @@ void stacks_init(void)
 	self_hi = r.hi;
 }
 
+int stacks_pc_is_own(uintptr_t pc)
+{
+	return pc >= self_lo && pc < self_hi;
+}
+
 void stacks_objects_unloaded(void)
 {
 	const struct deps_api *api = deps_api;

@@ -38,6 +38,8 @@ int stack_capture_raw(uintptr_t *pcs, int max);
 int stack_frames(uint32_t id, const uintptr_t **pcs);
 
 void stacks_init(void);
+/* Whether pc lies in libcoffman's own code. */
+int stacks_pc_is_own(uintptr_t pc);
 /* An object was unloaded (dlclose): the unwinder must not use what it read from it. */
 void stacks_objects_unloaded(void);
 void stacks_after_fork_child(void);

@@ -5,6 +5,8 @@
  *   barrier-rounds      three threads meet at a barrier for 200 rounds: clean
  *   never-posted        a worker waits for a job on a semaphore nobody posts; main joins it: every
  *                       thread blocked, a deadlock (without the watchdog)
+ *   many-stuck          as never-posted with 80 workers: all 81 threads blocked, more than a report
+ *                       shows (main first)
  *   barrier-short       a barrier for 3, but only main and one worker arrive: a deadlock
  *   pshared-stuck       as never-posted, on a process-shared semaphore: never proof of a deadlock (the
  *                       watchdog reports a hang)
@@ -20,6 +22,11 @@
  *                       main sleeps 2.5 s, then ends the process: idle, not a hang
  *   idle-sem            the same with a semaphore wait
  *   holding-cond        a worker waits on a condition variable while it holds another lock: a hang
+ *   handler-posts       the only thread waits on a semaphore that a SIGALRM handler posts 130 ms
+ *                       later (sem_post is async-signal-safe), 5 rounds: the post lands while the
+ *                       waiter, between two slices of its wait, looks for a deadlock: clean
+ *   handler-posts-late  the same, posted 600 ms later, once: the waiter has looked for a deadlock
+ *                       several times by then, and a handler may post: clean
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -32,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,6 +186,17 @@ static void start_ticker(void)
 	pthread_detach(th);
 }
 
+static int run_many_stuck(void)
+{
+	pthread_t th[80];
+	sem_init(&job_sem, 0, 0);
+	for (int i = 0; i < 80; i++)
+		pthread_create(&th[i], NULL, job_worker, &job_sem);
+	pthread_join(th[0], NULL); /* main: waits for the first of 80 workers */
+	printf("misuse_sem: not reached\n");
+	return 0;
+}
+
 static int run_job_stuck(sem_t *s, int with_ticker)
 {
 	if (with_ticker)
@@ -313,6 +333,36 @@ static int run_idle(void *(*sleeper)(void *), void *arg)
 	exit(0);
 }
 
+/* ---- a post from a signal handler ---- */
+
+static void post_job(int sig)
+{
+	(void)sig;
+	sem_post(&job_sem);
+}
+
+static int run_handler_posts(long delay_us, int rounds_wanted)
+{
+	sem_init(&job_sem, 0, 0);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = post_job;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	int rounds = 0;
+	for (; rounds < rounds_wanted; rounds++) {
+		struct itimerval later = { { 0, 0 }, { 0, delay_us } };
+		setitimer(ITIMER_REAL, &later, NULL);
+		while (sem_wait(&job_sem) != 0) /* posted by post_job */
+			if (errno != EINTR) {
+				perror("sem_wait");
+				return 1;
+			}
+	}
+	printf("misuse_sem: %d posts from a handler\n", rounds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -340,6 +390,8 @@ int main(int argc, char **argv)
 		sem_unlink(name);
 		return run_job_stuck(job_named, 0);
 	}
+	if (strcmp(mode, "many-stuck") == 0)
+		return run_many_stuck();
 	if (strcmp(mode, "barrier-short") == 0)
 		return run_barrier_short();
 	if (strcmp(mode, "barrier-stuck") == 0)
@@ -360,6 +412,10 @@ int main(int argc, char **argv)
 		return run_idle(sem_sleeper, NULL);
 	if (strcmp(mode, "holding-cond") == 0)
 		return run_idle(cond_sleeper, (void *)1);
+	if (strcmp(mode, "handler-posts") == 0)
+		return run_handler_posts(130000, 5);
+	if (strcmp(mode, "handler-posts-late") == 0)
+		return run_handler_posts(600000, 1);
 	fprintf(stderr, "usage: misuse_sem MODE\n");
 	return 2;
 }
