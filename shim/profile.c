@@ -4,6 +4,7 @@
 #include "config.h"
 #include "deps.h"
 #include "deps_api.h"
+#include "elf_symbols.h"
 #include "ilock.h"
 #include "mem.h"
 #include "order.h"
@@ -977,9 +978,8 @@ static void write_files(struct row *rows, size_t nrows)
 
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
-	char program[PATH_MAX] = "";
-	ssize_t pl = readlink("/proc/self/exe", program, sizeof program - 1);
-	program[pl > 0 ? pl : 0] = '\0';
+	char program[PATH_MAX];
+	elf_main_program_path(program, sizeof program);
 	struct pprof_data d = {
 		.nvalues = 4,
 		.type = { "contentions", "delay", "holder_contentions", "holder_delay" },
