@@ -832,16 +832,19 @@ static uint32_t location_id(struct builder *b, uintptr_t pc, const char *synthet
 	if (b->nlocations == b->cap_locations) {
 		size_t cap = b->cap_locations ? b->cap_locations * 2 : 256;
 		struct pprof_location *g = realloc(b->locations, cap * sizeof *g);
+		if (g)
+			b->locations = g;
 		struct pprof_line *l = realloc(b->lines, cap * INLINED_MAX * sizeof *l);
-		if (l)
+		if (l) {
+			/* Each location points at its lines in this table, which may have moved. */
 			b->lines = l;
+			for (size_t k = 0; k < b->nlocations; k++)
+				b->locations[k].lines = &l[k * INLINED_MAX];
+		}
 		if (!g || !l) {
-			if (g)
-				b->locations = g;
 			b->failed = 1;
 			return 0;
 		}
-		b->locations = g;
 		b->cap_locations = cap;
 	}
 	size_t i = b->nlocations;
