@@ -1,5 +1,6 @@
 /* libcoffman-deps.so's namespace overrides and its exported table (deps_api.h, deps_ns.h). */
 #include "deps_ns.h"
+#include "elf_symbols.h"
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -7,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -330,6 +332,8 @@ static const char *pprof_load(const char *path)
 static void init(const struct deps_host *host)
 {
 	deps_host = *host;
+	char exe[PATH_MAX];
+	elf_main_program_path(exe, sizeof exe);        /* this namespace's copy, kept for a sandbox */
 	resolve_mutex_functions();
 	deps_unwind_init();
 	thread_prepare();

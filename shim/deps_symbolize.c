@@ -80,10 +80,9 @@ static const char *object_file(const struct dl_phdr_info *info, char *exe, size_
 {
 	const char *name = info->dlpi_name;
 	if (!name || !name[0]) {                /* the executable */
-		ssize_t n = readlink("/proc/self/exe", exe, cap - 1);
-		if (n <= 0)
+		elf_main_program_path(exe, cap);
+		if (!exe[0])
 			return NULL;
-		exe[n] = '\0';
 		name = exe;
 	}
 	return strchr(name, '/') ? name : NULL;

@@ -14,7 +14,10 @@
 #include "elf_symbols.h"
 
 #include <elf.h>
+#include <limits.h>
 #include <link.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,9 +219,33 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out)
 	return dl_iterate_phdr(object_at, &a) == 1;
 }
 
+/* The path as first read, kept: a sandboxed process cannot read /proc/self/exe (Chromium's renderers,
+ * forked from its zygote and then chrooted to an empty directory, get EPERM), but a process that
+ * read it at load or before it forked knows it still (the executable does not change but by exec,
+ * which starts afresh).  Written once, by whoever reads it first; a reader of a half-written copy
+ * (a signal handler, another thread) sees known still 0 and asks the kernel itself. */
+static char main_path[PATH_MAX];
+static volatile sig_atomic_t main_path_known;
+
 void elf_main_program_path(char *buf, size_t len)
 {
-	ssize_t n = len ? readlink("/proc/self/exe", buf, len - 1) : -1;
-	if (len)
-		buf[n > 0 ? n : 0] = '\0';
+	if (!len)
+		return;
+	if (main_path_known) {
+		size_t n = strlen(main_path);
+		if (n < len) {
+			memcpy(buf, main_path, n + 1);
+			return;
+		}
+	}
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	if (n > 0 && (size_t)n < sizeof main_path && !main_path_known) {
+		static atomic_flag writing = ATOMIC_FLAG_INIT;
+		if (!atomic_flag_test_and_set(&writing)) {
+			memcpy(main_path, buf, (size_t)n + 1);
+			atomic_signal_fence(memory_order_seq_cst);
+			main_path_known = 1;
+		}
+	}
 }

@@ -30,7 +30,9 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out);
 struct dl_phdr_info;
 int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
 
-/* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  Signal-safe. */
+/* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  The first answer is
+ * kept, so that a process which called this at load (init.c, deps_ns.c) still knows the path once a
+ * sandbox has taken /proc from it, as do its forked children.  Signal-safe. */
 void elf_main_program_path(char *buf, size_t len);
 
 #endif

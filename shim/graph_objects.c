@@ -1,6 +1,7 @@
 /* The loaded objects for the graph file (graph_objects.h): one dl_iterate_phdr walk collects each
  * object's PT_LOAD ranges and its GNU build-id note (mapped with the object, so no file is read). */
 #include "graph_objects.h"
+#include "elf_symbols.h"
 
 #include <elf.h>
 #include <link.h>
@@ -44,10 +45,7 @@ static void note_build_id(const struct dl_phdr_info *info, const ElfW(Phdr) *ph,
 static char *main_program_path(void)
 {
 	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-	if (n <= 0)
-		return strdup("");
-	buf[n] = '\0';
+	elf_main_program_path(buf, sizeof buf);
 	return strdup(buf);
 }
 

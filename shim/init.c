@@ -3,6 +3,7 @@
 #include "annotate.h"
 #include "config.h"
 #include "deps.h"
+#include "elf_symbols.h"
 #include "known_edges.h"
 #include "lifecycle.h"
 #include "graph_file.h"
@@ -19,6 +20,7 @@
 #include "threads.h"
 #include "watchdog.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -82,6 +84,8 @@ __attribute__((constructor(101))) static void coffman_load(void)
 {
 	tls_guard++;
 	coffman_pid = getpid();
+	char exe[PATH_MAX];
+	elf_main_program_path(exe, sizeof exe);        /* kept for a sandbox that takes /proc away */
 	real_resolve();
 	glib_init();
 	output_init();

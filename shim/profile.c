@@ -4,6 +4,7 @@
 #include "config.h"
 #include "deps.h"
 #include "deps_api.h"
+#include "elf_symbols.h"
 #include "ilock.h"
 #include "mem.h"
 #include "order.h"
@@ -831,16 +832,19 @@ static uint32_t location_id(struct builder *b, uintptr_t pc, const char *synthet
 	if (b->nlocations == b->cap_locations) {
 		size_t cap = b->cap_locations ? b->cap_locations * 2 : 256;
 		struct pprof_location *g = realloc(b->locations, cap * sizeof *g);
+		if (g)
+			b->locations = g;
 		struct pprof_line *l = realloc(b->lines, cap * INLINED_MAX * sizeof *l);
-		if (l)
+		if (l) {
+			/* Each location points at its lines in this table, which may have moved. */
 			b->lines = l;
+			for (size_t k = 0; k < b->nlocations; k++)
+				b->locations[k].lines = &l[k * INLINED_MAX];
+		}
 		if (!g || !l) {
-			if (g)
-				b->locations = g;
 			b->failed = 1;
 			return 0;
 		}
-		b->locations = g;
 		b->cap_locations = cap;
 	}
 	size_t i = b->nlocations;
@@ -977,9 +981,8 @@ static void write_files(struct row *rows, size_t nrows)
 
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
-	char program[PATH_MAX] = "";
-	ssize_t pl = readlink("/proc/self/exe", program, sizeof program - 1);
-	program[pl > 0 ? pl : 0] = '\0';
+	char program[PATH_MAX];
+	elf_main_program_path(program, sizeof program);
 	struct pprof_data d = {
 		.nvalues = 4,
 		.type = { "contentions", "delay", "holder_contentions", "holder_delay" },

@@ -1,11 +1,14 @@
 /* A process under a seccomp filter that refuses mincore() and rt_sigpending(), as the sandboxes of
  * Firefox's content processes (SIGSYS to a handler that logs the call and makes it fail with ENOSYS)
- * and Chromium's renderers (the process is killed) do, makes a lock-order inversion whose edges are
- * captured on stack pages the checker has not read before: a second thread started after the filter,
- * and main deeper than it has been.  The checker must read its stacks without mincore(), and write
+ * and, for rt_sigpending, Chromium's renderers (the process is killed) do, makes a lock-order
+ * inversion whose edges are captured on stack pages the checker has not read before: a second thread
+ * started after the filter, and main deeper than it has been.  The checker must read its stacks without mincore(), and write
  * its report (to a file or a pipe) without sigpending().
- * Usage: unwind_seccomp trap|kill (expected: one lock-order inversion of first and second, whose
- * stacks reach thread_main and main; "unwind_seccomp: 0 calls refused"; exit status 66) */
+ * Usage: unwind_seccomp trap|kill|files (expected: one lock-order inversion of first and second, whose
+ * stacks reach thread_main and main; "unwind_seccomp: 0 calls refused"; exit status 66).  files: as
+ * kill, and the file system refused with EPERM as Chromium's renderers have it (open, openat,
+ * readlink, readlinkat: no /proc/self/exe, no file for libdw): the report goes to stderr, its frames
+ * in the program named by object and offset. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -37,13 +40,18 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	((ucontext_t *)context)->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
 }
 
-static int install_filter(int kill)
+static int install_filter(int kill, int files)
 {
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_readlink, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_readlinkat, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, files ? SECCOMP_RET_ERRNO | EPERM : SECCOMP_RET_ALLOW),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mincore, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_rt_sigpending, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, kill ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_TRAP),
@@ -88,11 +96,13 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2 || (strcmp(argv[1], "trap") != 0 && strcmp(argv[1], "kill") != 0)) {
-		fprintf(stderr, "usage: unwind_seccomp trap|kill\n");
+	if (argc != 2 || (strcmp(argv[1], "trap") != 0 && strcmp(argv[1], "kill") != 0 &&
+			  strcmp(argv[1], "files") != 0)) {
+		fprintf(stderr, "usage: unwind_seccomp trap|kill|files\n");
 		return 2;
 	}
-	if (install_filter(strcmp(argv[1], "kill") == 0) != 0)
+	int files = strcmp(argv[1], "files") == 0;
+	if (install_filter(files || strcmp(argv[1], "kill") == 0, files) != 0)
 		return 1;
 	pthread_t t;
 	pthread_create(&t, NULL, thread_main, NULL);
