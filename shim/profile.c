@@ -180,6 +180,34 @@ void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
 	s->owner_changes += owner != 0;
 }
 
+/* t holds lock, and its innermost hold of it is timed (a hold released or re-taken since is not). */
+static int hold_is_timed(const struct thread_rec *t, const void *lock)
+{
+	for (int i = t->nheld - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return (t->held[i].flags & HELD_TIMED) != 0;
+	return 0;
+}
+
+/* A timed hold of lock begins inside the timed hold of another: that one is kept, its time going on,
+ * under the new one (the outermost is dropped past PROFILE_TIMING_NEST).  Those that ended meanwhile
+ * unseen (released out of order), and an older hold of lock itself, are dropped first. */
+static __attribute__((noinline)) void timing_nest(struct thread_rec *t, struct prof_thread *p, const void *lock)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->nouter; i++)
+		if (p->outer[i].lock != lock && hold_is_timed(t, p->outer[i].lock))
+			p->outer[n++] = p->outer[i];
+	if (hold_is_timed(t, p->timing_lock)) {
+		if (n == PROFILE_TIMING_NEST) {
+			memmove(&p->outer[0], &p->outer[1], (n - 1) * sizeof p->outer[0]);
+			n--;
+		}
+		p->outer[n++] = (struct prof_timing){ p->timing_lock, p->timing, p->timing_since };
+	}
+	p->nouter = n;
+}
+
 void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
 	struct prof_thread *p = t->prof;
@@ -195,6 +223,8 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 			break;
 		}
 	}
+	if (__builtin_expect(p->timing_lock != NULL && p->timing_lock != lock, 0))
+		timing_nest(t, p, lock);
 	p->timing = s;
 	p->timing_lock = lock;
 	p->timing_since = prof_ticks();
@@ -248,6 +278,15 @@ void profile_hold_end(struct thread_rec *t, const void *lock)
 			s->hold_max_ticks = d;
 	}
 	p->timing_lock = NULL;
+	while (p->nouter) {             /* the timed hold this one was nested in, if it goes on */
+		const struct prof_timing *o = &p->outer[--p->nouter];
+		if (o->lock != lock && hold_is_timed(t, o->lock)) {
+			p->timing_lock = o->lock;
+			p->timing = o->slot;
+			p->timing_since = o->since;
+			break;
+		}
+	}
 }
 
 /* Somebody may wait for lock, which this thread is releasing: this critical section is what made them
@@ -1062,8 +1101,10 @@ static void forget_parent_counts(void)
 		memset(samples, 0, (sample_mask + 1) * sizeof *samples);
 	nsamples = 0;
 	struct thread_rec *t = tls_self;
-	if (t && t->prof)
+	if (t && t->prof) {
 		memset(t->prof->slots, 0, sizeof t->prof->slots);
+		t->prof->nouter = 0;
+	}
 }
 
 void profile_after_fork_child(void)

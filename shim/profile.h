@@ -96,10 +96,24 @@ struct __attribute__((aligned(32))) prof_slot {
 	uint32_t release_stack;
 };
 
+/* A timed hold that another timed hold is nested in: its time goes on meanwhile. */
+#define PROFILE_TIMING_NEST 4
+struct prof_timing {
+	const void *lock;
+	struct prof_slot *slot;
+	uint64_t since;
+};
+
 struct prof_thread {
-	const void *timing_lock;                /* the hold being timed, NULL none */
+	const void *timing_lock;                /* the innermost hold being timed, NULL none */
 	struct prof_slot *timing;
 	uint64_t timing_since;                  /* prof_ticks() */
+	/* The timed holds of other locks it is nested in, innermost last: each is timing_lock again
+	 * once the holds inside it end (profile_hold_end).  Without them an outer lock's hold was timed
+	 * only when no timed hold began inside it, and a lock always held around others (a database's
+	 * write-transaction lock) showed a hold time of 0, or of its one short hold that was. */
+	unsigned nouter;
+	struct prof_timing outer[PROFILE_TIMING_NEST];
 	struct prof_slot slots[PROFILE_SLOTS];
 };
 
