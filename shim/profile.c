@@ -203,12 +203,12 @@ static __attribute__((noinline)) void timing_nest(struct thread_rec *t, struct p
 			memmove(&p->outer[0], &p->outer[1], (n - 1) * sizeof p->outer[0]);
 			n--;
 		}
-		p->outer[n++] = (struct prof_timing){ p->timing_lock, p->timing, p->timing_since };
+		p->outer[n++] = (struct prof_timing){ p->timing_lock, p->timing, p->timing_since, p->timing_weight };
 	}
 	p->nouter = n;
 }
 
-void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock)
+void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock, uint32_t weight)
 {
 	struct prof_thread *p = t->prof;
 	if (profile_slot_acquisitions(s) == 1) {
@@ -227,6 +227,7 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 		timing_nest(t, p, lock);
 	p->timing = s;
 	p->timing_lock = lock;
+	p->timing_weight = weight;
 	p->timing_since = prof_ticks();
 }
 
@@ -259,10 +260,13 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
  * that. */
 void profile_batch_end(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
+	/* The batch that ends here: one acquisition among the first PROFILE_HOLD_FIRST, else
+	 * PROFILE_HOLD_EVERY; this hold stands for it. */
+	uint32_t ended = s->acquisitions <= PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
 	uint32_t next = s->acquisitions < PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
 	s->acquisitions += next;
 	s->left = next;
-	profile_hold_begin(t, s, lock);
+	profile_hold_begin(t, s, lock, ended);
 }
 
 /* The timed hold of lock ends. */
@@ -272,8 +276,8 @@ void profile_hold_end(struct thread_rec *t, const void *lock)
 	uint64_t d = prof_ticks() - p->timing_since;
 	struct prof_slot *s = p->timing;
 	if (s->lock == lock) {
-		s->hold_timed++;
-		s->hold_timed_ticks += d;
+		s->hold_timed += p->timing_weight;
+		s->hold_timed_ticks += d * p->timing_weight;
 		if (d > s->hold_max_ticks)
 			s->hold_max_ticks = d;
 	}
@@ -284,6 +288,7 @@ void profile_hold_end(struct thread_rec *t, const void *lock)
 			p->timing_lock = o->lock;
 			p->timing = o->slot;
 			p->timing_since = o->since;
+			p->timing_weight = o->weight;
 			break;
 		}
 	}
