@@ -181,7 +181,35 @@ void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
 	s->owner_changes += owner != 0;
 }
 
-void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock)
+/* t holds lock, and its innermost hold of it is timed (a hold released or re-taken since is not). */
+static int hold_is_timed(const struct thread_rec *t, const void *lock)
+{
+	for (int i = t->nheld - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return (t->held[i].flags & HELD_TIMED) != 0;
+	return 0;
+}
+
+/* A timed hold of lock begins inside the timed hold of another: that one is kept, its time going on,
+ * under the new one (the outermost is dropped past PROFILE_TIMING_NEST).  Those that ended meanwhile
+ * unseen (released out of order), and an older hold of lock itself, are dropped first. */
+static __attribute__((noinline)) void timing_nest(struct thread_rec *t, struct prof_thread *p, const void *lock)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < p->nouter; i++)
+		if (p->outer[i].lock != lock && hold_is_timed(t, p->outer[i].lock))
+			p->outer[n++] = p->outer[i];
+	if (hold_is_timed(t, p->timing_lock)) {
+		if (n == PROFILE_TIMING_NEST) {
+			memmove(&p->outer[0], &p->outer[1], (n - 1) * sizeof p->outer[0]);
+			n--;
+		}
+		p->outer[n++] = (struct prof_timing){ p->timing_lock, p->timing, p->timing_since, p->timing_weight };
+	}
+	p->nouter = n;
+}
+
+void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *lock, uint32_t weight)
 {
 	struct prof_thread *p = t->prof;
 	if (profile_slot_acquisitions(s) == 1) {
@@ -196,8 +224,11 @@ void profile_hold_begin(struct thread_rec *t, struct prof_slot *s, const void *l
 			break;
 		}
 	}
+	if (__builtin_expect(p->timing_lock != NULL && p->timing_lock != lock, 0))
+		timing_nest(t, p, lock);
 	p->timing = s;
 	p->timing_lock = lock;
+	p->timing_weight = weight;
 	p->timing_since = prof_ticks();
 }
 
@@ -230,10 +261,13 @@ void profile_acquired_slow(struct thread_rec *t, const void *lock, int kind, int
  * that. */
 void profile_batch_end(struct thread_rec *t, struct prof_slot *s, const void *lock)
 {
+	/* The batch that ends here: one acquisition among the first PROFILE_HOLD_FIRST, else
+	 * PROFILE_HOLD_EVERY; this hold stands for it. */
+	uint32_t ended = s->acquisitions <= PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
 	uint32_t next = s->acquisitions < PROFILE_HOLD_FIRST ? 1 : PROFILE_HOLD_EVERY;
 	s->acquisitions += next;
 	s->left = next;
-	profile_hold_begin(t, s, lock);
+	profile_hold_begin(t, s, lock, ended);
 }
 
 /* The timed hold of lock ends. */
@@ -243,12 +277,22 @@ void profile_hold_end(struct thread_rec *t, const void *lock)
 	uint64_t d = prof_ticks() - p->timing_since;
 	struct prof_slot *s = p->timing;
 	if (s->lock == lock) {
-		s->hold_timed++;
-		s->hold_timed_ticks += d;
+		s->hold_timed += p->timing_weight;
+		s->hold_timed_ticks += d * p->timing_weight;
 		if (d > s->hold_max_ticks)
 			s->hold_max_ticks = d;
 	}
 	p->timing_lock = NULL;
+	while (p->nouter) {             /* the timed hold this one was nested in, if it goes on */
+		const struct prof_timing *o = &p->outer[--p->nouter];
+		if (o->lock != lock && hold_is_timed(t, o->lock)) {
+			p->timing_lock = o->lock;
+			p->timing = o->slot;
+			p->timing_since = o->since;
+			p->timing_weight = o->weight;
+			break;
+		}
+	}
 }
 
 /* Somebody may wait for lock, which this thread is releasing: this critical section is what made them
@@ -1065,8 +1109,10 @@ static void forget_parent_counts(void)
 		memset(samples, 0, (sample_mask + 1) * sizeof *samples);
 	nsamples = 0;
 	struct thread_rec *t = tls_self;
-	if (t && t->prof)
+	if (t && t->prof) {
 		memset(t->prof->slots, 0, sizeof t->prof->slots);
+		t->prof->nouter = 0;
+	}
 }
 
 void profile_after_fork_child(void)
