@@ -1,5 +1,6 @@
-/* elf_symbols: looking up a symbol in a loaded object's dynamic symbol table through its GNU hash
- * table, as the dynamic loader does, but without the loader.
+/* elf_symbols: what dlsym and dladdr answer, read from the loaded objects' dynamic symbol tables
+ * without the loader: a symbol by name (through the GNU hash table), the object and symbol holding an
+ * address (by dladdr's rules), and the main program's path, kept from its first reading.
  *
  * Why not dlsym: dlsym and dlopen take the loader's lock, and a thread inside dlopen holds that lock
  * while the new objects' constructors run.  A wrapper that needs a real function it has not resolved
@@ -9,8 +10,10 @@
  * list's own lock, held while the list of objects changes (never while constructors run); the
  * stack capture already uses it from inside wrappers.  Reading the tables allocates nothing.
  *
- * Only what a GLib-like library needs: GNU hash tables (every object Debian builds has one; without it
- * the caller falls back to dlsym), default-version or unversioned symbols, no IFUNC. */
+ * By name, only what a GLib-like library needs: GNU hash tables (every object Debian builds has one;
+ * without it the caller falls back to dlsym), default-version or unversioned symbols, no IFUNC.  The
+ * same reasons apply to dladdr at report time (reports are written inside the program's lock calls):
+ * tests/test_elf_symbols holds the answers to dladdr's and dlsym's. */
 #include "elf_symbols.h"
 
 #include <elf.h>

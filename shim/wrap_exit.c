@@ -1,5 +1,6 @@
 /* _exit / _Exit: a report another thread is writing is finished before the process ends, and then
- * coffman ends its run as at exit(): summary, SARIF, profile, graph file, exit status after a report
+ * coffman ends its run as at exit(), but quickly: summary, SARIF and the exit status after a report;
+ * not the profile nor the graph file, which take long while the other threads run on
  * (coffman_at_quick_exit, init.c).
  *
  * exit() already waits for reports in flight (the library destructor, report_at_exit); _exit skips
