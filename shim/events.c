@@ -7,6 +7,7 @@
 #include "config.h"
 #include "glibc_mutex.h"
 #include "ilock.h"
+#include "init_sites.h"
 #include "known_edges.h"
 #include "lifecycle.h"
 #include "order.h"
@@ -387,6 +388,18 @@ int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t ow
  * whatever the memory held before, not a thread. */
 #define TID_LIMIT (1 << 22)
 
+/* The creation stack a lock made at pc keeps (init_sites.h), asked with no internal lock held. */
+static uint32_t init_stack(struct thread_rec *t, uintptr_t pc)
+{
+	int in_main;
+	if (!pc || pc == t->init_main_pc)
+		return 0;
+	uint32_t stack = init_site_stack(pc, &in_main);
+	if (in_main)
+		t->init_main_pc = pc;
+	return stack;
+}
+
 void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner)
 {
 	/* Whatever hold of this address there was belongs to a lock whose life has ended (stack or heap
@@ -402,7 +415,7 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 			registry_post_release(o, lock);
 		registry_unlock();
 	}
-	order_lock_created(lock, kind, pc);
+	order_lock_created(lock, kind, pc, init_stack(t, pc));
 }
 
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)

@@ -113,7 +113,7 @@ static int raw_class_of(const struct graph_lock_note *l)
 	if (is_static) {
 		key.tag = RAW_STATIC;
 		key.value = l->addr;
-	} else if (l->site_is_init || !l->site_stack) {
+	} else if (!l->site_stack) {    /* an init's stack: made through a library's wrapper */
 		key.tag = RAW_SITE_PC;
 		key.value = l->site_pc;
 	} else {
@@ -197,8 +197,9 @@ void graph_file_note_live_cycle(const struct graph_edge_note *cycle, int n)
 /* A class's identity: what makes it the same class in another process of the same program, or of
  * another program linking the same library, or in another build of the same source.
  *   static lock:  "static OBJECT:SYMBOL[+N]"        (no symbol: "static OBJECT@BUILD-ID+0xOFFSET")
- *   other lock:   "site FUNCTION FILE:LINE"        (the creation site in the program's own code;
- *                 without debug info: "site OBJECT@BUILD-ID:FUNCTION+0xN" or "...+0xOFFSET") */
+ *   other lock:   "site FUNCTION FILE:LINE"        (the creation site in the program's own code, or for
+ *                 a lock made through a library's wrapper the wrapper's caller; without debug info:
+ *                 "site OBJECT@BUILD-ID:FUNCTION+0xN" or "...+0xOFFSET") */
 static void resolve_static(struct raw_class *c, const struct graph_objects *now)
 {
 	char name[256], ident[1024];
@@ -236,14 +237,21 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	struct frame_info f;
 	memset(&l, 0, sizeof l);
 	l.create_pc = c->site_pc;
-	l.create_stack = c->site_is_init ? 0 : c->site_stack;
-	report_lock_site_frame(&l, &f);
+	l.create_stack = c->site_stack;
+	l.create_is_init = c->site_is_init;
+	/* A lock made through a library's wrapper is of the class of the wrapper's caller: the
+	 * wrapper's own site is the same for every lock it makes. */
+	uintptr_t at = c->site_pc;         /* an address in the object the identity names */
+	if (report_lock_init_caller(&l, &f))
+		at = f.pc;
+	else
+		report_lock_site_frame(&l, &f);
 	const char *slash = strrchr(f.file, '/');
 	if (f.file[0] && f.line > 0) {
 		snprintf(ident, sizeof ident, "site %s %s:%d", f.func[0] ? f.func : "??", slash ? slash + 1 : f.file,
 			 f.line);
 	} else {
-		const struct graph_object *o = graph_objects_find(now, c->site_pc);
+		const struct graph_object *o = graph_objects_find(now, at);
 		if (f.func[0] && f.has_func_offset)
 			snprintf(ident, sizeof ident, "site %s@%s:%s+0x%lx", o ? o->name : f.object, o ? o->build_id : "",
 				 f.func, (unsigned long)f.func_offset);
@@ -259,7 +267,7 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	ob_json_string(&ob, f.object[0] ? f.object : NULL);
 	ob_puts(&ob, ",\"object_path\":");
 	ob_json_string(&ob, f.object_path[0] ? f.object_path : NULL);
-	const struct graph_object *o = graph_objects_find(now, c->site_pc);
+	const struct graph_object *o = graph_objects_find(now, at);
 	ob_puts(&ob, ",\"build_id\":");
 	ob_json_string(&ob, o && o->build_id[0] ? o->build_id : NULL);
 	ob_printf(&ob, ",\"offset\":null,\"how\":\"%s\",\"site\":", c->site_is_init ? "init" : "first-use");

@@ -7,6 +7,7 @@
 #include "known_edges.h"
 #include "lifecycle.h"
 #include "graph_file.h"
+#include "init_sites.h"
 #include "mem.h"
 #include "order.h"
 #include "output.h"
@@ -39,12 +40,14 @@ static void before_fork(void)
 	symbolize_lock_for_fork();
 	report_lock_for_fork();
 	annotate_lock_for_fork();
+	init_sites_lock_for_fork();
 	mem_lock_for_fork();
 }
 
 static void after_fork_parent(void)
 {
 	mem_unlock_after_fork();
+	init_sites_unlock_after_fork();
 	annotate_unlock_after_fork();
 	report_unlock_after_fork();
 	symbolize_unlock_after_fork();
@@ -67,6 +70,7 @@ static void after_fork_child(void)
 	output_after_fork_child();
 	report_after_fork_child();
 	annotate_after_fork_child();
+	init_sites_after_fork_child();
 	stacks_after_fork_child();
 	symbolize_after_fork_child();
 	order_after_fork_child();

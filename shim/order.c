@@ -65,7 +65,8 @@ struct lock_site {
 	uint64_t pc : 55;
 	uint64_t kind : 8;
 	uint64_t is_init : 1;
-	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
+	uint32_t stack;                 /* first use's whole stack when known; an init's only when made
+					 * through a library's wrapper (init_sites.h); 0: only pc */
 	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
 };
 _Static_assert(sizeof(struct lock_site) == 24, "a site slot stays 24 bytes");
@@ -302,14 +303,16 @@ static void forget_node_at(struct lock_site *s)
 		atomic_fetch_add(&order_epoch, 1);
 }
 
-void order_lock_created(const void *lock, int kind, uintptr_t pc)
+void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack)
 {
 	ilock_acquire(&graph_lock);
 	site_prefetch_next(&stride_created, (uintptr_t)lock);
 	struct lock_site *s = site_find((uintptr_t)lock);
 	if (s)
 		forget_node_at(s);      /* re-initialised in place: a new lock */
-	site_put(lock, kind, pc, 1, 1);
+	s = site_put(lock, kind, pc, 1, 1);
+	if (s)
+		s->stack = stack;
 	ilock_release(&graph_lock);
 }
 

@@ -54,7 +54,8 @@ struct report_lock {
 	uintptr_t addr;
 	const char *kind;               /* "mutex", "rwlock", ... */
 	uintptr_t create_pc;            /* where it was initialised, or first used */
-	uint32_t create_stack;          /* the first use's whole stack, when known */
+	uint32_t create_stack;          /* the first use's whole stack, when known; an init's when made
+					 * through a library's wrapper (init_sites.h) */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
 	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc (the
 					 * cycle orders classes: its edges may be on different instances) */
@@ -188,6 +189,10 @@ void report_frame_site(const struct frame_info *f, char *buf, size_t len);
  * (outside system headers) of its creation stack, so a lock first taken through std::mutex::lock or
  * another header-only wrapper is "first used" where the program called that wrapper; else create_pc. */
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out);
+/* For a lock initialised in a library's wrapper (an init site with a creation stack that has been
+ * called from two places or more, init_sites.h): the frame right above the site, where the wrapper
+ * was called.  0 for any other lock. */
+int report_lock_init_caller(const struct report_lock *l, struct frame_info *out);
 /* A report_frame_fn that stops at the first frame of the program's own code (a source file outside
  * /usr/), copying it to *(struct frame_info *)arg. */
 int report_first_program_frame(const struct frame_info *f, void *arg);

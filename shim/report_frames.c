@@ -3,6 +3,7 @@
  * words ("lock_both x.c:12", "lock_both+0x1c (libx.so+0x120b)"), and where a lock was created.
  * Declared in report.h.  Everything here symbolizes: callers hold the re-entry guard. */
 #include "report.h"
+#include "init_sites.h"
 #include "stacks.h"
 #include "symbolize.h"
 
@@ -114,6 +115,21 @@ int report_first_program_frame(const struct frame_info *f, void *arg)
 
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
 {
-	if (!l->create_stack || !report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
+	if (l->create_is_init || !l->create_stack ||
+	    !report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
 		symbolize_code(l->create_pc, 1, out);
+}
+
+int report_lock_init_caller(const struct report_lock *l, struct frame_info *out)
+{
+	if (!l->create_is_init || !l->create_stack || !l->create_pc || !init_site_is_wrapper(l->create_pc))
+		return 0;
+	const uintptr_t *pcs;
+	int n = stack_frames(l->create_stack, &pcs);
+	for (int k = 0; k + 1 < n; k++)
+		if (pcs[k] == l->create_pc) {
+			symbolize_code(pcs[k + 1], 1, out);
+			return 1;
+		}
+	return 0;
 }

@@ -8,7 +8,8 @@
  *    "threads":[{"id":"T2","num":2,"tid":N,"name":"..."|null,"main":false,
  *                "created_by":"T1"|null,"create_stack":[frame...]}],
  *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|"lock class"|null,
- *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...]}|null,
+ *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...],
+ *                         "caller":frame|null}|null,
  *              "instances":["0x..."]}],                      (a lock class's instances seen; [] otherwise)
  *    "edges":[{"from":"L1","to":"L2","thread":"T2","stack":[frame...],"held_stack":[frame...],
  *              "from_instance":"0x..."|null,"to_instance":"0x..."|null}],   (instances: of a lock class)
@@ -200,7 +201,13 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 					ob_puts(ob, ",");
 				json_frame(ob, &frames[j]);
 			}
-			ob_puts(ob, "]}");
+			/* "caller": for a lock made through a library's wrapper, where the wrapper was called. */
+			ob_puts(ob, "],\"caller\":");
+			if (report_lock_init_caller(l, &site))
+				json_frame(ob, &site);
+			else
+				ob_puts(ob, "null");
+			ob_puts(ob, "}");
 		} else {
 			ob_puts(ob, "null");
 		}

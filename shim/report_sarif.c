@@ -302,6 +302,12 @@ static void sarif_related(const struct report *r, struct outbuf *ob, int primary
 		snprintf(msg, sizeof msg, "%s (%s) %s here", from, r->locks[i].kind ? r->locks[i].kind : "lock",
 			 r->locks[i].create_is_init ? "initialised" : "first used");
 		add_related(&rel, 0, r->locks[i].create_pc, msg);
+		struct frame_info caller;
+		if (report_lock_init_caller(&r->locks[i], &caller)) {
+			snprintf(msg, sizeof msg, "%s (%s) initialised through this call", from,
+				 r->locks[i].kind ? r->locks[i].kind : "lock");
+			add_related(&rel, 0, caller.pc, msg);
+		}
 	}
 	ob_puts(ob, "]");
 }

@@ -86,11 +86,15 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		}
 		if (l->create_pc) {
 			struct frame_info f;
-			char site[1200];
+			char site[1200], caller[1220] = "";
 			report_lock_site_frame(l, &f);
 			report_frame_site(&f, site, sizeof site);
-			ob_line(ob, "  %s: %s at %p, %s in %s", label, l->kind, (void *)l->addr,
-				l->create_is_init ? "initialised" : "first used", site);
+			if (report_lock_init_caller(l, &f)) {
+				strcpy(caller, ", called from ");
+				report_frame_site(&f, caller + strlen(caller), sizeof caller - strlen(caller));
+			}
+			ob_line(ob, "  %s: %s at %p, %s in %s%s", label, l->kind, (void *)l->addr,
+				l->create_is_init ? "initialised" : "first used", site, caller);
 		} else {
 			ob_line(ob, "  %s: %s at %p", label, l->kind, (void *)l->addr);
 		}

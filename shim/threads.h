@@ -122,6 +122,7 @@ struct thread_rec {
 	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
 	uintptr_t start_routine;        /* the function the thread runs, when created through us */
 	uintptr_t stack_top;            /* its stack lies below this (0: unknown) */
+	uintptr_t init_main_pc;         /* the last lock-init site found in the main program (init_sites.h) */
 
 	/* How the thread ends, for an exit-holding report (lifecycle.c): written by the thread itself
 	 * (start trampoline, pthread_exit, a cancelled condition wait) before its exit hook runs; the

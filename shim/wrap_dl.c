@@ -12,6 +12,7 @@
  */
 #include "wrap.h"
 #include "graph_file.h"
+#include "init_sites.h"
 #include "order.h"
 #include "stacks.h"
 #include "symbolize.h"
@@ -128,6 +129,7 @@ EXPORT int dlclose(void *handle)
 					const struct segment *s = &before.seg[i];
 					order_forget_range(s->lo, s->hi);
 					graph_file_forget_range(s->lo, s->hi);
+					init_sites_forget_range(s->lo, s->hi);
 					if (s->code && s->name != (size_t)-1)
 						symbolize_note_unloaded(s->lo, s->hi, s->object,
 									before.names + s->name);

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Locks made through a library's wrapper of pthread_mutex_init (as vlc_mutex_init, PR_NewLock or
+# CRYPTO_THREAD_lock_new make every lock of their program): each is named by where the wrapper was
+# called, in the report and in the graph files.  With one site for all of them, the report said
+# "initialised in lib_mutex_init" for every lock, and the graph files saw one class, so the inversion
+# split between `wrapper_locks ab` and `wrapper_locks ba` was a self-loop of that class: no cycle.
+# The library's own one-caller site (journal_new, 20 locks from one call) stays one class, its own: a
+# library's constructor of its objects is the same class whoever calls it.
+. "$top_srcdir/tests/lib.sh"
+LSRC="$top_srcdir/tests/progs/wrapper_lib.c"
+PSRC="$top_srcdir/tests/progs/wrapper_locks.c"
+WRAP=$(line_of "$LSRC" '/* wrapper: the one init */')
+JNEW=$(line_of "$LSRC" '/* journal: its own init */')
+ACCT=$(line_of "$PSRC" '/* wrapped: account */')
+LEDG=$(line_of "$PSRC" '/* wrapped: ledger */')
+if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$WORK/libwrapper_lib.so" "$LSRC" 2> "$WORK/cc.err" ||
+   ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_locks" "$PSRC" -L"$WORK" -lwrapper_lib \
+	-Wl,-rpath,"$WORK" 2>> "$WORK/cc.err"; then
+	echo "cannot build the test programs:"; cat "$WORK/cc.err"; exit 77
+fi
+G="$top_builddir/coffman-graph"
+
+# In one process: the inversion, each lock with the wrapper and its caller.
+run -- "$WORK/wrapper_locks" both
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_account .*wrapper_locks\.c:$ACCT$" \
+	"the account's lock: the wrapper and its caller make_account:$ACCT"
+expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_ledger .*wrapper_locks\.c:$LEDG$" \
+	"the ledger's lock: the wrapper and its caller make_ledger:$LEDG"
+expect_out '^wrapper_locks: both done$'
+
+# The JSON report carries the caller too.
+run --format=json -- "$WORK/wrapper_locks" both
+if python3 - "$LOG" "$ACCT" "$LEDG" <<'PY'
+import json, sys
+reps = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+inv = [r for r in reps if r.get("kind") == "lock-order-inversion"]
+assert len(inv) == 1, reps
+callers = sorted((l["created"]["caller"]["function"], l["created"]["caller"]["line"]) for l in inv[0]["locks"])
+assert callers == sorted([("make_account", int(sys.argv[2])), ("make_ledger", int(sys.argv[3]))]), callers
+PY
+then pass "JSON: created.caller names make_account and make_ledger"; else fail "JSON: created.caller"; fi
+
+# Across two processes: two classes, one per caller, and the cycle between them.
+run --graph-dir="$WORK/graphs" -- "$WORK/wrapper_locks" ab
+expect_status 0
+expect_no_report
+run --graph-dir="$WORK/graphs" -- "$WORK/wrapper_locks" ba
+expect_status 0
+expect_no_report
+python3 -c 'import json, glob, sys
+keys = set()
+for f in glob.glob(sys.argv[1] + "/*.graph.jsonl"):
+    keys |= {json.loads(l)["key"] for l in open(f) if json.loads(l)["type"] == "class"}
+print("\n".join(sorted(keys)))' "$WORK/graphs" > "$WORK/keys"
+printf '%s\n' "site journal_new wrapper_lib.c:$JNEW" "site make_account wrapper_locks.c:$ACCT" \
+	"site make_ledger wrapper_locks.c:$LEDG" > "$WORK/want"
+if cmp -s "$WORK/keys" "$WORK/want"; then pass "classes: one per caller of the wrapper, the journals' own site"; else
+	fail "classes:"; cat "$WORK/keys" >&2; fi
+"$G" cycles "$WORK/graphs" > "$WORK/cycles.txt"
+s=$?
+[ $s -eq 66 ] && pass "coffman-graph cycles: exit 66" || fail "coffman-graph cycles: exit $s"
+LOG="$WORK/cycles.txt"
+expect_log "cycle of 2 lock classes across 2 processes" "the split inversion is found"
+expect_log "class site make_account wrapper_locks\.c:$ACCT\]" "its class make_account"
+expect_log "class site make_ledger wrapper_locks\.c:$LEDG\]" "its class make_ledger"
+finish

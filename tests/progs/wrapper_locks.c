@@ -1,0 +1,68 @@
+/* Locks made through a library's wrapper (tests/progs/wrapper_lib.c): an account's and a ledger's,
+ * each initialised by lib_mutex_init, and twenty journals the library makes from one call here.
+ *
+ *   wrapper_locks ab     journal 0 -> account, account -> ledger, journal 19 -> ledger
+ *   wrapper_locks ba     ledger -> account
+ *   wrapper_locks both   ab, then ba: one lock-order inversion in this process
+ * (built by tests/graphs_wrapper.sh against libwrapper_lib.so) */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lib_mutex_init(pthread_mutex_t *m);
+struct journal *journal_new(void);
+pthread_mutex_t *journal_lock(struct journal *j);
+
+/* On the heap: a static lock's class is its symbol, whatever made it. */
+static pthread_mutex_t *account, *ledger;
+static struct journal *journals[20];
+
+static __attribute__((noinline)) pthread_mutex_t *make_account(void)
+{
+	pthread_mutex_t *m = malloc(sizeof *m);
+	if (m)
+		lib_mutex_init(m);      /* wrapped: account */
+	return m;
+}
+
+static __attribute__((noinline)) pthread_mutex_t *make_ledger(void)
+{
+	pthread_mutex_t *m = malloc(sizeof *m);
+	if (m)
+		lib_mutex_init(m);      /* wrapped: ledger */
+	return m;
+}
+
+static __attribute__((noinline)) void make_journals(void)
+{
+	for (int i = 0; i < 20; i++)
+		journals[i] = journal_new();    /* journals: one caller */
+}
+
+static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
+{
+	pthread_mutex_lock(outer);
+	pthread_mutex_lock(inner);
+	pthread_mutex_unlock(inner);
+	pthread_mutex_unlock(outer);
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "both";
+	make_journals();
+	account = make_account();
+	ledger = make_ledger();
+	if (!journals[0] || !journals[19] || !account || !ledger)
+		return 1;
+	if (strcmp(mode, "ab") == 0 || strcmp(mode, "both") == 0) {
+		nest(journal_lock(journals[0]), account);
+		nest(account, ledger);
+		nest(journal_lock(journals[19]), ledger);
+	}
+	if (strcmp(mode, "ba") == 0 || strcmp(mode, "both") == 0)
+		nest(ledger, account);
+	printf("wrapper_locks: %s done\n", mode);
+	return 0;
+}
