@@ -1,9 +1,10 @@
 /* The watchdog thread.  Why a thread of its own: a hung program has, by definition, no thread of its
  * own that will run our code again.  Why invisible: it is created with the real pthread_create (no
- * registry record, no thread number), blocks every signal (process-directed signals still reach the
- * program's threads), and never holds a program lock.  It wakes a few times per limit, and only a thread
- * already stuck past the limit, or the holder of the lock a stuck thread waits for, is ever signalled —
- * with a real-time signal the program has no handler for, to unwind that thread's current stack. */
+ * registry record, no thread number), blocks every signal it may (ours_to_block; process-directed
+ * signals still reach the program's threads), and never holds a program lock.  It wakes a few times
+ * per limit, and only a thread already stuck past the limit, or the holder of the lock a stuck thread
+ * waits for, is ever signalled — with a real-time signal the program has no handler for, to unwind
+ * that thread's current stack. */
 #include "watchdog.h"
 #include "deps.h"
 #include "config.h"
@@ -35,6 +36,22 @@ static void sleep_seconds(double s)
 	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+/* Every signal but those the kernel raises for what the thread itself does: a seccomp filter's
+ * SIGSYS (SECCOMP_RET_TRAP), a fault's SIGSEGV, SIGBUS, SIGILL, SIGFPE, a SIGTRAP.  The kernel
+ * delivers such a signal even when it is blocked, but first resets its action to the default, for
+ * the whole process: Chromium's renderers trap newfstatat and emulate it in their SIGSYS handler, and
+ * one fstat made by the watchdog thread (writing or symbolizing a report) took that handler away.
+ * The renderer's next trapped call killed it (SIGSYS), or, as pid 1 of its namespace under a debugger,
+ * returned the system call's number: sched_getaffinity's 204 sent glibc's memset past the end of V8's
+ * 32-byte CPU set (SIGSEGV). */
+static void ours_to_block(sigset_t *set)
+{
+	static const int synchronous[] = { SIGSYS, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
+	sigfillset(set);
+	for (size_t i = 0; i < sizeof synchronous / sizeof synchronous[0]; i++)
+		sigdelset(set, synchronous[i]);
 }
 
 /* Runs in the sampled thread: no locks, no allocation, only its own record. */
@@ -74,7 +91,7 @@ static int install_handler(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_sample_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigfillset(&sa.sa_mask);
+	ours_to_block(&sa.sa_mask);
 	return sigaction(sample_signal, &sa, NULL);
 }
 
@@ -304,7 +321,7 @@ static void *watchdog_main(void *arg)
 {
 	(void)arg;
 	sigset_t all;
-	sigfillset(&all);
+	ours_to_block(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	tls_guard = 1;          /* nothing this thread does is the program's */
 	deps_thread_start();
