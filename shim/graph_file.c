@@ -242,7 +242,8 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	/* A lock made through a library's wrapper is of the class of the wrapper's caller: the
 	 * wrapper's own site is the same for every lock it makes. */
 	uintptr_t at = c->site_pc;         /* an address in the object the identity names */
-	if (report_lock_init_caller(&l, &f))
+	int via_wrapper = report_lock_init_caller(&l, &f);
+	if (via_wrapper)
 		at = f.pc;
 	else
 		report_lock_site_frame(&l, &f);
@@ -272,6 +273,11 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	ob_json_string(&ob, o && o->build_id[0] ? o->build_id : NULL);
 	ob_printf(&ob, ",\"offset\":null,\"how\":\"%s\",\"site\":", c->site_is_init ? "init" : "first-use");
 	report_json_frame(&ob, &f);
+	if (via_wrapper) {              /* "site" is the wrapper's caller; the wrapper itself: */
+		symbolize_code(c->site_pc, 1, &f);
+		ob_puts(&ob, ",\"wrapper\":");
+		report_json_frame(&ob, &f);
+	}
 	c->ident = strdup(ident);
 	c->fields = ob.data && !ob.failed ? ob.data : NULL;
 	if (!c->fields)

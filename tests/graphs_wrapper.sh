@@ -64,6 +64,18 @@ s=$?
 [ $s -eq 66 ] && pass "coffman-graph cycles: exit 66" || fail "coffman-graph cycles: exit $s"
 LOG="$WORK/cycles.txt"
 expect_log "cycle of 2 lock classes across 2 processes" "the split inversion is found"
-expect_log "class site make_account wrapper_locks\.c:$ACCT\]" "its class make_account"
-expect_log "class site make_ledger wrapper_locks\.c:$LEDG\]" "its class make_ledger"
+expect_log "L[0-9]: the class of mutexes initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_account .*wrapper_locks\.c:$ACCT \[class site make_account wrapper_locks\.c:$ACCT\]" \
+	"its class make_account, made through lib_mutex_init"
+expect_log "L[0-9]: the class of mutexes initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_ledger .*wrapper_locks\.c:$LEDG \[class site make_ledger wrapper_locks\.c:$LEDG\]" \
+	"its class make_ledger, made through lib_mutex_init"
+"$G" cycles --format=json "$WORK/graphs" > "$WORK/cycles.json"
+if python3 - "$WORK/cycles.json" <<'PY'
+import json, sys
+cyc = [json.loads(l) for l in open(sys.argv[1])]
+locks = [l for c in cyc if c["kind"] == "lock-order-inversion" for l in c["locks"]]
+got = sorted((l["created"]["frame"]["function"], l["created"]["caller"]["function"]) for l in locks)
+assert got == [("lib_mutex_init", "make_account"), ("lib_mutex_init", "make_ledger")], got
+PY
+then pass "coffman-graph JSON: created.frame is the wrapper, created.caller its caller"; else
+	fail "coffman-graph JSON: created"; fi
 finish

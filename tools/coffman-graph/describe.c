@@ -96,6 +96,13 @@ void class_text(const struct model *m, int klass, char *buf, size_t len)
 	if (kind && strcmp(kind, "static") == 0) {
 		snprintf(buf, len, "static %s in %s%s%s%s", lock ? lock : "lock", object ? object : "?",
 			 field(c, "name") ? "" : " at +", field(c, "name") ? "" : offset ? offset : "?", bid);
+	} else if (json_is_object(site) && json_is_object(json_object_get(c, "wrapper"))) {
+		/* Made through a library's wrapper: "site" is where the wrapper was called. */
+		char wrapper[1200];
+		frame_site(json_object_get(c, "wrapper"), wrapper, sizeof wrapper);
+		frame_site(site, where, sizeof where);
+		snprintf(buf, len, "the class of %s%s initialised in %s, called from %s", lock ? lock : "lock",
+			 lock && strcmp(lock, "mutex") == 0 ? "es" : "s", wrapper, where);
 	} else if (json_is_object(site)) {
 		frame_site(site, where, sizeof where);
 		snprintf(buf, len, "the class of %s%s %s in %s", lock ? lock : "lock",

@@ -6,7 +6,7 @@
  *    "single-process"|"live", "summary":"...", "note":"...", "cycle":["L1","L2","L1"],
  *    "locks":[{"id":"L1","class":"static libx.so:lock_a","name":"lock_a"|null,"type":"mutex",
  *              "class_kind":"static"|"site","object":...,"build_id":...,
- *              "created":{"how":"init"|"first-use","frame":frame}|null}],
+ *              "created":{"how":"init"|"first-use","frame":frame,"caller":frame|null}|null}],
  *    "edges":[{"from":"L1","to":"L2","process":"P1","thread":"T1","count":N,"processes":N,
  *              "stack":[frame...],"held_stack":[frame...],"also_in":["P2"]}],
  *    "processes":[{"id":"P1","program":...,"pid":N,"host":...,"test":...,...}]}
@@ -64,9 +64,17 @@ json_t *cycle_json(const struct model *m, const struct cycle *cy)
 		json_object_set(l, "class_kind", json_object_get(c, "kind") ? json_object_get(c, "kind") : json_null());
 		json_object_set(l, "object", json_object_get(c, "object") ? json_object_get(c, "object") : json_null());
 		json_object_set(l, "build_id", json_object_get(c, "build_id") ? json_object_get(c, "build_id") : json_null());
-		if (json_is_object(site))
-			json_object_set_new(l, "created", json_pack("{s:O,s:O}", "how", json_object_get(c, "how"),
-								    "frame", site));
+		if (json_is_object(site)) {
+			/* "caller" as in a live report: for a class made through a library's wrapper, the
+			 * class's site is the wrapper's caller and the wrapper is "frame". */
+			json_t *wrapper = json_object_get(c, "wrapper");
+			if (json_is_object(wrapper))
+				json_object_set_new(l, "created", json_pack("{s:O,s:O,s:O}", "how", json_object_get(c, "how"),
+									    "frame", wrapper, "caller", site));
+			else
+				json_object_set_new(l, "created", json_pack("{s:O,s:O,s:n}", "how", json_object_get(c, "how"),
+									    "frame", site, "caller"));
+		}
 		else
 			json_object_set_new(l, "created", json_null());
 		json_array_append_new(locks, l);
