@@ -6,6 +6,7 @@
 #include "annotate.h"
 #include "config.h"
 #include "graph_file.h"
+#include "init_sites.h"
 #include "ilock.h"
 #include "lockgraph.h"
 #include "mem.h"
@@ -42,6 +43,9 @@ struct edge_inst {
  * two instances of the same kind of object share one node; the tag keeps site keys apart from
  * addresses.  Locks from static initialisers keep their own address: their "site" is only a first use. */
 #define CLASS_TAG (1ull << 63)
+/* A lock made through a library's wrapper (init_sites.h) is of the class of the wrapper's caller: its
+ * key is its two-frame creation stack's id, this tag beside CLASS_TAG. */
+#define CLASS_STACK_TAG (1ull << 62)
 
 /* Identity of a thread that made edges, kept after it exits so a late report can still name it. */
 struct thread_info {
@@ -239,12 +243,32 @@ static void site_set_stack(struct lock_site *s, uint32_t stack)
 		s->stack = stack;
 }
 
-/* The graph key of a lock whose site slot is s (NULL: none). */
+/* The graph key of a lock whose site slot is s (NULL: none).  A lock made through a library's wrapper
+ * takes its class key from the wrapper's caller once the site is known to be one: locks made before
+ * that stay in the site's class (the first few of a run). */
 static uint64_t graph_key_at(const struct lock_site *s, const void *lock)
 {
-	if (cfg.classes_site && s && s->is_init && s->pc)
+	if (cfg.classes_site && s && s->is_init && s->pc) {
+		if (s->stack && init_site_is_wrapper(s->pc))
+			return (uint64_t)s->stack | CLASS_STACK_TAG | CLASS_TAG;
 		return (uint64_t)s->pc | CLASS_TAG;
+	}
 	return (uint64_t)(uintptr_t)lock;
+}
+
+/* A class key's creation site: its pc, and for a wrapper's caller class the two-frame stack. */
+static void class_site_of(uint64_t key, uintptr_t *pc, uint32_t *stack)
+{
+	*pc = 0;
+	*stack = 0;
+	if (!(key & CLASS_STACK_TAG)) {
+		*pc = (uintptr_t)(key & ~CLASS_TAG);
+		return;
+	}
+	const uintptr_t *pcs;
+	*stack = (uint32_t)key;
+	if (stack_frames(*stack, &pcs) > 0)
+		*pc = pcs[0];
 }
 
 /* The graph nodes an edge from -> to joins.  Two instances of one class nested in each other would
@@ -343,11 +367,15 @@ void order_forget_range(uintptr_t lo, uintptr_t hi)
 			i--;
 		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
 			/* A class is named by its creation site: code that is gone. */
-			lg_node n = lg_node_find(graph, (uint64_t)s->pc | CLASS_TAG);
-			if (n) {
-				recycle_edges_of(n);
-				lg_node_remove(graph, n);
-				atomic_fetch_add(&order_epoch, 1);
+			uint64_t keys[2] = { (uint64_t)s->pc | CLASS_TAG,
+					     s->stack ? (uint64_t)s->stack | CLASS_STACK_TAG | CLASS_TAG : 0 };
+			for (int k = 0; k < 2; k++) {
+				lg_node n = keys[k] ? lg_node_find(graph, keys[k]) : 0;
+				if (n) {
+					recycle_edges_of(n);
+					lg_node_remove(graph, n);
+					atomic_fetch_add(&order_epoch, 1);
+				}
 			}
 		}
 	}
@@ -620,7 +648,7 @@ static uintptr_t note_instance(struct report *r, int lock, uintptr_t addr)
 	if (!(l->addr & CLASS_TAG) || !addr)
 		return 0;
 	l->is_class = 1;
-	l->create_pc = l->addr & ~CLASS_TAG;
+	class_site_of(l->addr, &l->create_pc, &l->create_stack);
 	l->create_is_init = 1;
 	for (int i = 0; i < l->ninstances; i++)
 		if (l->instances[i] == addr)

@@ -77,6 +77,12 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 			char inst[160] = "", site[1200];
 			symbolize_code(l->create_pc, 1, &f);
 			report_frame_site(&f, site, sizeof site);
+			if (report_lock_init_caller(l, &f)) {    /* a class made through a library's wrapper */
+				size_t used = strlen(site);
+				snprintf(site + used, sizeof site - used, ", called from ");
+				used = strlen(site);
+				report_frame_site(&f, site + used, sizeof site - used);
+			}
 			for (int k = 0; k < l->ninstances; k++) {
 				size_t used = strlen(inst);
 				snprintf(inst + used, sizeof inst - used, "%s%p", k ? ", " : "", (void *)l->instances[k]);

@@ -4,6 +4,7 @@
 # called, in the report and in the graph files.  With one site for all of them, the report said
 # "initialised in lib_mutex_init" for every lock, and the graph files saw one class, so the inversion
 # split between `wrapper_locks ab` and `wrapper_locks ba` was a self-loop of that class: no cycle.
+# --classes=site classes the wrapper's locks by caller in the live run as well.
 # The library's own one-caller site (journal_new, 20 locks from one call) stays one class, its own: a
 # library's constructor of its objects is the same class whoever calls it.
 . "$top_srcdir/tests/lib.sh"
@@ -30,6 +31,21 @@ expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrappe
 expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_ledger .*wrapper_locks\.c:$LEDG$" \
 	"the ledger's lock: the wrapper and its caller make_ledger:$LEDG"
 expect_out '^wrapper_locks: both done$'
+
+# With --classes=site the wrapper's locks are classes by caller too: the orders taken on two different
+# accounts and ledgers make a cycle of two classes (with one class for all, each was an order between
+# two instances of it, and there was nothing to report).
+run --classes=site -- "$WORK/wrapper_locks" cross
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_log "cycle of 2 lock classes in 1 thread" "--classes=site: a cycle of two classes"
+expect_log "L[0-9]: the class of locks initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_account .*wrapper_locks\.c:$ACCT \(instances seen" \
+	"--classes=site: the account class, by the wrapper's caller"
+expect_log "L[0-9]: the class of locks initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_ledger .*wrapper_locks\.c:$LEDG \(instances seen" \
+	"--classes=site: the ledger class, by the wrapper's caller"
+run -- "$WORK/wrapper_locks" cross
+expect_status 0
+expect_no_report
 
 # The JSON report carries the caller too.
 run --format=json -- "$WORK/wrapper_locks" both

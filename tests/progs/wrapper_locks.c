@@ -4,6 +4,8 @@
  *   wrapper_locks ab     journal 0 -> account, account -> ledger, journal 19 -> ledger
  *   wrapper_locks ba     ledger -> account
  *   wrapper_locks both   ab, then ba: one lock-order inversion in this process
+ *   wrapper_locks cross  account -> ledger, then another ledger -> another account: an inversion
+ *                        between classes (--classes=site), none between locks
  * (built by tests/graphs_wrapper.sh against libwrapper_lib.so) */
 #include <pthread.h>
 #include <stdio.h>
@@ -63,6 +65,13 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(mode, "ba") == 0 || strcmp(mode, "both") == 0)
 		nest(ledger, account);
+	if (strcmp(mode, "cross") == 0) {
+		pthread_mutex_t *account2 = make_account(), *ledger2 = make_ledger();
+		if (!account2 || !ledger2)
+			return 1;
+		nest(account, ledger);
+		nest(ledger2, account2);
+	}
 	printf("wrapper_locks: %s done\n", mode);
 	return 0;
 }
