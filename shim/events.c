@@ -388,19 +388,8 @@ int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t ow
  * whatever the memory held before, not a thread. */
 #define TID_LIMIT (1 << 22)
 
-/* The creation stack a lock made at pc keeps (init_sites.h), asked with no internal lock held. */
-static uint32_t init_stack(struct thread_rec *t, uintptr_t pc)
-{
-	int in_main;
-	if (!pc || pc == t->init_main_pc)
-		return 0;
-	uint32_t stack = init_site_stack(pc, &in_main);
-	if (in_main)
-		t->init_main_pc = pc;
-	return stack;
-}
-
-void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner)
+void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
+		     const struct unwind_context *ctx)
 {
 	/* Whatever hold of this address there was belongs to a lock whose life has ended (stack or heap
 	 * memory reused, or a re-initialisation): the new lock is unlocked. */
@@ -415,7 +404,7 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 			registry_post_release(o, lock);
 		registry_unlock();
 	}
-	order_lock_created(lock, kind, pc, init_stack(t, pc));
+	order_lock_created(lock, kind, pc, init_site_stack(&t->init_sites, pc, ctx));
 }
 
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)

@@ -1,46 +1,41 @@
-/* init_sites (init_sites.h): which lock-initialisation sites are a library's wrapper, learnt from a few
- * creation stacks per site.
+/* init_sites (init_sites.h): which lock-initialisation sites are a library's wrapper, learnt from each
+ * init's caller.
  *
  * Why: a lock's creation site is where *_init was called.  When a library wraps the call
  * (vlc_mutex_init, PR_NewLock, CRYPTO_THREAD_lock_new, uv_mutex_init, apr_thread_mutex_create), every
  * lock it makes has the same site: the report says "initialised in vlc_mutex_init" for all of them,
  * and the graph files (--graph-dir), which key a lock by its site, see one class, so an inversion
  * between two such locks in two processes is a self-loop of that class and is lost.  What tells them
- * apart is the wrapper's caller, one frame up, which only a stack capture can see; a capture at every
- * init would cost every program that creates many locks (the first-seen benchmark creates 200k).
+ * apart is the wrapper's caller, one frame up, which only a stack capture can see.
  *
- * So a site in a shared object (not the main program: a program's own wrapper is its own code, and a
- * site there keeps its one pc, as before) is watched: its first SITE_LEARN inits find their caller
- * (a capture of a few frames), and once two of them were called from different places the site is a
- * wrapper, whose every init finds its caller from then on.  A site whose first inits all came from
- * one place is captured again once in SITE_RESAMPLE inits, to notice a second caller later.  Every
- * lock of a watched site keeps a two-frame stack, interned once per caller: the site and its caller
- * (report_lock_init_caller).  Whether that caller is shown and makes the lock's graph-file
- * class is decided when the report or the file is written, by the site's state then: a wrapper's
- * locks are told apart by their callers; the locks of a one-caller site (a library's constructor of
- * its own objects) stay its own class, the same whoever calls it, in every program.  A site in the
- * main program costs one compare per init after its first (the thread's cache). */
+ * So every init at a site in a shared object finds its caller with a capture of a few frames (a site
+ * in the main program never does: a program's own wrapper is its own code, and such a site keeps its
+ * one pc, as before; after its first init it costs one compare, the thread's cache), and its lock
+ * keeps the two frames (the site, the caller) as one interned stack, the same id for every lock made
+ * from that caller.  A site called from two places or more is a wrapper.  What the report and the
+ * graph file make of it is decided when they are written, by the site's state then: a wrapper's locks
+ * are told apart by their callers; the locks of a one-caller site (a library's constructor of its own
+ * objects) stay the site's own class, the same whoever calls it, in every program.  (Looking at only
+ * some inits was tried: libdbus makes its first locks in one loop and the others later, from
+ * elsewhere, and was taken for a one-caller site.) */
 #include "init_sites.h"
 #include "elf_symbols.h"
 #include "ilock.h"
 #include "stacks.h"
 
 #include <link.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <uthash.h>
 
-#define SITE_LEARN 8
-#define SITE_RESAMPLE 256
+enum site_state { SITE_MAIN = 1, SITE_ONE_CALLER, SITE_WRAPPER };
 
-enum site_state { SITE_MAIN = 1, SITE_LEARNING, SITE_SINGLE, SITE_WRAPPER };
-
+/* caller and state are atomics: an init learns from its caller without the lock (the entry is
+ * found through the thread's cache, and never freed). */
 struct init_site {
 	uintptr_t pc;
-	uintptr_t caller;               /* the return address above pc in the first stack seen */
-	uint32_t short_stack;           /* interned (pc, caller): what a lock of a one-caller site keeps */
-	uint32_t learnt;                /* stacks looked at */
-	uint32_t since;                 /* inits since the last capture (SITE_SINGLE) */
-	int state;
+	_Atomic uintptr_t caller;       /* the return address above pc at its first init (0: not yet) */
+	_Atomic int state;
 	UT_hash_handle hh;
 };
 
@@ -89,7 +84,7 @@ static struct init_site *site_entry(uintptr_t pc)
 	if (!n)
 		return NULL;
 	n->pc = pc;
-	n->state = in_main_program(pc) ? SITE_MAIN : SITE_LEARNING;
+	n->state = in_main_program(pc) ? SITE_MAIN : SITE_ONE_CALLER;
 	ilock_acquire(&sites_lock);
 	s = site_get(pc);
 	if (!s) {
@@ -102,82 +97,51 @@ static struct init_site *site_entry(uintptr_t pc)
 	return s;
 }
 
-/* Under sites_lock: whether this init at s is captured; if not, *keep is the stack its lock keeps. */
-static int site_decide(struct init_site *s, int *in_main, uint32_t *keep)
-{
-	*keep = 0;
-	switch (s->state) {
-	case SITE_MAIN:
-		*in_main = 1;
-		return 0;
-	case SITE_SINGLE:
-		if (++s->since < SITE_RESAMPLE) {
-			*keep = s->short_stack;
-			return 0;
-		}
-		s->since = 0;
-		return 1;
-	default:                        /* learning, or a wrapper */
-		return 1;
-	}
-}
-
-/* Under sites_lock: what one more creation stack of s, called from caller, says. */
-static void site_learn(struct init_site *s, uintptr_t caller)
-{
-	if (s->state == SITE_MAIN || s->state == SITE_WRAPPER)
-		return;
-	if (!s->caller)
-		s->caller = caller;
-	else if (caller != s->caller)
-		s->state = SITE_WRAPPER;
-	if (s->state == SITE_LEARNING && ++s->learnt >= SITE_LEARN)
-		s->state = SITE_SINGLE;
-}
-
-/* The return address above pc on the calling thread's stack (0: unknown).  A few frames only: the
- * caller is all that the report and the graph file use of a creation stack, and a full walk of a
- * deep stack at every init of a busy wrapper would cost several times as much. */
-static uintptr_t caller_now(uintptr_t pc)
+/* The return address above pc on the calling thread's stack (0: unknown).  A few frames only, from
+ * the wrapper's own frame when it saved one: the caller is all that the report and the graph file use
+ * of a creation stack, and a walk through coffman's frames, or a whole deep stack, at every init would
+ * cost several times as much. */
+static uintptr_t caller_now(uintptr_t pc, const struct unwind_context *ctx)
 {
 	uintptr_t pcs[4];
-	int n = stack_capture_raw(pcs, 4);
+	int n = stack_capture_raw_from(ctx, pcs, 4);
 	for (int i = 0; i + 1 < n; i++)
 		if (pcs[i] == pc)
 			return pcs[i + 1];
 	return 0;
 }
 
-uint32_t init_site_stack(uintptr_t pc, int *in_main)
+uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct unwind_context *ctx)
 {
-	*in_main = 0;
-	struct init_site *s = pc ? site_entry(pc) : NULL;
-	if (!s)
+	if (!pc)
 		return 0;
-	uint32_t keep;
-	ilock_acquire(&sites_lock);
-	int capture = site_decide(s, in_main, &keep);
-	ilock_release(&sites_lock);
-	if (!capture)
-		return keep;
-	uintptr_t caller = caller_now(pc);
+	struct init_site_slot *e = init_site_slot(c, pc);
+	if (e->pc != pc) {
+		struct init_site *found = site_entry(pc);
+		if (!found)
+			return 0;
+		e->pc = pc;
+		e->site = found;
+		e->in_main = atomic_load(&found->state) == SITE_MAIN;  /* set before it was published */
+	}
+	if (e->in_main)
+		return 0;
+	struct init_site *s = e->site;
+	uintptr_t caller = caller_now(pc, ctx);
 	if (!caller)
 		return 0;               /* where it was called from is unknown: the lock keeps its pc only */
+	uintptr_t first = 0;
+	if (!atomic_compare_exchange_strong(&s->caller, &first, caller) && first != caller)
+		atomic_store(&s->state, SITE_WRAPPER);
 	uintptr_t two[2] = { pc, caller };
-	uint32_t stack = stack_intern(two, 2);
-	ilock_acquire(&sites_lock);
-	site_learn(s, caller);
-	if (!s->short_stack && caller == s->caller)
-		s->short_stack = stack;
-	ilock_release(&sites_lock);
-	return stack;
+	return stack_intern(two, 2);
 }
 
 int init_site_is_wrapper(uintptr_t pc)
 {
 	ilock_acquire(&sites_lock);
 	struct init_site *s = site_get(pc);
-	int wrapper = s && s->state == SITE_WRAPPER;
+	int wrapper = s && atomic_load(&s->state) == SITE_WRAPPER;
 	ilock_release(&sites_lock);
 	return wrapper;
 }
@@ -188,11 +152,9 @@ void init_sites_forget_range(uintptr_t lo, uintptr_t hi)
 	struct init_site *s, *tmp;
 	ilock_acquire(&sites_lock);
 	HASH_ITER(hh, sites, s, tmp) {
-		if (s->pc >= lo && s->pc < hi && s->state != SITE_MAIN) {
-			s->caller = 0;
-			s->short_stack = 0;
-			s->learnt = s->since = 0;
-			s->state = SITE_LEARNING;
+		if (s->pc >= lo && s->pc < hi && atomic_load(&s->state) != SITE_MAIN) {
+			atomic_store(&s->caller, 0);
+			atomic_store(&s->state, SITE_ONE_CALLER);
 		}
 	}
 	ilock_release(&sites_lock);

@@ -6,7 +6,6 @@
 #include "annotate.h"
 #include "config.h"
 #include "graph_file.h"
-#include "init_sites.h"
 #include "ilock.h"
 #include "lockgraph.h"
 #include "mem.h"
@@ -243,13 +242,14 @@ static void site_set_stack(struct lock_site *s, uint32_t stack)
 		s->stack = stack;
 }
 
-/* The graph key of a lock whose site slot is s (NULL: none).  A lock made through a library's wrapper
- * takes its class key from the wrapper's caller once the site is known to be one: locks made before
- * that stay in the site's class (the first few of a run). */
+/* The graph key of a lock whose site slot is s (NULL: none).  A lock initialised in a library keeps
+ * its site and caller as an interned two-frame stack (init_sites.h), the same id for every lock made
+ * from one caller: keyed by it, a wrapper's locks are classes by caller from the first one on, and a
+ * one-caller site's locks are one class, as by the site alone. */
 static uint64_t graph_key_at(const struct lock_site *s, const void *lock)
 {
 	if (cfg.classes_site && s && s->is_init && s->pc) {
-		if (s->stack && init_site_is_wrapper(s->pc))
+		if (s->stack)
 			return (uint64_t)s->stack | CLASS_STACK_TAG | CLASS_TAG;
 		return (uint64_t)s->pc | CLASS_TAG;
 	}

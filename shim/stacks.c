@@ -140,8 +140,11 @@ static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max
 	atomic_fetch_add(&captures_in_flight, 1);
 	int n = 0;
 	if (!atomic_load(&fork_pending)) {
+		/* Room for coffman's own frames, which are dropped: from a wrapper's saved context, only
+		 * the wrapper's own frame (a walk stopped early costs less: an init's caller needs 2). */
 		uintptr_t buf[STACK_MAX_FRAMES + 32];
-		int want = max + 32 < (int)(sizeof buf / sizeof buf[0]) ? max + 32 : (int)(sizeof buf / sizeof buf[0]);
+		int slack = ctx ? 4 : 32;
+		int want = max + slack < (int)(sizeof buf / sizeof buf[0]) ? max + slack : (int)(sizeof buf / sizeof buf[0]);
 		/* Cancellation is off inside the capture only where it reaches a cancellation point
 		 * (libunwind's validation pipe, libdw reading an object: deps_host.setcancelstate). */
 		n = keep_program_frames(buf, ctx ? api->capture_from(ctx, buf, want) : api->capture(buf, want));
@@ -156,6 +159,11 @@ static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max
 int stack_capture_raw(uintptr_t *pcs, int max)
 {
 	return capture_raw(NULL, pcs, max);
+}
+
+int stack_capture_raw_from(const struct unwind_context *ctx, uintptr_t *pcs, int max)
+{
+	return capture_raw(ctx, pcs, max);
 }
 
 /* The stacks this thread interned last.  A thread making new edges captures the same few stacks over

@@ -34,6 +34,8 @@ static inline __attribute__((always_inline)) int stack_save_context(struct unwin
 uint32_t stack_intern(const uintptr_t *pcs, int n);
 /* Capture raw PCs without interning (async-signal context: no locks, no allocation). */
 int stack_capture_raw(uintptr_t *pcs, int max);
+/* The same, walking from a context saved by stack_save_context (still live); ctx NULL: from here. */
+int stack_capture_raw_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
 /* The frames of a stored stack; returns the count, *pcs points into the store (immutable). */
 int stack_frames(uint32_t id, const uintptr_t **pcs);
 

@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "init_sites.h"
+
 #define HELD_MAX 64
 #define EDGE_CACHE_SLOTS 256            /* initial size, in the record; power of two */
 #define EDGE_CACHE_MAX_SLOTS 16384      /* a thread that keeps missing known edges grows up to this */
@@ -122,7 +124,7 @@ struct thread_rec {
 	uint64_t start_ns;              /* when it registered: for "these threads never overlapped" */
 	uintptr_t start_routine;        /* the function the thread runs, when created through us */
 	uintptr_t stack_top;            /* its stack lies below this (0: unknown) */
-	uintptr_t init_main_pc;         /* the last lock-init site found in the main program (init_sites.h) */
+	struct init_site_cache init_sites;      /* the last lock-init sites looked at (init_sites.h) */
 
 	/* How the thread ends, for an exit-holding report (lifecycle.c): written by the thread itself
 	 * (start trampoline, pthread_exit, a cancelled condition wait) before its exit hook runs; the

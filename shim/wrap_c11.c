@@ -148,7 +148,7 @@ EXPORT int mtx_init(mtx_t *m, int type)
 	int rc = REAL(mtx_init)(m, type);
 	if (t) {
 		if (rc == thrd_success) {
-			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner);
+			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner, NULL);
 			life_initialised(t, m, LK_C11, CALLER_PC);
 			misuse_note_init(m, LK_C11);
 		}

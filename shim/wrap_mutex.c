@@ -370,13 +370,16 @@ EXPORT HOT_ALIGNED int pthread_mutex_unlock(pthread_mutex_t *m)
 EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexattr_t *restrict attr)
 {
 	struct thread_rec *t = shim_enter();
+	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
+	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
+		ctx = &here;
 	pid_t old_owner = t ? glibc_mutex_owner(m) : 0;        /* what the memory held before */
 	if (t && glibc_mutex_state(m) == GLIBC_MUTEX_LIVE)
 		life_before_init(t, m, LK_MUTEX, CALLER_PC, old_owner);
 	int rc = REAL(mutex_init)(m, attr);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner);
+			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner, ctx);
 			life_initialised(t, m, LK_MUTEX, CALLER_PC);
 			misuse_note_init(m, LK_MUTEX);
 		} else {

@@ -273,13 +273,16 @@ EXPORT int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlockattr_t *restrict attr)
 {
 	struct thread_rec *t = shim_enter();
+	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
+	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
+		ctx = &here;
 	pid_t old_writer = t ? rw->__data.__cur_writer : 0;     /* what the memory held before */
 	if (t && !(life_maybe_destroyed(rw) && life_was_destroyed(rw, NULL, NULL)))
 		life_before_init(t, rw, LK_RWLOCK, CALLER_PC, rwlock_owner(rw));
 	int rc = REAL(rwlock_init)(rw, attr);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer);
+			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer, ctx);
 			life_initialised(t, rw, LK_RWLOCK, CALLER_PC);
 			misuse_note_init(rw, LK_RWLOCK);
 		} else {

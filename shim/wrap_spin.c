@@ -129,7 +129,7 @@ EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 	int rc = REAL(spin_init)(s, pshared);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0);
+			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0, NULL);
 			life_initialised(t, (const void *)s, LK_SPIN, CALLER_PC);
 			misuse_note_init((const void *)s, LK_SPIN);
 		} else {
