@@ -396,12 +396,19 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 
 int order_init_site(const void *lock, uintptr_t *pc, int *kind)
 {
+	return order_init_site_stack(lock, pc, kind, NULL);
+}
+
+int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack)
+{
 	int found = 0;
 	ilock_acquire(&graph_lock);
 	const struct lock_site *s = site_find((uintptr_t)lock);
 	if (s && s->is_init) {
 		*pc = s->pc;
 		*kind = s->kind;
+		if (stack)
+			*stack = s->stack;
 		found = 1;
 	}
 	ilock_release(&graph_lock);

@@ -45,6 +45,8 @@ void order_thread_exited(const struct thread_rec *t);
 
 /* The lock was initialised by *_init (at *pc, as *kind) and not destroyed since: 1, else 0. */
 int order_init_site(const void *lock, uintptr_t *pc, int *kind);
+/* The same, and the two-frame creation stack of a lock made in a library (init_sites.h; 0: none). */
+int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack);
 
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;

@@ -43,6 +43,7 @@ struct prof_lock {
 	 * use): the table at exit names it even if the program destroyed the lock by then, as servers
 	 * and thread pools do before they exit. */
 	uintptr_t init_pc;
+	uint32_t init_stack;                    /* its (site, caller) when made in a library (init_sites.h) */
 	int row;                                /* collection at exit only (collect_lock held) */
 	/* counts handed over by evicted slots and exited threads (times in ticks) */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
@@ -77,9 +78,12 @@ static struct prof_lock *rec_get(const void *lock, int kind)
 	if (r)
 		return r;
 	uintptr_t init_pc = 0;
+	uint32_t init_stack = 0;
 	int init_kind;
-	if (!order_init_site(lock, &init_pc, &init_kind))       /* before rec_lock: no order between them */
+	if (!order_init_site_stack(lock, &init_pc, &init_kind, &init_stack)) {  /* before rec_lock: no order */
 		init_pc = 0;
+		init_stack = 0;
+	}
 	ilock_acquire(&rec_lock);
 	r = rec_find(lock);
 	if (!r && (r = calloc(1, sizeof *r))) {
@@ -87,6 +91,7 @@ static struct prof_lock *rec_get(const void *lock, int kind)
 		r->lock = lock;
 		r->kind = kind;
 		r->init_pc = init_pc;
+		r->init_stack = init_stack;
 		r->next = atomic_load_explicit(b, memory_order_relaxed);
 		atomic_store_explicit(b, r, memory_order_release);
 		atomic_fetch_add(&nrecs, 1);
@@ -579,11 +584,8 @@ static struct row *collect(size_t *n)
 	return rows;
 }
 
-/* Where an initialised lock was created, as a report's frame reads: "func file:line", or in a
- * stripped object "func+0x1c (libx.so+0x120b)" or "?? (prog+0x5e4d0)".  A frame without a function
- * name is still a call to *_init: only a lock first seen in use, never initialised, comes from a
- * static initializer. */
-static void init_site_text(uintptr_t pc, char *buf, size_t len)
+/* The frame of pc, as a report's frame reads (init_site_text). */
+static void init_frame_text(uintptr_t pc, char *buf, size_t len)
 {
 	struct frame_info *fi = malloc(sizeof *fi);
 	if (!fi) {
@@ -602,6 +604,25 @@ static void init_site_text(uintptr_t pc, char *buf, size_t len)
 	free(fi);
 }
 
+/* Where an initialised lock was created, as a report's frame reads: "func file:line", or in a
+ * stripped object "func+0x1c (libx.so+0x120b)" or "?? (prog+0x5e4d0)".  A frame without a function
+ * name is still a call to *_init: only a lock first seen in use, never initialised, comes from a
+ * static initializer.  A lock made through a library's wrapper (stack: its site and caller) adds
+ * ", called from" the caller, as the reports do. */
+static void init_site_text(uintptr_t pc, uint32_t stack, char *buf, size_t len)
+{
+	init_frame_text(pc, buf, len);
+	struct report_lock l = { .create_pc = pc, .create_stack = stack, .create_is_init = 1 };
+	struct frame_info *caller = malloc(sizeof *caller);
+	if (caller && report_lock_init_caller(&l, caller)) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, ", called from ");
+		used = strlen(buf);
+		report_frame_site(caller, buf + used, len - used);
+	}
+	free(caller);
+}
+
 /* "name", or the address; and "kind, created at ..." (symbolizer: guard raised). */
 static void describe(struct row *w)
 {
@@ -609,11 +630,14 @@ static void describe(struct row *w)
 	if (!symbolize_data((uintptr_t)lock, w->name, sizeof w->name))
 		snprintf(w->name, sizeof w->name, "%p", lock);
 	uintptr_t pc;
+	uint32_t stack = 0;
 	int kind;
-	if (!order_init_site(lock, &pc, &kind) || !pc)
+	if (!order_init_site_stack(lock, &pc, &kind, &stack) || !pc) {
 		pc = w->rec->init_pc;           /* destroyed since (or its site record was evicted) */
+		stack = w->rec->init_stack;
+	}
 	if (pc)
-		init_site_text(pc, w->site, sizeof w->site);
+		init_site_text(pc, stack, w->site, sizeof w->site);
 	if (!w->site[0])
 		snprintf(w->site, sizeof w->site, "a static initializer");
 }

@@ -47,6 +47,12 @@ run -- "$WORK/wrapper_locks" cross
 expect_status 0
 expect_no_report
 
+# The contention profile's table names the caller too; the library's own one-caller site does not.
+run --profile="$WORK/prof.pb" -- "$WORK/wrapper_locks" both
+expect_log "created at lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_account .*wrapper_locks\.c:$ACCT$" \
+	"--profile: the account lock created at the wrapper, called from make_account"
+expect_log "created at journal_new .*wrapper_lib\.c:$JNEW$" "--profile: a journal lock created at journal_new, no caller"
+
 # The JSON report carries the caller too.
 run --format=json -- "$WORK/wrapper_locks" both
 if python3 - "$LOG" "$ACCT" "$LEDG" <<'PY'
