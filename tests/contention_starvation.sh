@@ -85,6 +85,18 @@ expect_log "#0 0x[0-9a-f]+ timed_worker .*starve\.c:$SHARE \(starve\)" "waiter's
 expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the re-taker and its count"
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
 
+# The same with the re-takes spread over four greedy threads taking turns: the note does not say that
+# one thread "wins nearly every time", it says the re-takes are spread and gives the busiest one's part.
+run_starving -- "$PROGS/starve" rota
+expect_kind starvation
+expect_count starvation 1
+expect_status 66
+expect_out '^starve rota: done$'
+polite=$(thread_named polite)
+expect_log "coffman: starvation: ${polite:-T?} has waited [0-9.]+ s in all for L1 \(mutex\), in [0-9]+ waits of 10 ms or more" "summary: the waiter"
+expect_log "an unfair share: threads already running take the lock before the woken waiter runs, so they win nearly every time and ${polite:-T?}'s waits add up; the re-takes are spread, the busiest re-taker, T[0-9]+, made [0-9]+ of the [0-9]+ " "note: the re-takes spread"
+expect_no_log "an unfair share: T[0-9]+ releases the lock and takes it again"
+
 # A fair share whose re-taker has exited: its own wait is not known any more (taken as 0, it made a
 # starved thread of the waiter): no report.  Then a new thread that re-takes the lock without having
 # waited: its unfair share is reported, naming it.

@@ -11,6 +11,8 @@
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
  *           (an unfair share), until 8 of its tries have timed out.
+ *   rota    share, but four greedy threads take turns (10 ms each, the others spinning meanwhile): T3's
+ *           waits add up while the re-takes are spread over the four, none with most of them.
  *   gone    a fair share whose re-taker has exited: T2 first waits 1.2 s for the lock (main holds it), then
  *           re-takes it while T3 waits in 60 ms tries, five of them (T2 waited longer than T3: fair);
  *           T2 exits, and T3 waits 0.3 s more for the lock, held once by main.  T3's waits add up,
@@ -65,12 +67,23 @@ static void busy_us(int us)
 
 static cpu_set_t one_cpu;
 
+#define ROTA 4        /* rota: greedy threads taking turns */
+#define ROTA_MS 10    /* rota: each one's turn */
+
 static void *greedy_worker(void *arg)
 {
-	(void)arg;
+	int slot = arg ? *(int *)arg : -1;      /* rota: its turn; -1: always greedy */
 	pthread_setaffinity_np(pthread_self(), sizeof one_cpu, &one_cpu);
 	long long end = now_ms() + greedy_cap_ms;
 	for (;;) {
+		if (slot >= 0 && (now_ms() / ROTA_MS) % ROTA != slot) {
+			/* not its turn: running, not waiting for the lock (asleep, it would leave the CPU idle at
+			 * the hand-over, and T3 would get in) */
+			if (atomic_load(&polite_done) || now_ms() >= end)
+				break;
+			sched_yield();
+			continue;
+		}
 		/* Nothing between the unlock and the next lock: the woken waiter finds it taken again. */
 		pthread_mutex_lock(&shared_lock); /* greedy: take it again at once */
 		if (atomic_load(&polite_done) || now_ms() >= end) {
@@ -235,6 +248,11 @@ int main(int argc, char **argv)
 	if (two || brief)
 		mode = "greedy";
 	relay = strcmp(mode, "relay") == 0;
+	int rota = strcmp(mode, "rota") == 0;
+	static int slots[ROTA];
+	pthread_t more[ROTA];
+	if (rota)
+		mode = "share";
 	int gone = relay || strcmp(mode, "gone") == 0;
 	if (gone) {
 		mode = "share";
@@ -252,7 +270,11 @@ int main(int argc, char **argv)
 				}
 		if (strcmp(mode, "share") == 0)
 			greedy_cap_ms = 10000;
-		pthread_create(&a, NULL, greedy_worker, NULL);
+		for (int i = 0; i < ROTA; i++)
+			slots[i] = i;
+		pthread_create(&a, NULL, greedy_worker, rota ? &slots[0] : NULL);
+		for (int i = 1; rota && i < ROTA; i++)
+			pthread_create(&more[i], NULL, greedy_worker, &slots[i]);
 		pthread_create(&b, NULL, strcmp(mode, "greedy") == 0 ? polite_worker : timed_worker, NULL);
 		pthread_setname_np(a, "greedy");
 		pthread_setname_np(b, "polite");
@@ -307,6 +329,8 @@ int main(int argc, char **argv)
 	pthread_join(b, NULL);
 	if (two)
 		pthread_join(c, NULL);
-	printf("starve %s: done\n", mode);
+	for (int i = 1; rota && i < ROTA; i++)
+		pthread_join(more[i], NULL);
+	printf("starve %s: done\n", rota ? "rota" : mode);
 	return 0;
 }
