@@ -113,7 +113,7 @@ static int raw_class_of(const struct graph_lock_note *l)
 	if (is_static) {
 		key.tag = RAW_STATIC;
 		key.value = l->addr;
-	} else if (!l->site_stack) {    /* an init's stack: made through a library's wrapper */
+	} else if (!l->site_stack) {    /* an init in a library keeps (site, caller): init_sites.h */
 		key.tag = RAW_SITE_PC;
 		key.value = l->site_pc;
 	} else {

@@ -42,8 +42,8 @@ struct edge_inst {
  * two instances of the same kind of object share one node; the tag keeps site keys apart from
  * addresses.  Locks from static initialisers keep their own address: their "site" is only a first use. */
 #define CLASS_TAG (1ull << 63)
-/* A lock made through a library's wrapper (init_sites.h) is of the class of the wrapper's caller: its
- * key is its two-frame creation stack's id, this tag beside CLASS_TAG. */
+/* A lock initialised in a library is of the class of its (site, caller) pair (init_sites.h): its key
+ * is that two-frame creation stack's id, this tag beside CLASS_TAG. */
 #define CLASS_STACK_TAG (1ull << 62)
 
 /* Identity of a thread that made edges, kept after it exits so a late report can still name it. */
@@ -68,8 +68,8 @@ struct lock_site {
 	uint64_t pc : 55;
 	uint64_t kind : 8;
 	uint64_t is_init : 1;
-	uint32_t stack;                 /* first use's whole stack when known; an init's only when made
-					 * through a library's wrapper (init_sites.h); 0: only pc */
+	uint32_t stack;                 /* first use's whole stack when known; an init in a library: its
+					 * site and caller (init_sites.h); 0: only pc */
 	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
 };
 _Static_assert(sizeof(struct lock_site) == 24, "a site slot stays 24 bytes");
@@ -256,7 +256,7 @@ static uint64_t graph_key_at(const struct lock_site *s, const void *lock)
 	return (uint64_t)(uintptr_t)lock;
 }
 
-/* A class key's creation site: its pc, and for a wrapper's caller class the two-frame stack. */
+/* A class key's creation site: its pc, and for a (site, caller) class the two-frame stack. */
 static void class_site_of(uint64_t key, uintptr_t *pc, uint32_t *stack)
 {
 	*pc = 0;

@@ -28,7 +28,8 @@ extern atomic_uint order_epoch __attribute__((visibility("hidden")));
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
 
-/* A lock was initialised at pc; stack: its creation stack when kept (init_sites.h), else 0. */
+/* A lock was initialised at pc; stack: its (site, caller) stack for a site in a library
+ * (init_sites.h), else 0. */
 void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */
 void order_lock_destroyed(const void *lock);

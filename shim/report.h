@@ -54,8 +54,8 @@ struct report_lock {
 	uintptr_t addr;
 	const char *kind;               /* "mutex", "rwlock", ... */
 	uintptr_t create_pc;            /* where it was initialised, or first used */
-	uint32_t create_stack;          /* the first use's whole stack, when known; an init's when made
-					 * through a library's wrapper (init_sites.h) */
+	uint32_t create_stack;          /* the first use's whole stack, when known; for an init in a
+					 * library, its site and caller (init_sites.h) */
 	int create_is_init;             /* 1: pthread_mutex_init; 0: first use (static initialiser) */
 	int is_class;                   /* COFFMAN_CLASSES=site: every lock created at create_pc (the
 					 * cycle orders classes: its edges may be on different instances) */
