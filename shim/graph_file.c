@@ -3,11 +3,13 @@
 #include "graph_file.h"
 #include "config.h"
 #include "graph_objects.h"
+#include "init_sites.h"
 #include "graph_proc.h"
 #include "ilock.h"
 #include "order.h"
 #include "output.h"
 #include "report.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 
@@ -52,6 +54,13 @@ struct raw_class {
 	int site_is_init;
 	char *ident;                    /* resolved identity, the merge key; NULL until resolved */
 	char *fields;                   /* resolved: the class line's other fields, as JSON */
+	/* A lock initialised with a creation stack (init_sites.h) has two identities, resolved together:
+	 * its site's, and its site's caller's.  Which one is ident is decided again at each write, by
+	 * whether the site is a wrapper by then (it may become one after the identities were resolved,
+	 * at a dlclose), or as it was when the site's object was unloaded (wrapper_then). */
+	char *site_ident, *site_fields;
+	char *caller_ident, *caller_fields;
+	int wrapper_then;               /* -1: the site's object is loaded; else init_site_is_wrapper then */
 	int index;                      /* in classes[] */
 	int out_id;                     /* while writing: the class's id in the file, -1 if not written */
 	UT_hash_handle hh;
@@ -130,6 +139,7 @@ static int raw_class_of(const struct graph_lock_note *l)
 	if (!c)
 		return -1;
 	c->key = key;
+	c->wrapper_then = -1;
 	c->kind = l->kind;
 	c->addr = l->addr;
 	c->site_pc = l->site_pc;
@@ -230,58 +240,83 @@ static void resolve_static(struct raw_class *c, const struct graph_objects *now)
 		ob_free(&ob);
 }
 
-static void resolve_site(struct raw_class *c, const struct graph_objects *now)
+/* The identity and fields of a site class named by frame f (at: an address in the object it names);
+ * wrapper: for a class named by the wrapper's caller, the wrapper's own frame. */
+static void site_identity(const struct raw_class *c, const struct graph_objects *now, const struct frame_info *f,
+			  uintptr_t at, const struct frame_info *wrapper, char **ident_out, char **fields_out)
 {
 	char ident[1024];
-	struct report_lock l;
-	struct frame_info f;
-	memset(&l, 0, sizeof l);
-	l.create_pc = c->site_pc;
-	l.create_stack = c->site_stack;
-	l.create_is_init = c->site_is_init;
-	/* A lock made through a library's wrapper is of the class of the wrapper's caller: the
-	 * wrapper's own site is the same for every lock it makes. */
-	uintptr_t at = c->site_pc;         /* an address in the object the identity names */
-	int via_wrapper = report_lock_init_caller(&l, &f);
-	if (via_wrapper)
-		at = f.pc;
-	else
-		report_lock_site_frame(&l, &f);
-	const char *slash = strrchr(f.file, '/');
-	if (f.file[0] && f.line > 0) {
-		snprintf(ident, sizeof ident, "site %s %s:%d", f.func[0] ? f.func : "??", slash ? slash + 1 : f.file,
-			 f.line);
+	const char *slash = strrchr(f->file, '/');
+	const struct graph_object *o = graph_objects_find(now, at);
+	if (f->file[0] && f->line > 0) {
+		snprintf(ident, sizeof ident, "site %s %s:%d", f->func[0] ? f->func : "??", slash ? slash + 1 : f->file,
+			 f->line);
 	} else {
-		const struct graph_object *o = graph_objects_find(now, at);
-		if (f.func[0] && f.has_func_offset)
-			snprintf(ident, sizeof ident, "site %s@%s:%s+0x%lx", o ? o->name : f.object, o ? o->build_id : "",
-				 f.func, (unsigned long)f.func_offset);
+		if (f->func[0] && f->has_func_offset)
+			snprintf(ident, sizeof ident, "site %s@%s:%s+0x%lx", o ? o->name : f->object, o ? o->build_id : "",
+				 f->func, (unsigned long)f->func_offset);
 		else
-			snprintf(ident, sizeof ident, "site %s@%s+0x%lx", o ? o->name : f.object, o ? o->build_id : "",
-				 (unsigned long)f.offset);
+			snprintf(ident, sizeof ident, "site %s@%s+0x%lx", o ? o->name : f->object, o ? o->build_id : "",
+				 (unsigned long)f->offset);
 	}
 	struct outbuf ob;
 	ob_init(&ob);
 	ob_puts(&ob, "\"kind\":\"site\",\"lock\":");
 	ob_json_string(&ob, lock_kind_name(c->kind));
 	ob_puts(&ob, ",\"name\":null,\"object\":");
-	ob_json_string(&ob, f.object[0] ? f.object : NULL);
+	ob_json_string(&ob, f->object[0] ? f->object : NULL);
 	ob_puts(&ob, ",\"object_path\":");
-	ob_json_string(&ob, f.object_path[0] ? f.object_path : NULL);
-	const struct graph_object *o = graph_objects_find(now, at);
+	ob_json_string(&ob, f->object_path[0] ? f->object_path : NULL);
 	ob_puts(&ob, ",\"build_id\":");
 	ob_json_string(&ob, o && o->build_id[0] ? o->build_id : NULL);
 	ob_printf(&ob, ",\"offset\":null,\"how\":\"%s\",\"site\":", c->site_is_init ? "init" : "first-use");
-	report_json_frame(&ob, &f);
-	if (via_wrapper) {              /* "site" is the wrapper's caller; the wrapper itself: */
-		symbolize_code(c->site_pc, 1, &f);
+	report_json_frame(&ob, f);
+	if (wrapper) {                  /* "site" is the wrapper's caller; the wrapper itself: */
 		ob_puts(&ob, ",\"wrapper\":");
-		report_json_frame(&ob, &f);
+		report_json_frame(&ob, wrapper);
 	}
-	c->ident = strdup(ident);
-	c->fields = ob.data && !ob.failed ? ob.data : NULL;
-	if (!c->fields)
+	*ident_out = strdup(ident);
+	*fields_out = ob.data && !ob.failed ? ob.data : NULL;
+	if (!*fields_out)
 		ob_free(&ob);
+}
+
+static void resolve_site(struct raw_class *c, const struct graph_objects *now)
+{
+	struct report_lock l;
+	struct frame_info f, w;
+	memset(&l, 0, sizeof l);
+	l.create_pc = c->site_pc;
+	l.create_stack = c->site_stack;
+	l.create_is_init = c->site_is_init;
+	report_lock_site_frame(&l, &f);
+	site_identity(c, now, &f, c->site_pc, NULL, &c->site_ident, &c->site_fields);
+	/* A lock made through a library's wrapper is of the class of the wrapper's caller: the
+	 * wrapper's own site is the same for every lock it makes.  Both are resolved now (a dlclose
+	 * resolves every class so far, and the caller's object may be the one going); whether the site is
+	 * a wrapper is asked when the file is written (pick_identity). */
+	if (c->site_is_init && c->site_stack) {
+		const uintptr_t *pcs;
+		int n = stack_frames(c->site_stack, &pcs);
+		for (int k = 0; k + 1 < n; k++)
+			if (pcs[k] == c->site_pc) {
+				symbolize_code(pcs[k + 1], 1, &f);
+				symbolize_code(c->site_pc, 1, &w);
+				site_identity(c, now, &f, f.pc, &w, &c->caller_ident, &c->caller_fields);
+				break;
+			}
+	}
+}
+
+/* Under gf_lock: a site class's identity as of now (see struct raw_class). */
+static void pick_identity(struct raw_class *c)
+{
+	if (c->key.tag == RAW_STATIC || !c->site_ident)
+		return;
+	int wrapper = c->caller_ident && c->caller_fields &&
+		      (c->wrapper_then >= 0 ? c->wrapper_then : init_site_is_wrapper(c->site_pc));
+	c->ident = wrapper ? c->caller_ident : c->site_ident;
+	c->fields = wrapper ? c->caller_fields : c->site_fields;
 }
 
 /* Under gf_lock, with the re-entry guard set (symbolizes). */
@@ -289,12 +324,14 @@ static void resolve_pending(const struct graph_objects *now)
 {
 	for (int i = 0; i < nclasses; i++) {
 		struct raw_class *c = classes[i];
-		if (c->ident)
-			continue;
-		if (c->key.tag == RAW_STATIC)
-			resolve_static(c, now);
-		else
-			resolve_site(c, now);
+		if (c->key.tag == RAW_STATIC) {
+			if (!c->ident)
+				resolve_static(c, now);
+		} else {
+			if (!c->site_ident)
+				resolve_site(c, now);
+			pick_identity(c);
+		}
 	}
 }
 
@@ -330,6 +367,11 @@ void graph_file_forget_range(uintptr_t lo, uintptr_t hi)
 	if (!graph_file_on)
 		return;
 	ilock_acquire(&gf_lock);
+	/* Its sites are forgotten next (init_sites_forget_range): keep whether each was a wrapper. */
+	for (int i = 0; i < nclasses; i++)
+		if (classes[i]->key.tag != RAW_STATIC && classes[i]->wrapper_then < 0 && classes[i]->site_pc >= lo &&
+		    classes[i]->site_pc < hi)
+			classes[i]->wrapper_then = init_site_is_wrapper(classes[i]->site_pc);
 	struct raw_class *c, *tmp;
 	HASH_ITER(hh, class_hash, c, tmp) {
 		uintptr_t at = c->key.tag == RAW_STATIC ? c->addr : c->site_pc;

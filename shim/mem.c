@@ -288,3 +288,44 @@ HIDDEN void *__wrap_aligned_alloc(size_t align, size_t size)
 	errno = __wrap_posix_memalign(&p, align, size);
 	return p;
 }
+
+/* qsort: glibc's sorts into a malloc'ed copy once the array passes 1 KB, and that malloc is the
+ * program's (libc's own call, not ours): Firefox's mozjemalloc, called back from the graph file's table
+ * of loaded objects (363 segments) while its arena lock was held one frame up, was taken twice.  A
+ * heapsort in place instead: no memory, O(n log n), not stable (no caller needs that). */
+static void swap_bytes(char *a, char *b, size_t size)
+{
+	while (size--) {
+		char t = *a;
+		*a++ = *b;
+		*b++ = t;
+	}
+}
+
+static void sift_down(char *base, size_t root, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp(base + child * size, base + (child + 1) * size) < 0)
+			child++;
+		if (cmp(base + root * size, base + child * size) >= 0)
+			return;
+		swap_bytes(base + root * size, base + child * size, size);
+		root = child;
+	}
+}
+
+HIDDEN void __wrap_qsort(void *array, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	char *base = array;
+	if (n < 2 || size == 0)
+		return;
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(base, i, n, size, cmp);
+	for (size_t end = n - 1; end > 0; end--) {
+		swap_bytes(base, base + end * size, size);
+		sift_down(base, 0, end, size, cmp);
+	}
+}

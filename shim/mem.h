@@ -6,9 +6,9 @@
  * program would hang.  So every allocation libcoffman makes comes from pages it maps itself.
  *
  * How it is wired: libcoffman is linked with -Wl,--wrap=malloc (and calloc, realloc, free, strdup,
- * strndup, posix_memalign, aligned_alloc), so each call its own objects make to those names reaches
- * the __wrap_ functions here; nothing of the program's is interposed.  graph/ keeps plain malloc and
- * stays testable on its own.
+ * strndup, posix_memalign, aligned_alloc; and qsort, whose glibc version sorts into a malloc'ed copy
+ * above 1 KB), so each call its own objects make to those names reaches the __wrap_ functions here;
+ * nothing of the program's is interposed.  graph/ keeps plain malloc and stays testable on its own.
  *
  * Shape: size classes about 1.25x apart up to MEM_SMALL_MAX, carved from 1 MiB regions and recycled
  * through per-class free lists under one ilock; larger blocks are mappings of their own, returned to

@@ -16,10 +16,19 @@ ACCT=$(line_of "$PSRC" '/* wrapped: account */')
 LEDG=$(line_of "$PSRC" '/* wrapped: ledger */')
 if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$WORK/libwrapper_lib.so" "$LSRC" 2> "$WORK/cc.err" ||
    ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_locks" "$PSRC" -L"$WORK" -lwrapper_lib \
-	-Wl,-rpath,"$WORK" 2>> "$WORK/cc.err"; then
+	-Wl,-rpath,"$WORK" -ldl 2>> "$WORK/cc.err" ||
+   ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_unload" "$top_srcdir/tests/progs/wrapper_unload.c" -ldl \
+	2>> "$WORK/cc.err"; then
 	echo "cannot build the test programs:"; cat "$WORK/cc.err"; exit 77
 fi
 G="$top_builddir/coffman-graph"
+class_keys() {
+	python3 -c 'import json, glob, sys
+keys = set()
+for f in glob.glob(sys.argv[1] + "/*.graph.jsonl"):
+    keys |= {json.loads(l)["key"] for l in open(f) if json.loads(l)["type"] == "class"}
+print("\n".join(sorted(keys)))' "$1"
+}
 
 # In one process: the inversion, each lock with the wrapper and its caller.
 run -- "$WORK/wrapper_locks" both
@@ -72,15 +81,36 @@ expect_no_report
 run --graph-dir="$WORK/graphs" -- "$WORK/wrapper_locks" ba
 expect_status 0
 expect_no_report
-python3 -c 'import json, glob, sys
-keys = set()
-for f in glob.glob(sys.argv[1] + "/*.graph.jsonl"):
-    keys |= {json.loads(l)["key"] for l in open(f) if json.loads(l)["type"] == "class"}
-print("\n".join(sorted(keys)))' "$WORK/graphs" > "$WORK/keys"
+class_keys "$WORK/graphs" > "$WORK/keys"
 printf '%s\n' "site journal_new wrapper_lib.c:$JNEW" "site make_account wrapper_locks.c:$ACCT" \
 	"site make_ledger wrapper_locks.c:$LEDG" > "$WORK/want"
 if cmp -s "$WORK/keys" "$WORK/want"; then pass "classes: one per caller of the wrapper, the journals' own site"; else
 	fail "classes:"; cat "$WORK/keys" >&2; fi
+
+# A class whose identity was resolved before the wrapper had its second caller (every dlclose resolves
+# the classes seen so far): the account's class is still make_account's, decided when the file is
+# written, not "site lib_mutex_init" as at the dlclose.
+run --graph-dir="$WORK/late" -- "$WORK/wrapper_locks" late
+expect_status 0
+expect_no_report
+expect_out '^wrapper_locks: late done$'
+class_keys "$WORK/late" > "$WORK/keys.late"
+if cmp -s "$WORK/keys.late" "$WORK/want"; then pass "late: the account's class is its caller's, named after the dlclose"; else
+	fail "late: classes:"; cat "$WORK/keys.late" >&2; fi
+
+# The wrapper's library unloaded before the file is written (its sites are forgotten then): the
+# classes are still its callers', as they were when it went.
+USRC="$top_srcdir/tests/progs/wrapper_unload.c"
+run --graph-dir="$WORK/unload" -- "$WORK/wrapper_unload" "$WORK/libwrapper_lib.so"
+expect_status 0
+expect_no_report
+expect_out '^wrapper_unload: done$'
+class_keys "$WORK/unload" > "$WORK/keys.unload"
+printf '%s\n' "site make_account wrapper_unload.c:$(line_of "$USRC" '/* unload: account */')" \
+	"site make_ledger wrapper_unload.c:$(line_of "$USRC" '/* unload: ledger */')" > "$WORK/want.unload"
+if cmp -s "$WORK/keys.unload" "$WORK/want.unload"; then pass "unload: the callers' classes, the library gone"; else
+	fail "unload: classes:"; cat "$WORK/keys.unload" >&2; fi
+
 "$G" cycles "$WORK/graphs" > "$WORK/cycles.txt"
 s=$?
 [ $s -eq 66 ] && pass "coffman-graph cycles: exit 66" || fail "coffman-graph cycles: exit $s"

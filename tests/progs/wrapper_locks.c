@@ -7,7 +7,11 @@
  *   wrapper_locks both   ab, then ba: one lock-order inversion in this process
  *   wrapper_locks cross  account -> ledger, then another ledger -> another account: an inversion
  *                        between classes (--classes=site), none between locks
+ *   wrapper_locks late   no pool: an account, nested in a journal; libm loaded and unloaded; then a
+ *                        ledger, and account -> ledger (the account's class is named at the dlclose,
+ *                        before the wrapper's second caller)
  * (built by tests/graphs_wrapper.sh against libwrapper_lib.so) */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +65,31 @@ static void nest(pthread_mutex_t *outer, pthread_mutex_t *inner)
 	pthread_mutex_unlock(outer);
 }
 
+/* Every dlclose resolves the classes seen so far, the account's among them, while the wrapper has
+ * had one caller only; the ledger's caller comes after. */
+static int late(void)
+{
+	make_journals();
+	account = make_account();
+	if (!journals[0] || !account)
+		return 1;
+	nest(journal_lock(journals[0]), account);
+	void *h = dlopen("libm.so.6", RTLD_NOW);
+	if (h)
+		dlclose(h);
+	ledger = make_ledger();
+	if (!ledger)
+		return 1;
+	nest(account, ledger);
+	printf("wrapper_locks: late done%s\n", h ? "" : " (no libm)");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "both";
+	if (strcmp(mode, "late") == 0)
+		return late();
 	make_pool();
 	make_journals();
 	account = make_account();
