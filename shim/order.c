@@ -62,9 +62,10 @@ static struct thread_info *thread_infos;
  * address fits in 55 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
 struct lock_site {
 	uintptr_t addr;                 /* 0: empty slot */
-	uint64_t pc : 55;
+	uint64_t pc : 53;
 	uint64_t kind : 8;
 	uint64_t is_init : 1;
+	uint64_t gen : 2;               /* order_fork_gen() when it was made (mod 4) */
 	uint32_t stack;                 /* first use's whole stack, when known (0: only pc) */
 	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
 };
@@ -99,9 +100,18 @@ void order_init(void)
 void order_lock_for_fork(void) { ilock_acquire(&graph_lock); }
 void order_unlock_after_fork(void) { ilock_release(&graph_lock); }
 
+/* Forks this process is from (mod 4): a record made before the last fork has another generation. */
+static unsigned fork_gen;
+
+unsigned order_fork_gen(void)
+{
+	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED) & 3;
+}
+
 void order_after_fork_child(void)
 {
 	ilock_reset(&graph_lock);
+	__atomic_store_n(&fork_gen, fork_gen + 1, __ATOMIC_RELAXED);
 }
 
 /* ---- lock creation sites ---- */
@@ -228,6 +238,7 @@ static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int 
 	s->stack = 0;
 	s->kind = (uint8_t)kind;
 	s->is_init = is_init != 0;
+	s->gen = order_fork_gen();
 	return s;
 }
 
@@ -365,12 +376,19 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 
 int order_init_site(const void *lock, uintptr_t *pc, int *kind)
 {
+	return order_init_site_fork(lock, pc, kind, NULL);
+}
+
+int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork)
+{
 	int found = 0;
 	ilock_acquire(&graph_lock);
 	const struct lock_site *s = site_find((uintptr_t)lock);
 	if (s && s->is_init) {
 		*pc = s->pc;
 		*kind = s->kind;
+		if (before_fork)
+			*before_fork = s->gen != order_fork_gen();
 		found = 1;
 	}
 	ilock_release(&graph_lock);

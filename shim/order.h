@@ -44,6 +44,11 @@ void order_thread_exited(const struct thread_rec *t);
 
 /* The lock was initialised by *_init (at *pc, as *kind) and not destroyed since: 1, else 0. */
 int order_init_site(const void *lock, uintptr_t *pc, int *kind);
+/* The same; *before_fork (when not NULL): the init was made before this process was forked (a
+ * parent's, inherited: not made again in this process yet). */
+int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork);
+/* The number of forks between this process and the first one coffman ran in, mod 4. */
+unsigned order_fork_gen(void);
 
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;
