@@ -153,6 +153,7 @@ struct cond_rec {
 	uintptr_t init_pc;              /* where pthread_cond_init made it (0: static initialiser) */
 	const void *mutex;              /* the mutex its current waiters use */
 	int nwaiters;
+	unsigned gen;                   /* order_fork_gen() at that init */
 	UT_hash_handle hh;
 };
 
@@ -221,8 +222,10 @@ void life_initialised(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	if (kind == LK_COND) {
 		cond_lock(obj);
 		struct cond_rec *rec = cond_get(obj);
-		if (rec)
+		if (rec) {
 			rec->init_pc = pc;
+			rec->gen = order_fork_gen();
+		}
 		cond_unlock(obj);
 	}
 }
@@ -433,6 +436,11 @@ static int same_function(uintptr_t a, uintptr_t b)
 	return fa.func[0] && strcmp(fa.func, fb.func) == 0;
 }
 
+/* Not said here but by each caller: an idle object whose live init was made before this process was
+ * forked (its parent's) is not reported.  Resetting every lock in the child is how a program recovers
+ * the locks other threads of the parent held at the fork (the only thread left is the forking one), and
+ * the copy is the child's own: CPython's PyOS_AfterFork_Child re-creates the GIL's mutexes and condition
+ * variables in the executable's data with no destroy, in every child. */
 int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live_pc, uintptr_t pc)
 {
 	switch (storage_of(t, obj)) {
@@ -450,7 +458,7 @@ int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked)
 {
 	uintptr_t live_pc = 0;
-	int live_kind = kind, live = 0, nwaiters = 0;
+	int live_kind = kind, live = 0, nwaiters = 0, inherited = 0;
 	if (kind == LK_COND) {
 		cond_lock(obj);
 		struct cond_rec *rec = cond_find(obj);
@@ -458,10 +466,11 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 			live = rec->init_pc != 0;
 			live_pc = rec->init_pc;
 			nwaiters = rec->nwaiters;
+			inherited = rec->gen != order_fork_gen();
 		}
 		cond_unlock(obj);
 	} else {
-		live = order_init_site(obj, &live_pc, &live_kind);
+		live = order_init_site_fork(obj, &live_pc, &live_kind, &inherited);
 	}
 	/* Locked: a live thread's held stack lists it, and the memory agrees. */
 	struct other holder = { .found = 0 };
@@ -473,6 +482,8 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	int busy = holder.found || nwaiters > 0;
 	if (!busy && (!live || live_kind != kind))
 		return;         /* nothing known, or the memory now holds another kind of object */
+	if (!busy && live && inherited)
+		return;         /* a forked child resetting what its parent made: life_reinit_reportable */
 	uintptr_t where = live ? live_pc : holder.pc;
 	if (!(busy && storage_of(t, obj) == ST_OTHER) && !life_reinit_reportable(t, obj, where, pc))
 		return;

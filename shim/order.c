@@ -62,12 +62,13 @@ static struct thread_info *thread_infos;
 /* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase.  It also holds
  * the lock's own graph node (made by lg_node_new, not in the graph's key index): the one lookup a lock
  * needs at init, at its first edge and at destroy finds both, a cache miss each instead of two.  A code
- * address fits in 55 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
+ * address fits in 53 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
 struct lock_site {
 	uintptr_t addr;                 /* 0: empty slot */
-	uint64_t pc : 55;
+	uint64_t pc : 53;
 	uint64_t kind : 8;
 	uint64_t is_init : 1;
+	uint64_t gen : 2;               /* order_fork_gen() when it was made (mod 4) */
 	uint32_t stack;                 /* first use's whole stack when known; an init in a library: its
 					 * site and caller (init_sites.h); 0: only pc */
 	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
@@ -103,9 +104,18 @@ void order_init(void)
 void order_lock_for_fork(void) { ilock_acquire(&graph_lock); }
 void order_unlock_after_fork(void) { ilock_release(&graph_lock); }
 
+/* Forks this process is from (mod 4): a record made before the last fork has another generation. */
+static unsigned fork_gen;
+
+unsigned order_fork_gen(void)
+{
+	return __atomic_load_n(&fork_gen, __ATOMIC_RELAXED) & 3;
+}
+
 void order_after_fork_child(void)
 {
 	ilock_reset(&graph_lock);
+	__atomic_store_n(&fork_gen, fork_gen + 1, __ATOMIC_RELAXED);
 }
 
 /* ---- lock creation sites ---- */
@@ -232,6 +242,7 @@ static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int 
 	s->stack = 0;
 	s->kind = (uint8_t)kind;
 	s->is_init = is_init != 0;
+	s->gen = order_fork_gen();
 	return s;
 }
 
@@ -394,12 +405,8 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 	return 1;
 }
 
-int order_init_site(const void *lock, uintptr_t *pc, int *kind)
-{
-	return order_init_site_stack(lock, pc, kind, NULL);
-}
-
-int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack)
+/* The lookup behind order_init_site and its variants: stack and before_fork may be NULL. */
+static int init_site_of(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack, int *before_fork)
 {
 	int found = 0;
 	ilock_acquire(&graph_lock);
@@ -409,10 +416,27 @@ int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *
 		*kind = s->kind;
 		if (stack)
 			*stack = s->stack;
+		if (before_fork)
+			*before_fork = s->gen != order_fork_gen();
 		found = 1;
 	}
 	ilock_release(&graph_lock);
 	return found;
+}
+
+int order_init_site(const void *lock, uintptr_t *pc, int *kind)
+{
+	return init_site_of(lock, pc, kind, NULL, NULL);
+}
+
+int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack)
+{
+	return init_site_of(lock, pc, kind, stack, NULL);
+}
+
+int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork)
+{
+	return init_site_of(lock, pc, kind, NULL, before_fork);
 }
 
 void order_fill_lock_sites(struct report *r)

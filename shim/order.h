@@ -48,6 +48,11 @@ void order_thread_exited(const struct thread_rec *t);
 int order_init_site(const void *lock, uintptr_t *pc, int *kind);
 /* The same, and the two-frame creation stack of a lock made in a library (init_sites.h; 0: none). */
 int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack);
+/* The same; *before_fork (when not NULL): the init was made before this process was forked (a
+ * parent's, inherited: not made again in this process yet). */
+int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork);
+/* The number of forks between this process and the first one coffman ran in, mod 4. */
+unsigned order_fork_gen(void);
 
 /* Fill r->locks[i] creation site fields for every lock already in r. */
 struct report;

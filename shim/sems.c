@@ -4,6 +4,7 @@
 #include "events.h"
 #include "ilock.h"
 #include "lifecycle.h"
+#include "order.h"
 #include "report.h"
 #include "stacks.h"
 
@@ -34,6 +35,7 @@ struct sync_rec {
 	unsigned count;
 	unsigned opens;                 /* a named semaphore: sem_open calls not yet closed */
 	uintptr_t init_pc;
+	unsigned gen;                   /* order_fork_gen() at the init */
 	char name[64];
 	UT_hash_handle hh;
 };
@@ -320,7 +322,7 @@ void sems_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 		/* Nobody waits: a live object initialised again where its memory cannot have been freed and
 		 * reused is still a bug (POSIX: undefined).  On the heap it may well have been: glibc
 		 * programs commonly free a semaphore without sem_destroy, which does nothing. */
-		if (info.known && info.kind == kind && kind != SK_NAMED_SEM &&
+		if (info.known && info.kind == kind && kind != SK_NAMED_SEM && !info.before_fork &&
 		    life_reinit_reportable(t, obj, info.init_pc, pc))
 			report_reinit_idle(t, obj, kind, info.init_pc, pc);
 		return;
@@ -375,6 +377,7 @@ void sems_initialised(const void *obj, int kind, int pshared, unsigned count, co
 	rec->count = count;
 	rec->opens = kind == SK_NAMED_SEM ? 1 : 0;
 	rec->init_pc = pc;
+	rec->gen = order_fork_gen();
 	snprintf(rec->name, sizeof rec->name, "%s", name ? name : "");
 	ilock_release(&sems_lock);
 }
@@ -488,6 +491,7 @@ void sems_lookup(const void *obj, struct sync_info *out)
 		out->pshared = rec->pshared;
 		out->count = rec->count;
 		out->init_pc = rec->init_pc;
+		out->before_fork = rec->gen != order_fork_gen();
 		snprintf(out->name, sizeof out->name, "%s", rec->name);
 	}
 	ilock_release(&sems_lock);

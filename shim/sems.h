@@ -125,6 +125,7 @@ struct sync_info {
 	int pshared;                    /* PTHREAD_PROCESS_SHARED, or a named semaphore */
 	unsigned count;                 /* a barrier's threads per round */
 	uintptr_t init_pc;              /* where it was initialised or opened */
+	int before_fork;                /* that init was made before this process was forked (a parent's) */
 	char name[64];                  /* a named semaphore's name */
 };
 

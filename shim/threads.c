@@ -141,6 +141,14 @@ static void registry_insert(struct thread_rec *t)
 	registry_unlock();
 }
 
+int registry_count(void)
+{
+	registry_lock();
+	int n = reg_count;
+	registry_unlock();
+	return n;
+}
+
 static void registry_remove(struct thread_rec *t)
 {
 	registry_lock();

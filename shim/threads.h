@@ -203,6 +203,8 @@ struct thread_rec *registry_find_num(int num);
 struct thread_rec *registry_holder_of(const void *lock, const struct held_lock **held);
 /* t's held stack lists lock and no other thread has released it for t (registry locked). */
 int registry_holds(const struct thread_rec *t, const void *lock);
+/* The program's threads coffman knows to be alive (0: its last one has ended). */
+int registry_count(void);
 /* Registry locked: fn for every lock some thread holds, with the thread registry_holder_of would name
  * first (registry order; entries released by another thread left out). */
 void registry_each_live_hold(void (*fn)(void *arg, struct thread_rec *t, const void *lock), void *arg);

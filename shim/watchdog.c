@@ -332,8 +332,17 @@ static void *watchdog_main(void *arg)
 		period = 0.01;
 	while (!atomic_load(&stop_requested)) {
 		sleep_seconds(period);
+		/* The program's last thread has ended (pthread_exit, or a return from its start routine):
+		 * natively the process ends then, glibc calling exit(0) as that thread finishes.  This
+		 * thread must not keep it alive (a zombie leader with a thread that blocks every signal:
+		 * SIGTERM would stay pending forever).  It ends too, and glibc's same rule ends the process
+		 * with exit(0) when this was the last thread; if an unregistered program thread still runs,
+		 * only the watchdog stops. */
+		if (registry_count() == 0)
+			break;
 		check_once();
 	}
+	atomic_store(&running, 0);
 	return NULL;
 }
 

@@ -3,7 +3,9 @@
 # twice, a mutex initialised again while another thread holds it (said: locked by T2), a local mutex
 # initialised twice in one function, a condition variable initialised again while a thread waits on
 # it.  Clean: init after destroy for every kind, and two functions whose local mutexes share an address
-# (the first frame ended without a destroy).
+# (the first frame ended without a destroy).  A forked child (and grandchild) that re-initialises the
+# static mutex, condition variable and semaphore its parent made, CPython's after-fork reset of its
+# GIL: clean, both exit 0; a second init in the child after that reset is still reported.
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-30}
 SRC="$top_srcdir/tests/progs/misuse_lifecycle.c"
@@ -73,4 +75,22 @@ expect_no_report
 expect_status 0
 expect_out '^misuse_lifecycle: same frame address: yes$'
 expect_out '^misuse_lifecycle: reinit_clean done$'
+
+echo "---- a forked child resets what its parent made (CPython's PyOS_AfterFork_Child): clean"
+run -- "$P" reinit_fork
+expect_no_report
+expect_status 0
+expect_out '^misuse_lifecycle: child status 0$'
+
+echo "---- ... and a second init in the child after its reset is reported there"
+AGAIN=$(line_of "$SRC" '/* reinit_fork_twice: again in the child */')
+FIRST=$(line_of "$SRC" '/* reinit_fork: init */')
+run -- "$P" reinit_fork_twice
+expect_kind reinit-live
+expect_count reinit-live 1
+expect_log "coffman: reinit-live: T1 initialises L1 \(mutex\) again while it is live \(initialised, not destroyed\)$" "summary: live"
+expect_log "L1 'gil_mutex': mutex at 0x[0-9a-f]+, initialised in gil_create .*misuse_lifecycle\.c:$FIRST$" "its live init: the child's reset"
+in_block "initialised again here" "#0 0x[0-9a-f]+ reinit_fork .*misuse_lifecycle\.c:$AGAIN \(misuse_lifecycle\)" "again at reinit_fork:$AGAIN"
+expect_out '^misuse_lifecycle: child status 66$'
+expect_status 0
 finish

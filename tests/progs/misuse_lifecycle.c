@@ -33,7 +33,13 @@
  *   reinit_stack     one function initialises its local mutex twice
  *   reinit_cond      main initialises ready_cond again while a worker waits on it
  *   reinit_rwlock    pthread_rwlock_init twice on a static rwlock
- *   reinit_clean     init/destroy/init of every kind, and two functions whose locals share an address */
+ *   reinit_clean     init/destroy/init of every kind, and two functions whose locals share an address
+ *   reinit_fork      CPython's after-fork reset: a static mutex, condition variable and semaphore made
+ *                    in main, used by a worker that keeps taking the mutex; main forks and the child
+ *                    initialises all three again (no destroy), uses them, forks a grandchild that does the
+ *                    same, and both _exit(0) (the parent prints their statuses): clean
+ *   reinit_fork_twice the same reset in the child, then a second init of the mutex there: reported in
+ *                    the child (exit 66), the parent itself clean */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -46,6 +52,7 @@
 #include <string.h>
 #include <threads.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static pthread_mutex_t leak_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -410,6 +417,83 @@ static void reinit_static(void)
 	pthread_mutex_init(&twice_mutex, NULL); /* reinit_static: again */
 }
 
+/* reinit_fork: the interpreter's lock, made at start, reset in every forked child. */
+static pthread_mutex_t gil_mutex;
+static pthread_cond_t gil_cond;
+static sem_t gil_sem;
+static volatile int gil_stop;
+
+static void gil_create(void)
+{
+	pthread_mutex_init(&gil_mutex, NULL); /* reinit_fork: init */
+	pthread_cond_init(&gil_cond, NULL);
+	sem_init(&gil_sem, 0, 0);
+}
+
+static void gil_use(void)
+{
+	struct timespec ts;
+	pthread_mutex_lock(&gil_mutex);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&gil_cond, &gil_mutex, &ts);
+	pthread_mutex_unlock(&gil_mutex);
+	sem_post(&gil_sem);
+	sem_wait(&gil_sem);
+}
+
+static void *gil_churn(void *arg)
+{
+	(void)arg;
+	while (!gil_stop) {
+		pthread_mutex_lock(&gil_mutex);
+		pthread_cond_signal(&gil_cond);
+		pthread_mutex_unlock(&gil_mutex);
+	}
+	return NULL;
+}
+
+static int wait_status(pid_t pid)
+{
+	int status = -1;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void reinit_fork(int twice)
+{
+	pthread_t w;
+	gil_create();
+	pthread_create(&w, NULL, gil_churn, NULL);
+	gil_use();
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		gil_create();   /* the after-fork reset: the worker is gone, the mutex may be "held" by it */
+		gil_use();
+		if (twice) {
+			pthread_mutex_init(&gil_mutex, NULL); /* reinit_fork_twice: again in the child */
+			_exit(0);
+		}
+		pid_t grandchild = fork();
+		if (grandchild == 0) {
+			gil_create();
+			gil_use();
+			_exit(0);
+		}
+		_exit(wait_status(grandchild));
+	}
+	int st = wait_status(pid);
+	gil_stop = 1;
+	pthread_join(w, NULL);
+	printf("misuse_lifecycle: child status %d\n", st);
+}
+
 static void *holds_hold_lock(void *arg)
 {
 	(void)arg;
@@ -562,6 +646,10 @@ int main(int argc, char **argv)
 		reinit_rwlock();
 	} else if (strcmp(mode, "reinit_clean") == 0) {
 		reinit_clean();
+	} else if (strcmp(mode, "reinit_fork") == 0) {
+		reinit_fork(0);
+	} else if (strcmp(mode, "reinit_fork_twice") == 0) {
+		reinit_fork(1);
 	} else {
 		fprintf(stderr, "misuse_lifecycle: unknown mode '%s'\n", mode);
 		return 2;
