@@ -9,7 +9,6 @@
 #include "order.h"
 #include "output.h"
 #include "report.h"
-#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 
@@ -295,16 +294,9 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	 * wrapper's own site is the same for every lock it makes.  Both are resolved now (a dlclose
 	 * resolves every class so far, and the caller's object may be the one going); whether the site is
 	 * a wrapper is asked when the file is written (pick_identity). */
-	if (c->site_is_init && c->site_stack) {
-		const uintptr_t *pcs;
-		int n = stack_frames(c->site_stack, &pcs);
-		for (int k = 0; k + 1 < n; k++)
-			if (pcs[k] == c->site_pc) {
-				symbolize_code(pcs[k + 1], 1, &f);
-				symbolize_code(c->site_pc, 1, &w);
-				site_identity(c, now, &f, f.pc, &w, &c->caller_ident, &c->caller_fields);
-				break;
-			}
+	if (c->site_is_init && report_init_caller_frame(c->site_stack, c->site_pc, &f)) {
+		symbolize_code(c->site_pc, 1, &w);
+		site_identity(c, now, &f, f.pc, &w, &c->caller_ident, &c->caller_fields);
 	}
 }
 

@@ -613,14 +613,7 @@ static void init_site_text(uintptr_t pc, uint32_t stack, char *buf, size_t len)
 {
 	init_frame_text(pc, buf, len);
 	struct report_lock l = { .create_pc = pc, .create_stack = stack, .create_is_init = 1 };
-	struct frame_info *caller = malloc(sizeof *caller);
-	if (caller && report_lock_init_caller(&l, caller)) {
-		size_t used = strlen(buf);
-		snprintf(buf + used, len - used, ", called from ");
-		used = strlen(buf);
-		report_frame_site(caller, buf + used, len - used);
-	}
-	free(caller);
+	report_append_init_caller(&l, buf, len);
 }
 
 /* "name", or the address; and "kind, created at ..." (symbolizer: guard raised). */

@@ -193,6 +193,12 @@ void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
  * called from two places or more, init_sites.h): the frame right above the site, where the wrapper
  * was called.  0 for any other lock. */
 int report_lock_init_caller(const struct report_lock *l, struct frame_info *out);
+/* The frame right above pc in a creation stack (the caller of the *_init call's function): 1, or 0
+ * when pc is not in the stack. */
+int report_init_caller_frame(uint32_t stack, uintptr_t pc, struct frame_info *out);
+/* Appends ", called from <frame>" to buf for a lock made through a library's wrapper (nothing
+ * otherwise): the lock lines of the reports and the profile table. */
+void report_append_init_caller(const struct report_lock *l, char *buf, size_t len);
 /* A report_frame_fn that stops at the first frame of the program's own code (a source file outside
  * /usr/), copying it to *(struct frame_info *)arg. */
 int report_first_program_frame(const struct frame_info *f, void *arg);

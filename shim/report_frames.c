@@ -120,16 +120,33 @@ void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
 		symbolize_code(l->create_pc, 1, out);
 }
 
-int report_lock_init_caller(const struct report_lock *l, struct frame_info *out)
+int report_init_caller_frame(uint32_t stack, uintptr_t pc, struct frame_info *out)
 {
-	if (!l->create_is_init || !l->create_stack || !l->create_pc || !init_site_is_wrapper(l->create_pc))
-		return 0;
 	const uintptr_t *pcs;
-	int n = stack_frames(l->create_stack, &pcs);
+	int n = stack ? stack_frames(stack, &pcs) : 0;
 	for (int k = 0; k + 1 < n; k++)
-		if (pcs[k] == l->create_pc) {
+		if (pcs[k] == pc) {
 			symbolize_code(pcs[k + 1], 1, out);
 			return 1;
 		}
 	return 0;
+}
+
+int report_lock_init_caller(const struct report_lock *l, struct frame_info *out)
+{
+	if (!l->create_is_init || !l->create_stack || !l->create_pc || !init_site_is_wrapper(l->create_pc))
+		return 0;
+	return report_init_caller_frame(l->create_stack, l->create_pc, out);
+}
+
+void report_append_init_caller(const struct report_lock *l, char *buf, size_t len)
+{
+	struct frame_info *caller = malloc(sizeof *caller);
+	if (caller && report_lock_init_caller(l, caller)) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, ", called from ");
+		used = strlen(buf);
+		report_frame_site(caller, buf + used, len - used);
+	}
+	free(caller);
 }

@@ -74,15 +74,10 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		lock_label(r, i, label, sizeof label);
 		if (l->is_class) {
 			struct frame_info f;
-			char inst[160] = "", site[1200];
+			char inst[160] = "", site[2400];
 			symbolize_code(l->create_pc, 1, &f);
 			report_frame_site(&f, site, sizeof site);
-			if (report_lock_init_caller(l, &f)) {    /* a class made through a library's wrapper */
-				size_t used = strlen(site);
-				snprintf(site + used, sizeof site - used, ", called from ");
-				used = strlen(site);
-				report_frame_site(&f, site + used, sizeof site - used);
-			}
+			report_append_init_caller(l, site, sizeof site);  /* a class made through a wrapper */
 			for (int k = 0; k < l->ninstances; k++) {
 				size_t used = strlen(inst);
 				snprintf(inst + used, sizeof inst - used, "%s%p", k ? ", " : "", (void *)l->instances[k]);
@@ -92,15 +87,12 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 		}
 		if (l->create_pc) {
 			struct frame_info f;
-			char site[1200], caller[1220] = "";
+			char site[2400];
 			report_lock_site_frame(l, &f);
 			report_frame_site(&f, site, sizeof site);
-			if (report_lock_init_caller(l, &f)) {
-				strcpy(caller, ", called from ");
-				report_frame_site(&f, caller + strlen(caller), sizeof caller - strlen(caller));
-			}
-			ob_line(ob, "  %s: %s at %p, %s in %s%s", label, l->kind, (void *)l->addr,
-				l->create_is_init ? "initialised" : "first used", site, caller);
+			report_append_init_caller(l, site, sizeof site);
+			ob_line(ob, "  %s: %s at %p, %s in %s", label, l->kind, (void *)l->addr,
+				l->create_is_init ? "initialised" : "first used", site);
 		} else {
 			ob_line(ob, "  %s: %s at %p", label, l->kind, (void *)l->addr);
 		}
