@@ -119,6 +119,7 @@ void deps_load(void)
 					.unwind_thread = unwind_thread,
 					.unwind_check = getenv("COFFMAN_UNWIND_CHECK"),
 					.setcancelstate = pthread_setcancelstate,
+					.symtab_check = getenv("COFFMAN_SYMTAB_CHECK"),
 				};
 				api->init(&host);
 				deps_api = api;
@@ -147,6 +148,12 @@ const char *deps_pprof_load(void)
 	/* The namespace's dlerror text lives in its own buffer: keep a copy. */
 	snprintf(why, sizeof why, "cannot load %s (%s)", COFFMAN_PPROF_LIBRARY, err);
 	return why;
+}
+
+void deps_checks_summary(void)
+{
+	if (deps_api && deps_api->checks_summary)
+		deps_api->checks_summary();
 }
 
 /* The loader allocates the blocks with the program's malloc, whose locks may come back to our

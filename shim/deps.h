@@ -18,5 +18,7 @@ void deps_load(void);
 const char *deps_pprof_load(void);
 /* A thread is starting (before its start routine): prepare its TLS in the namespace. */
 void deps_thread_start(void);
+/* The end of the process: the developers' check modes write their counts (deps_api.h). */
+void deps_checks_summary(void);
 
 #endif

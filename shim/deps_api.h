@@ -25,12 +25,13 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 8      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+#define COFFMAN_DEPS_VERSION 9      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
                                      * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
                                      * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded;
                                      * 7: pprof_load (the encoder is libcoffman-pprof.so);
                                      * 8: deps_host.setcancelstate (capture and capture_from no longer
-                                     *    need cancellation off around them) */
+                                     *    need cancellation off around them);
+                                     * 9: deps_host.symtab_check, checks_summary */
 #define COFFMAN_PPROF_LIBRARY "libcoffman-pprof.so"
 #define COFFMAN_PPROF_SYMBOL "coffman_pprof_encode"
 
@@ -92,6 +93,9 @@ struct deps_host {
 	 * around what reaches a cancellation point (libunwind's steps, which read and write its
 	 * validation pipe, and libdw's reading of an object's CFI), not around every walk. */
 	int (*setcancelstate)(int state, int *old);
+	/* COFFMAN_SYMTAB_CHECK (a developer's switch, NULL when unset): a file to which every answer of
+	 * the symbol-table index is compared with libdw's own search (deps_symtab.c). */
+	const char *symtab_check;
 };
 
 struct deps_api {
@@ -127,6 +131,10 @@ struct deps_api {
 	 * when done, else why not.  Only from the library constructor, like the namespace itself (the
 	 * loader's lock and the program's malloc): a run without a profile never maps protobuf-c. */
 	const char *(*pprof_load)(const char *path);
+	/* The developers' check modes (COFFMAN_UNWIND_CHECK, COFFMAN_SYMTAB_CHECK): append each one's
+	 * count for this process to its file.  Called by libcoffman's destructor, after the graph file and
+	 * the reports made at exit: this namespace's own destructors run before it. */
+	void (*checks_summary)(void);
 };
 
 #endif

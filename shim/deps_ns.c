@@ -1,5 +1,6 @@
 /* libcoffman-deps.so's namespace overrides and its exported table (deps_api.h, deps_ns.h). */
 #include "deps_ns.h"
+#include "deps_symtab.h"
 #include "elf_symbols.h"
 
 #define UNW_LOCAL_ONLY
@@ -336,7 +337,14 @@ static void init(const struct deps_host *host)
 	elf_main_program_path(exe, sizeof exe);        /* this namespace's copy, kept for a sandbox */
 	resolve_mutex_functions();
 	deps_unwind_init();
+	symtab_check_open(deps_host.symtab_check);
 	thread_prepare();
+}
+
+static void checks_summary(void)
+{
+	deps_unwind_check_summary();
+	symtab_check_summary();
 }
 
 EXPORT const struct deps_api coffman_deps_api = {
@@ -354,4 +362,5 @@ EXPORT const struct deps_api coffman_deps_api = {
 	.thread_prepare = thread_prepare,
 	.pprof_encode = guarded_pprof_encode,
 	.pprof_load = pprof_load,
+	.checks_summary = checks_summary,
 };

@@ -37,6 +37,8 @@ int deps_getcontext_nofp(struct unwind_context *ctx);
 #define DEPS_GETCONTEXT ((int (*)(struct unwind_context *))(void (*)(void))unw_tdep_getcontext)
 #endif
 int deps_capture_from(const struct unwind_context *ctx, uintptr_t *pcs, int max);
+/* COFFMAN_UNWIND_CHECK's count for this process, appended to its file. */
+void deps_unwind_check_summary(void);
 /* Whether the pages of [addr, addr + len) (addr page-aligned) are mapped and readable; without
  * mincore(), which seccomp sandboxes refuse.  Async-signal-safe, errno kept. */
 int deps_readable(uintptr_t addr, size_t len);

@@ -3,6 +3,7 @@
  * locks are the private libc's.  Not thread-safe: the host serialises every call (symbolize.c). */
 #include "deps_api.h"
 #include "deps_ns.h"
+#include "deps_symtab.h"
 #include "elf_symbols.h"
 
 #include <dlfcn.h>
@@ -117,8 +118,9 @@ static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)
  * writer and for the suppressions) and the reports of one program share most of their frames: in
  * LibreOffice, whose libmergedlo.so exports 43,000 symbols, the 13 reports soffice.bin makes at exit
  * took 4 s, most of a document conversion's time under coffman.  So each answer is kept, by module and
- * address: direct-mapped, a miss only costs the search it would have cost anyway.  The module pointers
- * and names belong to the session, so session_refresh empties the cache. */
+ * address: direct-mapped, a miss only costs the search it would have cost anyway; and a miss in a big
+ * table is a binary search of its sorted index, not the scan (deps_symtab.c).  The module pointers
+ * and names belong to the session, so session_refresh empties the cache and drops the indexes. */
 #define ADDRSYM_CACHE_BITS 10
 static struct addrsym_entry {
 	Dwfl_Module *mod;       /* NULL: an empty slot */
@@ -134,7 +136,7 @@ static const char *addrinfo_cached(Dwfl_Module *mod, uintptr_t addr, GElf_Off *o
 	struct addrsym_entry *e = &addrsym_cache[slot];
 	if (e->mod != mod || e->addr != addr) {
 		memset(e, 0, sizeof *e);
-		e->name = dwfl_module_addrinfo(mod, addr, &e->off, &e->sym, NULL, NULL, NULL);
+		e->name = symtab_addrinfo(mod, addr, &e->off, &e->sym);
 		e->mod = mod;
 		e->addr = addr;
 	}
@@ -151,6 +153,7 @@ static Dwfl *session_refresh(void)
 {
 	/* A new session each time: libdw (0.188) can lose its address lookup when the same modules are
 	 * reported again into a live session (dwfl_addrmodule then misses the executable). */
+	symtab_forget();
 	if (session)
 		dwfl_end(session);
 	memset(addrsym_cache, 0, sizeof addrsym_cache);

@@ -447,7 +447,7 @@ static int capture(unw_context_t *context, uintptr_t *pcs, int max)
 }
 
 
-__attribute__((destructor)) static void check_summary(void)
+void deps_unwind_check_summary(void)
 {
 	if (check_fd < 0)
 		return;

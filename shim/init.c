@@ -135,6 +135,7 @@ __attribute__((destructor(101))) static void coffman_unload(void)
 	if (tls_self)
 		life_process_exit(tls_self);    /* destroy-locked: a held lock's memory freed */
 	report_at_exit();
+	deps_checks_summary();
 	if (report_total() > 0 && cfg.exitcode != 0) {
 		fflush(NULL);
 		_exit(cfg.exitcode);
