@@ -6,7 +6,8 @@
  * executable exports 110,000 symbols, and under --graph-dir the 400 distinct creation sites and
  * static locks named at exit took 2.2 s of every run, 5.5 ms each.  So a module's table is indexed
  * once, at its second look-up (one look-up never pays for an index), when it is big enough for a scan
- * to matter.
+ * to matter.  A new session (after a dlopen, deps_symbolize.c) makes new modules of the same files:
+ * an index is handed on to the same file at the same place, checked on a sample of its symbols.
  *
  * The index must give libdw's own answer, not a plausible one: the graph files name classes by it and
  * must agree with the reports and with other processes.  libdw's choice, reproduced:
@@ -61,14 +62,18 @@ struct module_index {
 	Dwfl_Module *mod;       /* the key: the module, for as long as its session lives */
 	unsigned lookups;
 	int state;              /* 0 not built yet, 1 built, -1 not worth building or failed */
-	int first_global;
+	int nsyms, first_global;
+	char *file;             /* the module's name, start and end: what a later session's module of the */
+	Dwarf_Addr start, end;  /* same file at the same place has too */
 	struct span_table global, local;
 	GElf_Addr *labels;      /* the sizeless global symbols' values, sorted */
 	size_t nlabels, labels_cap;
+	struct module_index *next;      /* in the list of retired indexes */
 	UT_hash_handle hh;
 };
 
 static struct module_index *indexes;
+static struct module_index *retired;    /* built in the session before this one */
 
 /* ---------------------------------------------------------------- the check mode */
 
@@ -184,6 +189,8 @@ static void span_sort(struct span_table *t)
 
 static void index_free(struct module_index *x)
 {
+	free(x->file);
+	x->file = NULL;
 	free(x->global.v);
 	free(x->local.v);
 	free(x->labels);
@@ -193,15 +200,67 @@ static void index_free(struct module_index *x)
 	x->nlabels = x->labels_cap = 0;
 }
 
+/* The index r, built for another session's module of the same file, fits x's module: the same
+ * table, and a sample of its spans reads the same. */
+static int fits(const struct module_index *r, Dwfl_Module *mod)
+{
+	const struct span_table *tables[2] = { &r->global, &r->local };
+	for (int t = 0; t < 2; t++) {
+		size_t n = tables[t]->n;
+		for (size_t k = 0; k < 8 && k < n; k++) {
+			const struct span *s = &tables[t]->v[k * (n - 1) / 7];
+			GElf_Sym sym;
+			GElf_Addr value;
+			const char *name = dwfl_module_getsym_info(mod, s->ndx, &sym, &value, NULL, NULL, NULL);
+			if (!eligible(name, &sym) || value != s->value || sym.st_size != s->size)
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* Take over a retired index of the same file at the same place, if there is one. */
+static int adopt(struct module_index *x)
+{
+	for (struct module_index **p = &retired; *p; p = &(*p)->next) {
+		struct module_index *r = *p;
+		if (r->start != x->start || r->end != x->end || r->nsyms != x->nsyms ||
+		    r->first_global != x->first_global || strcmp(r->file, x->file) != 0 || !fits(r, x->mod))
+			continue;
+		*p = r->next;
+		x->global = r->global;
+		x->local = r->local;
+		x->labels = r->labels;
+		x->nlabels = r->nlabels;
+		x->labels_cap = r->labels_cap;
+		free(r->file);
+		free(r);
+		return 1;
+	}
+	return 0;
+}
+
 static int build(struct module_index *x)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int n = dwfl_module_getsymtab(x->mod);
 	int first_global = dwfl_module_getsymtab_first_global(x->mod);
-	if (n < INDEX_MIN_SYMBOLS || first_global < 0)
+	const char *file = dwfl_module_info(x->mod, NULL, &x->start, &x->end, NULL, NULL, NULL, NULL);
+	if (n < INDEX_MIN_SYMBOLS || first_global < 0 || !file || !(x->file = strdup(file)))
 		return -1;
+	x->nsyms = n;
 	x->first_global = first_global;
+	if (adopt(x)) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (check_fd >= 0) {
+			char line[1024];
+			int len = snprintf(line, sizeof line, "coffman symtab check: pid %d: %s: index of %d symbols "
+					   "taken over from the session before\n", (int)getpid(), file, n);
+			check_write(line, len < (int)sizeof line ? len : (int)sizeof line - 1);
+		}
+		return 0;
+	}
 	int globals_from = first_global == 0 ? 1 : first_global;
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
@@ -365,12 +424,26 @@ const char *symtab_addrinfo(Dwfl_Module *mod, uintptr_t addr, GElf_Off *off, GEl
 	return dwfl_module_addrinfo(mod, addr, off, sym, NULL, NULL, NULL);
 }
 
+/* The session ends: its built indexes are kept for the next one (adopt), those of the session before
+ * that, never taken over, go. */
 void symtab_forget(void)
 {
+	while (retired) {
+		struct module_index *r = retired;
+		retired = r->next;
+		index_free(r);
+		free(r);
+	}
 	struct module_index *x, *tmp;
 	HASH_ITER(hh, indexes, x, tmp) {
 		HASH_DEL(indexes, x);
-		index_free(x);
-		free(x);
+		if (x->state == 1) {
+			x->mod = NULL;
+			x->next = retired;
+			retired = x;
+		} else {
+			index_free(x);
+			free(x);
+		}
 	}
 }
