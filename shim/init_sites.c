@@ -8,17 +8,24 @@
  * between two such locks in two processes is a self-loop of that class and is lost.  What tells them
  * apart is the wrapper's caller, one frame up, which only a stack capture can see.
  *
- * So every init at a site in a shared object finds its caller with a capture of a few frames (a site
- * in the main program never does: a program's own wrapper is its own code, and such a site keeps its
- * one pc, as before; after its first init it costs one compare, the thread's cache), and its lock
- * keeps the two frames (the site, the caller) as one interned stack, the same id for every lock made
- * from that caller.  A site called from two places or more is a wrapper.  What the report and the
+ * So every init at a site in a shared object finds its caller with a capture of a few frames, and its
+ * lock keeps the two frames (the site, the caller) as one interned stack, the same id for every lock
+ * made from that caller.  A site called from two places or more is a wrapper.  A site in the main
+ * program is probed so at its first MAIN_PROBES inits only, unless they find it a wrapper: programs
+ * link their wrappers in too (Node.js's libuv, a C++ program's own Mutex class), but a site there that
+ * makes locks by the hundred thousand from one caller (an array of per-object locks) must not pay a
+ * capture for each; after those inits it costs one compare, the thread's cache.  A wrapper in the
+ * program whose second caller comes only after them stays one class.  Not with --classes=site, whose
+ * live classes are keyed by the stack where a lock has one: a settled site's probed locks would be a
+ * class apart from its later ones, and two instances nested in each other an order between classes.
+ * (The graph files join classes by what they resolve to, and drop an edge of a class onto itself.)  What the report and the
  * graph file make of it is decided when they are written, by the site's state then: a wrapper's locks
  * are told apart by their callers; the locks of a one-caller site (a library's constructor of its own
  * objects) stay the site's own class, the same whoever calls it, in every program.  (Looking at only
  * some inits was tried: libdbus makes its first locks in one loop and the others later, from
  * elsewhere, and was taken for a one-caller site.) */
 #include "init_sites.h"
+#include "config.h"
 #include "elf_symbols.h"
 #include "ilock.h"
 #include "stacks.h"
@@ -28,14 +35,18 @@
 #include <stdlib.h>
 #include <uthash.h>
 
-enum site_state { SITE_MAIN = 1, SITE_ONE_CALLER, SITE_WRAPPER };
+/* SITE_SETTLED: a site in the main program that had one caller in its first MAIN_PROBES inits. */
+enum site_state { SITE_ONE_CALLER = 1, SITE_WRAPPER, SITE_SETTLED };
+#define MAIN_PROBES 256
 
-/* caller and state are atomics: an init learns from its caller without the lock (the entry is
+/* caller, state and probes are atomics: an init learns from its caller without the lock (the entry is
  * found through the thread's cache, and never freed). */
 struct init_site {
 	uintptr_t pc;
+	int in_main;                    /* in the main program's code (set before the entry is published) */
 	_Atomic uintptr_t caller;       /* the return address above pc at its first init (0: not yet) */
 	_Atomic int state;
+	_Atomic unsigned probes;        /* main program: inits that looked for their caller */
 	UT_hash_handle hh;
 };
 
@@ -84,7 +95,8 @@ static struct init_site *site_entry(uintptr_t pc)
 	if (!n)
 		return NULL;
 	n->pc = pc;
-	n->state = in_main_program(pc) ? SITE_MAIN : SITE_ONE_CALLER;
+	n->in_main = in_main_program(pc);
+	n->state = SITE_ONE_CALLER;
 	ilock_acquire(&sites_lock);
 	s = site_get(pc);
 	if (!s) {
@@ -111,6 +123,20 @@ static uintptr_t caller_now(uintptr_t pc, const struct unwind_context *ctx)
 	return 0;
 }
 
+/* Whether this init at main-program site s looks for its caller: during the probes, or for good once
+ * they found a second one. */
+static int main_site_probe(struct init_site *s)
+{
+	int state = atomic_load(&s->state);
+	if (state != SITE_ONE_CALLER)
+		return state == SITE_WRAPPER;
+	if (!cfg.classes_site && atomic_fetch_add(&s->probes, 1) < MAIN_PROBES)
+		return 1;
+	/* One caller so far: settled, unless a probe found a second meanwhile. */
+	atomic_compare_exchange_strong(&s->state, &state, SITE_SETTLED);
+	return state == SITE_WRAPPER;
+}
+
 uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct unwind_context *ctx)
 {
 	if (!pc)
@@ -122,11 +148,15 @@ uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct u
 			return 0;
 		e->pc = pc;
 		e->site = found;
-		e->in_main = atomic_load(&found->state) == SITE_MAIN;  /* set before it was published */
+		e->quiet = 0;
 	}
-	if (e->in_main)
+	if (e->quiet)
 		return 0;
 	struct init_site *s = e->site;
+	if (s->in_main && !main_site_probe(s)) {
+		e->quiet = 1;
+		return 0;
+	}
 	uintptr_t caller = caller_now(pc, ctx);
 	if (!caller)
 		return 0;               /* where it was called from is unknown: the lock keeps its pc only */
@@ -152,7 +182,7 @@ void init_sites_forget_range(uintptr_t lo, uintptr_t hi)
 	struct init_site *s, *tmp;
 	ilock_acquire(&sites_lock);
 	HASH_ITER(hh, sites, s, tmp) {
-		if (s->pc >= lo && s->pc < hi && atomic_load(&s->state) != SITE_MAIN) {
+		if (s->pc >= lo && s->pc < hi && !s->in_main) {
 			atomic_store(&s->caller, 0);
 			atomic_store(&s->state, SITE_ONE_CALLER);
 		}

@@ -10,13 +10,13 @@ struct unwind_context;
 struct init_site;
 
 /* Per thread (threads.h): the sites this thread initialised locks at lately, direct-mapped by pc, so
- * that inits at a few sites in turn take no lock to find them, and an init at a site of the main
- * program costs a load and two compares. */
+ * that inits at a few sites in turn take no lock to find them, and an init at a settled site of the
+ * main program costs a load and two compares. */
 #define INIT_SITE_CACHE_SLOTS 8
 struct init_site_slot {
 	uintptr_t pc;
 	struct init_site *site;
-	int in_main;                    /* the site is in the main program (never changes) */
+	int quiet;                      /* no caller to find here: a main-program site, settled with one */
 };
 struct init_site_cache {
 	struct init_site_slot slot[INIT_SITE_CACHE_SLOTS];
@@ -27,16 +27,16 @@ static inline struct init_site_slot *init_site_slot(struct init_site_cache *c, u
 	return &c->slot[(pc * 0x9e3779b97f4a7c15ull) >> 61];
 }
 
-/* Whether an init at pc needs its caller found (a site not known to be in the main program): then
- * the wrapper saves its context for init_site_stack's capture. */
+/* Whether an init at pc needs its caller found (a site not known to be settled): then the wrapper
+ * saves its context for init_site_stack's capture. */
 static inline int init_site_wants_context(struct init_site_cache *c, uintptr_t pc)
 {
 	const struct init_site_slot *e = init_site_slot(c, pc);
-	return pc && !(e->pc == pc && e->in_main);
+	return pc && !(e->pc == pc && e->quiet);
 }
 
-/* The creation stack a lock initialised at pc (the *_init call's return address) keeps: for a site in
- * a shared object, the interned two frames (pc, its caller now); 0 for a site in the main program, or
+/* The creation stack a lock initialised at pc (the *_init call's return address) keeps: the interned
+ * two frames (pc, its caller now); 0 for a settled site of the main program (see init_sites.c), or
  * when the caller cannot be found.  ctx: the wrapper's saved context, where the capture starts (NULL:
  * from here, walking through coffman's own frames).  Call with no internal lock held. */
 uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct unwind_context *ctx);

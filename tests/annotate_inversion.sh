@@ -13,15 +13,18 @@ SECOND=$(line_of "$SRC" '	ticket_lock(&to->lock);')
 ACQUIRING=$(line_of "$SRC" 'COFFMAN_LOCK_ACQUIRING(l, 0);')
 ACQUIRED=$(line_of "$SRC" 'COFFMAN_LOCK_ACQUIRED(l, 0);')
 CREATED=$(line_of "$SRC" 'COFFMAN_LOCK_CREATED(l, "ticket spinlock", 0);')
+# ticket_init is the program's wrapper of the annotation (two callers): each lock names its caller
+INIT_A=$(line_of "$SRC" '	ticket_init(&account_a.lock);')
+INIT_B=$(line_of "$SRC" '	ticket_init(&account_b.lock);')
 
 run -- "$PROG"
 expect_kind lock-order-inversion
 expect_count lock-order-inversion 1
 expect_status 66
 expect_log "cycle: L1 'account_a' -> L2 'account_b' -> L1 'account_a'$" "cycle of the two account locks"
-expect_log "L1 'account_a': ticket spinlock at 0x[0-9a-f]+, initialised in ticket_init .*ticket_spinlock\.c:$CREATED$" \
+expect_log "L1 'account_a': ticket spinlock at 0x[0-9a-f]+, initialised in ticket_init .*ticket_spinlock\.c:$CREATED, called from main .*ticket_spinlock\.c:$INIT_A$" \
 	"L1 is a 'ticket spinlock', created in ticket_init"
-expect_log "L2 'account_b': ticket spinlock at 0x[0-9a-f]+, initialised in ticket_init .*ticket_spinlock\.c:$CREATED$" \
+expect_log "L2 'account_b': ticket spinlock at 0x[0-9a-f]+, initialised in ticket_init .*ticket_spinlock\.c:$CREATED, called from main .*ticket_spinlock\.c:$INIT_B$" \
 	"L2 is a 'ticket spinlock'"
 expect_log "edge 1: T2 \(tid [0-9]+\) locks L2 'account_b' while holding L1 'account_a':" "edge 1: T2, A then B"
 expect_log "edge 2: T3 \(tid [0-9]+\) locks L1 'account_a' while holding L2 'account_b':" "edge 2: T3, B then A"

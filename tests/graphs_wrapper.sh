@@ -7,6 +7,11 @@
 # --classes=site classes the wrapper's locks by caller in the live run as well.
 # The library's own one-caller site (journal_new, 20 locks from one call) stays one class, its own: a
 # library's constructor of its objects is the same class whoever calls it.
+# The same with the wrapper linked into the program (wrapper_static), as Node.js links libuv's
+# uv_mutex_init and C++ programs their own Mutex class: the report names the callers, the graph files
+# have a class per caller and the cycle across processes.  A site in the program is probed for its
+# callers at its first 256 inits only: with 300 journals, journal_new settles as one caller's site
+# and its locks, probed or not, are one class.
 . "$top_srcdir/tests/lib.sh"
 LSRC="$top_srcdir/tests/progs/wrapper_lib.c"
 PSRC="$top_srcdir/tests/progs/wrapper_locks.c"
@@ -17,6 +22,7 @@ LEDG=$(line_of "$PSRC" '/* wrapped: ledger */')
 if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$WORK/libwrapper_lib.so" "$LSRC" 2> "$WORK/cc.err" ||
    ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_locks" "$PSRC" -L"$WORK" -lwrapper_lib \
 	-Wl,-rpath,"$WORK" -ldl 2>> "$WORK/cc.err" ||
+   ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_static" "$PSRC" "$LSRC" -ldl 2>> "$WORK/cc.err" ||
    ! ${CC:-cc} -g -O0 -pthread -o "$WORK/wrapper_unload" "$top_srcdir/tests/progs/wrapper_unload.c" -ldl \
 	2>> "$WORK/cc.err"; then
 	echo "cannot build the test programs:"; cat "$WORK/cc.err"; exit 77
@@ -110,6 +116,46 @@ printf '%s\n' "site make_account wrapper_unload.c:$(line_of "$USRC" '/* unload: 
 	"site make_ledger wrapper_unload.c:$(line_of "$USRC" '/* unload: ledger */')" > "$WORK/want.unload"
 if cmp -s "$WORK/keys.unload" "$WORK/want.unload"; then pass "unload: the callers' classes, the library gone"; else
 	fail "unload: classes:"; cat "$WORK/keys.unload" >&2; fi
+
+# The wrapper in the program itself.
+run -- "$WORK/wrapper_static" both
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_account .*wrapper_locks\.c:$ACCT$" \
+	"in the program: the account's lock, the wrapper and its caller make_account:$ACCT"
+expect_log "L[0-9]: mutex at 0x[0-9a-f]+, initialised in lib_mutex_init .*wrapper_lib\.c:$WRAP, called from make_ledger .*wrapper_locks\.c:$LEDG$" \
+	"in the program: the ledger's lock, the wrapper and its caller make_ledger:$LEDG"
+WRAPPER_JOURNALS=300 run --graph-dir="$WORK/static" -- "$WORK/wrapper_static" ab
+expect_status 0
+expect_no_report
+run --graph-dir="$WORK/static" -- "$WORK/wrapper_static" ba
+expect_status 0
+expect_no_report
+class_keys "$WORK/static" > "$WORK/keys.static"
+if cmp -s "$WORK/keys.static" "$WORK/want"; then pass "in the program: one class per caller, the journals' own site (300: settled)"; else
+	fail "in the program: classes:"; cat "$WORK/keys.static" >&2; fi
+if python3 - "$WORK/static" "$JNEW" "$ACCT" "$LEDG" <<'PY'
+import json, glob, sys
+# The 300-journal process: journal 0 (probed, its caller known) before the account, the last journal
+# (settled, no caller) before the ledger: both edges out of the one journal class.
+jnew, acct, ledg = sys.argv[2:5]
+for f in glob.glob(sys.argv[1] + "/*.graph.jsonl"):
+    lines = [json.loads(l) for l in open(f)]
+    ids = {l["id"]: l["key"] for l in lines if l["type"] == "class"}
+    outs = sorted(ids[l["to"]] for l in lines
+                  if l["type"] == "edge" and ids[l["from"]] == "site journal_new wrapper_lib.c:" + jnew)
+    if outs:
+        assert outs == ["site make_account wrapper_locks.c:" + acct, "site make_ledger wrapper_locks.c:" + ledg], outs
+        sys.exit(0)
+sys.exit(1)
+PY
+then pass "in the program: the probed and the settled journals' edges, one class"; else fail "in the program: the journal class's edges"; fi
+"$G" cycles "$WORK/static" > "$WORK/cycles.static.txt"
+s=$?
+[ $s -eq 66 ] && pass "in the program: coffman-graph cycles exit 66" || fail "in the program: coffman-graph cycles: exit $s"
+grep -q "cycle of 2 lock classes across 2 processes" "$WORK/cycles.static.txt" && pass "in the program: the split inversion is found" ||
+	{ fail "in the program: no cycle across processes"; cat "$WORK/cycles.static.txt" >&2; }
 
 "$G" cycles "$WORK/graphs" > "$WORK/cycles.txt"
 s=$?

@@ -85,11 +85,13 @@ expect_out '^misuse_lifecycle: child status 0$'
 echo "---- ... and a second init in the child after its reset is reported there"
 AGAIN=$(line_of "$SRC" '/* reinit_fork_twice: again in the child */')
 FIRST=$(line_of "$SRC" '/* reinit_fork: init */')
+RESET=$(line_of "$SRC" 'gil_create();   /* the after-fork reset')
 run -- "$P" reinit_fork_twice
 expect_kind reinit-live
 expect_count reinit-live 1
 expect_log "coffman: reinit-live: T1 initialises L1 \(mutex\) again while it is live \(initialised, not destroyed\)$" "summary: live"
-expect_log "L1 'gil_mutex': mutex at 0x[0-9a-f]+, initialised in gil_create .*misuse_lifecycle\.c:$FIRST$" "its live init: the child's reset"
+expect_log "L1 'gil_mutex': mutex at 0x[0-9a-f]+, initialised in gil_create .*misuse_lifecycle\.c:$FIRST, called from reinit_fork .*misuse_lifecycle\.c:$RESET$" \
+	"its live init: the child's reset (gil_create has two callers: named by the child's)"
 in_block "initialised again here" "#0 0x[0-9a-f]+ reinit_fork .*misuse_lifecycle\.c:$AGAIN \(misuse_lifecycle\)" "again at reinit_fork:$AGAIN"
 expect_out '^misuse_lifecycle: child status 66$'
 expect_status 0

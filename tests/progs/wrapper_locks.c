@@ -2,7 +2,7 @@
  * first, then an account's and a ledger's, each initialised by lib_mutex_init; and twenty journals the
  * library makes itself, from one call here.
  *
- *   wrapper_locks ab     journal 0 -> account, account -> ledger, journal 19 -> ledger
+ *   wrapper_locks ab     journal 0 -> account, account -> ledger, the last journal -> ledger
  *   wrapper_locks ba     ledger -> account
  *   wrapper_locks both   ab, then ba: one lock-order inversion in this process
  *   wrapper_locks cross  account -> ledger, then another ledger -> another account: an inversion
@@ -10,7 +10,8 @@
  *   wrapper_locks late   no pool: an account, nested in a journal; libm loaded and unloaded; then a
  *                        ledger, and account -> ledger (the account's class is named at the dlclose,
  *                        before the wrapper's second caller)
- * (built by tests/graphs_wrapper.sh against libwrapper_lib.so) */
+ * WRAPPER_JOURNALS=N makes N journals (at most 300), not twenty.  (Built by tests/graphs_wrapper.sh
+ * against libwrapper_lib.so, and with wrapper_lib.c linked in.) */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,7 +24,9 @@ pthread_mutex_t *journal_lock(struct journal *j);
 
 /* On the heap: a static lock's class is its symbol, whatever made it. */
 static pthread_mutex_t *account, *ledger;
-static struct journal *journals[20];
+#define JOURNALS_MAX 300
+static struct journal *journals[JOURNALS_MAX];
+static int njournals = 20;
 
 static __attribute__((noinline)) pthread_mutex_t *make_account(void)
 {
@@ -53,7 +56,7 @@ static __attribute__((noinline)) void make_pool(void)
 
 static __attribute__((noinline)) void make_journals(void)
 {
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < njournals; i++)
 		journals[i] = journal_new();    /* journals: one caller */
 }
 
@@ -88,18 +91,21 @@ static int late(void)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "both";
+	const char *nj = getenv("WRAPPER_JOURNALS");
+	if (nj && atoi(nj) > 0)
+		njournals = atoi(nj) < JOURNALS_MAX ? atoi(nj) : JOURNALS_MAX;
 	if (strcmp(mode, "late") == 0)
 		return late();
 	make_pool();
 	make_journals();
 	account = make_account();
 	ledger = make_ledger();
-	if (!journals[0] || !journals[19] || !account || !ledger)
+	if (!journals[0] || !journals[njournals - 1] || !account || !ledger)
 		return 1;
 	if (strcmp(mode, "ab") == 0 || strcmp(mode, "both") == 0) {
 		nest(journal_lock(journals[0]), account);
 		nest(account, ledger);
-		nest(journal_lock(journals[19]), ledger);
+		nest(journal_lock(journals[njournals - 1]), ledger);
 	}
 	if (strcmp(mode, "ba") == 0 || strcmp(mode, "both") == 0)
 		nest(ledger, account);
