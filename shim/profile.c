@@ -44,6 +44,7 @@ struct prof_lock {
 	 * and thread pools do before they exit. */
 	uintptr_t init_pc;
 	uint32_t init_stack;                    /* its (site, caller) when made in a library (init_sites.h) */
+	uintptr_t first_use_pc;                 /* never initialised by a call: where it was first used */
 	int row;                                /* collection at exit only (collect_lock held) */
 	/* counts handed over by evicted slots and exited threads (times in ticks) */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
@@ -72,7 +73,18 @@ static struct prof_lock *rec_find(const void *lock)
 	return NULL;
 }
 
-static struct prof_lock *rec_get(const void *lock, int kind)
+/* Where t took lock, innermost hold first (0: not held). */
+static uintptr_t held_pc_of(const struct thread_rec *t, const void *lock)
+{
+	for (int i = t->nheld - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return t->held[i].pc;
+	return 0;
+}
+
+/* t: the thread whose acquisition of lock makes the record (where it took it is the lock's first use
+ * we know of, when no *_init call made it and no nesting recorded one). */
+static struct prof_lock *rec_get(const struct thread_rec *t, const void *lock, int kind)
 {
 	struct prof_lock *r = rec_find(lock);
 	if (r)
@@ -80,9 +92,12 @@ static struct prof_lock *rec_get(const void *lock, int kind)
 	uintptr_t init_pc = 0;
 	uint32_t init_stack = 0;
 	int init_kind;
+	uintptr_t first_use_pc = 0;
 	if (!order_init_site_stack(lock, &init_pc, &init_kind, &init_stack)) {  /* before rec_lock: no order */
 		init_pc = 0;
 		init_stack = 0;
+		if (!order_first_use_site(lock, &first_use_pc))
+			first_use_pc = held_pc_of(t, lock);
 	}
 	ilock_acquire(&rec_lock);
 	r = rec_find(lock);
@@ -92,6 +107,7 @@ static struct prof_lock *rec_get(const void *lock, int kind)
 		r->kind = kind;
 		r->init_pc = init_pc;
 		r->init_stack = init_stack;
+		r->first_use_pc = first_use_pc;
 		r->next = atomic_load_explicit(b, memory_order_relaxed);
 		atomic_store_explicit(b, r, memory_order_release);
 		atomic_fetch_add(&nrecs, 1);
@@ -134,12 +150,13 @@ static unsigned slot_index(const void *lock)
 
 /* The slot is another lock's (or free): hand its counts over, then take it for lock.  Registry
  * locked: the collector at exit reads slots under it, and must not see one half-switched. */
-static __attribute__((noinline)) struct prof_slot *slot_fill(struct prof_slot *s, const void *lock, int kind)
+static __attribute__((noinline)) struct prof_slot *slot_fill(const struct thread_rec *t, struct prof_slot *s,
+							     const void *lock, int kind)
 {
 	/* Internal locks from a lock fast path: the guard sends a signal handler's lock calls, while
 	 * they are held, to the real functions instead of back here. */
 	tls_guard++;
-	struct prof_lock *r = rec_get(lock, kind);
+	struct prof_lock *r = rec_get(t, lock, kind);
 	if (r) {
 		registry_lock();
 		if (s->lock)
@@ -175,7 +192,7 @@ static inline struct prof_slot *slot_for(struct thread_rec *t, const void *lock,
 	struct prof_slot *s = &p->slots[slot_index(lock)];
 	if (__builtin_expect(s->lock == lock, 1))
 		return s;
-	return slot_fill(s, lock, kind);
+	return slot_fill(t, s, lock, kind);
 }
 
 void profile_owner_changed(struct thread_rec *t, struct prof_slot *s)
@@ -631,8 +648,18 @@ static void describe(struct row *w)
 	}
 	if (pc)
 		init_site_text(pc, stack, w->site, sizeof w->site);
-	if (!w->site[0])
-		snprintf(w->site, sizeof w->site, "a static initializer");
+	if (!w->site[0]) {
+		/* Never initialised by a call: where it was first used tells such locks apart (a program's
+		 * heap std::mutex objects, LevelDB's all of them, otherwise read alike). */
+		uintptr_t use = w->rec->first_use_pc;
+		if (!use && !order_first_use_site(lock, &use))
+			use = 0;
+		char where[sizeof w->site - 48];
+		where[0] = '\0';
+		if (use)
+			init_frame_text(use, where, sizeof where);
+		snprintf(w->site, sizeof w->site, "a static initializer%s%s", where[0] ? ", first used in " : "", where);
+	}
 }
 
 static void fmt_ns(char *out, size_t cap, uint64_t ns)

@@ -24,6 +24,11 @@ check_row() {   # NAME ACQUIRED CONTENDED-REGEX THREADS KIND-REGEX
 check_row counted_lock 1000 0 1 mutex
 check_row contended_lock 6 '[1-3]' 2 mutex
 check_row table_lock 37 0 1 'rwlock: 30 read, 7 write'
+# counted_lock (PTHREAD_MUTEX_INITIALIZER, never nested): no *_init call made it, so the row says where
+# it was first used, which tells such locks apart (a program's heap std::mutex objects read alike)
+USE=$(line_of "$top_srcdir/tests/progs/profile_counts.c" '		pthread_mutex_lock(&counted_lock);')
+expect_log "counted_lock \(0x[0-9a-f]+, mutex\), created at a static initializer, first used in main .*profile_counts\.c:$USE$" \
+	"counted_lock: first used in main:$USE"
 # A thread counts a lock in batches that end at its next timed hold (the first 8 holds, then one in
 # 256): exact on either side of each batch's end, read from a live thread's table at exit.
 for n in 8 9 264 265; do
