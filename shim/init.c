@@ -84,8 +84,20 @@ static void after_fork_child(void)
 	tls_guard--;
 }
 
-__attribute__((constructor(101))) static void coffman_load(void)
+/* libcoffman.so is linked -z initfirst: the loader runs this before any other library's constructor
+ * (by default a preloaded library's constructors run after those of every library the program needs,
+ * so threads a library starts in its constructor, and the locks and waits they make, went unseen; the
+ * first call on a condition variable they wait on was then taken for one on uninitialised memory).
+ * The program's libc has not run its own constructor yet: its environ is still empty, so it is set
+ * here from the loader's arguments (libc sets it again, to the same array). */
+extern char **environ;
+
+__attribute__((constructor(101))) static void coffman_load(int argc, char **argv, char **envp)
 {
+	(void)argc;
+	(void)argv;
+	if (!environ && envp)
+		environ = envp;
 	tls_guard++;
 	coffman_pid = getpid();
 	char exe[PATH_MAX];
@@ -126,7 +138,9 @@ int coffman_at_quick_exit(int status)
 	return status;
 }
 
-/* Runs late in exit() (we are preloaded: initialised first, finalised last), before stdio is closed. */
+/* Runs in exit(), before stdio is closed, when the loader finalises libcoffman.so: after the program's
+ * own destructors, but (glibc 2.36's order) before those of the libraries it needs, which still run
+ * checked, their reports after the summary and without the 66 (README, Limits). */
 __attribute__((destructor(101))) static void coffman_unload(void)
 {
 	tls_guard++;
