@@ -22,6 +22,7 @@
 #include "watchdog.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -61,6 +62,11 @@ static void after_fork_parent(void)
 
 /* The process coffman was set up for: a vfork or clone child shares its memory but is another process. */
 static pid_t coffman_pid;
+
+/* coffman_exit_late (below) is registered to run at the very end of exit(). */
+extern int __cxa_atexit(void (*fn)(void *), void *arg, void *dso_handle);
+static void coffman_exit_late(void *arg);
+static int late_registered;
 
 /* The child has one thread; every internal lock some other parent thread held is reset. */
 static void after_fork_child(void)
@@ -114,6 +120,7 @@ __attribute__((constructor(101))) static void coffman_load(int argc, char **argv
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	graph_file_init();
 	profile_init();
+	late_registered = __cxa_atexit(coffman_exit_late, NULL, NULL) == 0;
 	tls_guard--;
 	threads_init_main();
 }
@@ -138,11 +145,13 @@ int coffman_at_quick_exit(int status)
 	return status;
 }
 
-/* Runs in exit(), before stdio is closed, when the loader finalises libcoffman.so: after the program's
- * own destructors, but (glibc 2.36's order) before those of the libraries it needs, which still run
- * checked, their reports after the summary and without the 66 (README, Limits). */
-__attribute__((destructor(101))) static void coffman_unload(void)
+/* The end of the process in exit(), once: the graph file, the reports made at exit, the summary, the
+ * profile, and the exit status after a report (which ends the process at once: fflush, then _exit). */
+static void process_end(void)
 {
+	static atomic_int ended;
+	if (atomic_exchange(&ended, 1))
+		return;
 	tls_guard++;
 	watchdog_stop();
 	graph_file_write("exit");
@@ -155,4 +164,24 @@ __attribute__((destructor(101))) static void coffman_unload(void)
 		_exit(cfg.exitcode);
 	}
 	tls_guard--;
+}
+
+/* Registered by the constructor with no object of its own (__cxa_atexit's NULL dso_handle): exit()
+ * runs it after the loader's finalisation (rtld_fini, registered later, by __libc_start_main), so
+ * after the destructors of every library, and just before stdio is closed.  When this ran as
+ * libcoffman.so's destructor, glibc 2.36 called it after the program's own destructors but before
+ * those of the libraries the program needs: after a report, its _exit(66) skipped them (their files
+ * unwritten, their output lost), and a report one of them made came after the summary and did not
+ * make the exit status 66 (tests/api_libdtor.sh). */
+static void coffman_exit_late(void *arg)
+{
+	(void)arg;
+	process_end();
+}
+
+/* Only if the late handler could not be registered: the destructor does the same, earlier. */
+__attribute__((destructor(101))) static void coffman_unload(void)
+{
+	if (!late_registered)
+		process_end();
 }
