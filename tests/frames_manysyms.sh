@@ -22,16 +22,6 @@ if ! ${CC:-cc} -shared -fPIC -O0 -pthread -o "$SO" "$PSRC" 2> "$WORK/cc.err"; th
 fi
 strip --strip-all "$SO" || { echo "SKIP: cannot strip the plugin"; exit 77; }
 
-# cpu_seconds: the user + system time of this shell's finished children so far (bash's `times`, run in
-# this shell: in a command substitution it would count the subshell's children only)
-cpu_seconds() {
-	times > "$WORK/times"
-	sed -n 2p "$WORK/times" | awk '{
-		t = 0
-		for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
-		print t }'
-}
-
 cpu_seconds > "$WORK/before"
 run --all-instances -- "$PROGS/api_dlopen" "$SO"
 cpu_seconds > "$WORK/after"

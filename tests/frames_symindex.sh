@@ -18,15 +18,6 @@ if ! ${CC:-cc} -shared -fPIC -O0 -pthread -o "$SO" "$top_srcdir/tests/progs/symi
 fi
 strip --strip-all -o "$WORK/stripped/libsymindex.so" "$SO" || { echo "SKIP: cannot strip the plugin"; exit 77; }
 
-# cpu_seconds: the user + system time of this shell's finished children so far (frames_manysyms.sh)
-cpu_seconds() {
-	times > "$WORK/times"
-	sed -n 2p "$WORK/times" | awk '{
-		t = 0
-		for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
-		print t }'
-}
-
 unset COFFMAN_SYMTAB_CHECK
 cpu_seconds > "$WORK/before"
 run --graph-dir="$WORK/fast" -- "$PROGS/api_dlopen" "$SO"

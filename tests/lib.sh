@@ -100,6 +100,16 @@ expect_faster_than() {
 	if [ "$(echo "$ELAPSED < $1" | bc)" -eq 1 ]; then pass "ended in ${ELAPSED}s (< $1 s)"; else fail "took ${ELAPSED}s, limit $1 s"; fi
 }
 
+# cpu_seconds: the user + system time of this shell's finished children so far (bash's `times`, run in
+# this shell: in a command substitution it would count the subshell's children only)
+cpu_seconds() {
+	times > "$WORK/times"
+	sed -n 2p "$WORK/times" | awk '{
+		t = 0
+		for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }
+		print t }'
+}
+
 # line_of FILE PATTERN: the line number of the first line of FILE matching PATTERN (fixed string)
 line_of() {
 	grep -n -F -m1 -- "$2" "$1" | cut -d: -f1
