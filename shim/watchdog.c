@@ -157,6 +157,37 @@ static int collect_joiners(struct joiner *out, int max)
 	return n;
 }
 
+/* Registry locked: o's wait is an idle one (the rules below, but for the main thread's). */
+static int idle_wait(struct thread_rec *o, const struct joiner *joins, int njoins)
+{
+	int kind = atomic_load(&o->wait_kind);
+	if (kind != W_COND && kind != W_SEM)
+		return 0;
+	if (o->nheld > 0 || o->overflow > 0)
+		return 0;
+	for (int i = 0; i < njoins; i++)
+		if (joins[i].joined == o->num)
+			return 0;
+	return 1;
+}
+
+/* Registry locked: main thread t waits where another thread waits idle now, at the same call: an event
+ * loop's wait for its next task, which the program's idle workers make too (Chromium's GPU process,
+ * network service and renderers: their main thread and their pool's workers all wait in the same
+ * base::ConditionVariable::Wait; the default action ended them).  A wait of main's own (for a result,
+ * for a wake-up that was lost) still counts. */
+static int waits_like_idle_workers(struct thread_rec *t, int kind, const struct joiner *joins, int njoins)
+{
+	if (kind != W_COND && kind != W_SEM)
+		return 0;
+	uintptr_t pc = atomic_load(&t->wait_pc);
+	for (struct thread_rec *o = registry_first(); o; o = o->next)
+		if (o != t && atomic_load(&o->wait_kind) == kind && atomic_load(&o->wait_pc) == pc &&
+		    idle_wait(o, joins, njoins))
+			return 1;
+	return 0;
+}
+
 /* Registry locked: why t's wait counts toward a hang (HR_IDLE: it does not), and since when. */
 static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *joins, int njoins,
 				    uint64_t *since, int *joined_by)
@@ -171,7 +202,7 @@ static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *j
 		return HR_HOLDS;
 	if (kind == W_JOIN)
 		return HR_IDLE;
-	if (t->num == 1)
+	if (t->num == 1 && !waits_like_idle_workers(t, kind, joins, njoins))
 		return HR_MAIN;
 	for (int i = 0; i < njoins; i++) {
 		if (joins[i].joined != t->num)
