@@ -157,19 +157,8 @@ static int collect_joiners(struct joiner *out, int max)
 	return n;
 }
 
-/* Registry locked: o's wait is an idle one (the rules below, but for the main thread's). */
-static int idle_wait(struct thread_rec *o, const struct joiner *joins, int njoins)
-{
-	int kind = atomic_load(&o->wait_kind);
-	if (kind != W_COND && kind != W_SEM)
-		return 0;
-	if (o->nheld > 0 || o->overflow > 0)
-		return 0;
-	for (int i = 0; i < njoins; i++)
-		if (joins[i].joined == o->num)
-			return 0;
-	return 1;
-}
+static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *joins, int njoins,
+				    uint64_t *since, int *joined_by);
 
 /* Registry locked: main thread t waits where another thread waits idle now, at the same call: an event
  * loop's wait for its next task, which the program's idle workers make too (Chromium's GPU process,
@@ -181,10 +170,14 @@ static int waits_like_idle_workers(struct thread_rec *t, int kind, const struct 
 	if (kind != W_COND && kind != W_SEM)
 		return 0;
 	uintptr_t pc = atomic_load(&t->wait_pc);
-	for (struct thread_rec *o = registry_first(); o; o = o->next)
-		if (o != t && atomic_load(&o->wait_kind) == kind && atomic_load(&o->wait_pc) == pc &&
-		    idle_wait(o, joins, njoins))
+	for (struct thread_rec *o = registry_first(); o; o = o->next) {
+		uint64_t since;
+		int joined_by;
+		/* o is not the main thread: its reason never asks this again */
+		if (o != t && o->num != 1 && atomic_load(&o->wait_kind) == kind && atomic_load(&o->wait_pc) == pc &&
+		    hang_reason(o, joins, njoins, &since, &joined_by) == HR_IDLE)
 			return 1;
+	}
 	return 0;
 }
 
