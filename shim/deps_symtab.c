@@ -20,7 +20,10 @@
  *     the same address and is smaller without binding more weakly, or is no larger and binds more
  *     strongly: a fold, whose result can depend on the order, so it is made in table order;
  *   - with no sized symbol containing the address, libdw falls back to an assembly label (a sizeless
- *     symbol in the same section, not inside another symbol): that answer, rarer, is left to libdw too.
+ *     symbol in the same section, not inside another symbol): that answer, rarer, is left to libdw too;
+ *     but where no local symbols are searched (a stripped library) and no label lies between the end of
+ *     the symbols below the address and the address, the answer is no symbol, given without a scan:
+ *     the commonest look-up in a stripped library (an unnamed frame, a static lock).
  * Values are those of dwfl_module_getsym_info, the same call libdw's search makes.  Architectures with
  * function descriptors (64-bit PowerPC ELFv1) try each function at two addresses: no index there.
  * COFFMAN_SYMTAB_CHECK compares every indexed answer with libdw's (tests/frames_symindex.sh). */
@@ -338,6 +341,34 @@ static int has_label_at(const struct module_index *x, GElf_Addr addr)
 	return bsearch(&addr, x->labels, x->nlabels, sizeof *x->labels, value_order) != NULL;
 }
 
+/* The furthest end of the spans of t that start at or below addr (0: none does). */
+static GElf_Addr reach_below(const struct span_table *t, GElf_Addr addr)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t->v[mid].value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? t->v[lo - 1].reach : 0;
+}
+
+/* Whether a label lies in [from, to]. */
+static int has_label_in(const struct module_index *x, GElf_Addr from, GElf_Addr to)
+{
+	size_t lo = 0, hi = x->nlabels;
+	while (lo < hi) {               /* the first label at or above from */
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->labels[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->nlabels && x->labels[lo] <= to;
+}
+
 static int binding_rank(const GElf_Sym *s)
 {
 	switch (GELF_ST_BIND(s->st_info)) {
@@ -384,8 +415,19 @@ static const char *indexed(const struct module_index *x, uintptr_t addr, GElf_Of
 	int ndx[MAX_CONTAINING];
 	*known = 0;
 	int k = containing(&x->global, addr, ndx);
+	if (k == 0 && x->first_global <= 1) {
+		/* No symbol contains addr and there are no local ones to search (a stripped library's
+		 * dynamic symbols): libdw's answer is a label at or below addr and at or above the end of
+		 * every symbol below it, or none.  With no label there it is none, known without a scan
+		 * (an unnamed frame in a stripped library, a static lock: the commonest look-up there). */
+		if (has_label_in(x, reach_below(&x->global, addr), addr))
+			return NULL;
+		*off = addr;
+		*known = 1;
+		return NULL;
+	}
 	if (k == 0) {
-		if (x->first_global <= 1 || has_label_at(x, addr))
+		if (has_label_at(x, addr))
 			return NULL;
 		k = containing(&x->local, addr, ndx);
 	}

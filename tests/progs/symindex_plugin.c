@@ -48,15 +48,40 @@ static pthread_mutex_t *const order[] = {
 	&shape_table[0], &shape_table[2], &shape_table[3], &shape_table[5], &shape_table[7], &shape_label,
 };
 
+#ifdef SYMINDEX_MANY_STATICS
+/* 1,000 more static locks: stripped, no symbol contains them, as no symbol contains a stripped
+ * library's static functions (every unnamed frame of LibreOffice's libraries, and its static locks). */
+#define T(n) static pthread_mutex_t symindex_more_##n = PTHREAD_MUTEX_INITIALIZER;
+#define T10(n) T(n##0) T(n##1) T(n##2) T(n##3) T(n##4) T(n##5) T(n##6) T(n##7) T(n##8) T(n##9)
+#define T100(n) T10(n##0) T10(n##1) T10(n##2) T10(n##3) T10(n##4) T10(n##5) T10(n##6) T10(n##7) T10(n##8) T10(n##9)
+T100(1) T100(2) T100(3) T100(4) T100(5) T100(6) T100(7) T100(8) T100(9) T100(10)
+#define R(n) &symindex_more_##n,
+#define R10(n) R(n##0) R(n##1) R(n##2) R(n##3) R(n##4) R(n##5) R(n##6) R(n##7) R(n##8) R(n##9)
+#define R100(n) R10(n##0) R10(n##1) R10(n##2) R10(n##3) R10(n##4) R10(n##5) R10(n##6) R10(n##7) R10(n##8) R10(n##9)
+static pthread_mutex_t *const more[] = {
+	R100(1) R100(2) R100(3) R100(4) R100(5) R100(6) R100(7) R100(8) R100(9) R100(10)
+};
+#endif
+
+static void pairs(pthread_mutex_t *const *v, int n)
+{
+	for (int i = 0; i + 1 < n; i++) {
+		pthread_mutex_lock(v[i]);
+		pthread_mutex_lock(v[i + 1]);
+		pthread_mutex_unlock(v[i + 1]);
+		pthread_mutex_unlock(v[i]);
+	}
+}
+
 /* Each lock with the next one: an edge per pair, no cycle. */
 int plugin_run(void)
 {
 	int n = (int)(sizeof order / sizeof order[0]);
-	for (int i = 0; i + 1 < n; i++) {
-		pthread_mutex_lock(order[i]);
-		pthread_mutex_lock(order[i + 1]);
-		pthread_mutex_unlock(order[i + 1]);
-		pthread_mutex_unlock(order[i]);
-	}
+	pairs(order, n);
+#ifdef SYMINDEX_MANY_STATICS
+	int m = (int)(sizeof more / sizeof more[0]);
+	pairs(more, m);
+	n += m;
+#endif
 	return n;
 }
