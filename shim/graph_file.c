@@ -11,7 +11,9 @@
 #include "report.h"
 #include "symbolize.h"
 #include "threads.h"
+#include "wrap.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -663,6 +665,51 @@ int graph_file_write(const char *reason)
 static const int fatal_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGFPE, SIGSEGV, SIGBUS,
 				     SIGTERM, SIGXCPU, SIGXFSZ };
 
+/* The program's sigaction and signal are interposed (below), so coffman's own calls go to the next
+ * definition, glibc's: resolved at load, __sigaction (glibc's exported alias) until then. */
+typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
+typedef sighandler_t (*signal_fn)(int, sighandler_t);
+extern int __sigaction(int, const struct sigaction *, struct sigaction *);
+static sigaction_fn next_sigaction;
+static signal_fn next_signal;
+
+__attribute__((constructor(102))) static void resolve_sigaction(void)
+{
+	sigaction_fn f = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
+	signal_fn g = (signal_fn)dlsym(RTLD_NEXT, "signal");
+	__atomic_store_n(&next_sigaction, f, __ATOMIC_RELAXED);
+	__atomic_store_n(&next_signal, g, __ATOMIC_RELAXED);
+}
+
+static int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	sigaction_fn f = __atomic_load_n(&next_sigaction, __ATOMIC_RELAXED);
+	return f ? f(sig, act, old) : __sigaction(sig, act, old);
+}
+
+static void on_fatal_signal(int sig, siginfo_t *info, void *uc);
+
+static int is_fatal_signal(int sig)
+{
+	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++)
+		if (fatal_signals[i] == sig)
+			return 1;
+	return 0;
+}
+
+static int is_ours(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_fatal_signal;
+}
+
+static void our_action(struct sigaction *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sa_sigaction = on_fatal_signal;
+	sa->sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+	sigemptyset(&sa->sa_mask);
+}
+
 /* Write the file if this thread was not inside coffman's bookkeeping (whose locks would never come
  * free), then let the signal do what it would have done: default disposition, raised again (it is
  * blocked until the handler returns, then delivered; a fault would recur anyway). */
@@ -680,7 +727,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *uc)
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
-	sigaction(sig, &dfl, NULL);
+	real_sigaction(sig, &dfl, NULL);
 	raise(sig);
 	errno = saved_errno;
 }
@@ -689,15 +736,64 @@ static void install_signal_handlers(void)
 {
 	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
 		struct sigaction old, sa;
-		if (sigaction(fatal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+		if (real_sigaction(fatal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
 		    (old.sa_flags & SA_SIGINFO))
 			continue;       /* ignored, or the program's own already: leave it */
-		memset(&sa, 0, sizeof sa);
-		sa.sa_sigaction = on_fatal_signal;
-		sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-		sigemptyset(&sa.sa_mask);
-		sigaction(fatal_signals[i], &sa, NULL);
+		our_action(&sa);
+		real_sigaction(fatal_signals[i], &sa, NULL);
 	}
+}
+
+/* The handler above stands in for the default action, so the program must see the default there:
+ * Python installs its KeyboardInterrupt handler only where SIGINT's disposition is SIG_DFL (under
+ * --graph-dir every Python program lost it: Ctrl-C killed the interpreter outright, signal.getsignal
+ * returned None), and code that saves a disposition and restores it later would restore ours as a
+ * foreign handler.  A query reads ours as SIG_DFL; setting SIG_DFL where ours stands (or stood, and
+ * the program's own handler is given back) keeps or puts ours back, which acts as the default. */
+EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
+{
+	if (!graph_file_on || !is_fatal_signal(sig))
+		return real_sigaction(sig, act, oldact);
+	struct sigaction cur, ours;
+	int rc;
+	if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL) {
+		our_action(&ours);
+		rc = real_sigaction(sig, &ours, &cur);
+	} else {
+		rc = real_sigaction(sig, act, &cur);
+	}
+	if (rc == 0 && oldact) {
+		*oldact = cur;
+		if (is_ours(&cur)) {
+			memset(oldact, 0, sizeof *oldact);
+			oldact->sa_handler = SIG_DFL;
+			sigemptyset(&oldact->sa_mask);
+		}
+	}
+	return rc;
+}
+
+/* glibc's signal (BSD semantics) calls its own sigaction internally, past the interposition: for the
+ * fatal signals under graph files, the same call through the one above (without siginterrupt's
+ * per-signal choice, which only glibc's own signal knows); any other call is glibc's own. */
+EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	signal_fn next = __atomic_load_n(&next_signal, __ATOMIC_RELAXED);
+	if (next && (!graph_file_on || !is_fatal_signal(sig)))
+		return next(sig, handler);
+	struct sigaction act, old;
+	if (handler == SIG_ERR || sig <= 0 || sig >= NSIG) {
+		errno = EINVAL;
+		return SIG_ERR;
+	}
+	memset(&act, 0, sizeof act);
+	act.sa_handler = handler;
+	sigemptyset(&act.sa_mask);
+	sigaddset(&act.sa_mask, sig);
+	act.sa_flags = SA_RESTART;
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
 }
 
 /* ---------------------------------------------------------------- setup */

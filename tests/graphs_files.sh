@@ -1,7 +1,7 @@
 #!/bin/sh
 # Graph files are written whole and never collide: 50 processes writing into one directory at once,
 # read meanwhile, give 50 complete files and no leftover; a file is written before an exec, when a
-# fatal signal kills the process, and when a fatal report ends it; a process without lock-order edges
+# fatal signal kills the process (its handler is seen as the default disposition), and when a fatal report ends it; a process without lock-order edges
 # writes none; a directory that is somebody else's symbolic link is not followed.
 . "$top_srcdir/tests/lib.sh"
 G="$top_builddir/coffman-graph"
@@ -56,6 +56,22 @@ run --graph-dir="$WORK/term" -- "$P" ab term
 expect_status 143
 r=$(reasons "$WORK/term")
 if [ "$r" = "signal 15" ]; then pass "file written at SIGTERM"; else fail "reasons '$r', expected 'signal 15'"; fi
+
+# ---- the handler stands in for the default and is seen as the default: Python installs its
+# KeyboardInterrupt handler only where SIGINT's is SIG_DFL; code that saves a disposition and gives it
+# back must not lose the file
+run --graph-dir="$WORK/disp" -- "$P" ab disp
+expect_status 0
+if grep -qx "SIGINT default default SIGTERM default default" "$OUT"; then pass "the default is seen as the default"
+else fail "dispositions: $(cat "$OUT")"; fi
+run --graph-dir="$WORK/restore" -- "$P" ab restore term
+expect_status 143
+r=$(reasons "$WORK/restore")
+if [ "$r" = "signal 15" ]; then pass "file written at SIGTERM after the program gave the default back"
+else fail "reasons '$r', expected 'signal 15'"; fi
+run -- "$P" disp
+if grep -qx "SIGINT default default SIGTERM default default" "$OUT"; then pass "without --graph-dir too"
+else fail "dispositions without --graph-dir: $(cat "$OUT")"; fi
 
 # ---- a fatal report ends the process
 run --graph-dir="$WORK/double" -- "$P" ab double

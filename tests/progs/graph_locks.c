@@ -8,6 +8,10 @@
  *   term             raise SIGTERM (the default action: the process is killed)
  *   double           lock lock_c twice (a double-lock: coffman ends the process)
  *   pause            wait 200 ms
+ *   disp             print the dispositions of SIGINT and SIGTERM as sigaction and signal report
+ *                    them ("SIGINT default default SIGTERM default default", or "other")
+ *   restore          save SIGTERM's disposition and give it back, with signal() and with sigaction(),
+ *                    a handler of its own in between (the pattern of code that borrows a signal)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -47,6 +51,38 @@ static void close_the_loop(void)
 	pthread_mutex_lock(&lock_a); /* graph: close the loop */
 	pthread_mutex_unlock(&lock_a);
 	pthread_mutex_unlock(&lock_c);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+}
+
+static const char *name_of(void (*h)(int))
+{
+	return h == SIG_DFL ? "default" : h == SIG_IGN ? "ignored" : "other";
+}
+
+static void print_disposition(int sig, const char *name)
+{
+	struct sigaction sa;
+	sigaction(sig, NULL, &sa);
+	const char *by_sigaction = (sa.sa_flags & SA_SIGINFO) ? "other" : name_of(sa.sa_handler);
+	void (*h)(int) = signal(sig, SIG_IGN);
+	signal(sig, h);
+	printf("%s %s %s", name, by_sigaction, name_of(h));
+}
+
+static void borrow_sigterm(void)
+{
+	void (*h)(int) = signal(SIGTERM, on_term);
+	signal(SIGTERM, h);
+	struct sigaction mine, saved;
+	memset(&mine, 0, sizeof mine);
+	mine.sa_handler = on_term;
+	sigemptyset(&mine.sa_mask);
+	sigaction(SIGTERM, &mine, &saved);
+	sigaction(SIGTERM, &saved, NULL);
 }
 
 static void with_stack_lock(void)
@@ -92,6 +128,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(s, "double") == 0) {
 			pthread_mutex_lock(&lock_c);
 			pthread_mutex_lock(&lock_c);
+		} else if (strcmp(s, "disp") == 0) {
+			print_disposition(SIGINT, "SIGINT");
+			putchar(' ');
+			print_disposition(SIGTERM, "SIGTERM");
+			putchar('\n');
+			fflush(stdout);
+		} else if (strcmp(s, "restore") == 0) {
+			borrow_sigterm();
 		} else if (strcmp(s, "pause") == 0) {
 			struct timespec ts = { 0, 200000000 };
 			nanosleep(&ts, NULL);
