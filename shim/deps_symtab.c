@@ -305,18 +305,25 @@ static int build(struct module_index *x)
 
 /* ---------------------------------------------------------------- looking up */
 
-/* The symbols of t that contain addr, by index in table order, into out: how many, or -1 for more
- * than fit or more than MAX_STEPS spans to look at (a symbol spanning much of the module). */
-static int containing(const struct span_table *t, GElf_Addr addr, int *out)
+/* How many spans of t start at or below addr (the index of the first one starting above it). */
+static size_t spans_upto(const struct span_table *t, GElf_Addr addr)
 {
 	size_t lo = 0, hi = t->n;
-	while (lo < hi) {               /* the first span starting above addr */
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (t->v[mid].value <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return lo;
+}
+
+/* The symbols of t that contain addr, by index in table order, into out: how many, or -1 for more
+ * than fit or more than MAX_STEPS spans to look at (a symbol spanning much of the module). */
+static int containing(const struct span_table *t, GElf_Addr addr, int *out)
+{
+	size_t lo = spans_upto(t, addr);
 	int k = 0, steps = 0;
 	for (size_t i = lo; i-- > 0 && t->v[i].reach > addr;) {
 		if (++steps > MAX_STEPS)
@@ -344,15 +351,8 @@ static int has_label_at(const struct module_index *x, GElf_Addr addr)
 /* The furthest end of the spans of t that start at or below addr (0: none does). */
 static GElf_Addr reach_below(const struct span_table *t, GElf_Addr addr)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->v[mid].value <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? t->v[lo - 1].reach : 0;
+	size_t n = spans_upto(t, addr);
+	return n ? t->v[n - 1].reach : 0;
 }
 
 /* Whether a label lies in [from, to]. */
