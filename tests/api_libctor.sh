@@ -10,12 +10,8 @@
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
 LSRC="$top_srcdir/tests/progs/api_libctor_lib.c"
 MSRC="$top_srcdir/tests/progs/api_libctor.c"
-SO="$WORK/libapi_libctor.so"
 BIN="$WORK/api_libctor"
-if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$SO" "$LSRC" 2> "$WORK/cc.err" ||
-   ! ${CC:-cc} -g -O0 -pthread -o "$BIN" "$MSRC" "$SO" -Wl,-rpath,"$WORK" 2>> "$WORK/cc.err"; then
-	echo "cannot build the program:"; cat "$WORK/cc.err"; exit 77
-fi
+build_with_lib api_libctor
 EDGE_AB=$(line_of "$LSRC" 'pthread_mutex_lock(&libctor_b); /* libctor: edge a->b in the constructor */')
 EDGE_BA=$(line_of "$MSRC" 'pthread_mutex_lock(&libctor_a); /* api_libctor: edge b->a in main */')
 

@@ -9,12 +9,8 @@
 RUN_TIMEOUT=${RUN_TIMEOUT:-10}
 LSRC="$top_srcdir/tests/progs/api_libdtor_lib.c"
 MSRC="$top_srcdir/tests/progs/api_libdtor.c"
-SO="$WORK/libapi_libdtor.so"
 BIN="$WORK/api_libdtor"
-if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$SO" "$LSRC" 2> "$WORK/cc.err" ||
-   ! ${CC:-cc} -g -O0 -pthread -o "$BIN" "$MSRC" "$SO" -Wl,-rpath,"$WORK" 2>> "$WORK/cc.err"; then
-	echo "cannot build the program:"; cat "$WORK/cc.err"; exit 77
-fi
+build_with_lib api_libdtor
 LIBDTOR_FILE="$WORK/dtor.txt"; export LIBDTOR_FILE
 EDGE_BA=$(line_of "$LSRC" 'pthread_mutex_lock(&libdtor_a); /* libdtor: edge b->a in the destructor */')
 

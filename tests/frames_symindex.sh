@@ -18,11 +18,16 @@ if ! ${CC:-cc} -shared -fPIC -O0 -pthread -o "$SO" "$top_srcdir/tests/progs/symi
 fi
 strip --strip-all -o "$WORK/stripped/libsymindex.so" "$SO" || { echo "SKIP: cannot strip the plugin"; exit 77; }
 
+# timed_run DIR SO: api_dlopen on SO with graph files into DIR; the CPU time it took in $CPU
+timed_run() {
+	cpu_seconds > "$WORK/before"
+	run --graph-dir="$1" -- "$PROGS/api_dlopen" "$2"
+	cpu_seconds > "$WORK/after"
+	CPU=$(echo "$(cat "$WORK/after") - $(cat "$WORK/before")" | bc)
+}
+
 unset COFFMAN_SYMTAB_CHECK
-cpu_seconds > "$WORK/before"
-run --graph-dir="$WORK/fast" -- "$PROGS/api_dlopen" "$SO"
-cpu_seconds > "$WORK/after"
-CPU=$(echo "$(cat "$WORK/after") - $(cat "$WORK/before")" | bc)
+timed_run "$WORK/fast" "$SO"
 expect_status 0
 expect_out '^api_dlopen: plugin_run returned 1106$'
 N=$(cat "$WORK"/fast/*.graph.jsonl | grep -c '"type":"class"')
@@ -72,10 +77,7 @@ MANY="$WORK/many/libsymindex.so"
 mkdir -p "$WORK/many"
 ${CC:-cc} -shared -fPIC -O0 -pthread -DSYMINDEX_MANY_STATICS -o "$MANY.full" "$top_srcdir/tests/progs/symindex_plugin.c" &&
 	strip --strip-all -o "$MANY" "$MANY.full" || { fail "cannot build the plugin with more static locks"; finish; }
-cpu_seconds > "$WORK/before"
-run --graph-dir="$WORK/many-graphs" -- "$PROGS/api_dlopen" "$MANY"
-cpu_seconds > "$WORK/after"
-CPU=$(echo "$(cat "$WORK/after") - $(cat "$WORK/before")" | bc)
+timed_run "$WORK/many-graphs" "$MANY"
 expect_status 0
 expect_out '^api_dlopen: plugin_run returned 2106$'
 N=$(cat "$WORK"/many-graphs/*.graph.jsonl | grep -c '"type":"class"')

@@ -110,6 +110,16 @@ cpu_seconds() {
 		print t }'
 }
 
+# build_with_lib NAME: tests/progs/NAME_lib.c built as $WORK/libNAME.so, and tests/progs/NAME.c linked
+# against it as $WORK/NAME (found at run time through its rpath); skips the test if either fails
+build_with_lib() {
+	if ! ${CC:-cc} -shared -fPIC -g -O0 -pthread -o "$WORK/lib$1.so" "$top_srcdir/tests/progs/$1_lib.c" 2> "$WORK/cc.err" ||
+	   ! ${CC:-cc} -g -O0 -pthread -o "$WORK/$1" "$top_srcdir/tests/progs/$1.c" "$WORK/lib$1.so" -Wl,-rpath,"$WORK" \
+		2>> "$WORK/cc.err"; then
+		echo "cannot build the program:"; cat "$WORK/cc.err"; exit 77
+	fi
+}
+
 # line_of FILE PATTERN: the line number of the first line of FILE matching PATTERN (fixed string)
 line_of() {
 	grep -n -F -m1 -- "$2" "$1" | cut -d: -f1
