@@ -82,14 +82,15 @@ static int usable(const struct elf_object *o, uint32_t idx)
 	return !(o->versym && (o->versym[idx] & 0x8000));   /* a hidden (non-default) version */
 }
 
-static void *object_symbol(const struct elf_object *o, const char *name)
+/* The index of name's usable definition in o's dynamic symbol table, or -1. */
+static long object_symbol_index(const struct elf_object *o, const char *name)
 {
 	const uint32_t *h = o->gnu_hash;
 	if (!h)
-		return NULL;
+		return -1;
 	uint32_t nbuckets = h[0], symoffset = h[1], bloom_size = h[2], bloom_shift = h[3];
 	if (nbuckets == 0 || bloom_size == 0)
-		return NULL;
+		return -1;
 	const ElfW(Addr) *bloom = (const ElfW(Addr) *)&h[4];
 	const uint32_t *buckets = (const uint32_t *)&bloom[bloom_size];
 	const uint32_t *chain = &buckets[nbuckets];
@@ -99,17 +100,33 @@ static void *object_symbol(const struct elf_object *o, const char *name)
 	ElfW(Addr) word = bloom[(hash / bits) % bloom_size];
 	ElfW(Addr) mask = ((ElfW(Addr))1 << (hash % bits)) | ((ElfW(Addr))1 << ((hash >> bloom_shift) % bits));
 	if ((word & mask) != mask)
-		return NULL;
+		return -1;
 	uint32_t idx = buckets[hash % nbuckets];
 	if (idx < symoffset)
-		return NULL;
+		return -1;
 	for (;; idx++) {
 		uint32_t ch = chain[idx - symoffset];
 		if ((ch | 1) == (hash | 1) && strcmp(name, o->strtab + o->symtab[idx].st_name) == 0 && usable(o, idx))
-			return (void *)(o->base + o->symtab[idx].st_value);
+			return idx;
 		if (ch & 1)
-			return NULL;
+			return -1;
 	}
+}
+
+static void *object_symbol(const struct elf_object *o, const char *name)
+{
+	long idx = object_symbol_index(o, name);
+	return idx < 0 ? NULL : (void *)(o->base + o->symtab[idx].st_value);
+}
+
+int elf_symbol_range(const struct elf_object *object, const char *name, uintptr_t *lo, uintptr_t *hi)
+{
+	long idx = object_symbol_index(object, name);
+	if (idx < 0 || object->symtab[idx].st_size == 0)
+		return 0;
+	*lo = object->base + object->symtab[idx].st_value;
+	*hi = *lo + object->symtab[idx].st_size;
+	return 1;
 }
 
 struct each {

@@ -13,6 +13,9 @@ struct elf_object;
 typedef void *(*elf_lookup_fn)(const struct elf_object *object, const char *name);
 typedef int (*elf_want_fn)(const struct elf_object *object, elf_lookup_fn lookup, void *arg);
 int elf_each_object(elf_want_fn want, void *arg);
+/* Within want: the code [lo, hi) of a defined symbol of object, as lookup finds it, when the symbol
+ * has a size; 0 otherwise. */
+int elf_symbol_range(const struct elf_object *object, const char *name, uintptr_t *lo, uintptr_t *hi);
 
 /* The loaded object containing addr, as dladdr answers but without the loader's lock (dladdr takes
  * it: a report written while another thread's dlopen runs a constructor that waits for a lock the

@@ -404,7 +404,12 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 			registry_post_release(o, lock);
 		registry_unlock();
 	}
-	order_lock_created(lock, kind, pc, init_site_stack(&t->init_sites, pc, ctx));
+	uintptr_t site = pc;
+	uint32_t stack = init_site_stack(&t->init_sites, &site, ctx);
+	if (site)
+		order_lock_created(lock, kind, site, stack);
+	else
+		order_lock_destroyed(lock);     /* made for its first use: placed there, as a static lock */
 }
 
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)

@@ -20,6 +20,7 @@
 #include "symbolize.h"
 #include "threads.h"
 #include "watchdog.h"
+#include "wrap_glib.h"
 
 #include <limits.h>
 #include <stdatomic.h>

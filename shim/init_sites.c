@@ -29,6 +29,7 @@
 #include "elf_symbols.h"
 #include "ilock.h"
 #include "stacks.h"
+#include "wrap_glib.h"
 
 #include <link.h>
 #include <stdatomic.h>
@@ -109,17 +110,17 @@ static struct init_site *site_entry(uintptr_t pc)
 	return s;
 }
 
-/* The return address above pc on the calling thread's stack (0: unknown).  A few frames only, from
- * the wrapper's own frame when it saved one: the caller is all that the report and the graph file use
- * of a creation stack, and a walk through coffman's frames, or a whole deep stack, at every init would
- * cost several times as much. */
-static uintptr_t caller_now(uintptr_t pc, const struct unwind_context *ctx)
+/* The return address `up` frames above pc on the calling thread's stack (0: unknown).  A few frames
+ * only, from the wrapper's own frame when it saved one: the caller is all that the report and the
+ * graph file use of a creation stack, and a walk through coffman's frames, or a whole deep stack, at
+ * every init would cost several times as much. */
+static uintptr_t caller_now(uintptr_t pc, const struct unwind_context *ctx, int up)
 {
-	uintptr_t pcs[4];
-	int n = stack_capture_raw_from(ctx, pcs, 4);
-	for (int i = 0; i + 1 < n; i++)
+	uintptr_t pcs[6];
+	int n = stack_capture_raw_from(ctx, pcs, up > 1 ? 6 : 4);
+	for (int i = 0; i + up < n; i++)
 		if (pcs[i] == pc)
-			return pcs[i + 1];
+			return pcs[i + up];
 	return 0;
 }
 
@@ -137,29 +138,70 @@ static int main_site_probe(struct init_site *s)
 	return state == SITE_WRAPPER;
 }
 
-uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct unwind_context *ctx)
+/* The thread's cache slot of site pc, its entry found or made (NULL: out of memory). */
+static struct init_site_slot *site_slot(struct init_site_cache *c, uintptr_t pc)
 {
-	if (!pc)
-		return 0;
 	struct init_site_slot *e = init_site_slot(c, pc);
 	if (e->pc != pc) {
 		struct init_site *found = site_entry(pc);
 		if (!found)
-			return 0;
+			return NULL;
 		e->pc = pc;
 		e->site = found;
 		e->quiet = 0;
 	}
-	if (e->quiet)
+	return e;
+}
+
+/* GLib's GRecMutex and GRWLock make their pthread lock in one function of their own, so every one of
+ * them would have that site, and the caller above it is only GLib's g_rec_mutex_init, or the
+ * g_rec_mutex_lock that made a static one on its first use: the locks of every GStreamer pad, task
+ * and type class were one class, and the graph files found cycles between them.  A lock made by
+ * g_*_init has that call for its site and the program's call above it for its caller, as if the
+ * program had called pthread_mutex_init there.  One made on first use gets no site (*pc = 0): it is
+ * classed, and named, by where it was first used, as a static pthread mutex is. */
+static int glib_lock_site(uintptr_t *pc, uintptr_t *caller, const struct unwind_context *ctx)
+{
+	enum glib_lock_call call = glib_lock_call_at(*caller);
+	if (call == GLIB_CALL_ON_USE) {
+		*pc = 0;
+		return 0;
+	}
+	if (call == GLIB_CALL_INIT) {
+		uintptr_t above = caller_now(*pc, ctx, 2);
+		*pc = *caller;
+		*caller = above;
+	}
+	return 1;
+}
+
+uint32_t init_site_stack(struct init_site_cache *c, uintptr_t *site_pc, const struct unwind_context *ctx)
+{
+	uintptr_t pc = *site_pc;
+	if (!pc)
+		return 0;
+	struct init_site_slot *e = site_slot(c, pc);
+	if (!e || e->quiet)
 		return 0;
 	struct init_site *s = e->site;
 	if (s->in_main && !main_site_probe(s)) {
 		e->quiet = 1;
 		return 0;
 	}
-	uintptr_t caller = caller_now(pc, ctx);
+	uintptr_t caller = caller_now(pc, ctx, 1);
 	if (!caller)
 		return 0;               /* where it was called from is unknown: the lock keeps its pc only */
+	if (!s->in_main) {
+		if (!glib_lock_site(site_pc, &caller, ctx))
+			return 0;
+		if (*site_pc != pc) {
+			pc = *site_pc;
+			e = site_slot(c, pc);
+			if (!e || !caller)
+				return 0;
+			s = e->site;
+		}
+	}
 	uintptr_t first = 0;
 	if (!atomic_compare_exchange_strong(&s->caller, &first, caller) && first != caller)
 		atomic_store(&s->state, SITE_WRAPPER);

@@ -35,11 +35,13 @@ static inline int init_site_wants_context(struct init_site_cache *c, uintptr_t p
 	return pc && !(e->pc == pc && e->quiet);
 }
 
-/* The creation stack a lock initialised at pc (the *_init call's return address) keeps: the interned
- * two frames (pc, its caller now); 0 for a settled site of the main program (see init_sites.c), or
- * when the caller cannot be found.  ctx: the wrapper's saved context, where the capture starts (NULL:
- * from here, walking through coffman's own frames).  Call with no internal lock held. */
-uint32_t init_site_stack(struct init_site_cache *c, uintptr_t pc, const struct unwind_context *ctx);
+/* The creation stack a lock initialised at *pc (the *_init call's return address) keeps: the interned
+ * two frames (the site, its caller now); 0 for a settled site of the main program (see init_sites.c),
+ * or when the caller cannot be found.  The site may move: to GLib's g_rec_mutex_init call for a lock
+ * GLib made there, and to 0, no site at all, for one GLib made on its first use (init_sites.c).
+ * ctx: the wrapper's saved context, where the capture starts (NULL: from here, walking through
+ * coffman's own frames).  Call with no internal lock held. */
+uint32_t init_site_stack(struct init_site_cache *c, uintptr_t *pc, const struct unwind_context *ctx);
 /* Whether the init site pc is a wrapper: inits there were called from at least two places. */
 int init_site_is_wrapper(uintptr_t pc);
 /* An object was unloaded: forget the sites in its code [lo, hi). */

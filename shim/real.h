@@ -94,8 +94,6 @@ extern struct real_fns real __attribute__((visibility("hidden")));        /* hid
 
 /* Fill `real`; idempotent and safe to call from any wrapper at any time. */
 void real_resolve(void);
-/* GLib's real GMutex and GCond functions, looked up now when GLib is loaded already (wrap_glib.c). */
-void glib_init(void);
 
 /* The wrappers call REAL(name) so a call that arrives before the constructor still resolves. */
 #define REAL(name) (__builtin_expect(real.name != NULL, 1) ? real.name : (real_resolve(), real.name))

@@ -18,11 +18,13 @@
 #include "events.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -181,6 +183,61 @@ static int waits_like_idle_workers(struct thread_rec *t, int kind, const struct 
 	return 0;
 }
 
+/* Whether the kernel has thread tid asleep in an event loop's wait for its next event: epoll, poll or
+ * select ("/proc/self/task/TID/syscall" names the system call a blocked thread is in; "running", or
+ * no /proc in a sandbox, is not). */
+static int waits_for_events(pid_t tid)
+{
+	static const long event_waits[] = {
+#ifdef SYS_epoll_wait
+		SYS_epoll_wait,
+#endif
+#ifdef SYS_poll
+		SYS_poll,
+#endif
+#ifdef SYS_select
+		SYS_select,
+#endif
+#ifdef SYS_epoll_pwait2
+		SYS_epoll_pwait2,
+#endif
+		SYS_epoll_pwait, SYS_ppoll, SYS_pselect6,
+	};
+	char path[64], buf[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *end;
+	long nr = strtol(buf, &end, 10);
+	if (end == buf || *end != ' ')
+		return 0;
+	for (size_t i = 0; i < sizeof event_waits / sizeof event_waits[0]; i++)
+		if (nr == event_waits[i])
+			return 1;
+	return 0;
+}
+
+/* Registry locked: t waits for a lock whose holder sits idle in an event loop's wait.  A server
+ * parks its worker threads so: redis-server's main thread holds each I/O thread's mutex while there
+ * is no I/O to share out, and the I/O threads wait for it, for as long as the server is idle (the
+ * default action ended every idle redis-server --io-threads N).  The holder will let go when an event
+ * comes; a holder that is running, or blocked anywhere else (a read, a sleep, a lock), leaves its
+ * waiters' time counting.  Read only for a wait past half the limit. */
+static int holder_waits_for_events(struct thread_rec *t)
+{
+	if (cfg.watchdog_idle || atomic_load(&t->wait_kind) != W_LOCK)
+		return 0;
+	struct thread_rec *holder =
+		deadlock_holder_of(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
+	return holder && holder != t && atomic_load(&holder->wait_kind) == W_NONE && waits_for_events(holder->tid);
+}
+
 /* Registry locked: why t's wait counts toward a hang (HR_IDLE: it does not), and since when. */
 static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *joins, int njoins,
 				    uint64_t *since, int *joined_by)
@@ -189,8 +246,11 @@ static enum hang_reason hang_reason(struct thread_rec *t, const struct joiner *j
 	*since = atomic_load(&t->wait_since_ns);
 	if (cfg.watchdog_idle)
 		return HR_ANY_WAIT;
-	if (kind == W_LOCK || kind == W_ONCE)
+	if (kind == W_LOCK || kind == W_ONCE) {
+		if (t->parked_seen_ns > *since)         /* it counts from when its holder last sat idle */
+			*since = t->parked_seen_ns;
 		return HR_LOCK_WAIT;
+	}
 	if (t->nheld > 0 || t->overflow > 0)
 		return HR_HOLDS;
 	if (kind == W_JOIN)
@@ -287,6 +347,13 @@ static struct stuck find_stuck(double limit_ns, uint64_t now)
 		uint64_t since;
 		int joined_by = 0;
 		enum hang_reason why = hang_reason(t, joins, njoins, &since, &joined_by);
+		/* Looked at from half the limit on, at every check: a holder that wakes for a timer now
+		 * and then must be seen idle, not caught at the one moment it runs. */
+		if (why == HR_LOCK_WAIT && since && now > since && (double)(now - since) >= limit_ns / 2 &&
+		    holder_waits_for_events(t)) {
+			t->parked_seen_ns = now;
+			continue;
+		}
 		if (why != HR_IDLE && since && now > since && (double)(now - since) >= limit_ns) {
 			found.t = t;
 			found.why = why;

@@ -26,6 +26,7 @@
 #include "elf_symbols.h"
 #include "profile.h"
 #include "wrap.h"
+#include "wrap_glib.h"
 
 #include <dlfcn.h>
 #include <sched.h>
@@ -51,6 +52,54 @@ struct glib_fns {
 
 static struct glib_fns glib;
 static atomic_int glib_state;   /* 0 not looked up, 1 being looked up, 2 done */
+
+/* GLib's GRecMutex and GRWLock functions (their code, from their dynamic symbols' sizes), for
+ * glib_lock_call_at.  Filled before glib_state says done; lo..hi bounds them all. */
+static const struct {
+	const char *name;
+	enum glib_lock_call call;
+} glib_lock_names[] = {
+	{ "g_rec_mutex_init", GLIB_CALL_INIT },
+	{ "g_rw_lock_init", GLIB_CALL_INIT },
+	{ "g_rec_mutex_lock", GLIB_CALL_ON_USE },
+	{ "g_rec_mutex_trylock", GLIB_CALL_ON_USE },
+	{ "g_rec_mutex_unlock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_writer_lock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_writer_trylock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_writer_unlock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_reader_lock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_reader_trylock", GLIB_CALL_ON_USE },
+	{ "g_rw_lock_reader_unlock", GLIB_CALL_ON_USE },
+};
+#define GLIB_LOCK_FNS (sizeof glib_lock_names / sizeof glib_lock_names[0])
+static struct {
+	uintptr_t lo[GLIB_LOCK_FNS], hi[GLIB_LOCK_FNS];
+	uintptr_t all_lo, all_hi;
+} glib_locks;
+
+static void glib_fill_lock_fns(const struct elf_object *object)
+{
+	glib_locks.all_lo = UINTPTR_MAX;
+	for (size_t i = 0; i < GLIB_LOCK_FNS; i++) {
+		if (!elf_symbol_range(object, glib_lock_names[i].name, &glib_locks.lo[i], &glib_locks.hi[i]))
+			continue;
+		if (glib_locks.lo[i] < glib_locks.all_lo)
+			glib_locks.all_lo = glib_locks.lo[i];
+		if (glib_locks.hi[i] > glib_locks.all_hi)
+			glib_locks.all_hi = glib_locks.hi[i];
+	}
+}
+
+enum glib_lock_call glib_lock_call_at(uintptr_t pc)
+{
+	if (atomic_load_explicit(&glib_state, memory_order_acquire) != 2 || pc < glib_locks.all_lo ||
+	    pc >= glib_locks.all_hi)
+		return GLIB_CALL_NONE;
+	for (size_t i = 0; i < GLIB_LOCK_FNS; i++)
+		if (pc > glib_locks.lo[i] && pc <= glib_locks.hi[i])   /* a return address: after the call */
+			return glib_lock_names[i].call;
+	return GLIB_CALL_NONE;
+}
 
 /* The dlsym way, for a libglib the walk below cannot read (no GNU hash table): at start-up it is safe;
  * from a wrapper it is the old hazard, taken only then. */
@@ -95,6 +144,7 @@ static int glib_object(const struct elf_object *object, elf_lookup_fn lookup, vo
 		return 0;
 	struct glib_object_lookup in = { object, lookup };
 	glib_fill(&in, NULL);
+	glib_fill_lock_fns(object);
 	return 1;
 }
 

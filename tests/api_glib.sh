@@ -5,7 +5,7 @@
 # GMutexes (found when it closes); a GCond wait holding another lock, then the reverse order; and a
 # GThreadPool, GAsyncQueue and GCond hand-off with nothing to report and the native output; and a
 # contended GMutex in the contention profile (its wait used to be missed: 0 contended, 0 ns; its
-# holder, too).
+# holder, too); GRecMutexes named and classed by where the program made them or first used them.
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-20}
 if [ ! -x "$PROGS/api_glib" ]; then
@@ -100,6 +100,33 @@ else
 	echo "SKIP (holder_delay): go (golang-go) is not installed"
 fi
 expect_no_log "coffman: (lock-order-inversion|double-lock|bad-unlock|starvation)"
+
+# GLib makes every GRecMutex's pthread mutex in one function of its own, from g_rec_mutex_init or, for
+# a static one, from g_rec_mutex_lock at its first use: all were "initialised in ?? (libglib+0x...),
+# called from g_rec_mutex_lock" (or g_rec_mutex_init), one class, and --classes=site and the graph
+# files found 3 false cycles here.
+REC_FIRST=$(line_of "$SRC" 'g_rec_mutex_lock(&static_rec); /* recclasses: static_rec first used */')
+REC_AFTER=$(line_of "$SRC" 'g_rec_mutex_lock(&static_rec); /* recclasses: static_rec after made_rec */')
+REC_MADE=$(line_of "$SRC" 'g_rec_mutex_init(rec); /* recclasses: made_rec initialised */')
+for classes in "" --classes=site; do
+	echo "---- GRecMutexes, static and initialised: their classes ${classes:-(by lock)}"
+	run $classes -- "$PROGS/api_glib" recclasses
+	expect_kind lock-order-inversion
+	expect_count lock-order-inversion 1
+	expect_status 66
+	expect_out '^api_glib: recclasses done$'
+	expect_log "L[0-9]: mutex at 0x[0-9a-f]+, first used in recclasses .*api_glib\.c:$REC_FIRST$" \
+		"static_rec: first used in recclasses:$REC_FIRST"
+	expect_log "L[0-9]: (mutex at 0x[0-9a-f]+,|the class of locks) initialised in g_rec_mutex_init[+0-9a-fx]* \(libglib[^)]*\), called from init_made .*api_glib\.c:$REC_MADE( \(instances seen: 0x[0-9a-f]+\))?$" \
+		"made_rec: initialised in g_rec_mutex_init, called from init_made:$REC_MADE"
+	expect_log "#0 0x[0-9a-f]+ recclasses .*api_glib\.c:$REC_AFTER \(api_glib\)" "the edge made_rec -> static_rec at recclasses:$REC_AFTER"
+done
+run --graph-dir="$WORK/recgraphs" -- "$PROGS/api_glib" recclasses
+expect_count lock-order-inversion 1
+"$top_builddir/coffman-graph" cycles "$WORK/recgraphs" > "$WORK/reccycles.txt"
+n=$(grep -c '^coffman: lock-order-inversion: .*cycle of' "$WORK/reccycles.txt")
+[ "$n" = 1 ] && pass "graph files: the one cycle, static_rec and made_rec" ||
+	{ fail "graph files: $n cycles, expected 1"; cat "$WORK/reccycles.txt" >&2; }
 
 echo "---- GThreadPool, GAsyncQueue, GCond hand-off: clean"
 "$PROGS/api_glib" clean > "$WORK/native.out" 2>&1

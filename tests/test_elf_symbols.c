@@ -3,7 +3,8 @@
  * - every 16th byte of the code of every loaded object (this program, the vDSO, libc, libm, the
  *   loader): the same object, load bias, symbol address and name (or none) as dladdr1;
  * - lookups by name in libc's object (plain, versioned with a hidden old version, data): dlsym's
- *   address; a name libc does not define: none. */
+ *   address, and for the range the size dladdr1 gives that symbol; a name libc does not define:
+ *   none. */
 #include "elf_symbols.h"
 
 #include <dlfcn.h>
@@ -97,6 +98,8 @@ static int list_object(struct dl_phdr_info *info, size_t size, void *data)
 struct by_name {
 	const char *name;
 	void *found;
+	int ranged;
+	uintptr_t lo, hi;
 };
 
 static int in_libc(const struct elf_object *object, elf_lookup_fn lookup, void *arg)
@@ -105,15 +108,24 @@ static int in_libc(const struct elf_object *object, elf_lookup_fn lookup, void *
 	if (!lookup(object, "gnu_get_libc_version"))
 		return 0;
 	b->found = lookup(object, b->name);
+	b->ranged = elf_symbol_range(object, b->name, &b->lo, &b->hi);
 	return 1;
 }
 
 static void compare_name(void *libc, const char *name)
 {
-	struct by_name b = { name, NULL };
+	struct by_name b = { name, NULL, 0, 0, 0 };
 	CHECK(elf_each_object(in_libc, &b) == 1, "libc not found by its own symbol");
 	void *want = dlsym(libc, name);
 	CHECK(want != NULL && b.found == want, "%s: %p, dlsym says %p", name, b.found, want);
+	Dl_info dl;
+	const ElfW(Sym) *sym = NULL;
+	if (want && dladdr1(want, &dl, (void **)&sym, RTLD_DL_SYMENT) && sym)
+		CHECK(b.ranged && b.lo == (uintptr_t)want && b.hi - b.lo == sym->st_size,
+		      "%s: range %#lx..%#lx, dladdr1 says %p and %lu bytes", name, (unsigned long)b.lo,
+		      (unsigned long)b.hi, want, (unsigned long)sym->st_size);
+	else
+		CHECK(0, "%s: dladdr1 has no symbol entry", name);
 }
 
 int main(void)
@@ -135,9 +147,9 @@ int main(void)
 		compare_name(libc, "pthread_cond_wait");    /* GLIBC_2.3.2, beside a hidden GLIBC_2.2.5 */
 		compare_name(libc, "dl_iterate_phdr");
 		compare_name(libc, "environ");              /* data */
-		struct by_name none = { "no_such_symbol_in_libc", (void *)1 };
+		struct by_name none = { "no_such_symbol_in_libc", (void *)1, 0, 0, 0 };
 		elf_each_object(in_libc, &none);
-		CHECK(none.found == NULL, "a name libc does not define was found");
+		CHECK(none.found == NULL && !none.ranged, "a name libc does not define was found");
 	}
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);

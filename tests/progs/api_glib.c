@@ -11,6 +11,11 @@
  *              and registry -> bus, deep in g_slist_foreach callbacks (libglib's frames, stripped,
  *              between the program's): N instances of one cycle, reported N times with
  *              --all-instances, all with the same frames
+ *   recclasses GRecMutexes, which GLib makes pthread mutexes of in one function of its own: two
+ *              static ones (made on their first lock), each in one order with one plain GMutex, and
+ *              two made by g_rec_mutex_init from two functions, likewise: no cycle between locks, and
+ *              none between their classes (--classes=site); then static_rec (first used in
+ *              recclasses) and made_rec (initialised by init_made) in both orders: one inversion
  *   clean      a GThreadPool of four workers counting under a GMutex, a GAsyncQueue producer and
  *              consumer, and a GCond hand-off with g_cond_wait_until: nothing to report
  */
@@ -283,6 +288,58 @@ static void frames(int n)
 	printf("api_glib: frames entries=%d\n", entries);
 }
 
+/* recclasses */
+static GRecMutex static_first, static_second, static_rec;
+static GMutex middle_lock;
+
+static void rec_then_middle(GRecMutex *rec)
+{
+	g_rec_mutex_lock(rec);
+	g_mutex_lock(&middle_lock);
+	g_mutex_unlock(&middle_lock);
+	g_rec_mutex_unlock(rec);
+}
+
+static void middle_then_rec(GRecMutex *rec)
+{
+	g_mutex_lock(&middle_lock);
+	g_rec_mutex_lock(rec);
+	g_rec_mutex_unlock(rec);
+	g_mutex_unlock(&middle_lock);
+}
+
+static void init_made(GRecMutex *rec)
+{
+	g_rec_mutex_init(rec); /* recclasses: made_rec initialised */
+}
+
+static void init_other(GRecMutex *rec)
+{
+	g_rec_mutex_init(rec);
+}
+
+static void recclasses(void)
+{
+	GRecMutex made_rec, other_rec;
+	init_made(&made_rec);
+	init_other(&other_rec);
+	rec_then_middle(&static_first);
+	middle_then_rec(&static_second);
+	rec_then_middle(&made_rec);
+	middle_then_rec(&other_rec);
+	g_rec_mutex_lock(&static_rec); /* recclasses: static_rec first used */
+	g_rec_mutex_lock(&made_rec);
+	g_rec_mutex_unlock(&made_rec);
+	g_rec_mutex_unlock(&static_rec);
+	g_rec_mutex_lock(&made_rec);
+	g_rec_mutex_lock(&static_rec); /* recclasses: static_rec after made_rec */
+	g_rec_mutex_unlock(&static_rec);
+	g_rec_mutex_unlock(&made_rec);
+	g_rec_mutex_clear(&made_rec);
+	g_rec_mutex_clear(&other_rec);
+	printf("api_glib: recclasses done\n");
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "clean";
@@ -301,6 +358,8 @@ int main(int argc, char **argv)
 		condorder();
 	} else if (strcmp(mode, "contend") == 0) {
 		contend();
+	} else if (strcmp(mode, "recclasses") == 0) {
+		recclasses();
 	} else if (strcmp(mode, "frames") == 0) {
 		frames(argc > 2 ? atoi(argv[2]) : 1);
 	} else {
