@@ -298,16 +298,9 @@ static int find_cycle(struct thread_rec *self, struct snapshot *s)
  * is deadlocked. */
 static int kernel_says_asleep(pid_t tid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[512];
+	if (thread_proc_read(tid, "stat", buf, sizeof buf) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	const char *end_of_name = strrchr(buf, ')');   /* the name may contain spaces and parentheses */
 	if (!end_of_name || end_of_name[1] != ' ')
 		return 0;

@@ -255,18 +255,29 @@ void thread_register_created(int parent_num, uint32_t create_stack)
 	tls_guard--;
 }
 
-static void read_comm(const char *path, char *buf, size_t len)
+ssize_t thread_proc_read(pid_t tid, const char *file, char *buf, size_t len)
 {
+	char path[64];
+	if (tid)
+		snprintf(path, sizeof path, "/proc/self/task/%d/%s", (int)tid, file);
+	else
+		snprintf(path, sizeof path, "/proc/self/%s", file);
 	buf[0] = '\0';
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return -1;
 	ssize_t n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
-		return;
+		return -1;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	return n;
+}
+
+static void read_comm(pid_t tid, char *buf, size_t len)
+{
+	if (thread_proc_read(tid, "comm", buf, len) > 0)
+		buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* The thread's name if the program gave it one (a thread that never called pthread_setname_np
@@ -275,10 +286,8 @@ void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len)
 {
 	static char process_name[16];
 	if (!process_name[0])
-		read_comm("/proc/self/comm", process_name, sizeof process_name);
-	char path[64];
-	snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)t->tid);
-	read_comm(path, buf, len);
+		read_comm(0, process_name, sizeof process_name);
+	read_comm(t->tid, buf, len);
 	if (t->num != 1 && strcmp(buf, process_name) == 0)
 		buf[0] = '\0';
 }

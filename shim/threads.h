@@ -193,6 +193,9 @@ static inline struct thread_rec *thread_self(void)
 /* Called from the pthread_create trampoline before the start routine runs. */
 void thread_register_created(int parent_num, uint32_t create_stack);
 void thread_set_name_from_kernel(struct thread_rec *t, char *buf, size_t len);
+/* A small file of /proc/self/task/TID/ (tid 0: of /proc/self/) read into buf, NUL-terminated: its
+ * length, or -1 (no such thread, no /proc in a sandbox).  A short-lived descriptor, opened close-on-exec. */
+ssize_t thread_proc_read(pid_t tid, const char *file, char *buf, size_t len);
 
 /* Registry access for slow paths. */
 void registry_lock(void);

@@ -18,7 +18,6 @@
 #include "events.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -203,16 +202,9 @@ static int waits_for_events(pid_t tid)
 #endif
 		SYS_epoll_pwait, SYS_ppoll, SYS_pselect6,
 	};
-	char path[64], buf[64];
-	snprintf(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	char buf[64];
+	if (thread_proc_read(tid, "syscall", buf, sizeof buf) <= 0)
 		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	char *end;
 	long nr = strtol(buf, &end, 10);
 	if (end == buf || *end != ' ')
