@@ -87,7 +87,12 @@ expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker
 
 # The same with the re-takes spread over four greedy threads taking turns: the note does not say that
 # one thread "wins nearly every time", it says the re-takes are spread and gives the busiest one's part.
-run_starving -- "$PROGS/starve" rota
+# On a loaded machine the turns can go astray (a greedy thread preempted past its turn, another making
+# most of the re-takes), and the one-taker note is then right: such a run is run again, up to 3 times.
+for try in 1 2 3; do
+	run_starving -- "$PROGS/starve" rota
+	grep -q 'the re-takes are spread' "$LOG" && break
+done
 expect_kind starvation
 expect_count starvation 1
 expect_status 66
