@@ -200,7 +200,7 @@ int report_init_caller_frame(uint32_t stack, uintptr_t pc, struct frame_info *ou
  * otherwise): the lock lines of the reports and the profile table. */
 void report_append_init_caller(const struct report_lock *l, char *buf, size_t len);
 /* A report_frame_fn that stops at the first frame of the program's own code (a source file outside
- * /usr/), copying it to *(struct frame_info *)arg. */
+ * /usr/, not in libc or the dynamic loader), copying it to *(struct frame_info *)arg. */
 int report_first_program_frame(const struct frame_info *f, void *arg);
 
 /* One frame as the JSON report writes it (report_json.c): the graph file uses the same objects. */

@@ -105,9 +105,25 @@ void report_frame_site(const struct frame_info *f, char *buf, size_t len)
 	}
 }
 
+/* The C library's and the dynamic loader's own objects: with their debug info installed (libc6-dbg)
+ * their frames have source files too, but they are never the program's code. */
+static int glibc_object(const char *object)
+{
+	static const char *const prefixes[] = { "ld-linux", "ld64.so", "ld.so", "libc.so", "libc-",
+		"libpthread.so", "libpthread-", "libdl.so", "libdl-", NULL };
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(object, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The loader's frames in particular: a lock first used by a library's constructor would be "first
+ * used in call_init ./elf/dl-init.c", and every lock that library constructors first use, one class
+ * in graph files (GType's class-init GRecMutex and its type GRWLock, both first used in libgobject's
+ * constructor: false class cycles in every GStreamer run). */
 int report_first_program_frame(const struct frame_info *f, void *arg)
 {
-	if (!f->file[0] || strncmp(f->file, "/usr/", 5) == 0)
+	if (!f->file[0] || strncmp(f->file, "/usr/", 5) == 0 || glibc_object(f->object))
 		return 0;
 	*(struct frame_info *)arg = *f;
 	return 1;
