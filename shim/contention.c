@@ -223,6 +223,18 @@ static int takers_by_count(const struct watch *w, int order[TAKERS_SHOWN])
 	return n;
 }
 
+/* A duration in a starvation summary: "0.4 s", or "12 ms" below a tenth of a second, where one decimal
+ * of a second would print the waits a low threshold reports (--starvation=5: 10 ms) as "0.0 s".  Zero
+ * stays "0.0 s".  Returns buf. */
+static const char *duration_text(char *buf, size_t len, double seconds)
+{
+	if (seconds > 0 && seconds < 0.095)
+		snprintf(buf, len, seconds < 0.0095 ? "%.1f ms" : "%.0f ms", seconds * 1000);
+	else
+		snprintf(buf, len, "%.1f s", seconds);
+	return buf;
+}
+
 static void report_starvation(struct thread_rec *t, const struct watch *w, double waited_s)
 {
 	struct report *r = malloc(sizeof *r);
@@ -254,9 +266,10 @@ static void report_starvation(struct thread_rec *t, const struct watch *w, doubl
 		report_add_stack(r, label, tk->stack, tk->stack ? 0 : tk->pc);
 	}
 	registry_unlock();
+	char dur[24];
 	snprintf(r->summary, sizeof r->summary,
-		 "T%d has waited %.1f s for L%d (%s) while other threads took it %u time%s (%s)", t->num, waited_s,
-		 lk + 1, lock_kind_name(w->kind), w->total, w->total == 1 ? "" : "s", who);
+		 "T%d has waited %s for L%d (%s) while other threads took it %u time%s (%s)", t->num,
+		 duration_text(dur, sizeof dur, waited_s), lk + 1, lock_kind_name(w->kind), w->total, w->total == 1 ? "" : "s", who);
 	snprintf(r->note, sizeof r->note,
 		 "the lock is barged: a releasing thread takes it again before the woken waiter runs, so the "
 		 "waiter makes no progress (thresholds: waited %u ms while threads that had already taken it "
@@ -363,11 +376,13 @@ static void report_unfair(struct thread_rec *t, const struct wait_tally *y, cons
 	else    /* exited since the check */
 		report_add_exited_thread(r, y->taker, 0, 0, 0);
 	registry_unlock();
+	char dur[24], taker_dur[24];
 	snprintf(r->summary, sizeof r->summary,
-		 "T%d has waited %.1f s in all for L%d (%s), in %u waits of %llu ms or more, while other threads "
-		 "re-took it %u times (T%d %u; T%d itself waited %.1f s for it)", t->num, (double)sum_ns / 1e9,
-		 lk + 1, lock_kind_name(w->kind), waits, (unsigned long long)(contention_early_ns() / 1000000u),
-		 retakes, y->taker, y->taker_count, y->taker, (double)taker_waited / 1e9);
+		 "T%d has waited %s in all for L%d (%s), in %u waits of %llu ms or more, while other threads "
+		 "re-took it %u times (T%d %u; T%d itself waited %s for it)", t->num,
+		 duration_text(dur, sizeof dur, (double)sum_ns / 1e9), lk + 1, lock_kind_name(w->kind), waits,
+		 (unsigned long long)(contention_early_ns() / 1000000u), retakes, y->taker, y->taker_count, y->taker,
+		 duration_text(taker_dur, sizeof taker_dur, (double)taker_waited / 1e9));
 	/* One re-taker with most of the re-takes barges the waiter itself; re-takes spread over many
 	 * threads (a pool of workers on one lock) are the running threads winning against the woken one. */
 	if (2 * (unsigned long long)y->taker_count >= retakes)

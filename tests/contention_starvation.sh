@@ -85,6 +85,19 @@ expect_log "#0 0x[0-9a-f]+ timed_worker .*starve\.c:$SHARE \(starve\)" "waiter's
 expect_log "${greedy:-T?} took L1 [0-9]+ times meanwhile, here:" "the re-taker and its count"
 expect_log "#0 0x[0-9a-f]+ greedy_worker .*starve\.c:$TAKE \(starve\)" "re-taker's stack: greedy_worker starve.c:$TAKE"
 
+# A low threshold: waits of a few milliseconds are reported in milliseconds, not as "0.0 s" (one
+# decimal of a second; Apache's worker queue under --starvation=5,20 read "has waited 0.0 s in all").
+# COFFMAN_STARVATION=2,3: waits of 1 ms or more (the floor) adding up to 4 ms, 3 re-takes.
+# One run in three or so is not starved in time on a loaded machine: up to five runs.
+for try in 1 2 3 4 5; do
+	COFFMAN_STARVATION=2,3 run -- "$PROGS/starve" short
+	grep -q -E 'coffman: starvation:' "$LOG" && break
+done
+expect_kind starvation
+expect_status 66
+expect_log "coffman: starvation: T[0-9]+ has waited [0-9.]+ (ms|s) (in all )?for L1 \(mutex\)" "summary: the wait"
+expect_no_log "has waited 0\.0 s"
+
 # The same with the re-takes spread over four greedy threads taking turns: the note does not say that
 # one thread "wins nearly every time", it says the re-takes are spread and gives the busiest one's part.
 # On a loaded machine the turns can go astray (a greedy thread preempted past its turn, another making

@@ -11,6 +11,8 @@
  *   share   the same greedy T2, but T3 waits at most 60 ms at a time (pthread_mutex_timedlock, then
  *           tries again): no single wait is long, but they add up while T2 keeps re-taking the lock
  *           (an unfair share), until 8 of its tries have timed out.
+ *   short   share with tries of 8 ms (run with a low threshold, COFFMAN_STARVATION=5,20): the waits
+ *           reported add up to a few milliseconds (40 timeouts: more chances to be starved).
  *   rota    share, but four greedy threads take turns (10 ms each, the others spinning meanwhile): T3's
  *           waits add up while the re-takes are spread over the four, none with most of them.
  *   gone    a fair share whose re-taker has exited: T2 first waits 1.2 s for the lock (main holds it), then
@@ -42,6 +44,7 @@ static atomic_int greedy_gone;
 static long greedy_units;
 static long long greedy_cap_ms = 2500;   /* share: until T3 is done (10 s at most) */
 static int timed_tries = 8;              /* share: T3's timeouts before it is done */
+static long try_ms = 60;                 /* share: how long each of T3's tries waits at most */
 static atomic_int main_holds;            /* gone: main holds the lock for T3's last wait */
 static atomic_int brief_wants;           /* brief: T4 is trying; T2 leaves it a gap after its unlock */
 static atomic_int brief_taken;
@@ -158,7 +161,7 @@ static void *polite_worker(void *arg)
 	return NULL;
 }
 
-/* share: T3's waits, each at most 60 ms. */
+/* share: T3's waits, each at most try_ms (60 ms; short: 8 ms). */
 static void *timed_worker(void *arg)
 {
 	(void)arg;
@@ -169,7 +172,7 @@ static void *timed_worker(void *arg)
 		for (int i = 0; i < 100 && timeouts < tries && !atomic_load(&greedy_gone); i++) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 60 * 1000000L;
+			until.tv_nsec += try_ms * 1000000L;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000L;
@@ -184,7 +187,7 @@ static void *timed_worker(void *arg)
 			}
 		}
 		atomic_store(&polite_done, 1);
-		if (timed_tries == 8 || round)
+		if (timed_tries != 5 || round)  /* 5: gone, relay */
 			return NULL;
 		/* gone, relay: more waits, after T2 has exited */
 		while (!atomic_load(&main_holds))
@@ -253,6 +256,11 @@ int main(int argc, char **argv)
 	pthread_t more[ROTA];
 	if (rota)
 		mode = "share";
+	if (strcmp(mode, "short") == 0) {
+		mode = "share";
+		try_ms = 8;
+		timed_tries = 40;
+	}
 	int gone = relay || strcmp(mode, "gone") == 0;
 	if (gone) {
 		mode = "share";
