@@ -153,8 +153,11 @@ struct thread_rec {
 	_Atomic int in_slice;           /* between two attempts of a published wait (stack capture,
 					 * deadlock search): running, but none of the program's code */
 	_Atomic int hang_reported;
-	uint64_t parked_seen_ns;        /* the watchdog's own: when this wait's holder last sat idle in
-					 * an event loop's wait (watchdog.c, holder_waits_for_events) */
+	/* the watchdog's own (watchdog.c, holder_parks): when this wait's holder last sat idle in an event
+	 * loop's wait or had slept again since, which holder, and its voluntary context switches then */
+	uint64_t parked_seen_ns;
+	uint64_t parked_switches;
+	pid_t parked_holder;
 
 	/* Condition variables this thread has seen in a call (direct-mapped, COND_SEEN_SLOTS): a signal on
 	 * one of them skips lifecycle's never-initialised check (lifecycle.h, life_cond_first_sight). */

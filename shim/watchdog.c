@@ -215,19 +215,50 @@ static int waits_for_events(pid_t tid)
 	return 0;
 }
 
-/* Registry locked: t waits for a lock whose holder sits idle in an event loop's wait.  A server
- * parks its worker threads so: redis-server's main thread holds each I/O thread's mutex while there
- * is no I/O to share out, and the I/O threads wait for it, for as long as the server is idle (the
- * default action ended every idle redis-server --io-threads N).  The holder will let go when an event
- * comes; a holder that is running, or blocked anywhere else (a read, a sleep, a lock), leaves its
- * waiters' time counting.  Read only for a wait past half the limit. */
-static int holder_waits_for_events(struct thread_rec *t)
+/* How many times the kernel has put thread tid to sleep at its own request (a wait, a blocking call):
+ * "voluntary_ctxt_switches" of its status; 0 when it cannot be read. */
+static uint64_t voluntary_switches(pid_t tid)
 {
-	if (cfg.watchdog_idle || atomic_load(&t->wait_kind) != W_LOCK)
+	char buf[2048];
+	if (thread_proc_read(tid, "status", buf, sizeof buf) <= 0)
+		return 0;
+	static const char field[] = "\nvoluntary_ctxt_switches:";
+	const char *at = strstr(buf, field);
+	return at ? strtoull(at + sizeof field - 1, NULL, 10) : 0;
+}
+
+/* Registry locked: t waits for a lock whose holder is an event loop that keeps it while it waits for
+ * events.  A server parks its worker threads so: redis-server's main thread holds each I/O thread's
+ * mutex while it has no I/O to share out, and the I/O threads wait for it for as long as the server
+ * is idle or lightly loaded (the default action ended every idle redis-server --io-threads N).  The
+ * holder counts as such while it is seen asleep in an event loop's wait, epoll, poll or select, and,
+ * once seen so during this wait, for as long as it keeps going back to sleep between two checks (its
+ * voluntary context switches rise): under a light load redis's main thread serves its clients itself
+ * and is caught in a read or a write as often as in epoll_wait.  A holder that runs without sleeping,
+ * or stays blocked anywhere else (a read that never returns, a lock), leaves its waiters' time
+ * counting.  Looked at from a quarter of the limit on, at every check. */
+static int holder_parks(struct thread_rec *t, uint64_t now, double limit_ns)
+{
+	uint64_t since = atomic_load(&t->wait_since_ns);
+	if (cfg.watchdog_idle || atomic_load(&t->wait_kind) != W_LOCK || !since || now <= since ||
+	    (double)(now - since) < limit_ns / 4)
 		return 0;
 	struct thread_rec *holder =
 		deadlock_holder_of(atomic_load(&t->wait_obj), atomic_load(&t->wait_lock_kind));
-	return holder && holder != t && atomic_load(&holder->wait_kind) == W_NONE && waits_for_events(holder->tid);
+	if (!holder || holder == t || atomic_load(&holder->wait_kind) != W_NONE)
+		return 0;
+	if (waits_for_events(holder->tid)) {
+		t->parked_holder = holder->tid;
+		t->parked_switches = voluntary_switches(holder->tid);
+		return 1;
+	}
+	if (t->parked_seen_ns <= since || t->parked_holder != holder->tid)
+		return 0;
+	uint64_t switches = voluntary_switches(holder->tid);
+	if (switches <= t->parked_switches)
+		return 0;
+	t->parked_switches = switches;
+	return 1;
 }
 
 /* Registry locked: why t's wait counts toward a hang (HR_IDLE: it does not), and since when. */
@@ -339,10 +370,7 @@ static struct stuck find_stuck(double limit_ns, uint64_t now)
 		uint64_t since;
 		int joined_by = 0;
 		enum hang_reason why = hang_reason(t, joins, njoins, &since, &joined_by);
-		/* Looked at from half the limit on, at every check: a holder that wakes for a timer now
-		 * and then must be seen idle, not caught at the one moment it runs. */
-		if (why == HR_LOCK_WAIT && since && now > since && (double)(now - since) >= limit_ns / 2 &&
-		    holder_waits_for_events(t)) {
+		if (why == HR_LOCK_WAIT && holder_parks(t, now, limit_ns)) {
 			t->parked_seen_ns = now;
 			continue;
 		}

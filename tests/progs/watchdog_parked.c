@@ -6,6 +6,9 @@
  *   watchdog_parked epoll   main's wait is epoll_wait on an empty epoll set, 100 ms at a time, as an
  *                           event loop with a timer runs (redis's serverCron)
  *   watchdog_parked poll    one poll of a pipe nobody writes to, 2.5 s
+ *   watchdog_parked busy    epoll_wait idle 0.8 s, then 2.5 s of work: 19 ms running, 1 ms in
+ *                           epoll_wait, as a server whose main thread serves one client itself
+ *                           (redis-server under a light load) and is seen running at most checks
  *   watchdog_parked read    main blocks in read() of a pipe a helper thread writes to after 2.5 s:
  *                           not an event loop's wait, so the workers' waits count (a hang)
  */
@@ -39,6 +42,26 @@ static void *late_writer(void *arg)
 	return NULL;
 }
 
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static void serve_one_client(int ep)
+{
+	struct epoll_event ev;
+	epoll_wait(ep, &ev, 1, 800);
+	long long end = now_us() + 2500000;
+	while (now_us() < end) {
+		long long busy = now_us() + 19000;
+		while (now_us() < busy)
+			;
+		epoll_wait(ep, &ev, 1, 1);
+	}
+}
+
 static void wait_for_events(const char *how)
 {
 	if (strcmp(how, "epoll") == 0) {
@@ -46,6 +69,10 @@ static void wait_for_events(const char *how)
 		struct epoll_event ev;
 		for (int i = 0; i < 25; i++)
 			epoll_wait(ep, &ev, 1, 100);
+		close(ep);
+	} else if (strcmp(how, "busy") == 0) {
+		int ep = epoll_create1(EPOLL_CLOEXEC);
+		serve_one_client(ep);
 		close(ep);
 	} else if (strcmp(how, "poll") == 0) {
 		struct pollfd p = { pipe_fds[0], POLLIN, 0 };
