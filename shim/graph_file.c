@@ -291,7 +291,7 @@ static void resolve_site(struct raw_class *c, const struct graph_objects *now)
 	l.create_stack = c->site_stack;
 	l.create_is_init = c->site_is_init;
 	report_lock_site_frame(&l, &f);
-	site_identity(c, now, &f, c->site_pc, NULL, &c->site_ident, &c->site_fields);
+	site_identity(c, now, &f, f.pc ? f.pc : c->site_pc, NULL, &c->site_ident, &c->site_fields);
 	/* A lock made through a library's wrapper is of the class of the wrapper's caller: the
 	 * wrapper's own site is the same for every lock it makes.  Both are resolved now (a dlclose
 	 * resolves every class so far, and the caller's object may be the one going); whether the site is

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "init_sites.h"
 #include "stacks.h"
+#include "wrap_glib.h"
 #include "symbolize.h"
 
 #include <stdio.h>
@@ -131,9 +132,17 @@ int report_first_program_frame(const struct frame_info *f, void *arg)
 
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
 {
-	if (l->create_is_init || !l->create_stack ||
-	    !report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
-		symbolize_code(l->create_pc, 1, out);
+	if (!l->create_is_init && l->create_stack &&
+	    report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
+		return;
+	/* A lock GLib made on its first use, first taken with no program frame that has a source file on
+	 * the stack (a stripped library took it): its pc is in GLib's g_rw_lock_writer_lock or the like,
+	 * the same for every such lock, and graph files would make them all one class.  The frame above
+	 * GLib's function names it. */
+	if (!l->create_is_init && l->create_stack && glib_lock_call_at(l->create_pc) == GLIB_CALL_ON_USE &&
+	    report_init_caller_frame(l->create_stack, l->create_pc, out))
+		return;
+	symbolize_code(l->create_pc, 1, out);
 }
 
 int report_init_caller_frame(uint32_t stack, uintptr_t pc, struct frame_info *out)

@@ -128,6 +128,27 @@ n=$(grep -c '^coffman: lock-order-inversion: .*cycle of' "$WORK/reccycles.txt")
 [ "$n" = 1 ] && pass "graph files: the one cycle, static_rec and made_rec" ||
 	{ fail "graph files: $n cycles, expected 1"; cat "$WORK/reccycles.txt" >&2; }
 
+# Static GRWLocks first taken from a program without debug info: no frame with a source file on the
+# stack, so each was named, and in graph files classed, by GLib's own g_rw_lock_writer_lock+0x34, the
+# same for all: a -> middle -> b was a class cycle.  Named by the frame above GLib's function now.
+echo "---- static GRWLocks first used without debug info: graph classes by the caller"
+if ${CC:-cc} -g0 -O1 -o "$WORK/glib_rwfirst" "$top_srcdir/tests/progs/glib_rwfirst.c" \
+	$(pkg-config --cflags --libs glib-2.0) 2> "$WORK/cc.err"; then
+	run --graph-dir="$WORK/rwgraphs" -- "$WORK/glib_rwfirst"
+	expect_no_report
+	expect_status 0
+	"$top_builddir/coffman-graph" cycles "$WORK/rwgraphs" > "$WORK/rwcycles.txt"
+	n=$(grep -c '^coffman: lock-order-inversion' "$WORK/rwcycles.txt")
+	[ "$n" = 0 ] && pass "graph files: no class cycle" || { fail "graph files: $n cycles"; cat "$WORK/rwcycles.txt" >&2; }
+	set -- "$WORK"/rwgraphs/*.graph.jsonl
+	for f in a_then_middle middle_then_b; do
+		if grep '"type":"class"' "$1" | grep -q "\"key\":\"site glib_rwfirst@[0-9a-f]*:$f+0x"; then
+			pass "a class named by $f"; else fail "no class named by $f"; grep '"type":"class"' "$1" >&2; fi
+	done
+else
+	fail "cannot build glib_rwfirst"; cat "$WORK/cc.err" >&2
+fi
+
 echo "---- GThreadPool, GAsyncQueue, GCond hand-off: clean"
 "$PROGS/api_glib" clean > "$WORK/native.out" 2>&1
 run -- "$PROGS/api_glib" clean
