@@ -110,18 +110,22 @@ static struct init_site *site_entry(uintptr_t pc)
 	return s;
 }
 
-/* The return address `up` frames above pc on the calling thread's stack (0: unknown).  A few frames
- * only, from the wrapper's own frame when it saved one: the caller is all that the report and the
- * graph file use of a creation stack, and a walk through coffman's frames, or a whole deep stack, at
- * every init would cost several times as much. */
-static uintptr_t caller_now(uintptr_t pc, const struct unwind_context *ctx, int up)
+/* The two return addresses above pc on the calling thread's stack, its caller and the caller's
+ * caller (0: unknown).  A few frames only, from the wrapper's own frame when it saved one: the caller
+ * is all that the report and the graph file use of a creation stack (the one above it only for a lock
+ * GLib's g_rec_mutex_init made, see glib_lock_site), and a walk through coffman's frames, or a whole
+ * deep stack, at every init would cost several times as much. */
+static void callers_now(uintptr_t pc, const struct unwind_context *ctx, uintptr_t above[2])
 {
-	uintptr_t pcs[6];
-	int n = stack_capture_raw_from(ctx, pcs, up > 1 ? 6 : 4);
-	for (int i = 0; i + up < n; i++)
-		if (pcs[i] == pc)
-			return pcs[i + up];
-	return 0;
+	uintptr_t pcs[5];
+	int n = stack_capture_raw_from(ctx, pcs, 5);
+	above[0] = above[1] = 0;
+	for (int i = 0; i + 1 < n; i++)
+		if (pcs[i] == pc) {
+			above[0] = pcs[i + 1];
+			above[1] = i + 2 < n ? pcs[i + 2] : 0;
+			return;
+		}
 }
 
 /* Whether this init at main-program site s looks for its caller: during the probes, or for good once
@@ -160,17 +164,16 @@ static struct init_site_slot *site_slot(struct init_site_cache *c, uintptr_t pc)
  * g_*_init has that call for its site and the program's call above it for its caller, as if the
  * program had called pthread_mutex_init there.  One made on first use gets no site (*pc = 0): it is
  * classed, and named, by where it was first used, as a static pthread mutex is. */
-static int glib_lock_site(uintptr_t *pc, uintptr_t *caller, const struct unwind_context *ctx)
+static int glib_lock_site(uintptr_t *pc, uintptr_t above[2])
 {
-	enum glib_lock_call call = glib_lock_call_at(*caller);
+	enum glib_lock_call call = glib_lock_call_at(above[0]);
 	if (call == GLIB_CALL_ON_USE) {
 		*pc = 0;
 		return 0;
 	}
 	if (call == GLIB_CALL_INIT) {
-		uintptr_t above = caller_now(*pc, ctx, 2);
-		*pc = *caller;
-		*caller = above;
+		*pc = above[0];
+		above[0] = above[1];
 	}
 	return 1;
 }
@@ -188,20 +191,22 @@ uint32_t init_site_stack(struct init_site_cache *c, uintptr_t *site_pc, const st
 		e->quiet = 1;
 		return 0;
 	}
-	uintptr_t caller = caller_now(pc, ctx, 1);
-	if (!caller)
+	uintptr_t above[2];
+	callers_now(pc, ctx, above);
+	if (!above[0])
 		return 0;               /* where it was called from is unknown: the lock keeps its pc only */
 	if (!s->in_main) {
-		if (!glib_lock_site(site_pc, &caller, ctx))
+		if (!glib_lock_site(site_pc, above))
 			return 0;
 		if (*site_pc != pc) {
 			pc = *site_pc;
 			e = site_slot(c, pc);
-			if (!e || !caller)
+			if (!e || !above[0])
 				return 0;
 			s = e->site;
 		}
 	}
+	uintptr_t caller = above[0];
 	uintptr_t first = 0;
 	if (!atomic_compare_exchange_strong(&s->caller, &first, caller) && first != caller)
 		atomic_store(&s->state, SITE_WRAPPER);

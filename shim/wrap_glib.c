@@ -54,7 +54,8 @@ static struct glib_fns glib;
 static atomic_int glib_state;   /* 0 not looked up, 1 being looked up, 2 done */
 
 /* GLib's GRecMutex and GRWLock functions (their code, from their dynamic symbols' sizes), for
- * glib_lock_call_at.  Filled before glib_state says done; lo..hi bounds them all. */
+ * glib_lock_call_at, which asks about return addresses: (lo, hi], all of them within (all_lo,
+ * all_hi].  Filled before glib_state says done. */
 static const struct {
 	const char *name;
 	enum glib_lock_call call;
@@ -92,8 +93,8 @@ static void glib_fill_lock_fns(const struct elf_object *object)
 
 enum glib_lock_call glib_lock_call_at(uintptr_t pc)
 {
-	if (atomic_load_explicit(&glib_state, memory_order_acquire) != 2 || pc < glib_locks.all_lo ||
-	    pc >= glib_locks.all_hi)
+	if (atomic_load_explicit(&glib_state, memory_order_acquire) != 2 || pc <= glib_locks.all_lo ||
+	    pc > glib_locks.all_hi)
 		return GLIB_CALL_NONE;
 	for (size_t i = 0; i < GLIB_LOCK_FNS; i++)
 		if (pc > glib_locks.lo[i] && pc <= glib_locks.hi[i])   /* a return address: after the call */
