@@ -5,6 +5,7 @@
 #include "deps.h"
 #include "deps_api.h"
 #include "elf_symbols.h"
+#include "events.h"
 #include "ilock.h"
 #include "mem.h"
 #include "order.h"
@@ -76,10 +77,8 @@ static struct prof_lock *rec_find(const void *lock)
 /* Where t took lock, innermost hold first (0: not held). */
 static uintptr_t held_pc_of(const struct thread_rec *t, const void *lock)
 {
-	for (int i = t->nheld - 1; i >= 0; i--)
-		if (t->held[i].lock == lock)
-			return t->held[i].pc;
-	return 0;
+	int i = held_find(t, lock);
+	return i >= 0 ? t->held[i].pc : 0;
 }
 
 /* t: the thread whose acquisition of lock makes the record (where it took it is the lock's first use
