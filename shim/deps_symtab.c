@@ -178,6 +178,8 @@ static int value_order(const void *a, const void *b)
 
 static void span_sort(struct span_table *t)
 {
+	if (t->n == 0)
+		return;         /* an empty table has no array, and qsort may not be given NULL */
 	qsort(t->v, t->n, sizeof *t->v, span_order);
 	GElf_Addr reach = 0;
 	for (size_t i = 0; i < t->n; i++) {
@@ -289,7 +291,8 @@ static int build(struct module_index *x)
 	}
 	span_sort(&x->global);
 	span_sort(&x->local);
-	qsort(x->labels, x->nlabels, sizeof *x->labels, value_order);
+	if (x->nlabels)
+		qsort(x->labels, x->nlabels, sizeof *x->labels, value_order);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (check_fd >= 0) {
 		char line[1024];

@@ -10,6 +10,7 @@
 #include "init_sites.h"
 #include "known_edges.h"
 #include "lifecycle.h"
+#include "memprobe.h"
 #include "order.h"
 #include "raw_report.h"
 #include "report.h"
@@ -77,8 +78,9 @@ void edge_cache_free(struct thread_rec *t)
 static void held_drop_unwound_once(struct thread_rec *t)
 {
 	for (int i = t->nheld - 1; i >= 0; i--)
-		if (t->held[i].kind == LK_ONCE && !glibc_once_in_progress(t->held[i].lock))
-			held_remove(t, i);
+		if (t->held[i].kind == LK_ONCE && (!mem_readable(t->held[i].lock, sizeof(pthread_once_t)) ||
+						   !glibc_once_in_progress(t->held[i].lock)))
+			held_remove(t, i);      /* (a once control unmapped meanwhile is not read) */
 }
 
 /* The thread repeats an order it or another thread made before: its stack warm-up is less useful. */

@@ -5,6 +5,7 @@
 #include "events.h"
 #include "glibc_mutex.h"
 #include "ilock.h"
+#include "memprobe.h"
 #include "order.h"
 #include "report.h"
 #include "stacks.h"
@@ -768,7 +769,8 @@ int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc)
 
 /* ================================================================ thread exit */
 
-/* The hold is real: the lock says it is still locked by this thread (or cannot say). */
+/* The hold is real: the lock says it is still locked by this thread (or cannot say).  Its memory has
+ * been found readable (hold_lost). */
 static int hold_is_real(const struct thread_rec *t, const struct held_lock *h)
 {
 	if (mutex_like(h->kind)) {
@@ -784,34 +786,50 @@ static int hold_is_real(const struct thread_rec *t, const struct held_lock *h)
 	return 1;
 }
 
-/* The hold is lost: the mutex's owner field holds no thread id at all (Linux never gives one at or
- * above PID_MAX_LIMIT, 2^22), so its memory was freed — malloc keeps its own data there — or otherwise
- * overwritten while the lock was held.  Only a value no tid can be counts: an unlock by another
- * thread, an init over the lock or a fork leave a real tid or zero. */
-static int hold_is_lost(const struct held_lock *h)
+enum hold_loss { HOLD_KEPT = 0, HOLD_OVERWRITTEN, HOLD_UNMAPPED };
+
+/* Whether a hold's memory still holds the lock.  A thread that holds a lock need not keep its memory:
+ * the program may have freed it (a large block goes back to the kernel at once) or unmapped it while
+ * it was locked, so its memory is first asked whether it can be read at all — a read that faults would
+ * end the program with SIGSEGV at its exit.  Then a mutex whose owner field holds no thread id at all
+ * (Linux never gives one at or above PID_MAX_LIMIT, 2^22) was overwritten — malloc keeps its own data
+ * there.  Only a value no tid can be counts: an unlock by another thread, an init over the lock or a
+ * fork leave a real tid or zero. */
+static enum hold_loss hold_lost(const struct held_lock *h)
 {
-	if (!mutex_like(h->kind) || glibc_mutex_is_robust(h->lock))
-		return 0;       /* a robust mutex says "inconsistent" (INT_MAX) after its owner died */
+	if (!mutex_like(h->kind) && h->kind != LK_RWLOCK)
+		return HOLD_KEPT;       /* spinlocks and the like are not read here; annotated locks never */
+	if (!mem_readable(h->lock, h->kind == LK_RWLOCK ? sizeof(pthread_rwlock_t) : sizeof(pthread_mutex_t)))
+		return HOLD_UNMAPPED;
+	if (h->kind == LK_RWLOCK || glibc_mutex_is_robust(h->lock))
+		return HOLD_KEPT;       /* a robust mutex says "inconsistent" (INT_MAX) after its owner died */
 	int owner = __atomic_load_n(&((const pthread_mutex_t *)h->lock)->__data.__owner, __ATOMIC_RELAXED);
-	return owner < 0 || owner >= (1 << 22);
+	return owner < 0 || owner >= (1 << 22) ? HOLD_OVERWRITTEN : HOLD_KEPT;
 }
 
-/* Report the holds of t whose memory was freed or overwritten while locked: destroy-locked. */
+/* Report the holds of t whose memory was freed, unmapped or overwritten while locked: destroy-locked. */
 static void report_lost_holds(struct thread_rec *t)
 {
 	for (int i = 0; i < t->nheld; i++) {
 		const struct held_lock *h = &t->held[i];
-		if (!hold_is_lost(h))
+		enum hold_loss loss = hold_lost(h);
+		if (loss == HOLD_KEPT)
 			continue;
 		int cs;
 		struct report *r = report_start(RK_DESTROY_LOCKED, &cs);
 		if (!r)
 			return;
-		int lk = report_add_lock(r, (uintptr_t)h->lock, lock_kind_name(h->kind));
+		const char *kind = lock_kind_name(h->kind);
+		int lk = report_add_lock(r, (uintptr_t)h->lock, kind);
 		report_add_thread_rec(r, t);
-		snprintf(r->summary, sizeof r->summary,
-			 "T%d holds L%d (%s), but its memory no longer holds a locked %s: it was freed or overwritten "
-			 "while locked", t->num, lk + 1, lock_kind_name(h->kind), lock_kind_name(h->kind));
+		if (loss == HOLD_UNMAPPED)
+			snprintf(r->summary, sizeof r->summary,
+				 "T%d holds L%d (%s), but its memory is no longer mapped: it was freed or unmapped "
+				 "while locked", t->num, lk + 1, kind);
+		else
+			snprintf(r->summary, sizeof r->summary,
+				 "T%d holds L%d (%s), but its memory no longer holds a locked %s: it was freed or "
+				 "overwritten while locked", t->num, lk + 1, kind, kind);
 		snprintf(r->note, sizeof r->note,
 			 "a lock's memory must not be freed or reused while it is locked (unlock, destroy, then free): "
 			 "whatever lives there now is taken for the lock by the next call on it");
@@ -853,11 +871,13 @@ void life_thread_exit(struct thread_rec *t)
 		const struct held_lock *h = &t->held[i];
 		if (h->kind == LK_ONCE)
 			continue;
-		/* The thread still holds it, so its memory is still the lock: reading its type is safe.  A
-		 * robust mutex is handed to the next locker with EOWNERDEAD: no bug. */
+		/* A lost hold was reported above, and its memory may be gone.  A robust mutex is handed to
+		 * the next locker with EOWNERDEAD: no bug. */
+		if (hold_lost(h) != HOLD_KEPT)
+			continue;
 		if (mutex_like(h->kind) && glibc_mutex_is_robust(h->lock))
 			continue;
-		if (!hold_is_real(t, h) || hold_is_lost(h))
+		if (!hold_is_real(t, h))
 			continue;
 		idx[n++] = i;
 	}

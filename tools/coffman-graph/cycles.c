@@ -211,9 +211,11 @@ void cycles_find(const struct model *m, struct cycles *out)
 	struct g_edge **order = malloc(((size_t)m->nedges + 1) * sizeof *order);
 	lg_node *path = malloc(((size_t)m->nclasses + 1) * sizeof *path);
 	int cap = 0;
-	memcpy(order, m->edges, (size_t)m->nedges * sizeof *order);
-	sort_model = m;
-	qsort(order, (size_t)m->nedges, sizeof *order, by_keys);
+	if (m->nedges) {        /* a model without edges has no array (memcpy and qsort may not get NULL) */
+		memcpy(order, m->edges, (size_t)m->nedges * sizeof *order);
+		sort_model = m;
+		qsort(order, (size_t)m->nedges, sizeof *order, by_keys);
+	}
 	/* Forward edges (in the creation order) first: they close no cycle and need no search.  Then
 	 * the few backward ones, each of which closes at least one cycle; once lockgraph holds a cycle
 	 * edge, every insertion searches, so those come last. */
@@ -251,7 +253,8 @@ void cycles_find(const struct model *m, struct cycles *out)
 		out->suppressed += out->list[out->n].suppressed;
 		out->n++;
 	}
-	qsort(out->list, (size_t)out->n, sizeof *out->list, by_length);
+	if (out->n)
+		qsort(out->list, (size_t)out->n, sizeof *out->list, by_length);
 	free(path);
 	free(order);
 	lg_free(g);

@@ -819,10 +819,14 @@ int model_write(const struct model *m, FILE *out)
 	qsort(corder, (size_t)m->nclasses, sizeof *corder, by_class);
 	for (int i = 0; i < m->nclasses; i++)
 		cid_of[corder[i]] = i;
-	memcpy(eorder, m->edges, (size_t)m->nedges * sizeof *eorder);
-	qsort(eorder, (size_t)m->nedges, sizeof *eorder, by_edge);
-	memcpy(lorder, m->lives, (size_t)m->nlives * sizeof *lorder);
-	qsort(lorder, (size_t)m->nlives, sizeof *lorder, by_live);
+	if (m->nedges) {        /* an empty list has no array (memcpy and qsort may not get NULL) */
+		memcpy(eorder, m->edges, (size_t)m->nedges * sizeof *eorder);
+		qsort(eorder, (size_t)m->nedges, sizeof *eorder, by_edge);
+	}
+	if (m->nlives) {
+		memcpy(lorder, m->lives, (size_t)m->nlives * sizeof *lorder);
+		qsort(lorder, (size_t)m->nlives, sizeof *lorder, by_live);
+	}
 	/* Stacks are numbered as the sorted edges first name them; unnamed ones are dropped. */
 	for (int i = 0; i < m->nstacks; i++)
 		sid_of[i] = -1;
