@@ -130,10 +130,28 @@ int report_first_program_frame(const struct frame_info *f, void *arg)
 	return 1;
 }
 
+static int loader_object(const char *object)
+{
+	return strncmp(object, "ld-linux", 8) == 0 || strncmp(object, "ld64.so", 7) == 0 ||
+	       strncmp(object, "ld.so", 5) == 0;
+}
+
+/* report_first_program_frame, but not past the dynamic loader: frames below a loader frame are a
+ * library constructor's (or another call the loader makes), and a lock first used there is the
+ * library's, whoever loaded it.  Past the loader lies the program's dlopen call, whose line would name
+ * every lock that the constructors of what it loads first use: one class in graph files, and false
+ * class cycles (tests/graphs_ctor_firstuse.sh). */
+static int first_program_frame_in_call(const struct frame_info *f, void *arg)
+{
+	if (loader_object(f->object))
+		return -1;
+	return report_first_program_frame(f, arg);
+}
+
 void report_lock_site_frame(const struct report_lock *l, struct frame_info *out)
 {
 	if (!l->create_is_init && l->create_stack &&
-	    report_walk_stack(l->create_stack, 0, report_first_program_frame, out))
+	    report_walk_stack(l->create_stack, 0, first_program_frame_in_call, out) == 1)
 		return;
 	/* A lock GLib made on its first use, first taken with no program frame that has a source file on
 	 * the stack (a stripped library took it): its pc is in GLib's g_rw_lock_writer_lock or the like,

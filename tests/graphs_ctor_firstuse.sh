@@ -33,6 +33,32 @@ n=$(grep -c '"type":"class".*ctor_firstuse_start' "$1")
 [ "$n" = 2 ] && pass "two classes named by the constructor" || { fail "$n classes named by the constructor, expected 2"
 	grep '"type":"class"' "$1" >&2; }
 
+echo "---- the library loaded with dlopen: its constructor runs under main's dlopen call"
+# The first frame with a source file above the constructor is the program's dlopen line: both locks
+# were named, and keyed, by it -- one class, and a -> m -> b a class cycle.  The walk stops at the loader.
+if ${CC:-cc} -g -O0 -pthread -DCTOR_DLOPEN="\"$WORK/libctor_firstuse.so\"" -o "$WORK/ctor_firstuse_dl" "$PSRC" -ldl \
+	2>> "$WORK/cc.err"; then
+	run --graph-dir="$WORK/graphs_dl" -- "$WORK/ctor_firstuse_dl"
+	expect_no_report
+	expect_status 0
+	expect_out '^ctor_firstuse: done$'
+	"$top_builddir/coffman-graph" cycles "$WORK/graphs_dl" > "$WORK/cycles_dl.txt" 2>&1
+	n=$(grep -c '^coffman: lock-order-inversion' "$WORK/cycles_dl.txt")
+	[ "$n" = 0 ] && pass "dlopen, graph files: no cycle" || { fail "dlopen, graph files: $n cycles, expected none"
+		cat "$WORK/cycles_dl.txt" >&2; }
+	set -- "$WORK"/graphs_dl/*.graph.jsonl
+	n=$(grep -c '"type":"class".*ctor_firstuse_start' "$1")
+	[ "$n" = 2 ] && pass "dlopen: two classes named by the constructor" || {
+		fail "dlopen: $n classes named by the constructor, expected 2"; grep '"type":"class"' "$1" >&2; }
+	run -- "$WORK/ctor_firstuse_dl" inversion
+	expect_kind lock-order-inversion
+	expect_log "L[0-9]: mutex at 0x[0-9a-f]+, first used in ctor_firstuse_start\+0x[0-9a-f]+ \(libctor_firstuse\.so\+0x[0-9a-f]+\)$" \
+		"dlopen: a lock first used in the constructor, named by it"
+	expect_no_log 'first used in library_lock'
+else
+	fail "cannot build the dlopen variant"; cat "$WORK/cc.err" >&2
+fi
+
 echo "---- the real inversion: both locks named by their first use in the library"
 run -- "$WORK/ctor_firstuse" inversion
 expect_kind lock-order-inversion
