@@ -424,11 +424,11 @@ static int init_site_of(const void *lock, uintptr_t *pc, int *kind, uint32_t *st
 	return found;
 }
 
-int order_first_use_site(const void *lock, uintptr_t *pc)
+int order_first_use_site(const void *lock, uintptr_t *pc, uint32_t *stack)
 {
 	int is_init = 0, found;
 	ilock_acquire(&graph_lock);
-	found = site_lookup(lock, pc, &is_init, NULL) && !is_init && *pc;
+	found = site_lookup(lock, pc, &is_init, stack) && !is_init && *pc;
 	ilock_release(&graph_lock);
 	return found;
 }

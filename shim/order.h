@@ -47,8 +47,8 @@ void order_thread_exited(const struct thread_rec *t);
 /* The lock was initialised by *_init (at *pc, as *kind) and not destroyed since: 1, else 0. */
 int order_init_site(const void *lock, uintptr_t *pc, int *kind);
 /* A lock never initialised by a call (PTHREAD_MUTEX_INITIALIZER, C++'s std::mutex): where it was first
- * used (*pc), 1; else 0. */
-int order_first_use_site(const void *lock, uintptr_t *pc);
+ * used (*pc) and the stack there if one was captured (*stack, 0 if not; stack may be NULL), 1; else 0. */
+int order_first_use_site(const void *lock, uintptr_t *pc, uint32_t *stack);
 /* The same, and the two-frame creation stack of a lock made in a library (init_sites.h; 0: none). */
 int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack);
 /* The same; *before_fork (when not NULL): the init was made before this process was forked (a

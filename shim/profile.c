@@ -46,6 +46,7 @@ struct prof_lock {
 	uintptr_t init_pc;
 	uint32_t init_stack;                    /* its (site, caller) when made in a library (init_sites.h) */
 	uintptr_t first_use_pc;                 /* never initialised by a call: where it was first used */
+	uint32_t first_use_stack;               /* and the stack there, if captured */
 	int row;                                /* collection at exit only (collect_lock held) */
 	/* counts handed over by evicted slots and exited threads (times in ticks) */
 	_Atomic uint64_t acquisitions, shared, owner_changes;
@@ -92,11 +93,14 @@ static struct prof_lock *rec_get(const struct thread_rec *t, const void *lock, i
 	uint32_t init_stack = 0;
 	int init_kind;
 	uintptr_t first_use_pc = 0;
+	uint32_t first_use_stack = 0;
 	if (!order_init_site_stack(lock, &init_pc, &init_kind, &init_stack)) {  /* before rec_lock: no order */
 		init_pc = 0;
 		init_stack = 0;
-		if (!order_first_use_site(lock, &first_use_pc))
+		if (!order_first_use_site(lock, &first_use_pc, &first_use_stack)) {
 			first_use_pc = held_pc_of(t, lock);
+			first_use_stack = 0;
+		}
 	}
 	ilock_acquire(&rec_lock);
 	r = rec_find(lock);
@@ -107,6 +111,7 @@ static struct prof_lock *rec_get(const struct thread_rec *t, const void *lock, i
 		r->init_pc = init_pc;
 		r->init_stack = init_stack;
 		r->first_use_pc = first_use_pc;
+		r->first_use_stack = first_use_stack;
 		r->next = atomic_load_explicit(b, memory_order_relaxed);
 		atomic_store_explicit(b, r, memory_order_release);
 		atomic_fetch_add(&nrecs, 1);
@@ -600,15 +605,9 @@ static struct row *collect(size_t *n)
 	return rows;
 }
 
-/* The frame of pc, as a report's frame reads (init_site_text). */
-static void init_frame_text(uintptr_t pc, char *buf, size_t len)
+/* A symbolized frame of pc, as a report's frame reads (init_site_text). */
+static void frame_text(const struct frame_info *fi, uintptr_t pc, char *buf, size_t len)
 {
-	struct frame_info *fi = malloc(sizeof *fi);
-	if (!fi) {
-		snprintf(buf, len, "%#lx", (unsigned long)pc);
-		return;
-	}
-	symbolize_code(pc, 1, fi);
 	if (fi->func[0] && fi->line)
 		snprintf(buf, len, "%s %s:%d", fi->func, fi->file, fi->line);
 	else if (fi->func[0] && !fi->has_func_offset)
@@ -617,6 +616,36 @@ static void init_frame_text(uintptr_t pc, char *buf, size_t len)
 		report_frame_site(fi, buf, len);
 	else
 		snprintf(buf, len, "%#lx", (unsigned long)pc);
+}
+
+/* The frame of pc, as a report's frame reads. */
+static void init_frame_text(uintptr_t pc, char *buf, size_t len)
+{
+	struct frame_info *fi = malloc(sizeof *fi);
+	if (!fi) {
+		snprintf(buf, len, "%#lx", (unsigned long)pc);
+		return;
+	}
+	symbolize_code(pc, 1, fi);
+	frame_text(fi, pc, buf, len);
+	free(fi);
+}
+
+/* Where a lock never initialised by a call was first used, named as the reports name it
+ * (report_lock_site_frame): the first frame of the program with a source file on the first use's
+ * stack; for a lock GLib made on its first use (a static GRWLock or GRecMutex: the pc is in
+ * g_rw_lock_writer_lock or the like, the same for all of them), the frame above GLib's function;
+ * else the pc's own frame. */
+static void first_use_text(uintptr_t pc, uint32_t stack, char *buf, size_t len)
+{
+	struct frame_info *fi = malloc(sizeof *fi);
+	if (!fi) {
+		snprintf(buf, len, "%#lx", (unsigned long)pc);
+		return;
+	}
+	struct report_lock l = { .create_pc = pc, .create_stack = stack, .create_is_init = 0 };
+	report_lock_site_frame(&l, fi);
+	frame_text(fi, pc, buf, len);
 	free(fi);
 }
 
@@ -651,12 +680,15 @@ static void describe(struct row *w)
 		/* Never initialised by a call: where it was first used tells such locks apart (a program's
 		 * heap std::mutex objects, LevelDB's all of them, otherwise read alike). */
 		uintptr_t use = w->rec->first_use_pc;
-		if (!use && !order_first_use_site(lock, &use))
+		uint32_t use_stack = w->rec->first_use_stack;
+		if (!use && !order_first_use_site(lock, &use, &use_stack))
 			use = 0;
+		if (!use_stack)                 /* the site record may have its stack now */
+			(void)order_first_use_site(lock, &(uintptr_t){ 0 }, &use_stack);
 		char where[sizeof w->site - 48];
 		where[0] = '\0';
 		if (use)
-			init_frame_text(use, where, sizeof where);
+			first_use_text(use, use_stack, where, sizeof where);
 		snprintf(w->site, sizeof w->site, "a static initializer%s%s", where[0] ? ", first used in " : "", where);
 	}
 }

@@ -145,6 +145,23 @@ if ${CC:-cc} -g0 -O1 -o "$WORK/glib_rwfirst" "$top_srcdir/tests/progs/glib_rwfir
 		if grep '"type":"class"' "$1" | grep -q "\"key\":\"site glib_rwfirst@[0-9a-f]*:$f+0x"; then
 			pass "a class named by $f"; else fail "no class named by $f"; grep '"type":"class"' "$1" >&2; fi
 	done
+	# The contention profile's table names them as the reports do: each rwlock by the function above
+	# GLib's g_rw_lock_writer_lock (both rows read "first used in g_rw_lock_writer_lock+0x34" before:
+	# two of wireplumber's GRWLocks, helper-47).
+	run --profile="$WORK/rwprof.pb" -- "$WORK/glib_rwfirst"
+	expect_status 0         # no report (the log holds the profile's table)
+	for f in a_then_middle middle_then_b; do
+		expect_log "rwlock: 0 read, 1 write\), created at a static initializer, first used in $f\+0x[0-9a-f]+ \(glib_rwfirst\+0x" "profile row: the rwlock first used in $f"
+	done
+	if grep -q "first used in g_rw_lock" "$LOG"; then fail "a profile row named by GLib's g_rw_lock_*"; grep "first used in" "$LOG" >&2; else pass "no profile row named by GLib's function"; fi
+	# With debug info, by the program's file and line, as the reports say.
+	if ${CC:-cc} -g -O1 -o "$WORK/glib_rwfirst_g" "$top_srcdir/tests/progs/glib_rwfirst.c" \
+		$(pkg-config --cflags --libs glib-2.0) 2> "$WORK/cc.err"; then
+		run --profile="$WORK/rwprof_g.pb" -- "$WORK/glib_rwfirst_g"
+		expect_status 0
+		expect_log "rwlock: 0 read, 1 write\), created at a static initializer, first used in a_then_middle .*glib_rwfirst\.c:[0-9]+" "profile row with debug info: a_then_middle file:line"
+		expect_log "rwlock: 0 read, 1 write\), created at a static initializer, first used in middle_then_b .*glib_rwfirst\.c:[0-9]+" "profile row with debug info: middle_then_b file:line"
+	fi
 else
 	fail "cannot build glib_rwfirst"; cat "$WORK/cc.err" >&2
 fi
