@@ -5,6 +5,9 @@
  * in an anonymous executable page, like a JIT's), so under the watchdog each wait's stack capture
  * steps that frame with libunwind.  A worker stopped in the middle of such a step must not hold a
  * lock the collector's own capture needs: the program would hang, natively it never does.
+ * With "churn", every wait (the collector's too) first makes two new mutexes and takes them nested
+ * (a new lock, a new lock-order edge: the checker's own bookkeeping, under its internal locks, with
+ * or without the watchdog): a worker stopped there must not hold an internal lock either.
  * Prints "unwind_stopworld: done" and exits 0 (77, skipped, where the trampoline is not x86-64 code). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,9 +56,26 @@ struct waiter {
 	pthread_cond_t c;
 };
 
+static int churn;
+
+static void new_locks(void)
+{
+	pthread_mutex_t x, y;
+	pthread_mutex_init(&x, NULL);
+	pthread_mutex_init(&y, NULL);
+	pthread_mutex_lock(&x);
+	pthread_mutex_lock(&y);
+	pthread_mutex_unlock(&y);
+	pthread_mutex_unlock(&x);
+	pthread_mutex_destroy(&y);
+	pthread_mutex_destroy(&x);
+}
+
 static void short_wait(void *arg)
 {
 	struct waiter *w = arg;
+	if (churn)
+		new_locks();
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += 20000;
@@ -80,6 +100,7 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
+	churn = argc > 2 && strcmp(argv[2], "churn") == 0;
 #if !defined(__x86_64__)
 	(void)secs;
 	puts("unwind_stopworld: the trampoline is x86-64 code");
