@@ -218,6 +218,40 @@ int deps_unwind_busy(void)
 	return *lock_count() != 0;
 }
 
+/* The program's asynchronous signals, held off while a thread is inside libunwind's step, libdw's rule
+ * search or a module search (deps_signals_hold).  Without libunwind's own blocking (above), a handler
+ * that parks its thread until another thread lets it go -- a stop-the-world collector's (the Boehm GC's
+ * SIGPWR, in Guile and others), a runtime's safepoint -- could park it holding libunwind's cache lock or
+ * the loader's list lock (in dl_iterate_phdr); the thread that stops the world, capturing a stack of its
+ * own before it restarts it (a condition wait under the watchdog), then waits for that lock for ever: a
+ * hang the program never has natively.  Held once per frame libunwind steps (the cached walk steps most
+ * frames without it), and once per rule search.  The faults a walk's own reads might raise, abort's
+ * signal and glibc's internal ones (cancellation, setxid) stay deliverable, as glibc's sigprocmask
+ * keeps the last two; a thread inside the step cannot be cancelled anyway (cancel_off). */
+static const uint64_t held_signals =
+	~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
+	  (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)) | (1ULL << (SIGABRT - 1)) | (1ULL << (SIGKILL - 1)) |
+	  (1ULL << (SIGSTOP - 1)) | (1ULL << 31) | (1ULL << 32));
+
+uint64_t deps_signals_hold(void)
+{
+	uint64_t old = 0;
+	int saved = errno;
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &held_signals, &old, sizeof old) != 0)
+		old = held_signals;     /* refused (a sandbox?): nothing was held, nothing to give back */
+	errno = saved;
+	return old;
+}
+
+void deps_signals_back(uint64_t old)
+{
+	if (old == held_signals)
+		return;
+	int saved = errno;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+	errno = saved;
+}
+
 /* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */
 struct tls_index_arg {
 	unsigned long module, offset;

@@ -23,6 +23,10 @@ extern struct deps_host deps_host;
 int deps_unwind_busy(void);
 /* The calling thread's unwinder state (deps_api.h), in libcoffman's TLS. */
 struct unwind_thread *deps_unwind_thread(void);
+/* deps_ns.c: hold the program's asynchronous signals (a collector's stop-the-world signal) while the
+ * thread may take a lock of libunwind's, libdw's or the loader's; returns the mask to give back. */
+uint64_t deps_signals_hold(void);
+void deps_signals_back(uint64_t old);
 
 /* deps_unwind.c */
 void deps_unwind_init(void);

@@ -337,7 +337,7 @@ static int step_by_rule(struct walk *w, int *signal)
  * its own walk would have done at this frame.  After a signal trampoline the next pc is exact.  Out of
  * line: its 2 KB of context and cursor would deepen every capture's stack (issue 9 counts the pages
  * each thread's stack touches). */
-static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signal)
+static __attribute__((noinline)) int step_by_libunwind_held(struct walk *w, int signal)
 {
 	libunwind_prepare();
 	unw_context_t context;
@@ -361,6 +361,15 @@ static __attribute__((noinline)) int step_by_libunwind(struct walk *w, int signa
 			w->r[i] = (uintptr_t)v;
 	}
 	w->exact = signal;
+	return rc;
+}
+
+/* The program's asynchronous signals held off for the step (deps_signals_hold, deps_ns.c). */
+static int step_by_libunwind(struct walk *w, int signal)
+{
+	uint64_t old = deps_signals_hold();
+	int rc = step_by_libunwind_held(w, signal);
+	deps_signals_back(old);
 	return rc;
 }
 
@@ -424,7 +433,9 @@ static __attribute__((noinline)) void check(unw_context_t *context, const uintpt
 					     const struct walk *w)
 {
 	uintptr_t ref[max];
+	uint64_t old = deps_signals_hold();
 	int m = walk_libunwind(context, ref, max);
+	deps_signals_back(old);
 	atomic_fetch_add(&check_captures, 1);
 	atomic_fetch_add(&check_cached, w->cached);
 	atomic_fetch_add(&check_libunwind, w->libunwind);

@@ -237,10 +237,12 @@ void deps_rule_fill(uintptr_t key, struct frame_rule *out)
 	++*locks;
 	atomic_signal_fence(memory_order_seq_cst);
 	if (!atomic_flag_test_and_set_explicit(&fill_lock, memory_order_acquire)) {
+		uint64_t old = deps_signals_hold();     /* libdw's locks, the loader's (deps_ns.c) */
 		unsigned stamp = atomic_load(&epoch);
 		rule_from_cfi(key, stamp, out);
 		rule_store(key, out, stamp);
 		atomic_flag_clear_explicit(&fill_lock, memory_order_release);
+		deps_signals_back(old);
 	}
 	atomic_signal_fence(memory_order_seq_cst);
 	--*locks;

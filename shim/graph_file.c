@@ -9,6 +9,7 @@
 #include "order.h"
 #include "output.h"
 #include "report.h"
+#include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
 #include "wrap.h"
@@ -750,8 +751,18 @@ static void install_signal_handlers(void)
  * returned None), and code that saves a disposition and restores it later would restore ours as a
  * foreign handler.  A query reads ours as SIG_DFL; setting SIG_DFL where ours stands (or stood, and
  * the program's own handler is given back) keeps or puts ours back, which acts as the default. */
+/* A handler of the program's own (not the checker's, nor a default or ignore) for sig: ilock.h. */
+static void note_handler(int sig, const struct sigaction *act)
+{
+	uintptr_t h = (act->sa_flags & SA_SIGINFO) ? (uintptr_t)act->sa_sigaction : (uintptr_t)act->sa_handler;
+	if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN && h != (uintptr_t)SIG_ERR && !stacks_pc_is_own(h))
+		ilock_note_handler(sig, h);
+}
+
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
+	if (act)
+		note_handler(sig, act);
 	if (!graph_file_on || !is_fatal_signal(sig))
 		return real_sigaction(sig, act, oldact);
 	struct sigaction cur, ours;
@@ -779,6 +790,10 @@ EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old
 EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
 	signal_fn next = __atomic_load_n(&next_signal, __ATOMIC_RELAXED);
+	if (handler != SIG_ERR) {
+		struct sigaction note = { .sa_handler = handler };
+		note_handler(sig, &note);
+	}
 	if (next && (!graph_file_on || !is_fatal_signal(sig)))
 		return next(sig, handler);
 	struct sigaction act, old;

@@ -2,7 +2,9 @@
  * no system call. */
 #include "ilock.h"
 
+#include <errno.h>
 #include <linux/futex.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,8 +20,59 @@ static void futex_wake_one(atomic_int *word)
 
 __thread int ilock_depth __attribute__((tls_model("initial-exec")));
 
+atomic_int ilock_hold_signals;
+
+/* What a thread holds off inside the checker's locks: every signal but the faults its own code might
+ * raise, abort's, and glibc's internal ones (cancellation, setxid), which glibc's sigprocmask never
+ * blocks either.  The mask it had before, given back when it leaves its outermost internal lock. */
+static const uint64_t held_signals =
+	~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
+	  (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)) | (1ULL << (SIGABRT - 1)) | (1ULL << (SIGKILL - 1)) |
+	  (1ULL << (SIGSTOP - 1)) | (1ULL << 31) | (1ULL << 32));
+static __thread uint64_t saved_mask __attribute__((tls_model("initial-exec")));
+static __thread int mask_saved __attribute__((tls_model("initial-exec")));
+
+static __attribute__((noinline, cold)) void signals_hold(void)
+{
+	int saved_errno = errno;
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &held_signals, &saved_mask, sizeof saved_mask) == 0)
+		mask_saved = 1;
+	errno = saved_errno;
+}
+
+static __attribute__((noinline, cold)) void signals_back(void)
+{
+	int saved_errno = errno;
+	mask_saved = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, NULL, sizeof saved_mask);
+	errno = saved_errno;
+}
+
+/* Which handlers turn the holding on: those of the signals stop-the-world collectors park threads with
+ * on Linux -- the Boehm GC (Guile, ECL, Inkscape, w3m...) and Mono's SGen SIGPWR and SIGXCPU, or
+ * real-time signals when so built -- and no others.  Holding costs two system calls per outermost
+ * internal lock section (a lock's creation, first use, new edge, destruction: 4-5x on a program that
+ * churns through new mutexes, bench/manylocks), so the usual handlers (SIGINT, SIGTERM, SIGHUP, SIGCHLD,
+ * SIGUSR1 to reopen logs...) leave it off.  A runtime that parks its threads with another signal
+ * (HotSpot's SIGUSR2 suspend) is not covered: that would take wrapping the program's handlers so that
+ * one landing inside the checker runs when the thread leaves it (not done). */
+static int parking_candidate(int sig)
+{
+	return sig == SIGPWR || sig == SIGXCPU || (sig >= SIGRTMIN && sig <= SIGRTMAX);
+}
+
+void ilock_note_handler(int sig, uintptr_t h)
+{
+	if (h == 0 || !parking_candidate(sig))
+		return;
+	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
+		atomic_store_explicit(&ilock_hold_signals, 1, memory_order_relaxed);
+}
+
 void ilock_acquire(struct ilock *l)
 {
+	if (__builtin_expect(ilock_depth == 0 && atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed), 0))
+		signals_hold();
 	ilock_depth++;          /* first: a signal that lands from here on sees the thread as inside */
 	int expected = 0;
 	if (atomic_compare_exchange_strong(&l->state, &expected, 1))
@@ -36,11 +89,12 @@ void ilock_release(struct ilock *l)
 {
 	if (atomic_exchange(&l->state, 0) == 2)
 		futex_wake_one(&l->state);
-	ilock_depth--;
+	if (--ilock_depth == 0 && __builtin_expect(mask_saved, 0))
+		signals_back();
 }
 
 void ilock_reset(struct ilock *l)
 {
-	if (atomic_exchange(&l->state, 0) != 0 && ilock_depth > 0)
-		ilock_depth--;
+	if (atomic_exchange(&l->state, 0) != 0 && ilock_depth > 0 && --ilock_depth == 0 && mask_saved)
+		signals_back();         /* the forking thread held it across fork: its mask comes back too */
 }

@@ -11,6 +11,7 @@
 #define COFFMAN_ILOCK_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 struct ilock {
 	atomic_int state;       /* 0 free, 1 held, 2 held with waiters */
@@ -26,5 +27,17 @@ void ilock_reset(struct ilock *l);
 /* Internal locks the calling thread holds (or is waiting for).  Nonzero means a signal handler that
  * interrupted this thread must not enter the checker's bookkeeping: its locks would never come free. */
 extern __thread int ilock_depth __attribute__((tls_model("initial-exec")));
+
+/* Set once the program has installed a handler of its own for a signal collectors park threads with
+ * (ilock_note_handler: SIGPWR, SIGXCPU, the real-time signals).
+ * From then on a thread holds off those signals while it holds an internal lock: a handler that parks
+ * its thread until another thread lets it go -- a stop-the-world collector's (the Boehm GC's SIGPWR, in
+ * Guile and others) -- must not park it inside the checker's bookkeeping, or the thread that stopped the
+ * world waits for the parked thread's internal lock at its next lock event, for ever.  Programs without
+ * such a handler pay one predictable branch per internal lock section; with one, two system calls.
+ * A handler installed past the interposed sigaction and signal (a raw system call) is not seen. */
+extern atomic_int ilock_hold_signals;
+/* The sigaction and signal wrappers: the program installs handler h (0 for SIG_DFL/SIG_IGN) for sig. */
+void ilock_note_handler(int sig, uintptr_t h);
 
 #endif
