@@ -670,9 +670,11 @@ static const int fatal_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, S
  * definition, glibc's: resolved at load, __sigaction (glibc's exported alias) until then. */
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 typedef sighandler_t (*signal_fn)(int, sighandler_t);
+typedef int (*pthread_kill_fn)(pthread_t, int);
 extern int __sigaction(int, const struct sigaction *, struct sigaction *);
 static sigaction_fn next_sigaction;
 static signal_fn next_signal;
+static pthread_kill_fn next_pthread_kill;
 
 __attribute__((constructor(102))) static void resolve_sigaction(void)
 {
@@ -680,6 +682,7 @@ __attribute__((constructor(102))) static void resolve_sigaction(void)
 	signal_fn g = (signal_fn)dlsym(RTLD_NEXT, "signal");
 	__atomic_store_n(&next_sigaction, f, __ATOMIC_RELAXED);
 	__atomic_store_n(&next_signal, g, __ATOMIC_RELAXED);
+	__atomic_store_n(&next_pthread_kill, (pthread_kill_fn)dlsym(RTLD_NEXT, "pthread_kill"), __ATOMIC_RELAXED);
 }
 
 static int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
@@ -809,6 +812,33 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &act, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* A signal the program sends one of its own threads, to a handler of its own: the way every
+ * stop-the-world runtime parks its threads (the Boehm GC, Mono, HotSpot's SIGUSR2 suspend, D's
+ * SIGUSR1, CoreCLR's activation signal).  From the first one, a thread holds signals off inside the
+ * checker's internal locks (ilock.h) whatever the signal: by its handler alone a collector's SIGUSR2
+ * cannot be told from a server's log rotation, which comes from outside, with kill(), and costs
+ * nothing.  One sigaction query per call until then; none after. */
+EXPORT int pthread_kill(pthread_t thread, int sig)
+{
+	if (sig > 0 && !atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed)) {
+		struct sigaction cur;
+		if (real_sigaction(sig, NULL, &cur) == 0) {
+			uintptr_t h = (cur.sa_flags & SA_SIGINFO) ? (uintptr_t)cur.sa_sigaction : (uintptr_t)cur.sa_handler;
+			if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN && !stacks_pc_is_own(h))
+				ilock_note_directed_signal();
+		}
+	}
+	if (atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
+		ilock_drain_open_sections();
+	pthread_kill_fn next = __atomic_load_n(&next_pthread_kill, __ATOMIC_RELAXED);
+	if (!next) {            /* before the constructor: a library's constructor sending a signal */
+		next = (pthread_kill_fn)dlsym(RTLD_NEXT, "pthread_kill");
+		if (!next)
+			return ENOSYS;
+	}
+	return next(thread, sig);
 }
 
 /* ---------------------------------------------------------------- setup */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -61,6 +62,12 @@ static int parking_candidate(int sig)
 	return sig == SIGPWR || sig == SIGXCPU || (sig >= SIGRTMIN && sig <= SIGRTMAX);
 }
 
+void ilock_note_directed_signal(void)
+{
+	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
+		atomic_store_explicit(&ilock_hold_signals, 1, memory_order_relaxed);
+}
+
 void ilock_note_handler(int sig, uintptr_t h)
 {
 	if (h == 0 || !parking_candidate(sig))
@@ -69,10 +76,49 @@ void ilock_note_handler(int sig, uintptr_t h)
 		atomic_store_explicit(&ilock_hold_signals, 1, memory_order_relaxed);
 }
 
+/* Threads inside an outermost internal lock section with signals open, and whether this one is.
+ * Before the first parking signal is sent, the sender waits until none is (ilock_drain_open_sections):
+ * the holding may begin while a thread is already inside. */
+static atomic_int open_sections;
+static __thread int in_open_section __attribute__((tls_model("initial-exec")));
+
+static void enter_outermost(void)
+{
+	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed)) {
+		/* Counted first, then the flag read again: a sender that sets the flag and then finds no
+		 * open section is sure that every section from then on holds signals off. */
+		atomic_fetch_add(&open_sections, 1);
+		if (!atomic_load(&ilock_hold_signals)) {
+			in_open_section = 1;
+			return;
+		}
+		atomic_fetch_sub(&open_sections, 1);
+	}
+	signals_hold();
+}
+
+static void leave_outermost(void)
+{
+	if (in_open_section) {
+		in_open_section = 0;
+		atomic_fetch_sub(&open_sections, 1);
+	} else if (mask_saved) {
+		signals_back();
+	}
+}
+
+void ilock_drain_open_sections(void)
+{
+	/* Bounded: a section never waits for the sender (it holds no program lock), so this ends within
+	 * a section's time; a thread parked in one by an earlier signal would not, and is not waited for. */
+	for (int spins = 0; atomic_load(&open_sections) > 0 && spins < 20000; spins++)
+		sched_yield();
+}
+
 void ilock_acquire(struct ilock *l)
 {
-	if (__builtin_expect(ilock_depth == 0 && atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed), 0))
-		signals_hold();
+	if (ilock_depth == 0)
+		enter_outermost();
 	ilock_depth++;          /* first: a signal that lands from here on sees the thread as inside */
 	int expected = 0;
 	if (atomic_compare_exchange_strong(&l->state, &expected, 1))
@@ -89,12 +135,18 @@ void ilock_release(struct ilock *l)
 {
 	if (atomic_exchange(&l->state, 0) == 2)
 		futex_wake_one(&l->state);
-	if (--ilock_depth == 0 && __builtin_expect(mask_saved, 0))
-		signals_back();
+	if (--ilock_depth == 0)
+		leave_outermost();
 }
 
 void ilock_reset(struct ilock *l)
 {
-	if (atomic_exchange(&l->state, 0) != 0 && ilock_depth > 0 && --ilock_depth == 0 && mask_saved)
-		signals_back();         /* the forking thread held it across fork: its mask comes back too */
+	if (atomic_exchange(&l->state, 0) != 0 && ilock_depth > 0 && --ilock_depth == 0)
+		leave_outermost();      /* the forking thread held it across fork: its mask comes back too */
+}
+
+void ilock_after_fork_child(void)
+{
+	/* The parent's other threads are not here: their open sections with them. */
+	atomic_store(&open_sections, in_open_section);
 }

@@ -29,7 +29,8 @@ void ilock_reset(struct ilock *l);
 extern __thread int ilock_depth __attribute__((tls_model("initial-exec")));
 
 /* Set once the program has installed a handler of its own for a signal collectors park threads with
- * (ilock_note_handler: SIGPWR, SIGXCPU, the real-time signals).
+ * (ilock_note_handler: SIGPWR, SIGXCPU, the real-time signals), or has sent one of its threads a
+ * signal it handles (ilock_note_directed_signal: HotSpot's SIGUSR2 suspend, D's SIGUSR1).
  * From then on a thread holds off those signals while it holds an internal lock: a handler that parks
  * its thread until another thread lets it go -- a stop-the-world collector's (the Boehm GC's SIGPWR, in
  * Guile and others) -- must not park it inside the checker's bookkeeping, or the thread that stopped the
@@ -39,5 +40,13 @@ extern __thread int ilock_depth __attribute__((tls_model("initial-exec")));
 extern atomic_int ilock_hold_signals;
 /* The sigaction and signal wrappers: the program installs handler h (0 for SIG_DFL/SIG_IGN) for sig. */
 void ilock_note_handler(int sig, uintptr_t h);
+/* The program sent one of its threads a signal it handles (pthread_kill): how every stop-the-world
+ * runtime parks its threads, whatever the signal, so from now on internal locks hold signals off. */
+void ilock_note_directed_signal(void);
+/* Before a parking signal is sent: wait (briefly, bounded) until no thread is inside an internal lock
+ * section that began before the holding did. */
+void ilock_drain_open_sections(void);
+/* In a fork child, after every internal lock's reset: only this thread's open section counts. */
+void ilock_after_fork_child(void);
 
 #endif

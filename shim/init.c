@@ -7,6 +7,7 @@
 #include "known_edges.h"
 #include "lifecycle.h"
 #include "graph_file.h"
+#include "ilock.h"
 #include "init_sites.h"
 #include "mem.h"
 #include "order.h"
@@ -88,6 +89,7 @@ static void after_fork_child(void)
 	watchdog_after_fork_child();
 	graph_file_after_fork_child();
 	profile_after_fork_child();
+	ilock_after_fork_child();
 	tls_guard--;
 }
 

@@ -9,7 +9,8 @@
 # stopped inside the checker's bookkeeping, under its internal locks (graph, stacks, allocator), which
 # the collector's next new lock needed: a hang with or without the watchdog.  Now a thread holds the
 # program's asynchronous signals off inside an internal lock once the program has a handler for SIGPWR,
-# SIGXCPU or a real-time signal (the program's are SIGPWR and SIGXCPU, the Boehm GC's on Linux).
+# SIGXCPU or a real-time signal (the program's are SIGPWR and SIGXCPU, the Boehm GC's on Linux), or
+# sends a thread a signal it handles with pthread_kill (with "usr": SIGUSR2 and SIGUSR1).
 # Expected: the program's own output, exit status 0, no report, in about its native time.
 . "$top_srcdir/tests/lib.sh"
 RUN_TIMEOUT=${RUN_TIMEOUT:-20}
@@ -44,5 +45,23 @@ expect_status 0
 expect_no_report
 expect_out '^unwind_stopworld: done$'
 expect_faster_than 10
+
+echo "---- the same with SIGUSR2/SIGUSR1 (HotSpot's and D's kind), known by the pthread_kill that sends them"
+run -- "$PROGS/unwind_stopworld" 2 churn usr
+expect_status 0
+expect_no_report
+expect_out '^unwind_stopworld: done$'
+expect_faster_than 10
+
+# The first parking signal, sent while the mutator is inside the checker (often in a report, the longest
+# sections) before the checker knew that this program parks threads: the pthread_kill that sends it
+# waits until the sections under way are done.  Without that wait, 1 run in 3 hung here.
+echo "---- the first stop of the world, five processes"
+for try in 1 2 3 4 5; do
+	run --exitcode=0 -- "$PROGS/stopworld_first"
+	expect_status 0
+	expect_out '^stopworld_first: 100 stops$'
+	expect_faster_than 10
+done
 
 finish

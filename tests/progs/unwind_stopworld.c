@@ -22,8 +22,9 @@
 #include <time.h>
 
 #define WORKERS 3
-#define SIG_SUSPEND SIGPWR
-#define SIG_RESTART SIGXCPU
+/* The Boehm GC's signals on Linux; with "usr", SIGUSR2 and SIGUSR1 (HotSpot suspends with SIGUSR2, D's
+ * collector with SIGUSR1), whose handlers alone do not tell a collector from a server's log rotation. */
+static int SIG_SUSPEND = SIGPWR, SIG_RESTART = SIGXCPU;
 
 typedef void (*tramp_fn)(void (*fn)(void *), void *arg);
 static tramp_fn tramp;          /* push %rbp; mov %rsp,%rbp; mov %rdi,%rax; mov %rsi,%rdi; call *%rax; pop %rbp; ret */
@@ -101,6 +102,10 @@ int main(int argc, char **argv)
 {
 	double secs = argc > 1 ? atof(argv[1]) : 2.0;
 	churn = argc > 2 && strcmp(argv[2], "churn") == 0;
+	if (argc > 3 && strcmp(argv[3], "usr") == 0) {
+		SIG_SUSPEND = SIGUSR2;
+		SIG_RESTART = SIGUSR1;
+	}
 #if !defined(__x86_64__)
 	(void)secs;
 	puts("unwind_stopworld: the trampoline is x86-64 code");
