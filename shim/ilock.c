@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static void futex_wait(atomic_int *word, int expected)
@@ -55,17 +56,20 @@ static __attribute__((noinline, cold)) void signals_back(void)
  * internal lock section (a lock's creation, first use, new edge, destruction: 4-5x on a program that
  * churns through new mutexes, bench/manylocks), so the usual handlers (SIGINT, SIGTERM, SIGHUP, SIGCHLD,
  * SIGUSR1 to reopen logs...) leave it off.  A runtime that parks its threads with another signal
- * (HotSpot's SIGUSR2 suspend) is not covered: that would take wrapping the program's handlers so that
- * one landing inside the checker runs when the thread leaves it (not done). */
+ * (HotSpot's SIGUSR2 suspend, D's SIGUSR1) turns it on when it first sends one with pthread_kill
+ * (ilock_note_directed_signal).  Deferring the program's handlers instead, so that one landing inside
+ * the checker runs when the thread leaves it, would cost nothing per section (not done). */
 static int parking_candidate(int sig)
 {
 	return sig == SIGPWR || sig == SIGXCPU || (sig >= SIGRTMIN && sig <= SIGRTMAX);
 }
 
+/* Sequentially consistent, as the sections' count and re-read of the flag are (enter_outermost): the
+ * drain that follows must not read the count before the flag is seen. */
 void ilock_note_directed_signal(void)
 {
 	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
-		atomic_store_explicit(&ilock_hold_signals, 1, memory_order_relaxed);
+		atomic_store(&ilock_hold_signals, 1);
 }
 
 void ilock_note_handler(int sig, uintptr_t h)
@@ -73,7 +77,7 @@ void ilock_note_handler(int sig, uintptr_t h)
 	if (h == 0 || !parking_candidate(sig))
 		return;
 	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
-		atomic_store_explicit(&ilock_hold_signals, 1, memory_order_relaxed);
+		atomic_store(&ilock_hold_signals, 1);
 }
 
 /* Threads inside an outermost internal lock section with signals open, and whether this one is.
@@ -107,12 +111,27 @@ static void leave_outermost(void)
 	}
 }
 
+/* Once the holding is on, no section opens with signals open, so the count only falls: once it has
+ * reached zero (or the wait gave up) no later sender waits. */
+static atomic_int drained;
+
 void ilock_drain_open_sections(void)
 {
-	/* Bounded: a section never waits for the sender (it holds no program lock), so this ends within
-	 * a section's time; a thread parked in one by an earlier signal would not, and is not waited for. */
-	for (int spins = 0; atomic_load(&open_sections) > 0 && spins < 20000; spins++)
+	if (atomic_load_explicit(&drained, memory_order_relaxed))
+		return;
+	/* Bounded in time: a section never waits for the sender (it holds no program lock), so this ends
+	 * within a section's time; a thread parked in one by an earlier signal would not, and is given up
+	 * on after a second, once. */
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (atomic_load(&open_sections) > 0) {
 		sched_yield();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec > 1 ||
+		    (now.tv_sec - start.tv_sec == 1 && now.tv_nsec >= start.tv_nsec))
+			break;
+	}
+	atomic_store_explicit(&drained, 1, memory_order_relaxed);
 }
 
 void ilock_acquire(struct ilock *l)
