@@ -2,6 +2,7 @@
 #include "deps_ns.h"
 #include "deps_symtab.h"
 #include "elf_symbols.h"
+#include "raw_signals.h"
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -227,29 +228,17 @@ int deps_unwind_busy(void)
  * hang the program never has natively.  Held once per frame libunwind steps (the cached walk steps most
  * frames without it), and once per rule search.  The faults a walk's own reads might raise, abort's
  * signal and glibc's internal ones (cancellation, setxid) stay deliverable, as glibc's sigprocmask
- * keeps the last two; a thread inside the step cannot be cancelled anyway (cancel_off). */
-static const uint64_t held_signals =
-	~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
-	  (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)) | (1ULL << (SIGABRT - 1)) | (1ULL << (SIGKILL - 1)) |
-	  (1ULL << (SIGSTOP - 1)) | (1ULL << 31) | (1ULL << 32));
-
+ * keeps the last two (raw_signals.h); a thread inside the step cannot be cancelled anyway (cancel_off). */
 uint64_t deps_signals_hold(void)
 {
-	uint64_t old = 0;
-	int saved = errno;
-	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &held_signals, &old, sizeof old) != 0)
-		old = held_signals;     /* refused (a sandbox?): nothing was held, nothing to give back */
-	errno = saved;
-	return old;
+	uint64_t old;
+	return raw_signals_hold(&old) == 0 ? old : RAW_SIGNALS_HELD;  /* refused: nothing to give back */
 }
 
 void deps_signals_back(uint64_t old)
 {
-	if (old == held_signals)
-		return;
-	int saved = errno;
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
-	errno = saved;
+	if (old != RAW_SIGNALS_HELD)
+		raw_signals_back(old);
 }
 
 /* Touch every TLS block of this namespace for the calling thread (deps_api.h thread_prepare). */

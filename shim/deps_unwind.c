@@ -27,6 +27,7 @@
  */
 #define UNW_LOCAL_ONLY
 #include "deps_ns.h"
+#include "raw_signals.h"
 #include "text_range.h"
 
 #include <errno.h>
@@ -208,25 +209,17 @@ static uintptr_t stack_top_above(uintptr_t sp)
 }
 
 /* Whether the pages of [addr, addr + len) are mapped and readable (addr page-aligned), asked of the
- * kernel a page at a time: rt_sigprocmask with an invalid `how` copies the 8 bytes at addr in as a
- * signal set first, so it fails with EFAULT where nothing readable is mapped (a hole, a PROT_NONE guard
- * page) and otherwise with EINVAL, changing nothing.  Not mincore(): seccomp sandboxes refuse it —
- * Firefox's content processes trap it (SIGSYS, a "seccomp sandbox violation" line on stderr, ENOSYS:
- * tens of thousands per page load, as each failure left the range unproven), Chromium's kill the
- * process — while every sandbox allows rt_sigprocmask, which glibc itself needs; and mincore() calls
- * a guard page present.  No descriptor, no side effect, async-signal-safe.  libunwind's own mincore()
- * comes here too (deps_ns.c). */
+ * kernel a page at a time (raw_word_readable, raw_signals.h).  Not mincore(): seccomp sandboxes refuse
+ * it -- Firefox's content processes trap it (SIGSYS, a "seccomp sandbox violation" line on stderr,
+ * ENOSYS: tens of thousands per page load, as each failure left the range unproven), Chromium's kill
+ * the process -- and mincore() calls a guard page present.  Async-signal-safe.  libunwind's own
+ * mincore() comes here too (deps_ns.c). */
 int deps_readable(uintptr_t addr, size_t len)
 {
-	int saved = errno, readable = 1;
 	for (uintptr_t page = addr; page - addr < len; page += page_size)
-		if (syscall(SYS_rt_sigprocmask, -1, (const void *)page, (void *)0, (size_t)(_NSIG / 8)) != -1 ||
-		    errno != EINVAL) {
-			readable = 0;   /* EFAULT, or anything but the answer to the `how` */
-			break;
-		}
-	errno = saved;
-	return readable;
+		if (!raw_word_readable(page))
+			return 0;
+	return 1;
 }
 
 /* Stretch the proven range up to cover end, a page at a time.  Stacks have no holes, so a range once

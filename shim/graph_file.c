@@ -748,20 +748,29 @@ static void install_signal_handlers(void)
 	}
 }
 
+/* The program's own handler in act (not the checker's, a default, an ignore or SIG_ERR), else 0. */
+static uintptr_t program_handler(const struct sigaction *act)
+{
+	uintptr_t h = (act->sa_flags & SA_SIGINFO) ? (uintptr_t)act->sa_sigaction : (uintptr_t)act->sa_handler;
+	if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN || h == (uintptr_t)SIG_ERR || stacks_pc_is_own(h))
+		return 0;
+	return h;
+}
+
+/* The program installs act for sig: a handler of its own may turn signal holding on (ilock.h). */
+static void note_handler(int sig, const struct sigaction *act)
+{
+	uintptr_t h = program_handler(act);
+	if (h)
+		ilock_note_handler(sig, h);
+}
+
 /* The handler above stands in for the default action, so the program must see the default there:
  * Python installs its KeyboardInterrupt handler only where SIGINT's disposition is SIG_DFL (under
  * --graph-dir every Python program lost it: Ctrl-C killed the interpreter outright, signal.getsignal
  * returned None), and code that saves a disposition and restores it later would restore ours as a
  * foreign handler.  A query reads ours as SIG_DFL; setting SIG_DFL where ours stands (or stood, and
  * the program's own handler is given back) keeps or puts ours back, which acts as the default. */
-/* A handler of the program's own (not the checker's, nor a default or ignore) for sig: ilock.h. */
-static void note_handler(int sig, const struct sigaction *act)
-{
-	uintptr_t h = (act->sa_flags & SA_SIGINFO) ? (uintptr_t)act->sa_sigaction : (uintptr_t)act->sa_handler;
-	if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN && h != (uintptr_t)SIG_ERR && !stacks_pc_is_own(h))
-		ilock_note_handler(sig, h);
-}
-
 EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 {
 	if (act)
@@ -824,11 +833,8 @@ EXPORT int pthread_kill(pthread_t thread, int sig)
 {
 	if (sig > 0 && !atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed)) {
 		struct sigaction cur;
-		if (real_sigaction(sig, NULL, &cur) == 0) {
-			uintptr_t h = (cur.sa_flags & SA_SIGINFO) ? (uintptr_t)cur.sa_sigaction : (uintptr_t)cur.sa_handler;
-			if (h != (uintptr_t)SIG_DFL && h != (uintptr_t)SIG_IGN && !stacks_pc_is_own(h))
-				ilock_note_directed_signal();
-		}
+		if (real_sigaction(sig, NULL, &cur) == 0 && program_handler(&cur))
+			ilock_note_directed_signal();
 	}
 	if (atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
 		ilock_drain_open_sections();

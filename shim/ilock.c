@@ -1,6 +1,7 @@
 /* futex lock in the three-state form (free / held / held-with-waiters): an uncontended release makes
  * no system call. */
 #include "ilock.h"
+#include "raw_signals.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -24,30 +25,20 @@ __thread int ilock_depth __attribute__((tls_model("initial-exec")));
 
 atomic_int ilock_hold_signals;
 
-/* What a thread holds off inside the checker's locks: every signal but the faults its own code might
- * raise, abort's, and glibc's internal ones (cancellation, setxid), which glibc's sigprocmask never
- * blocks either.  The mask it had before, given back when it leaves its outermost internal lock. */
-static const uint64_t held_signals =
-	~((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) | (1ULL << (SIGILL - 1)) | (1ULL << (SIGFPE - 1)) |
-	  (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)) | (1ULL << (SIGABRT - 1)) | (1ULL << (SIGKILL - 1)) |
-	  (1ULL << (SIGSTOP - 1)) | (1ULL << 31) | (1ULL << 32));
+/* The mask a thread had before its outermost internal lock held signals off (raw_signals.h), given
+ * back when it leaves that lock. */
 static __thread uint64_t saved_mask __attribute__((tls_model("initial-exec")));
 static __thread int mask_saved __attribute__((tls_model("initial-exec")));
 
 static __attribute__((noinline, cold)) void signals_hold(void)
 {
-	int saved_errno = errno;
-	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &held_signals, &saved_mask, sizeof saved_mask) == 0)
-		mask_saved = 1;
-	errno = saved_errno;
+	mask_saved = raw_signals_hold(&saved_mask) == 0;
 }
 
 static __attribute__((noinline, cold)) void signals_back(void)
 {
-	int saved_errno = errno;
 	mask_saved = 0;
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &saved_mask, NULL, sizeof saved_mask);
-	errno = saved_errno;
+	raw_signals_back(saved_mask);
 }
 
 /* Which handlers turn the holding on: those of the signals stop-the-world collectors park threads with
@@ -64,8 +55,8 @@ static int parking_candidate(int sig)
 	return sig == SIGPWR || sig == SIGXCPU || (sig >= SIGRTMIN && sig <= SIGRTMAX);
 }
 
-/* Sequentially consistent, as the sections' count and re-read of the flag are (enter_outermost): the
- * drain that follows must not read the count before the flag is seen. */
+/* Turns the holding on.  Sequentially consistent, as the sections' count and re-read of the flag are
+ * (enter_outermost): the drain that follows must not read the count before the flag is seen. */
 void ilock_note_directed_signal(void)
 {
 	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
@@ -74,10 +65,8 @@ void ilock_note_directed_signal(void)
 
 void ilock_note_handler(int sig, uintptr_t h)
 {
-	if (h == 0 || !parking_candidate(sig))
-		return;
-	if (!atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
-		atomic_store(&ilock_hold_signals, 1);
+	if (h != 0 && parking_candidate(sig))
+		ilock_note_directed_signal();
 }
 
 /* Threads inside an outermost internal lock section with signals open, and whether this one is.

@@ -106,16 +106,28 @@ void report_frame_site(const struct frame_info *f, char *buf, size_t len)
 	}
 }
 
+static int has_prefix(const char *s, const char *const *prefixes)
+{
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(s, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* The dynamic loader's object. */
+static int loader_object(const char *object)
+{
+	static const char *const prefixes[] = { "ld-linux", "ld64.so", "ld.so", NULL };
+	return has_prefix(object, prefixes);
+}
+
 /* The C library's and the dynamic loader's own objects: with their debug info installed (libc6-dbg)
  * their frames have source files too, but they are never the program's code. */
 static int glibc_object(const char *object)
 {
-	static const char *const prefixes[] = { "ld-linux", "ld64.so", "ld.so", "libc.so", "libc-",
-		"libpthread.so", "libpthread-", "libdl.so", "libdl-", NULL };
-	for (int i = 0; prefixes[i]; i++)
-		if (strncmp(object, prefixes[i], strlen(prefixes[i])) == 0)
-			return 1;
-	return 0;
+	static const char *const prefixes[] = { "libc.so", "libc-", "libpthread.so", "libpthread-", "libdl.so",
+		"libdl-", NULL };
+	return loader_object(object) || has_prefix(object, prefixes);
 }
 
 /* The loader's frames in particular: a lock first used by a library's constructor would be "first
@@ -128,12 +140,6 @@ int report_first_program_frame(const struct frame_info *f, void *arg)
 		return 0;
 	*(struct frame_info *)arg = *f;
 	return 1;
-}
-
-static int loader_object(const char *object)
-{
-	return strncmp(object, "ld-linux", 8) == 0 || strncmp(object, "ld64.so", 7) == 0 ||
-	       strncmp(object, "ld.so", 5) == 0;
 }
 
 /* report_first_program_frame, but not past the dynamic loader: frames below a loader frame are a

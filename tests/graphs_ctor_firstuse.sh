@@ -18,38 +18,34 @@ if ! ${CC:-cc} -shared -fPIC -g0 -O0 -pthread -o "$WORK/libctor_firstuse.so" "$L
 	echo "cannot build the test programs:"; cat "$WORK/cc.err"; exit 77
 fi
 
+# one_order PROGRAM LABEL: the program's one order a -> m -> b, its graph files: no class cycle, no
+# class keyed by the loader's frame, the two locks two classes named by the library's constructor.
+one_order() {
+	run --graph-dir="$WORK/graphs_$2" -- "$1"
+	expect_no_report
+	expect_status 0
+	expect_out '^ctor_firstuse: done$'
+	"$top_builddir/coffman-graph" cycles "$WORK/graphs_$2" > "$WORK/cycles_$2.txt" 2>&1
+	n=$(grep -c '^coffman: lock-order-inversion' "$WORK/cycles_$2.txt")
+	[ "$n" = 0 ] && pass "$2: graph files: no cycle" || { fail "$2: graph files: $n cycles, expected none"
+		cat "$WORK/cycles_$2.txt" >&2; }
+	set -- "$WORK"/graphs_$2/*.graph.jsonl "$2"
+	if grep '"type":"class"' "$1" | grep -q 'dl-init'; then fail "$2: a class keyed by the loader's frame"
+		grep '"type":"class"' "$1" >&2; else pass "$2: no class keyed by the loader's frame"; fi
+	n=$(grep -c '"type":"class".*ctor_firstuse_start' "$1")
+	[ "$n" = 2 ] && pass "$2: two classes named by the constructor" || {
+		fail "$2: $n classes named by the constructor, expected 2"; grep '"type":"class"' "$1" >&2; }
+}
+
 echo "---- one order, graph files: no class cycle"
-run --graph-dir="$WORK/graphs" -- "$WORK/ctor_firstuse"
-expect_no_report
-expect_status 0
-expect_out '^ctor_firstuse: done$'
-"$top_builddir/coffman-graph" cycles "$WORK/graphs" > "$WORK/cycles.txt" 2>&1
-n=$(grep -c '^coffman: lock-order-inversion' "$WORK/cycles.txt")
-[ "$n" = 0 ] && pass "graph files: no cycle" || { fail "graph files: $n cycles, expected none"; cat "$WORK/cycles.txt" >&2; }
-set -- "$WORK"/graphs/*.graph.jsonl
-if grep '"type":"class"' "$1" | grep -q 'dl-init'; then fail "a class keyed by the loader's frame"
-	grep '"type":"class"' "$1" >&2; else pass "no class keyed by the loader's frame"; fi
-n=$(grep -c '"type":"class".*ctor_firstuse_start' "$1")
-[ "$n" = 2 ] && pass "two classes named by the constructor" || { fail "$n classes named by the constructor, expected 2"
-	grep '"type":"class"' "$1" >&2; }
+one_order "$WORK/ctor_firstuse" linked
 
 echo "---- the library loaded with dlopen: its constructor runs under main's dlopen call"
 # The first frame with a source file above the constructor is the program's dlopen line: both locks
 # were named, and keyed, by it -- one class, and a -> m -> b a class cycle.  The walk stops at the loader.
 if ${CC:-cc} -g -O0 -pthread -DCTOR_DLOPEN="\"$WORK/libctor_firstuse.so\"" -o "$WORK/ctor_firstuse_dl" "$PSRC" -ldl \
 	2>> "$WORK/cc.err"; then
-	run --graph-dir="$WORK/graphs_dl" -- "$WORK/ctor_firstuse_dl"
-	expect_no_report
-	expect_status 0
-	expect_out '^ctor_firstuse: done$'
-	"$top_builddir/coffman-graph" cycles "$WORK/graphs_dl" > "$WORK/cycles_dl.txt" 2>&1
-	n=$(grep -c '^coffman: lock-order-inversion' "$WORK/cycles_dl.txt")
-	[ "$n" = 0 ] && pass "dlopen, graph files: no cycle" || { fail "dlopen, graph files: $n cycles, expected none"
-		cat "$WORK/cycles_dl.txt" >&2; }
-	set -- "$WORK"/graphs_dl/*.graph.jsonl
-	n=$(grep -c '"type":"class".*ctor_firstuse_start' "$1")
-	[ "$n" = 2 ] && pass "dlopen: two classes named by the constructor" || {
-		fail "dlopen: $n classes named by the constructor, expected 2"; grep '"type":"class"' "$1" >&2; }
+	one_order "$WORK/ctor_firstuse_dl" dlopen
 	run -- "$WORK/ctor_firstuse_dl" inversion
 	expect_kind lock-order-inversion
 	expect_log "L[0-9]: mutex at 0x[0-9a-f]+, first used in ctor_firstuse_start\+0x[0-9a-f]+ \(libctor_firstuse\.so\+0x[0-9a-f]+\)$" \
