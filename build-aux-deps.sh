@@ -1,5 +1,5 @@
 # Shared by ./quickstart and ./runtests: install missing Debian packages, then configure and build.
-PACKAGES="build-essential autoconf automake libtool pkg-config uthash-dev libunwind-dev libdw-dev libiberty-dev bc python3 libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools clang gdb memcached libjansson-dev graphviz chromium man-db debhelper lintian cmake meson jq python3-jsonschema libprotobuf-c-dev protobuf-c-compiler libglib2.0-dev golang-go librsvg2-bin"
+PACKAGES="build-essential autoconf automake libtool pkg-config uthash-dev libunwind-dev libdw-dev libiberty-dev bc python3 libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0 redis-server redis-tools clang gdb memcached libjansson-dev graphviz chromium man-db debhelper lintian cmake meson jq python3-jsonschema libprotobuf-c-dev protobuf-c-compiler libglib2.0-dev golang-go librsvg2-bin strace"
 
 ensure_packages() {
 	missing=""

@@ -172,6 +172,7 @@ static __attribute__((noinline)) int walk_libunwind(unw_context_t *context, uint
 /* ------------------------------------------------------------------ the cached walk */
 
 #define REG_COUNT 17            /* x86-64 DWARF numbers: the 16 integer registers, then the pc (16) */
+#define DW_RBP 6
 #define DW_RSP 7
 #define DW_PC 16
 
@@ -326,6 +327,22 @@ static int step_by_rule(struct walk *w, int *signal)
 	return 1;
 }
 
+/* A frame without CFI (JIT code: Mono's wrappers, a JVM's stubs) libunwind steps by the frame-pointer
+ * chain -- return address at rbp + 8, the caller's rbp at rbp -- but it reports the caller's rsp as
+ * the old rsp + 16 (its CFA guess, libunwind 1.6 x86_64 unw_step), which is the caller's only when
+ * the frame's rsp was its rbp.  A caller whose CFA is rsp-based then read its return address from the
+ * wrong slot (Mono: a heap pointer for the caller of every managed-to-native wrapper).  Recognised by
+ * exactly that shape, the caller's rsp is put where the chain says it is: rbp + 16. */
+static void fix_guessed_rsp(struct walk *w, uintptr_t old_rsp, uintptr_t old_rbp)
+{
+	uintptr_t ra, rbp;
+	if (old_rbp == old_rsp || w->r[DW_RSP] != old_rsp + 16 || old_rbp < old_rsp ||
+	    !load_word(w, old_rbp, &rbp) || !load_word(w, old_rbp + 8, &ra))
+		return;
+	if (w->r[DW_PC] == ra && w->r[DW_RBP] == rbp)
+		w->r[DW_RSP] = old_rbp + 16;
+}
+
 /* One frame by libunwind, from the registers recovered so far (the rest as the capture began): what
  * its own walk would have done at this frame.  After a signal trampoline the next pc is exact.  Out of
  * line: its 2 KB of context and cursor would deepen every capture's stack (issue 9 counts the pages
@@ -348,11 +365,14 @@ static __attribute__((noinline)) int step_by_libunwind_held(struct walk *w, int 
 	rc = unw_step(&cursor);
 	if (rc <= 0)
 		return rc;
+	uintptr_t old_rsp = w->r[DW_RSP], old_rbp = w->r[DW_RBP];
 	for (int i = 0; i < REG_COUNT; i++) {
 		unw_word_t v;
 		if (unw_get_reg(&cursor, i, &v) == 0)
 			w->r[i] = (uintptr_t)v;
 	}
+	if (!signal)
+		fix_guessed_rsp(w, old_rsp, old_rbp);
 	w->exact = signal;
 	return rc;
 }
