@@ -8,6 +8,7 @@
 #include "elf_symbols.h"
 #include "ilock.h"
 #include "mem.h"
+#include "perf_map.h"
 
 #include <link.h>
 #include <stdatomic.h>
@@ -138,6 +139,18 @@ static void unloaded_fallback(uintptr_t addr, struct frame_info *out)
 	}
 }
 
+/* Under sym_lock: a frame in no object, the one unloaded ones included: code a JIT made, named by the
+ * JIT's perf map if it writes one (perf_map.c), as "name+0x1c (perf-PID.map)". */
+static void jit_fallback(uintptr_t addr, struct frame_info *out)
+{
+	uintptr_t start = 0;
+	if (out->object[0] || out->func[0] ||
+	    !perf_map_lookup(addr, out->func, sizeof out->func, &start, out->object, sizeof out->object))
+		return;
+	out->func_offset = addr - start;
+	out->has_func_offset = 1;
+}
+
 /* Without libdw: the exported symbol containing addr and the object with the address's offset in it
  * (addr minus the object's load bias), which is still enough for addr2line later. */
 static void symbolize_by_loader_tables(uintptr_t addr, uintptr_t pc, struct frame_info *out)
@@ -176,6 +189,7 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 		else
 			symbolize_by_loader_tables(addr, pc, out);
 		unloaded_fallback(addr, out);
+		jit_fallback(addr, out);
 		if (e) {
 			e->frame = *out;
 			e->has_frame = 1;
@@ -201,8 +215,10 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 			n = api->symbolize_code_inlined(addr, pc, out, max);
 		else
 			symbolize_by_loader_tables(addr, pc, out);
-		if (n == 1)
+		if (n == 1) {
 			unloaded_fallback(addr, out);
+			jit_fallback(addr, out);
+		}
 		/* One frame is the whole answer only if there was room for more: with max 1 an inlined
 		 * call is not looked for.  Then out[0] is also what symbolize_code gives. */
 		if (e && n == 1 && max > 1) {
