@@ -25,6 +25,16 @@ fi
 if edge2 | grep -q -E "#2 0x[0-9a-f]+ main .*jit_frames\.c:$MAIN2 \(jit_frames\)"; then pass "main beyond the stub"; else fail "no main frame"; show; fi
 expect_no_log 'JitStub::Old'
 
+echo "---- a map of 200,000 functions"
+run -- "$PROGS/jit_frames" big
+expect_status 66
+if edge2 | grep -q -E '#1 0x[0-9a-f]+ JitStub::Call\(System\.Action\)\+0xb \(perf-[0-9]+\.map\)$'; then
+	pass "the stub named among them"
+else
+	fail "the stub not named in a big map"; show
+fi
+expect_faster_than 10
+
 echo "---- JSON"
 run --format=json -- "$PROGS/jit_frames" map
 expect_status 66

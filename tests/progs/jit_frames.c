@@ -2,7 +2,8 @@
  * executable mapping, which calls back into the program to take two locks, in both orders (an
  * inversion whose stacks go through the stub).  Like a JIT it describes its code for perf in
  * /tmp/perf-<pid>.map ("START SIZE NAME"); "symlink" makes that name a symbolic link to the real map
- * instead (not to be followed), "none" writes no map.  The map is removed at exit. */
+ * instead (not to be followed), "none" writes no map, "big" puts 200,000 other functions' lines
+ * around the stub's (a Node.js-sized map).  The map is removed at exit. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,10 +53,15 @@ static int write_map(const char *mode, void *code)
 	FILE *f = fopen(target, "w");
 	if (!f)
 		return -1;
+	int big = strcmp(mode, "big") == 0;
+	for (int i = 0; big && i < 100000; i++)
+		fprintf(f, "%x 40 LazyCompile:~filler%d /srv/app/lib/module%d.js:%d\n", 0x10000000 + 0x40 * i, i, i % 97, i);
 	/* An older line for the same code, then the one that wins (a JIT replaced the method). */
 	fprintf(f, "%lx %zx JitStub::Old()\n", (unsigned long)(uintptr_t)code, sizeof stub_code);
 	fprintf(f, "%lx 4 [unrelated]\n", (unsigned long)(uintptr_t)code + 0x100);
 	fprintf(f, "%lx %zx JitStub::Call(System.Action)\n", (unsigned long)(uintptr_t)code, sizeof stub_code);
+	for (int i = 0; big && i < 100000; i++)
+		fprintf(f, "%x 40 LazyCompile:*later%d /srv/app/lib/module%d.js:%d\n", 0x20000000 + 0x40 * i, i, i % 97, i);
 	fclose(f);
 	atexit(remove_maps);
 	if (target != map_path && symlink(real_path, map_path) != 0)
