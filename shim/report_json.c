@@ -8,6 +8,7 @@
  *    "threads":[{"id":"T2","num":2,"tid":N,"name":"..."|null,"main":false,
  *                "created_by":"T1"|null,"create_stack":[frame...]}],
  *    "locks":[{"id":"L1","address":"0x...","name":"lock_a"|null,"type":"mutex"|"lock class"|null,
+ *              "static_data":{"object":"libx.so","offset":"0x..."}|null,
  *              "created":{"how":"init"|"first-use","frame":frame,"frames":[frame...],
  *                         "caller":frame|null}|null,
  *              "instances":["0x..."]}],                      (a lock class's instances seen; [] otherwise)
@@ -183,9 +184,20 @@ static void json_locks(const struct report *r, struct outbuf *ob)
 		const struct report_lock *l = &r->locks[i];
 		ob_printf(ob, "%s{\"id\":\"L%d\",\"address\":\"0x%lx\",\"name\":", i ? "," : "", i + 1,
 			  (unsigned long)l->addr);
-		ob_json_string(ob, symbolize_data(l->addr, name, sizeof name) ? name : NULL);
+		int named = symbolize_data(l->addr, name, sizeof name);
+		ob_json_string(ob, named ? name : NULL);
 		ob_puts(ob, ",\"type\":");
 		ob_json_string(ob, l->kind);
+		/* A lock no symbol names, in an object's static data: the object and the offset. */
+		uintptr_t offset = 0;
+		ob_puts(ob, ",\"static_data\":");
+		if (!named && !l->is_class && symbolize_data_object(l->addr, name, sizeof name, &offset)) {
+			ob_puts(ob, "{\"object\":");
+			ob_json_string(ob, name);
+			ob_printf(ob, ",\"offset\":\"0x%lx\"}", (unsigned long)offset);
+		} else {
+			ob_puts(ob, "null");
+		}
 		ob_puts(ob, ",\"created\":");
 		if (l->create_pc) {
 			/* "frame" is the site the text report names (the first frame in the program's own

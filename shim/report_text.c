@@ -21,6 +21,20 @@ static void lock_label(const struct report *r, int i, char *buf, size_t len)
 		snprintf(buf, len, "L%d", i + 1);
 }
 
+/* " (libx.so+0x4040)" for a lock no symbol names that lies in an object's static data (a stripped
+ * library's own lock: without it, its line names only the first-use site in the program, and reads
+ * as a lock of the program's); "" otherwise. */
+static void lock_static_data(const struct report *r, int i, char *buf, size_t len)
+{
+	char name[160], object[256];
+	uintptr_t offset = 0;
+	buf[0] = '\0';
+	if (i < 0 || i >= r->nlocks || r->locks[i].is_class || symbolize_data(r->locks[i].addr, name, sizeof name))
+		return;
+	if (symbolize_data_object(r->locks[i].addr, object, sizeof object, &offset))
+		snprintf(buf, len, " (%s+0x%lx)", object, (unsigned long)offset);
+}
+
 static void thread_label(const struct report *r, int i, char *buf, size_t len)
 {
 	const struct report_thread *t = &r->threads[i];
@@ -85,16 +99,18 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 			ob_line(ob, "  %s: the class of locks initialised in %s (instances seen: %s)", label, site, inst);
 			continue;
 		}
+		char where[300];
+		lock_static_data(r, i, where, sizeof where);
 		if (l->create_pc) {
 			struct frame_info f;
 			char site[2400];
 			report_lock_site_frame(l, &f);
 			report_frame_site(&f, site, sizeof site);
 			report_append_init_caller(l, site, sizeof site);
-			ob_line(ob, "  %s: %s at %p, %s in %s", label, l->kind, (void *)l->addr,
+			ob_line(ob, "  %s: %s at %p%s, %s in %s", label, l->kind, (void *)l->addr, where,
 				l->create_is_init ? "initialised" : "first used", site);
 		} else {
-			ob_line(ob, "  %s: %s at %p", label, l->kind, (void *)l->addr);
+			ob_line(ob, "  %s: %s at %p%s", label, l->kind, (void *)l->addr, where);
 		}
 	}
 }

@@ -10,6 +10,7 @@
 #include "mem.h"
 #include "perf_map.h"
 
+#include <limits.h>
 #include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -270,6 +271,18 @@ int symbolize_data(uintptr_t addr, char *name, size_t len)
 		found = api->symbolize_data(addr, name, len);
 	ilock_release(&sym_lock);
 	return found;
+}
+
+int symbolize_data_object(uintptr_t addr, char *object, size_t len, uintptr_t *offset)
+{
+	struct elf_addr_info info;
+	if (!elf_addr_lookup(addr, &info))
+		return 0;
+	char exe[PATH_MAX];
+	const char *path = info.path[0] ? info.path : (elf_main_program_path(exe, sizeof exe), exe);
+	basename_into(object, len, path);
+	*offset = addr - info.base;
+	return object[0] != '\0';
 }
 
 void symbolize_lock_for_fork(void) { ilock_acquire(&sym_lock); }

@@ -45,6 +45,10 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 int symbolize_function_name(uintptr_t pc, int is_return_address, char *name, size_t len);
 /* Name of the data symbol containing addr ("name" or "name+off"); 0 if none. */
 int symbolize_data(uintptr_t addr, char *name, size_t len);
+/* The object whose mapping holds data address addr (its static data: a lock no symbol names, in a
+ * stripped library) and addr's offset in it, as addr2line and a disassembler count; 0 if in none (the
+ * heap, a stack, an anonymous mapping).  From the loader's tables: no libdw needed. */
+int symbolize_data_object(uintptr_t addr, char *object, size_t len, uintptr_t *offset);
 
 /* dlclose unloaded an object: refresh the module list before the next lookup (another object may now
  * be mapped at its addresses).  Cheap; safe to call from any wrapper. */

@@ -36,7 +36,7 @@ expect_log "$P    #1 $X manysyms_descend\+$X \(libmanysyms\.so\+$X\)$" "its call
 expect_log "$P    #30 $X \?\? \(libmanysyms\.so\+$X\)$" "30 frames down, the static function"
 expect_log "$P    #31 $X manysyms_descend\+$X \(libmanysyms\.so\+$X\)$" "and the exported one"
 expect_log "$P    #32 $X plugin_run\+$X \(libmanysyms\.so\+$X\)$" "then their caller"
-expect_log "$P  L1: mutex at $X, initialised in plugin_run\+$X \(libmanysyms\.so\+$X\)$" "the creation site"
+expect_log "$P  L1: mutex at $X \(libmanysyms\.so\+$X\), initialised in plugin_run\+$X \(libmanysyms\.so\+$X\)$" "the creation site"
 N=$(grep -E -c "$P +#[0-9]+ $X .*\(libmanysyms\.so\+$X\)$" "$LOG")
 if [ "$N" -ge 3000 ]; then pass "$N frames in libmanysyms.so printed"; else fail "only $N frames in libmanysyms.so"; fi
 if [ "$(echo "$CPU < 3" | bc)" -eq 1 ]; then pass "30 reports in ${CPU}s of CPU (< 3 s)"; else
