@@ -27,6 +27,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <gelf.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -228,6 +229,25 @@ static bool row_splits_call(Dwarf_Frame *frame, Dwarf_Addr key)
 	return start == key;
 }
 
+/* Whether the object has an .eh_frame_hdr (PT_GNU_EH_FRAME), as every object built with unwind
+ * tables has: then code its .eh_frame does not cover has no CFI (hand-written assembly), and
+ * .debug_frame is not looked for -- that would load the object's separate debug file, if installed
+ * (a -dbgsym package: possibly hundreds of MB to decompress), inside a lock call. */
+static bool has_eh_frame_hdr(Dwfl_Module *mod)
+{
+	Dwarf_Addr bias = 0;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	size_t n = 0;
+	if (!elf || elf_getphdrnum(elf, &n) != 0)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr mem, *ph = gelf_getphdr(elf, (int)i, &mem);
+		if (ph && ph->p_type == PT_GNU_EH_FRAME)
+			return true;
+	}
+	return false;
+}
+
 /* The frame state at key from one of the module's two CFI sections (eh: .eh_frame, else .debug_frame);
  * *bias is the section's load bias. */
 static Dwarf_Frame *frame_in(Dwfl_Module *mod, bool eh, uintptr_t key, Dwarf_Addr *bias)
@@ -251,7 +271,7 @@ static void rule_from_cfi(uintptr_t key, unsigned stamp, struct frame_rule *out)
 	 * still falls back to the frame-pointer chain (67,000 opens of Mono's 17 MB mscorlib.dll.so in
 	 * a 6 s run, 3x its native time, and the frames of every method that keeps no frame pointer
 	 * skipped), so those frames are stepped here, from a rule read once. */
-	if (!frame) {
+	if (!frame && !has_eh_frame_hdr(mod)) {
 		frame = frame_in(mod, false, key, &bias);
 		if (frame && row_splits_call(frame, key - bias)) {
 			free(frame);
