@@ -48,7 +48,7 @@ static struct {
 
 static char chunk[16384];
 
-static int open_map(char *file, size_t file_len, struct stat *st)
+static int open_map(struct stat *st)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
@@ -65,7 +65,6 @@ static int open_map(char *file, size_t file_len, struct stat *st)
 		close(fd);
 		fd = high;
 	}
-	snprintf(file, file_len, "perf-%d.map", (int)getpid());
 	return fd;
 }
 
@@ -196,7 +195,7 @@ static const struct jit_sym *covering(uintptr_t addr)
 int perf_map_lookup(uintptr_t addr, char *name, size_t len, uintptr_t *start, char *file, size_t file_len)
 {
 	struct stat st;
-	int fd = open_map(file, file_len, &st);
+	int fd = open_map(&st);
 	if (fd < 0)
 		return 0;
 	if (!same_file(&st)) {
@@ -210,7 +209,10 @@ int perf_map_lookup(uintptr_t addr, char *name, size_t len, uintptr_t *start, ch
 	const struct jit_sym *s = covering(addr);
 	if (!s)
 		return 0;
+	/* The map's name only with a name from it: a frame the map does not cover (a JIT's code the
+	 * map does not list, as V8's per-isolate copies of its builtins) stays "?? (?)". */
 	snprintf(name, len, "%s", map.names + s->name);
+	snprintf(file, file_len, "perf-%d.map", (int)getpid());
 	*start = s->lo;
 	return 1;
 }

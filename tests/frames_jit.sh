@@ -2,7 +2,8 @@
 # Frames in code a JIT made (in no ELF object) are named from the JIT's perf map, /tmp/perf-<pid>.map
 # ("START SIZE NAME"; the last line that covers the address wins), as "NAME+0xOFF (perf-PID.map)",
 # in the text report and in JSON; without a map they stay "?? (?)";
-# a map that is a symbolic link is not followed.
+# a map that is a symbolic link is not followed; a map that does not cover the frame leaves it "?? (?)"
+# (it was "?? (perf-PID.map)"; "perf-PID.map+0x0" in the profile's folded stacks).
 # Expected: exit status 66 each time (the inversion), the stub's frame named only with a real map.
 . "$top_srcdir/tests/lib.sh"
 SRC="$top_srcdir/tests/progs/jit_frames.c"
@@ -44,6 +45,11 @@ echo "---- no map"
 run -- "$PROGS/jit_frames" none
 expect_status 66
 if edge2 | grep -q -E '#1 0x[0-9a-f]+ \?\? \(\?\)$'; then pass "the stub is ?? without a map"; else fail "the stub was named without a map"; show; fi
+
+echo "---- a map that does not list the stub"
+run -- "$PROGS/jit_frames" other
+expect_status 66
+if edge2 | grep -q -E '#1 0x[0-9a-f]+ \?\? \(\?\)$'; then pass "the stub is ?? when the map does not cover it"; else fail "the stub was given the map's name"; show; fi
 
 echo "---- the map's name is a symbolic link"
 run -- "$PROGS/jit_frames" symlink

@@ -3,7 +3,8 @@
  * inversion whose stacks go through the stub).  Like a JIT it describes its code for perf in
  * /tmp/perf-<pid>.map ("START SIZE NAME"); "symlink" makes that name a symbolic link to the real map
  * instead (not to be followed), "none" writes no map, "big" puts 200,000 other functions' lines
- * around the stub's (a Node.js-sized map).  The map is removed at exit. */
+ * around the stub's (a Node.js-sized map), "other" writes a map that lists only other code.  The map
+ * is removed at exit. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +55,13 @@ static int write_map(const char *mode, void *code)
 	if (!f)
 		return -1;
 	int big = strcmp(mode, "big") == 0;
+	if (strcmp(mode, "other") == 0) {
+		fprintf(f, "%lx 4 [unrelated]\n", (unsigned long)(uintptr_t)code + 0x100);
+		fprintf(f, "10000000 40 LazyCompile:~elsewhere /srv/app/lib/module.js:1\n");
+		fclose(f);
+		atexit(remove_maps);
+		return 0;
+	}
 	for (int i = 0; big && i < 100000; i++)
 		fprintf(f, "%x 40 LazyCompile:~filler%d /srv/app/lib/module%d.js:%d\n", 0x10000000 + 0x40 * i, i, i % 97, i);
 	/* An older line for the same code, then the one that wins (a JIT replaced the method). */

@@ -292,6 +292,7 @@ static int run_close_twice(void)
 	}
 	sem_unlink(name);
 	sem_t *again = sem_open(name, O_CREAT, 0600, 1); /* a new one: the name was unlinked */
+	sem_unlink(name); /* not left in /dev/shm: a later run with this pid would fail O_EXCL */
 	sem_close(again);
 	sem_close(s); /* the last close */
 	int rc = sem_close(s); /* closed again */
