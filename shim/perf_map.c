@@ -136,6 +136,36 @@ static int by_start(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* A merge sort, not qsort (coffman's own is a heapsort: 0.3-0.5 s for Node.js's 600,000 lines): a
+ * JIT appends its functions in the order it made them, mostly at rising addresses, and merging skips
+ * halves already in order, so a map that is nearly sorted sorts in nearly linear time. */
+static void merge_sort(struct jit_sym *a, struct jit_sym *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t half = n / 2;
+	merge_sort(a, tmp, half);
+	merge_sort(a + half, tmp, n - half);
+	if (by_start(&a[half - 1], &a[half]) <= 0)
+		return;
+	memcpy(tmp, a, half * sizeof *a);
+	size_t i = 0, j = half, k = 0;
+	while (i < half && j < n)
+		a[k++] = by_start(&a[j], &tmp[i]) < 0 ? a[j++] : tmp[i++];
+	while (i < half)
+		a[k++] = tmp[i++];
+}
+
+static void sort_entries(void)
+{
+	struct jit_sym *tmp = map.n > 1 ? malloc((map.n / 2) * sizeof *tmp) : NULL;
+	if (tmp)
+		merge_sort(map.syms, tmp, map.n);
+	else
+		qsort(map.syms, map.n, sizeof *map.syms, by_start);
+	free(tmp);
+}
+
 static void parse(int fd)
 {
 	map.n = map.names_len = 0;
@@ -163,7 +193,7 @@ static void parse(int fd)
 		chunk[have] = '\0';
 		add_line(chunk);
 	}
-	qsort(map.syms, map.n, sizeof *map.syms, by_start);
+	sort_entries();
 }
 
 static int same_file(const struct stat *st)
