@@ -2,7 +2,7 @@
 # A lock in a stripped library's static data has no name; its first use is where the program called
 # into the library, so its line named only the program's call and read as a lock of the program's.
 # Now the line says which object's data holds it and at what offset (the offset of the variable in
-# the unstripped library), in text and JSON; a heap lock gets no such note.
+# the unstripped library), in text, JSON and the profile's table; a heap lock gets no such note.
 # Expected: exit status 66, "L1: mutex at 0x... (libstatic_lock.so+OFF), first used in main ...".
 . "$top_srcdir/tests/lib.sh"
 SRC="$top_srcdir/tests/progs/static_lock.c"
@@ -32,4 +32,9 @@ l1, l2 = inv["locks"]
 assert l1["name"] is None and l1["static_data"] == {"object": "libstatic_lock.so", "offset": "0x" + sys.argv[2]}, l1
 assert l2["static_data"] is None, l2
 PY
+
+echo "---- the profile's table names it the same way"
+run --profile="$WORK/prof" -- "$WORK/static_lock"
+expect_status 66
+expect_log " libstatic_lock\.so\+0x$off \(0x[0-9a-f]+, mutex\), created at a static initializer" "the profile's row"
 finish
