@@ -760,9 +760,8 @@ static uintptr_t program_handler(const struct sigaction *act)
 /* The program installs act for sig: a handler of its own may turn signal holding on (ilock.h). */
 static void note_handler(int sig, const struct sigaction *act)
 {
-	uintptr_t h = program_handler(act);
-	if (h)
-		ilock_note_handler(sig, h);
+	if (program_handler(act))
+		ilock_note_handler(sig);
 }
 
 /* The handler above stands in for the default action, so the program must see the default there:

@@ -63,9 +63,9 @@ void ilock_note_directed_signal(void)
 		atomic_store(&ilock_hold_signals, 1);
 }
 
-void ilock_note_handler(int sig, uintptr_t h)
+void ilock_note_handler(int sig)
 {
-	if (h != 0 && parking_candidate(sig))
+	if (parking_candidate(sig))
 		ilock_note_directed_signal();
 }
 

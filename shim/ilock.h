@@ -38,8 +38,8 @@ extern __thread int ilock_depth __attribute__((tls_model("initial-exec")));
  * such a handler pay one predictable branch per internal lock section; with one, two system calls.
  * A handler installed past the interposed sigaction and signal (a raw system call) is not seen. */
 extern atomic_int ilock_hold_signals;
-/* The sigaction and signal wrappers: the program installs handler h (0 for SIG_DFL/SIG_IGN) for sig. */
-void ilock_note_handler(int sig, uintptr_t h);
+/* The sigaction and signal wrappers: the program installs a handler of its own for sig. */
+void ilock_note_handler(int sig);
 /* The program sent one of its threads a signal it handles (pthread_kill): how every stop-the-world
  * runtime parks its threads, whatever the signal, so from now on internal locks hold signals off. */
 void ilock_note_directed_signal(void);

@@ -665,15 +665,10 @@ static void init_site_text(uintptr_t pc, uint32_t stack, char *buf, size_t len)
 static void describe(struct row *w)
 {
 	const void *lock = w->rec->lock;
-	char object[128];
-	uintptr_t offset = 0;
 	/* Unnamed: by the object whose static data holds it, as reports say it (a stripped program's own
 	 * lock, memcached's), else by its address. */
-	if (symbolize_data((uintptr_t)lock, w->name, sizeof w->name))
-		;
-	else if (symbolize_data_object((uintptr_t)lock, object, sizeof object, &offset))
-		snprintf(w->name, sizeof w->name, "%s+0x%lx", object, (unsigned long)offset);
-	else
+	if (!symbolize_data((uintptr_t)lock, w->name, sizeof w->name) &&
+	    !symbolize_data_place((uintptr_t)lock, w->name, sizeof w->name))
 		snprintf(w->name, sizeof w->name, "%p", lock);
 	uintptr_t pc;
 	uint32_t stack = 0;

@@ -8,31 +8,20 @@
 #include <stdio.h>
 #include <string.h>
 
-static void lock_label(const struct report *r, int i, char *buf, size_t len)
+/* "L1 'name'", or "L1" when no symbol names it (returns whether one did). */
+static int lock_label(const struct report *r, int i, char *buf, size_t len)
 {
 	char name[160];
 	if (i < 0 || i >= r->nlocks) {
 		snprintf(buf, len, "?");
-		return;
+		return 0;
 	}
-	if (!r->locks[i].is_class && symbolize_data(r->locks[i].addr, name, sizeof name))
+	if (!r->locks[i].is_class && symbolize_data(r->locks[i].addr, name, sizeof name)) {
 		snprintf(buf, len, "L%d '%s'", i + 1, name);
-	else
-		snprintf(buf, len, "L%d", i + 1);
-}
-
-/* " (libx.so+0x4040)" for a lock no symbol names that lies in an object's static data (a stripped
- * library's own lock: without it, its line names only the first-use site in the program, and reads
- * as a lock of the program's); "" otherwise. */
-static void lock_static_data(const struct report *r, int i, char *buf, size_t len)
-{
-	char name[160], object[256];
-	uintptr_t offset = 0;
-	buf[0] = '\0';
-	if (i < 0 || i >= r->nlocks || r->locks[i].is_class || symbolize_data(r->locks[i].addr, name, sizeof name))
-		return;
-	if (symbolize_data_object(r->locks[i].addr, object, sizeof object, &offset))
-		snprintf(buf, len, " (%s+0x%lx)", object, (unsigned long)offset);
+		return 1;
+	}
+	snprintf(buf, len, "L%d", i + 1);
+	return 0;
 }
 
 static void thread_label(const struct report *r, int i, char *buf, size_t len)
@@ -85,7 +74,7 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 	char label[200];
 	for (int i = 0; i < r->nlocks; i++) {
 		const struct report_lock *l = &r->locks[i];
-		lock_label(r, i, label, sizeof label);
+		int named = lock_label(r, i, label, sizeof label);
 		if (l->is_class) {
 			struct frame_info f;
 			char inst[160] = "", site[2400];
@@ -99,8 +88,12 @@ static void locks_block(const struct report *r, struct outbuf *ob)
 			ob_line(ob, "  %s: the class of locks initialised in %s (instances seen: %s)", label, site, inst);
 			continue;
 		}
-		char where[300];
-		lock_static_data(r, i, where, sizeof where);
+		/* An unnamed lock in an object's static data (a stripped library's own lock) says where:
+		 * its first-use site is the program's call into the library, and alone read as the
+		 * program's lock. */
+		char place[200], where[210] = "";
+		if (!named && symbolize_data_place(l->addr, place, sizeof place))
+			snprintf(where, sizeof where, " (%s)", place);
 		if (l->create_pc) {
 			struct frame_info f;
 			char site[2400];

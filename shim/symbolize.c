@@ -152,6 +152,13 @@ static void jit_fallback(uintptr_t addr, struct frame_info *out)
 	out->has_func_offset = 1;
 }
 
+/* Under sym_lock: a frame no loaded object claimed (unloaded code, then JIT code). */
+static void outside_objects_fallback(uintptr_t addr, struct frame_info *out)
+{
+	unloaded_fallback(addr, out);
+	jit_fallback(addr, out);
+}
+
 /* Without libdw: the exported symbol containing addr and the object with the address's offset in it
  * (addr minus the object's load bias), which is still enough for addr2line later. */
 static void symbolize_by_loader_tables(uintptr_t addr, uintptr_t pc, struct frame_info *out)
@@ -189,8 +196,7 @@ void symbolize_code(uintptr_t pc, int is_return_address, struct frame_info *out)
 			api->symbolize_code(addr, pc, out);
 		else
 			symbolize_by_loader_tables(addr, pc, out);
-		unloaded_fallback(addr, out);
-		jit_fallback(addr, out);
+		outside_objects_fallback(addr, out);
 		if (e) {
 			e->frame = *out;
 			e->has_frame = 1;
@@ -216,10 +222,8 @@ int symbolize_code_inlined(uintptr_t pc, int is_return_address, struct frame_inf
 			n = api->symbolize_code_inlined(addr, pc, out, max);
 		else
 			symbolize_by_loader_tables(addr, pc, out);
-		if (n == 1) {
-			unloaded_fallback(addr, out);
-			jit_fallback(addr, out);
-		}
+		if (n == 1)
+			outside_objects_fallback(addr, out);
 		/* One frame is the whole answer only if there was room for more: with max 1 an inlined
 		 * call is not looked for.  Then out[0] is also what symbolize_code gives. */
 		if (e && n == 1 && max > 1) {
@@ -283,6 +287,16 @@ int symbolize_data_object(uintptr_t addr, char *object, size_t len, uintptr_t *o
 	basename_into(object, len, path);
 	*offset = addr - info.base;
 	return object[0] != '\0';
+}
+
+int symbolize_data_place(uintptr_t addr, char *buf, size_t len)
+{
+	char object[128];
+	uintptr_t offset = 0;
+	if (!symbolize_data_object(addr, object, sizeof object, &offset))
+		return 0;
+	snprintf(buf, len, "%s+0x%lx", object, (unsigned long)offset);
+	return 1;
 }
 
 void symbolize_lock_for_fork(void) { ilock_acquire(&sym_lock); }

@@ -49,6 +49,8 @@ int symbolize_data(uintptr_t addr, char *name, size_t len);
  * stripped library) and addr's offset in it, as addr2line and a disassembler count; 0 if in none (the
  * heap, a stack, an anonymous mapping).  From the loader's tables: no libdw needed. */
 int symbolize_data_object(uintptr_t addr, char *object, size_t len, uintptr_t *offset);
+/* The same as "object+0xoffset" (how reports and the profile name such a lock); 0 if in no object. */
+int symbolize_data_place(uintptr_t addr, char *buf, size_t len);
 
 /* dlclose unloaded an object: refresh the module list before the next lookup (another object may now
  * be mapped at its addresses).  Cheap; safe to call from any wrapper. */
