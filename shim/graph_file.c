@@ -9,6 +9,7 @@
 #include "order.h"
 #include "output.h"
 #include "report.h"
+#include "sigdefer.h"
 #include "stacks.h"
 #include "symbolize.h"
 #include "threads.h"
@@ -666,31 +667,6 @@ int graph_file_write(const char *reason)
 static const int fatal_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGFPE, SIGSEGV, SIGBUS,
 				     SIGTERM, SIGXCPU, SIGXFSZ };
 
-/* The program's sigaction and signal are interposed (below), so coffman's own calls go to the next
- * definition, glibc's: resolved at load, __sigaction (glibc's exported alias) until then. */
-typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
-typedef sighandler_t (*signal_fn)(int, sighandler_t);
-typedef int (*pthread_kill_fn)(pthread_t, int);
-extern int __sigaction(int, const struct sigaction *, struct sigaction *);
-static sigaction_fn next_sigaction;
-static signal_fn next_signal;
-static pthread_kill_fn next_pthread_kill;
-
-__attribute__((constructor(102))) static void resolve_sigaction(void)
-{
-	sigaction_fn f = (sigaction_fn)dlsym(RTLD_NEXT, "sigaction");
-	signal_fn g = (signal_fn)dlsym(RTLD_NEXT, "signal");
-	__atomic_store_n(&next_sigaction, f, __ATOMIC_RELAXED);
-	__atomic_store_n(&next_signal, g, __ATOMIC_RELAXED);
-	__atomic_store_n(&next_pthread_kill, (pthread_kill_fn)dlsym(RTLD_NEXT, "pthread_kill"), __ATOMIC_RELAXED);
-}
-
-static int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	sigaction_fn f = __atomic_load_n(&next_sigaction, __ATOMIC_RELAXED);
-	return f ? f(sig, act, old) : __sigaction(sig, act, old);
-}
-
 static void on_fatal_signal(int sig, siginfo_t *info, void *uc);
 
 static int is_fatal_signal(int sig)
@@ -701,12 +677,17 @@ static int is_fatal_signal(int sig)
 	return 0;
 }
 
-static int is_ours(const struct sigaction *sa)
+int graph_file_signal_takes(int sig)
+{
+	return graph_file_on && is_fatal_signal(sig);
+}
+
+int graph_file_signal_is_own(const struct sigaction *sa)
 {
 	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == on_fatal_signal;
 }
 
-static void our_action(struct sigaction *sa)
+void graph_file_signal_action(struct sigaction *sa)
 {
 	memset(sa, 0, sizeof *sa);
 	sa->sa_sigaction = on_fatal_signal;
@@ -731,7 +712,7 @@ static void on_fatal_signal(int sig, siginfo_t *info, void *uc)
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
-	real_sigaction(sig, &dfl, NULL);
+	sigdefer_real_action(sig, &dfl, NULL);
 	raise(sig);
 	errno = saved_errno;
 }
@@ -740,110 +721,12 @@ static void install_signal_handlers(void)
 {
 	for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
 		struct sigaction old, sa;
-		if (real_sigaction(fatal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+		if (sigdefer_real_action(fatal_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
 		    (old.sa_flags & SA_SIGINFO))
 			continue;       /* ignored, or the program's own already: leave it */
-		our_action(&sa);
-		real_sigaction(fatal_signals[i], &sa, NULL);
+		graph_file_signal_action(&sa);
+		sigdefer_real_action(fatal_signals[i], &sa, NULL);
 	}
-}
-
-/* The program's own handler in act (not the checker's, a default, an ignore or SIG_ERR), else 0. */
-static uintptr_t program_handler(const struct sigaction *act)
-{
-	uintptr_t h = (act->sa_flags & SA_SIGINFO) ? (uintptr_t)act->sa_sigaction : (uintptr_t)act->sa_handler;
-	if (h == (uintptr_t)SIG_DFL || h == (uintptr_t)SIG_IGN || h == (uintptr_t)SIG_ERR || stacks_pc_is_own(h))
-		return 0;
-	return h;
-}
-
-/* The program installs act for sig: a handler of its own may turn signal holding on (ilock.h). */
-static void note_handler(int sig, const struct sigaction *act)
-{
-	if (program_handler(act))
-		ilock_note_handler(sig);
-}
-
-/* The handler above stands in for the default action, so the program must see the default there:
- * Python installs its KeyboardInterrupt handler only where SIGINT's disposition is SIG_DFL (under
- * --graph-dir every Python program lost it: Ctrl-C killed the interpreter outright, signal.getsignal
- * returned None), and code that saves a disposition and restores it later would restore ours as a
- * foreign handler.  A query reads ours as SIG_DFL; setting SIG_DFL where ours stands (or stood, and
- * the program's own handler is given back) keeps or puts ours back, which acts as the default. */
-EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
-{
-	if (act)
-		note_handler(sig, act);
-	if (!graph_file_on || !is_fatal_signal(sig))
-		return real_sigaction(sig, act, oldact);
-	struct sigaction cur, ours;
-	int rc;
-	if (act && !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_DFL) {
-		our_action(&ours);
-		rc = real_sigaction(sig, &ours, &cur);
-	} else {
-		rc = real_sigaction(sig, act, &cur);
-	}
-	if (rc == 0 && oldact) {
-		*oldact = cur;
-		if (is_ours(&cur)) {
-			memset(oldact, 0, sizeof *oldact);
-			oldact->sa_handler = SIG_DFL;
-			sigemptyset(&oldact->sa_mask);
-		}
-	}
-	return rc;
-}
-
-/* glibc's signal (BSD semantics) calls its own sigaction internally, past the interposition: for the
- * fatal signals under graph files, the same call through the one above (without siginterrupt's
- * per-signal choice, which only glibc's own signal knows); any other call is glibc's own. */
-EXPORT sighandler_t signal(int sig, sighandler_t handler)
-{
-	signal_fn next = __atomic_load_n(&next_signal, __ATOMIC_RELAXED);
-	if (handler != SIG_ERR) {
-		struct sigaction note = { .sa_handler = handler };
-		note_handler(sig, &note);
-	}
-	if (next && (!graph_file_on || !is_fatal_signal(sig)))
-		return next(sig, handler);
-	struct sigaction act, old;
-	if (handler == SIG_ERR || sig <= 0 || sig >= NSIG) {
-		errno = EINVAL;
-		return SIG_ERR;
-	}
-	memset(&act, 0, sizeof act);
-	act.sa_handler = handler;
-	sigemptyset(&act.sa_mask);
-	sigaddset(&act.sa_mask, sig);
-	act.sa_flags = SA_RESTART;
-	if (sigaction(sig, &act, &old) < 0)
-		return SIG_ERR;
-	return old.sa_handler;
-}
-
-/* A signal the program sends one of its own threads, to a handler of its own: the way every
- * stop-the-world runtime parks its threads (the Boehm GC, Mono, HotSpot's SIGUSR2 suspend, D's
- * SIGUSR1, CoreCLR's activation signal).  From the first one, a thread holds signals off inside the
- * checker's internal locks (ilock.h) whatever the signal: by its handler alone a collector's SIGUSR2
- * cannot be told from a server's log rotation, which comes from outside, with kill(), and costs
- * nothing.  One sigaction query per call until then; none after. */
-EXPORT int pthread_kill(pthread_t thread, int sig)
-{
-	if (sig > 0 && !atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed)) {
-		struct sigaction cur;
-		if (real_sigaction(sig, NULL, &cur) == 0 && program_handler(&cur))
-			ilock_note_directed_signal();
-	}
-	if (atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed))
-		ilock_drain_open_sections();
-	pthread_kill_fn next = __atomic_load_n(&next_pthread_kill, __ATOMIC_RELAXED);
-	if (!next) {            /* before the constructor: a library's constructor sending a signal */
-		next = (pthread_kill_fn)dlsym(RTLD_NEXT, "pthread_kill");
-		if (!next)
-			return ENOSYS;
-	}
-	return next(thread, sig);
 }
 
 /* ---------------------------------------------------------------- setup */

@@ -67,4 +67,12 @@ void graph_file_forget_range(uintptr_t lo, uintptr_t hi);
  * -1 when nothing was written (off, no edge, a vfork child, an error: one warning line). */
 int graph_file_write(const char *reason);
 
+/* The fatal signals' handler stands in for their default disposition (above): for the interposed
+ * sigaction and signal (wrap_signal.c), whether it does for sig, the action that installs it, and
+ * whether an action is it. */
+struct sigaction;
+int graph_file_signal_takes(int sig);
+void graph_file_signal_action(struct sigaction *sa);
+int graph_file_signal_is_own(const struct sigaction *sa);
+
 #endif

@@ -2,6 +2,7 @@
  * no system call. */
 #include "ilock.h"
 #include "raw_signals.h"
+#include "sigdefer.h"
 
 #include <errno.h>
 #include <linux/futex.h>
@@ -143,8 +144,11 @@ void ilock_release(struct ilock *l)
 {
 	if (atomic_exchange(&l->state, 0) == 2)
 		futex_wake_one(&l->state);
-	if (--ilock_depth == 0)
+	if (--ilock_depth == 0) {
 		leave_outermost();
+		if (sigdefer_pending)
+			sigdefer_run_pending();         /* handlers of signals that landed inside (sigdefer.h) */
+	}
 }
 
 void ilock_reset(struct ilock *l)

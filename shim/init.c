@@ -16,6 +16,7 @@
 #include "real.h"
 #include "report.h"
 #include "sems.h"
+#include "sigdefer.h"
 #include "stacks.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -89,6 +90,7 @@ static void after_fork_child(void)
 	watchdog_after_fork_child();
 	graph_file_after_fork_child();
 	profile_after_fork_child();
+	sigdefer_after_fork_child();
 	ilock_after_fork_child();
 	tls_guard--;
 }

@@ -1,6 +1,7 @@
 /* The stack store (stacks.h): capture through libcoffman-deps.so, libcoffman's own frames dropped,
  * identical stacks interned once under a 32-bit id, and the fork handlers of the store's lock. */
 #include "stacks.h"
+#include "sigdefer.h"
 #include "deps.h"
 #include "ilock.h"
 #include "text_range.h"
@@ -80,8 +81,10 @@ void stacks_deps_enter(void)
 {
 	for (;;) {
 		atomic_fetch_add(&captures_in_flight, 1);
-		if (!atomic_load(&fork_pending))
+		if (!atomic_load(&fork_pending)) {
+			sigdefer_enter();
 			return;
+		}
 		atomic_fetch_sub(&captures_in_flight, 1);
 		while (atomic_load(&fork_pending))
 			usleep(100);
@@ -91,6 +94,7 @@ void stacks_deps_enter(void)
 void stacks_deps_leave(void)
 {
 	atomic_fetch_sub(&captures_in_flight, 1);
+	sigdefer_leave();
 }
 
 void stacks_lock_for_fork(void)
@@ -138,6 +142,7 @@ static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max
 	if (!api || max <= 0)
 		return 0;
 	atomic_fetch_add(&captures_in_flight, 1);
+	sigdefer_enter();
 	int n = 0;
 	if (!atomic_load(&fork_pending)) {
 		/* Room for coffman's own frames, which are dropped: from a wrapper's saved context, only
@@ -153,6 +158,7 @@ static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max
 		memcpy(pcs, buf, (size_t)n * sizeof *pcs);
 	}
 	atomic_fetch_sub(&captures_in_flight, 1);
+	sigdefer_leave();
 	return n;
 }
 

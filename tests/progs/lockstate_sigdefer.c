@@ -1,0 +1,214 @@
+/* Signal handlers and coffman's internal locks (shim/sigdefer.h).
+ * Usage: lockstate_sigdefer MODE
+ *   jump   a 200 us interval timer's SIGALRM handler leaves with siglongjmp (up to 1000 times) while
+ *          the thread makes new locks and new lock-order edges (coffman's wrappers and bookkeeping):
+ *          natively it just goes on; then an inversion, which must still be reported
+ *   info   another thread sends the busy thread 3000 queued real-time signals, each with its number
+ *          as the value: every one arrives, in order, with its siginfo (SI_QUEUE, the sender's pid)
+ *   view   what sigaction and signal give back is the program's own handler and flags
+ *   park   a handler of SIGXCPU (a collector's parking signal) is installed and sent once with
+ *          pthread_kill; then 3000 new locks and edges (strace counts the mask changes they make) */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PAIRS 3000
+
+static sigjmp_buf again;
+static volatile sig_atomic_t jumps;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	jumps++;
+	siglongjmp(again, 1);
+}
+
+/* One new lock-order edge between two new mutexes (no malloc: a jump out of it would break the
+ * program's heap natively too). */
+static pthread_mutex_t pool[2][1024][2];
+static __thread unsigned next_pair;
+
+static void new_edge(void)
+{
+	static atomic_int users;
+	static __thread int user = -1;
+	if (user < 0)
+		user = atomic_fetch_add(&users, 1) & 1;
+	pthread_mutex_t *m = pool[user][next_pair++ % 1024];
+	pthread_mutex_init(&m[0], NULL);
+	pthread_mutex_init(&m[1], NULL);
+	pthread_mutex_lock(&m[0]);
+	pthread_mutex_lock(&m[1]);
+	pthread_mutex_unlock(&m[1]);
+	pthread_mutex_unlock(&m[0]);
+	pthread_mutex_destroy(&m[1]);
+	pthread_mutex_destroy(&m[0]);
+}
+
+/* For the jumps: each pair used once (a jump out of an init leaves its mutex initialised), and the
+ * timer's signal held off while the pair is locked: a jump out of a critical section would leave the
+ * mutex locked, natively too. */
+#define JUMP_PAIRS 100000
+static pthread_mutex_t jump_pool[JUMP_PAIRS][2];
+
+static int jump(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sigset_t alarm_only;
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	struct itimerval every = { { 0, 200 }, { 0, 200 } };
+	setitimer(ITIMER_REAL, &every, NULL);
+	static volatile int next;
+	sigsetjmp(again, 1);
+	while (jumps < 1000 && next < JUMP_PAIRS) {
+		pthread_mutex_t *m = jump_pool[next++];
+		pthread_mutex_init(&m[0], NULL);
+		pthread_mutex_init(&m[1], NULL);
+		pthread_sigmask(SIG_BLOCK, &alarm_only, NULL);
+		pthread_mutex_lock(&m[0]);
+		pthread_mutex_lock(&m[1]);
+		pthread_mutex_unlock(&m[1]);
+		pthread_mutex_unlock(&m[0]);
+		pthread_sigmask(SIG_UNBLOCK, &alarm_only, NULL);
+		pthread_mutex_destroy(&m[1]);
+		pthread_mutex_destroy(&m[0]);
+	}
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("lockstate_sigdefer: %d jumps, went on\n", (int)jumps);
+	/* Still checked after them: an inversion. */
+	static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&a);
+	pthread_mutex_lock(&b); /* jump: b after a */
+	pthread_mutex_unlock(&b);
+	pthread_mutex_unlock(&a);
+	pthread_mutex_lock(&b);
+	pthread_mutex_lock(&a); /* jump: a after b */
+	pthread_mutex_unlock(&a);
+	pthread_mutex_unlock(&b);
+	return 0;
+}
+
+static atomic_int received, bad, stop;
+static pid_t self_pid;
+
+static void on_info(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig;
+	int want = atomic_load(&received) + 1;
+	if (info->si_code != SI_QUEUE || info->si_pid != self_pid || info->si_value.sival_int != want || !uc)
+		atomic_fetch_add(&bad, 1);
+	atomic_store(&received, want);
+}
+
+static void *busy(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&stop))
+		new_edge();
+	return NULL;
+}
+
+static int info(void)
+{
+	self_pid = getpid();
+	int sig = SIGRTMIN + 3;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_info;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(sig, &sa, NULL);
+	pthread_t th;
+	pthread_create(&th, NULL, busy, NULL);
+	for (int i = 1; i <= PAIRS; i++) {
+		union sigval v = { .sival_int = i };
+		pthread_sigqueue(th, sig, v);
+		while (atomic_load(&received) < i)
+			sched_yield();
+	}
+	atomic_store(&stop, 1);
+	pthread_join(th, NULL);
+	printf("lockstate_sigdefer: received %d, bad %d\n", atomic_load(&received), atomic_load(&bad));
+	return atomic_load(&bad) != 0;
+}
+
+static void h1(int sig) { (void)sig; }
+static void h2(int sig) { (void)sig; }
+static void h3(int sig, siginfo_t *i, void *u) { (void)sig; (void)i; (void)u; }
+
+static int view(void)
+{
+	int wrong = 0;
+	signal(SIGUSR2, h1);
+	if (signal(SIGUSR2, h2) != h1)
+		wrong++, printf("lockstate_sigdefer: signal gave back another handler than h1\n");
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = h3;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaddset(&sa.sa_mask, SIGHUP);
+	if (sigaction(SIGUSR2, &sa, &old) != 0 || old.sa_handler != h2 || (old.sa_flags & SA_SIGINFO))
+		wrong++, printf("lockstate_sigdefer: sigaction gave back another action than h2's\n");
+	if (sigaction(SIGUSR2, NULL, &old) != 0 || old.sa_sigaction != h3 || !(old.sa_flags & SA_SIGINFO) ||
+	    !(old.sa_flags & SA_NODEFER) || !sigismember(&old.sa_mask, SIGHUP))
+		wrong++, printf("lockstate_sigdefer: the query gave back another action than h3's\n");
+	if ((void *)signal(SIGUSR2, SIG_DFL) != (void *)h3)
+		wrong++, printf("lockstate_sigdefer: signal gave back another handler than h3\n");
+	if (sigaction(SIGUSR2, NULL, &old) != 0 || old.sa_handler != SIG_DFL)
+		wrong++, printf("lockstate_sigdefer: the default is not given back\n");
+	printf("lockstate_sigdefer: view %s\n", wrong ? "wrong" : "ok");
+	return wrong != 0;
+}
+
+static void on_park(int sig) { (void)sig; }
+
+static void *idle(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static int park(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_park;
+	sigaction(SIGXCPU, &sa, NULL);
+	pthread_t th;
+	pthread_create(&th, NULL, idle, NULL);
+	pthread_kill(th, SIGXCPU);
+	for (int i = 0; i < PAIRS; i++)
+		new_edge();
+	printf("lockstate_sigdefer: %d new edges\n", PAIRS);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (strcmp(mode, "jump") == 0)
+		return jump();
+	if (strcmp(mode, "info") == 0)
+		return info();
+	if (strcmp(mode, "view") == 0)
+		return view();
+	if (strcmp(mode, "park") == 0)
+		return park();
+	fprintf(stderr, "lockstate_sigdefer: unknown mode '%s'\n", mode);
+	return 2;
+}
