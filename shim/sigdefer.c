@@ -22,10 +22,22 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 extern int __sigaction(int, const struct sigaction *, struct sigaction *);
 static sigaction_fn next_sigaction;
+/* The process the table below is for.  A vfork child (posix_spawn, Python's subprocess) shares its
+ * parent's memory but has actions of its own, and resets them before it execs: written here, that
+ * reset emptied the parent's table while the parent's kernel kept the trampoline, whose signals then
+ * reached nothing (CPython's test_signal: a SIGINT without KeyboardInterrupt, a child waiting for
+ * ever).  Set before any other library's constructor (-z initfirst), again in a fork child. */
+static pid_t owner_pid;
 
 __attribute__((constructor(102))) static void resolve_sigaction(void)
 {
 	__atomic_store_n(&next_sigaction, (sigaction_fn)dlsym(RTLD_NEXT, "sigaction"), __ATOMIC_RELAXED);
+	owner_pid = getpid();
+}
+
+static int table_is_ours(void)
+{
+	return owner_pid == 0 || getpid() == owner_pid;
 }
 
 int sigdefer_real_action(int sig, const struct sigaction *act, struct sigaction *old)
@@ -126,10 +138,10 @@ int sigdefer_install(int sig, const struct sigaction *act, struct sigaction *old
 	if (sig <= 0 || sig >= NSIG)
 		return sigdefer_real_action(sig, act, old);     /* glibc's answer (EINVAL) */
 	struct sigaction k, kold;
-	if (!act) {
+	if (!act || !table_is_ours()) {    /* a query, or a vfork child's change: the table only read */
 		uintptr_t h = atomic_load(&actions[sig].handler);
 		int flags = atomic_load(&actions[sig].flags);
-		int rc = sigdefer_real_action(sig, NULL, old ? old : &kold);
+		int rc = sigdefer_real_action(sig, act, old ? old : &kold);
 		if (rc == 0 && old)
 			program_view(old, h, flags);
 		return rc;
@@ -148,7 +160,7 @@ int sigdefer_install(int sig, const struct sigaction *act, struct sigaction *old
 		standing_in(&k, act);
 	}
 	int rc = sigdefer_real_action(sig, takes ? &k : act, &kold);
-	if (rc == 0 && !takes) {
+	if (rc == 0 && !takes && !is_trampoline(act)) {     /* (the trampoline put back stands as before) */
 		entry_clear(sig);
 	} else if (rc != 0 && takes) {
 		actions[sig].mask = prev_mask;
@@ -166,8 +178,13 @@ int sigdefer_install(int sig, const struct sigaction *act, struct sigaction *old
 
 sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn next)
 {
-	if (sig <= 0 || sig >= NSIG || ilock_depth > 0)
+	if (sig <= 0 || sig >= NSIG)
 		return next(sig, handler);
+	if (ilock_depth > 0 || !table_is_ours()) {
+		uintptr_t h = atomic_load(&actions[sig].handler);
+		sighandler_t r = next(sig, handler);
+		return (uintptr_t)r == (uintptr_t)trampoline ? (h ? (sighandler_t)h : SIG_DFL) : r;
+	}
 	ilock_acquire(&install_lock);
 	uintptr_t prev_h = atomic_load(&actions[sig].handler);
 	sighandler_t r = next(sig, handler);
@@ -391,6 +408,7 @@ void sigdefer_before_jump(const void *env)
 
 void sigdefer_after_fork_child(void)
 {
+	owner_pid = getpid();
 	sigdefer_pending = 0;
 	sigdefer_inside = 0;
 	ilock_reset(&install_lock);

@@ -35,6 +35,12 @@ run -- "$P" view
 expect_out '^lockstate_sigdefer: view ok$'
 expect_status 0
 
+echo "---- a vfork child resets its handlers before exec (CPython's subprocess): the parent's still run"
+run -- "$P" vfork
+expect_out '^lockstate_sigdefer: handler ran 2 times after the vfork child.s reset$'
+expect_no_report
+expect_status 0
+
 if command -v strace > /dev/null; then
 	echo "---- a collector's parking signal sent once: no signal holding around the bookkeeping after it"
 	RUN_TIMEOUT=60 run -- strace -f -qq -e trace=rt_sigprocmask -o "$WORK/strace.out" "$P" park

@@ -6,6 +6,8 @@
  *   info   another thread sends the busy thread 3000 queued real-time signals, each with its number
  *          as the value: every one arrives, in order, with its siginfo (SI_QUEUE, the sender's pid)
  *   view   what sigaction and signal give back is the program's own handler and flags
+ *   vfork  a vfork child resets the handlers it inherited before it execs, as CPython's subprocess
+ *          does: the parent's handlers must still run (the child shares the parent's memory)
  *   park   a handler of SIGXCPU (a collector's parking signal) is installed and sent once with
  *          pthread_kill; then 3000 new locks and edges (strace counts the mask changes they make) */
 #ifndef _GNU_SOURCE
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PAIRS 3000
@@ -173,6 +176,32 @@ static int view(void)
 	return wrong != 0;
 }
 
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int sig) { (void)sig; usr1_seen++; }
+
+static int vfork_reset(void)
+{
+	struct sigaction sa, dfl;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGUSR2, on_usr1);
+	memset(&dfl, 0, sizeof dfl);
+	dfl.sa_handler = SIG_DFL;
+	pid_t child = vfork();
+	if (child == 0) {
+		sigaction(SIGUSR1, &dfl, NULL);
+		signal(SIGUSR2, SIG_DFL);
+		_exit(0);
+	}
+	int status;
+	waitpid(child, &status, 0);
+	raise(SIGUSR1);
+	raise(SIGUSR2);
+	printf("lockstate_sigdefer: handler ran %d times after the vfork child's reset\n", (int)usr1_seen);
+	return usr1_seen != 2;
+}
+
 static void on_park(int sig) { (void)sig; }
 
 static void *idle(void *arg)
@@ -207,6 +236,8 @@ int main(int argc, char **argv)
 		return info();
 	if (strcmp(mode, "view") == 0)
 		return view();
+	if (strcmp(mode, "vfork") == 0)
+		return vfork_reset();
 	if (strcmp(mode, "park") == 0)
 		return park();
 	fprintf(stderr, "lockstate_sigdefer: unknown mode '%s'\n", mode);
