@@ -398,12 +398,16 @@ void sigdefer_before_jump(const void *env)
 	if (!target || target <= sp || on_current_altstack(target))
 		return;         /* a jump within the handler */
 	/* Out of the handler, above the wrapper it interrupted: that wrapper never returns.  Its guard
-	 * would keep the checker out of this thread for good, and a wait it published would stand. */
+	 * would keep the checker out of this thread for good, and a wait it published would stand (the
+	 * deadlock search and the watchdog would take the thread for blocked there). */
 	interrupted_sp = 0;
 	tls_guard = 0;
 	struct thread_rec *t = tls_self;
-	if (t && atomic_load(&t->wait_kind) != W_NONE)
-		wait_end(t);
+	if (t) {
+		atomic_store(&t->in_slice, 0);  /* nor is it between two slices of that wait any more */
+		if (atomic_load(&t->wait_kind) != W_NONE)
+			wait_end(t);
+	}
 }
 
 void sigdefer_after_fork_child(void)

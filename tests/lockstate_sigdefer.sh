@@ -24,6 +24,13 @@ expect_log "#0 0x[0-9a-f]+ jump .*lockstate_sigdefer\.c:$BA \(lockstate_sigdefer
 expect_log "#0 0x[0-9a-f]+ jump .*lockstate_sigdefer\.c:$AB \(lockstate_sigdefer\)" "a taken after b, in jump"
 expect_status 66
 
+echo "---- a handler jumps out of a lock wait: the thread waits no more (watchdog at 1 s)"
+RUN_TIMEOUT=60 run --watchdog=1 -- "$P" jumpwait
+expect_out '^lockstate_sigdefer: left the wait$'
+expect_out '^lockstate_sigdefer: done$'
+expect_no_report
+expect_status 0
+
 echo "---- 3000 queued signals to a thread inside the bookkeeping: each one, in order, with its siginfo"
 RUN_TIMEOUT=60 run -- "$P" info
 expect_out '^lockstate_sigdefer: received 3000, bad 0$'

@@ -6,6 +6,8 @@
  *   info   another thread sends the busy thread 3000 queued real-time signals, each with its number
  *          as the value: every one arrives, in order, with its siginfo (SI_QUEUE, the sender's pid)
  *   view   what sigaction and signal give back is the program's own handler and flags
+ *   jumpwait  main waits for a mutex another thread holds; a timer's handler jumps out of the wait;
+ *          main then sleeps 2.5 s: it waits for nothing, and the watchdog must not say it does
  *   vfork  a vfork child resets the handlers it inherited before it execs, as CPython's subprocess
  *          does: the parent's handlers must still run (the child shares the parent's memory)
  *   park   a handler of SIGXCPU (a collector's parking signal) is installed and sent once with
@@ -176,6 +178,46 @@ static int view(void)
 	return wrong != 0;
 }
 
+static pthread_mutex_t held_long = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int holding, let_go;
+
+static void *hold_it(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&held_long);
+	atomic_store(&holding, 1);
+	while (!atomic_load(&let_go))
+		usleep(10000);
+	pthread_mutex_unlock(&held_long);
+	return NULL;
+}
+
+static int jump_out_of_wait(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	pthread_t th;
+	pthread_create(&th, NULL, hold_it, NULL);
+	while (!atomic_load(&holding))
+		usleep(1000);
+	struct itimerval once = { { 0, 0 }, { 0, 300000 } };
+	if (sigsetjmp(again, 1) == 0) {
+		setitimer(ITIMER_REAL, &once, NULL);
+		pthread_mutex_lock(&held_long); /* jumpwait: the wait jumped out of */
+		printf("lockstate_sigdefer: not reached (the lock is held)\n");
+		return 1;
+	}
+	printf("lockstate_sigdefer: left the wait\n");
+	struct timespec rest = { 2, 500000000 };
+	nanosleep(&rest, NULL);
+	atomic_store(&let_go, 1);
+	pthread_join(th, NULL);
+	printf("lockstate_sigdefer: done\n");
+	return 0;
+}
+
 static volatile sig_atomic_t usr1_seen;
 static void on_usr1(int sig) { (void)sig; usr1_seen++; }
 
@@ -236,6 +278,8 @@ int main(int argc, char **argv)
 		return info();
 	if (strcmp(mode, "view") == 0)
 		return view();
+	if (strcmp(mode, "jumpwait") == 0)
+		return jump_out_of_wait();
 	if (strcmp(mode, "vfork") == 0)
 		return vfork_reset();
 	if (strcmp(mode, "park") == 0)
