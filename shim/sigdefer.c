@@ -191,14 +191,18 @@ sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn n
 	if (r != SIG_ERR) {
 		if ((uintptr_t)r == (uintptr_t)trampoline)
 			r = prev_h ? (sighandler_t)prev_h : SIG_DFL;
+		/* What it installed: the trampoline in its place, or nothing to stand for.  The trampoline
+		 * itself still there (sigset's SIG_HOLD changes only the mask) stands as before. */
 		struct sigaction now, k;
-		if (sigdefer_real_action(sig, NULL, &now) == 0 && sigdefer_takes(sig, &now)) {
-			entry_set(sig, &now);
-			standing_in(&k, &now);
-			if (sigdefer_real_action(sig, &k, NULL) != 0)
+		if (sigdefer_real_action(sig, NULL, &now) == 0 && !is_trampoline(&now)) {
+			if (sigdefer_takes(sig, &now)) {
+				entry_set(sig, &now);
+				standing_in(&k, &now);
+				if (sigdefer_real_action(sig, &k, NULL) != 0)
+					entry_clear(sig);
+			} else {
 				entry_clear(sig);
-		} else {
-			entry_clear(sig);
+			}
 		}
 	}
 	ilock_release(&install_lock);

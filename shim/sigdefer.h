@@ -12,10 +12,10 @@
  * ends.  Signals holding (ilock.h) is the fallback for the handlers this cannot stand in for.
  *
  * Not stood in for: the faults (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS), which recur at once
- * if not handled, and SIGABRT; one-shot handlers (SA_RESETHAND); handlers installed past sigaction and
- * signal (a raw system call, glibc's internal sigset or sysv_signal).  The program always sees its own
- * handler: a query through sigaction or signal gives it back, never the trampoline.  A handler run
- * late runs on the thread's stack (not an alternate one) and a context it changes is not resumed. */
+ * if not handled, and SIGABRT; one-shot handlers (SA_RESETHAND); handlers installed past the interposed
+ * calls (a raw system call).  The program always sees its own handler: a query through sigaction,
+ * signal or glibc's other installers gives it back, never the trampoline.  A handler run late runs on
+ * the thread's stack (not an alternate one) and a context it changes is not resumed. */
 #ifndef COFFMAN_SIGDEFER_H
 #define COFFMAN_SIGDEFER_H
 
@@ -35,9 +35,9 @@ int sigdefer_takes(int sig, const struct sigaction *act);
  * old as the program sees it. */
 int sigdefer_install(int sig, const struct sigaction *act, struct sigaction *old);
 
-/* The program's signal(), through next (glibc's, whose flags and siginterrupt choice it keeps): the
- * trampoline then takes the place of what it installed.  Returns the previous handler as the program
- * sees it. */
+/* The program's signal() -- or sigset, bsd_signal, sysv_signal, ssignal -- through next (glibc's,
+ * whose flags, siginterrupt choice and SIG_HOLD it keeps): the trampoline then takes the place of what
+ * it installed.  Returns the previous handler as the program sees it. */
 typedef sighandler_t (*sigdefer_signal_fn)(int, sighandler_t);
 sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn next);
 

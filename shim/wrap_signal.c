@@ -27,6 +27,11 @@ static pthread_kill_fn next_pthread_kill;
 enum { J_LONGJMP, J_UNDERSCORE, J_SIG, J_CHK, J_NAMES };
 static const char *const jump_names[J_NAMES] = { "longjmp", "_longjmp", "siglongjmp", "__longjmp_chk" };
 static jump_fn next_jump[J_NAMES];
+/* sigset, bsd_signal, sysv_signal, __sysv_signal, ssignal (below) */
+enum { S_SIGSET, S_BSD, S_SYSV, S_SYSV_INTERNAL, S_SSIGNAL, S_NAMES };
+static const char *const signal_names[S_NAMES] = { "sigset", "bsd_signal", "sysv_signal", "__sysv_signal",
+						    "ssignal" };
+static signal_fn next_signal_like[S_NAMES];
 
 __attribute__((constructor(102))) static void resolve_signal_calls(void)
 {
@@ -34,6 +39,8 @@ __attribute__((constructor(102))) static void resolve_signal_calls(void)
 	__atomic_store_n(&next_pthread_kill, (pthread_kill_fn)dlsym(RTLD_NEXT, "pthread_kill"), __ATOMIC_RELAXED);
 	for (int i = 0; i < J_NAMES; i++)
 		__atomic_store_n(&next_jump[i], (jump_fn)dlsym(RTLD_NEXT, jump_names[i]), __ATOMIC_RELAXED);
+	for (int i = 0; i < S_NAMES; i++)
+		__atomic_store_n(&next_signal_like[i], (signal_fn)dlsym(RTLD_NEXT, signal_names[i]), __ATOMIC_RELAXED);
 }
 
 /* The program installs act for sig: a handler of its own that nothing stands in for (a one-shot
@@ -102,6 +109,55 @@ EXPORT sighandler_t signal(int sig, sighandler_t handler)
 	if (sigaction(sig, &act, &old) < 0)
 		return SIG_ERR;
 	return old.sa_handler;
+}
+
+/* glibc's other ways to install a handler (System V's and X/Open's), each calling glibc's own
+ * sigaction internally, past the interposition: through glibc's own call, then the trampoline takes
+ * the place of what it installed, and the handler it gives back is the program's, never the
+ * trampoline (which a program that saved it with sigset and restored it after a sigaction of its own
+ * in between would have put back in the place of that one's handler).  Plain signal() is
+ * __sysv_signal in a program built with strict -std=c99. */
+static sighandler_t signal_like(int which, int sig, sighandler_t handler)
+{
+	signal_fn next = __atomic_load_n(&next_signal_like[which], __ATOMIC_RELAXED);
+	if (!next)              /* before the constructor */
+		next = (signal_fn)dlsym(RTLD_NEXT, signal_names[which]);
+	if (!next) {
+		errno = ENOSYS;
+		return SIG_ERR;
+	}
+	if (handler != SIG_ERR && handler != SIG_HOLD) {
+		struct sigaction note = { .sa_handler = handler };
+		if (which == S_SYSV || which == S_SYSV_INTERNAL)
+			note.sa_flags = SA_RESETHAND;   /* one-shot: nothing stands in for it */
+		note_handler(sig, &note);
+	}
+	return sigdefer_signal(sig, handler, next);
+}
+
+EXPORT sighandler_t sigset(int sig, sighandler_t handler)
+{
+	return signal_like(S_SIGSET, sig, handler);
+}
+
+EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
+{
+	return signal_like(S_BSD, sig, handler);
+}
+
+EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
+{
+	return signal_like(S_SYSV, sig, handler);
+}
+
+EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler)
+{
+	return signal_like(S_SYSV_INTERNAL, sig, handler);
+}
+
+EXPORT sighandler_t ssignal(int sig, sighandler_t handler)
+{
+	return signal_like(S_SSIGNAL, sig, handler);
 }
 
 /* A signal the program sends one of its own threads, to a handler of its own that nothing stands in

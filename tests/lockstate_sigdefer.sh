@@ -42,6 +42,11 @@ run -- "$P" view
 expect_out '^lockstate_sigdefer: view ok$'
 expect_status 0
 
+echo "---- sigset, bsd_signal, sysv_signal, __sysv_signal, ssignal give back the program's handlers"
+run -- "$P" sigset
+expect_out '^lockstate_sigdefer: installers ok$'
+expect_status 0
+
 echo "---- a vfork child resets its handlers before exec (CPython's subprocess): the parent's still run"
 run -- "$P" vfork
 expect_out '^lockstate_sigdefer: handler ran 2 times after the vfork child.s reset$'

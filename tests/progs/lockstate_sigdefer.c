@@ -8,6 +8,8 @@
  *   view   what sigaction and signal give back is the program's own handler and flags
  *   jumpwait  main waits for a mutex another thread holds; a timer's handler jumps out of the wait;
  *          main then sleeps 2.5 s: it waits for nothing, and the watchdog must not say it does
+ *   sigset glibc's other installers (sigset, bsd_signal, sysv_signal, __sysv_signal, ssignal) give
+ *          back the program's handler, and one saved with sigset comes back when sigset restores it
  *   vfork  a vfork child resets the handlers it inherited before it execs, as CPython's subprocess
  *          does: the parent's handlers must still run (the child shares the parent's memory)
  *   park   a handler of SIGXCPU (a collector's parking signal) is installed and sent once with
@@ -15,6 +17,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"      /* sigset, tested on purpose */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -244,6 +247,40 @@ static int vfork_reset(void)
 	return usr1_seen != 2;
 }
 
+extern sighandler_t bsd_signal(int, sighandler_t);
+extern sighandler_t __sysv_signal(int, sighandler_t);
+extern sighandler_t ssignal(int, sighandler_t);
+static volatile sig_atomic_t other_seen;
+static void on_other(int sig) { (void)sig; other_seen++; }
+
+static int sigset_family(void)
+{
+	int wrong = 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	for (int i = 0; i < 5; i++) {
+		sigaction(SIGUSR1, &sa, NULL);
+		sighandler_t old = i == 0 ? sigset(SIGUSR1, SIG_DFL) : i == 1 ? bsd_signal(SIGUSR1, SIG_DFL) :
+				   i == 2 ? sysv_signal(SIGUSR1, SIG_DFL) : i == 3 ? __sysv_signal(SIGUSR1, SIG_DFL) :
+				   ssignal(SIGUSR1, SIG_DFL);
+		if (old != on_usr1)
+			wrong++, printf("lockstate_sigdefer: installer %d gave back another handler\n", i);
+	}
+	/* Saved with sigset, another installed with sigaction meanwhile, the saved one restored. */
+	signal(SIGUSR1, on_usr1);
+	sighandler_t saved = sigset(SIGUSR1, SIG_IGN);
+	sa.sa_handler = on_other;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset(SIGUSR1, saved);
+	usr1_seen = 0;
+	raise(SIGUSR1);
+	if (usr1_seen != 1 || other_seen != 0)
+		wrong++, printf("lockstate_sigdefer: the restored handler did not run\n");
+	printf("lockstate_sigdefer: installers %s\n", wrong ? "wrong" : "ok");
+	return wrong != 0;
+}
+
 static void on_park(int sig) { (void)sig; }
 
 static void *idle(void *arg)
@@ -280,6 +317,8 @@ int main(int argc, char **argv)
 		return view();
 	if (strcmp(mode, "jumpwait") == 0)
 		return jump_out_of_wait();
+	if (strcmp(mode, "sigset") == 0)
+		return sigset_family();
 	if (strcmp(mode, "vfork") == 0)
 		return vfork_reset();
 	if (strcmp(mode, "park") == 0)
