@@ -30,6 +30,15 @@
 
 #define PAIRS 3000
 
+/* A plain handler, installed with sigaction. */
+static void handle(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sigaction(sig, &sa, NULL);
+}
+
 static sigjmp_buf again;
 static volatile sig_atomic_t jumps;
 
@@ -70,10 +79,7 @@ static pthread_mutex_t jump_pool[JUMP_PAIRS][2];
 
 static int jump(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
+	handle(SIGALRM, on_alarm);
 	sigset_t alarm_only;
 	sigemptyset(&alarm_only);
 	sigaddset(&alarm_only, SIGALRM);
@@ -197,10 +203,7 @@ static void *hold_it(void *arg)
 
 static int jump_out_of_wait(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
+	handle(SIGALRM, on_alarm);
 	pthread_t th;
 	pthread_create(&th, NULL, hold_it, NULL);
 	while (!atomic_load(&holding))
@@ -292,10 +295,7 @@ static void *idle(void *arg)
 
 static int park(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_park;
-	sigaction(SIGXCPU, &sa, NULL);
+	handle(SIGXCPU, on_park);
 	pthread_t th;
 	pthread_create(&th, NULL, idle, NULL);
 	pthread_kill(th, SIGXCPU);
