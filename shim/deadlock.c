@@ -2,6 +2,7 @@
  * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
+#include "memprobe.h"
 #include "annotate.h"
 #include "events.h"
 #include "glibc_mutex.h"
@@ -71,15 +72,20 @@ done:
 }
 
 /* Another process can unlock this mutex, or signal this condition variable: it is marked
- * PTHREAD_PROCESS_SHARED, or lives in shared memory.  A wait on it is never proof of a deadlock. */
+ * PTHREAD_PROCESS_SHARED, or lives in shared memory.  A wait on it is never proof of a deadlock.
+ *
+ * The objects read here are other threads' waits: the program may have unmapped one since (a bug, but
+ * natively its waiter just sleeps on), and a read of it ended the program with SIGSEGV in the middle
+ * of another thread's deadlock search.  Memory that cannot be read is asked of the kernel first
+ * (memprobe.h), and such a wait is no proof of a deadlock either: the watchdog still reports it. */
 static int mutex_reachable_from_outside(const pthread_mutex_t *m)
 {
-	return glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);
+	return !mem_readable(m, sizeof *m) || glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);
 }
 
 static int cond_reachable_from_outside(const pthread_cond_t *c)
 {
-	return glibc_cond_is_pshared(c) || addr_in_shared_mapping(c);
+	return !mem_readable(c, sizeof *c) || glibc_cond_is_pshared(c) || addr_in_shared_mapping(c);
 }
 
 /* Another process can post this semaphore or arrive at this barrier: process-shared, named, not
@@ -95,6 +101,8 @@ static int sync_reachable_from_outside(const void *obj)
 static int sem_posted(const void *sem)
 {
 	int value = 0;
+	if (!mem_readable(sem, sizeof(sem_t)))
+		return 0;       /* gone (above): nobody posts it now */
 	return sem_getvalue((sem_t *)sem, &value) == 0 && value > 0;
 }
 
@@ -225,6 +233,8 @@ struct thread_rec *deadlock_holder_of(const void *lock, int kind)
 	if (kind != LK_MUTEX && kind != LK_C11)
 		return o;
 	const pthread_mutex_t *m = lock;
+	if (!mem_readable(m, sizeof *m))
+		return o;       /* gone (above): only the checker's own record is left */
 	pid_t owner = glibc_mutex_owner(m);
 	if (o && (owner <= 0 || owner == o->tid || !mutex_reachable_from_outside(m)))
 		return o;

@@ -11,18 +11,23 @@
  *             that large back to the kernel at once), then exits.
  *   overwrite main locks a mutex inside a buffer and fills the buffer with other data: the memory
  *             stays mapped, but no longer holds a locked mutex.
+ *   condwait  a worker waits on a condition variable in such a mapping; main unmaps it and joins the
+ *             worker: natively both sleep for ever (run it under the watchdog), and the deadlock
+ *             search, reading the worker's condition variable, must not fault.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define REGION (1 << 20)
 
 struct shared {
 	pthread_mutex_t m;
 	pthread_rwlock_t rw;
+	pthread_cond_t c;
 };
 
 static pthread_mutex_t step_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -57,6 +62,15 @@ static void *holder(void *arg)
 	return NULL;
 }
 
+static void *cond_waiter(void *arg)
+{
+	struct shared *s = arg;
+	pthread_mutex_lock(&s->m);
+	set_step(1);
+	pthread_cond_wait(&s->c, &s->m); /* unmapped: waits on a condition variable */
+	return NULL;
+}
+
 static struct shared *new_region(void)
 {
 	struct shared *s = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -66,6 +80,7 @@ static struct shared *new_region(void)
 	}
 	pthread_mutex_init(&s->m, NULL);
 	pthread_rwlock_init(&s->rw, NULL);
+	pthread_cond_init(&s->c, NULL);
 	return s;
 }
 
@@ -96,6 +111,17 @@ int main(int argc, char **argv)
 		pthread_mutex_init(&buffer.m, NULL);
 		pthread_mutex_lock(&buffer.m); /* unmapped: mutex overwritten */
 		memset(buffer.bytes, 0xa5, sizeof buffer.bytes); /* no robust bit in the kind */
+	} else if (strcmp(mode, "condwait") == 0) {
+		struct shared *s = new_region();
+		pthread_t t;
+		pthread_create(&t, NULL, cond_waiter, s);
+		wait_step(1);
+		struct timespec settle = { 0, 100000000 };      /* into its wait */
+		nanosleep(&settle, NULL);
+		munmap(s, REGION);
+		printf("lock_unmapped condwait: unmapped\n");
+		fflush(stdout);
+		pthread_join(t, NULL); /* unmapped: joins the sleeper */
 	} else {
 		fprintf(stderr, "lock_unmapped: unknown mode %s\n", mode);
 		return 2;
