@@ -1,7 +1,8 @@
-/* The program's sigaction, signal and pthread_kill.  Its handlers of asynchronous signals are run
- * outside coffman's internal lock sections (sigdefer.h); under COFFMAN_GRAPH_DIR the fatal signals'
- * default disposition is stood in for by the graph file's handler (graph_file.h); a signal one of its
- * threads sends another, to a handler nothing here stands in for, turns signal holding on (ilock.h). */
+/* The program's sigaction, signal (and glibc's other installers), pthread_kill and longjmp family.
+ * Its handlers of asynchronous signals are run outside coffman's internal lock sections (sigdefer.h);
+ * under COFFMAN_GRAPH_DIR the fatal signals' default disposition is stood in for by the graph file's
+ * handler (graph_file.h); a signal one of its threads sends another, to a handler nothing here stands
+ * in for, turns signal holding on (ilock.h); a jump out of a handler may end a wrapper for good. */
 /* The longjmp family below must keep its names: under _FORTIFY_SOURCE <setjmp.h> renames longjmp and
  * siglongjmp to __longjmp_chk. */
 #undef _FORTIFY_SOURCE
