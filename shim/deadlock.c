@@ -77,10 +77,11 @@ done:
  * The objects read here are other threads' waits: the program may have unmapped one since (a bug, but
  * natively its waiter just sleeps on), and a read of it ended the program with SIGSEGV in the middle
  * of another thread's deadlock search.  Memory that cannot be read is asked of the kernel first
- * (memprobe.h), and such a wait is no proof of a deadlock either: the watchdog still reports it. */
+ * (memprobe.h: a mutex once, in deadlock_holder_of), and such a wait is no proof of a deadlock
+ * either: the watchdog still reports it. */
 static int mutex_reachable_from_outside(const pthread_mutex_t *m)
 {
-	return !mem_readable(m, sizeof *m) || glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);
+	return glibc_mutex_is_pshared(m) || addr_in_shared_mapping(m);      /* m asked for (holder_of) */
 }
 
 static int cond_reachable_from_outside(const pthread_cond_t *c)

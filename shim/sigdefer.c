@@ -73,6 +73,11 @@ static int is_trampoline(const struct sigaction *act)
 	return handler_of(act) == (uintptr_t)trampoline;
 }
 
+int sigdefer_stands_for(int sig)
+{
+	return sig > 0 && sig < NSIG && atomic_load_explicit(&actions[sig].handler, memory_order_relaxed) != 0;
+}
+
 uintptr_t sigdefer_program_handler(const struct sigaction *act)
 {
 	uintptr_t h = handler_of(act);
@@ -123,6 +128,14 @@ static void program_view(struct sigaction *act, uintptr_t handler, int flags)
 		act->sa_sigaction = (void (*)(int, siginfo_t *, void *))handler;
 	else
 		act->sa_handler = (sighandler_t)handler;
+}
+
+/* The same for a handler signal() and its kin give back. */
+static sighandler_t program_sees(sighandler_t r, uintptr_t handler)
+{
+	if ((uintptr_t)r != (uintptr_t)trampoline)
+		return r;
+	return handler ? (sighandler_t)handler : SIG_DFL;
 }
 
 /* The trampoline in the place of act's handler, with act's flags and mask. */
@@ -182,15 +195,13 @@ sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn n
 		return next(sig, handler);
 	if (ilock_depth > 0 || !table_is_ours()) {
 		uintptr_t h = atomic_load(&actions[sig].handler);
-		sighandler_t r = next(sig, handler);
-		return (uintptr_t)r == (uintptr_t)trampoline ? (h ? (sighandler_t)h : SIG_DFL) : r;
+		return program_sees(next(sig, handler), h);
 	}
 	ilock_acquire(&install_lock);
 	uintptr_t prev_h = atomic_load(&actions[sig].handler);
 	sighandler_t r = next(sig, handler);
 	if (r != SIG_ERR) {
-		if ((uintptr_t)r == (uintptr_t)trampoline)
-			r = prev_h ? (sighandler_t)prev_h : SIG_DFL;
+		r = program_sees(r, prev_h);
 		/* What it installed: the trampoline in its place, or nothing to stand for.  The trampoline
 		 * itself still there (sigset's SIG_HOLD changes only the mask) stands as before. */
 		struct sigaction now, k;
@@ -290,16 +301,25 @@ static uintptr_t context_sp(const void *uc)
 #endif
 }
 
+/* The handler sig runs now, and its flags; 0 when the trampoline stands for nothing any more (the
+ * signal then raised again for the disposition in place). */
+static uintptr_t handler_to_run(int sig, int *flags)
+{
+	uintptr_t h = atomic_load(&actions[sig].handler);
+	*flags = atomic_load(&actions[sig].flags);
+	if (!h)
+		raise_again(sig);
+	return h;
+}
+
 static void trampoline(int sig, siginfo_t *info, void *uc)
 {
 	if ((ilock_depth > 0 || sigdefer_inside > 0) && keep(sig, info))
 		return;
-	uintptr_t h = atomic_load(&actions[sig].handler);
-	if (!h) {
-		raise_again(sig);
+	int flags;
+	uintptr_t h = handler_to_run(sig, &flags);
+	if (!h)
 		return;
-	}
-	int flags = atomic_load(&actions[sig].flags);
 	if (tls_guard && uc)
 		call_over_wrapper(sig, h, flags, info, uc, context_sp(uc));
 	else
@@ -311,12 +331,10 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 static void run_late(const struct deferred *d, uint64_t before)
 {
 	int sig = d->sig;
-	uintptr_t h = atomic_load(&actions[sig].handler);
-	int flags = atomic_load(&actions[sig].flags);
-	if (!h) {
-		raise_again(sig);
+	int flags;
+	uintptr_t h = handler_to_run(sig, &flags);
+	if (!h)
 		return;
-	}
 	uint64_t add;
 	memcpy(&add, &actions[sig].mask, sizeof add);
 	if (!(flags & SA_NODEFER))

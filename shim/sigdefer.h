@@ -28,6 +28,8 @@ int sigdefer_real_action(int sig, const struct sigaction *act, struct sigaction 
 
 /* act's handler if it is the program's own (not a default, an ignore, SIG_ERR or coffman's), else 0. */
 uintptr_t sigdefer_program_handler(const struct sigaction *act);
+/* Whether the trampoline stands for a handler of the program's for sig now (one load). */
+int sigdefer_stands_for(int sig);
 /* Whether sigdefer_install stands in for act's handler. */
 int sigdefer_takes(int sig, const struct sigaction *act);
 

@@ -136,30 +136,16 @@ static sighandler_t signal_like(int which, int sig, sighandler_t handler)
 	return sigdefer_signal(sig, handler, next);
 }
 
-EXPORT sighandler_t sigset(int sig, sighandler_t handler)
-{
-	return signal_like(S_SIGSET, sig, handler);
-}
-
-EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
-{
-	return signal_like(S_BSD, sig, handler);
-}
-
-EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
-{
-	return signal_like(S_SYSV, sig, handler);
-}
-
-EXPORT sighandler_t __sysv_signal(int sig, sighandler_t handler)
-{
-	return signal_like(S_SYSV_INTERNAL, sig, handler);
-}
-
-EXPORT sighandler_t ssignal(int sig, sighandler_t handler)
-{
-	return signal_like(S_SSIGNAL, sig, handler);
-}
+#define SIGNAL_LIKE(name, which)                                                                         \
+	EXPORT sighandler_t name(int sig, sighandler_t handler)                                          \
+	{                                                                                                \
+		return signal_like(which, sig, handler);                                                 \
+	}
+SIGNAL_LIKE(sigset, S_SIGSET)
+SIGNAL_LIKE(bsd_signal, S_BSD)
+SIGNAL_LIKE(sysv_signal, S_SYSV)
+SIGNAL_LIKE(__sysv_signal, S_SYSV_INTERNAL)
+SIGNAL_LIKE(ssignal, S_SSIGNAL)
 
 /* A signal the program sends one of its own threads, to a handler of its own that nothing stands in
  * for (installed with a raw system call, or one-shot): the way stop-the-world runtimes park their
@@ -168,7 +154,9 @@ EXPORT sighandler_t ssignal(int sig, sighandler_t handler)
  * whatever the signal.  One sigaction query per call until then; none after. */
 EXPORT int pthread_kill(pthread_t thread, int sig)
 {
-	if (sig > 0 && !atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed)) {
+	/* The trampoline standing for sig's handler needs no holding (nor a query each time: Mono
+	 * parks its threads with thousands of these). */
+	if (sig > 0 && !atomic_load_explicit(&ilock_hold_signals, memory_order_relaxed) && !sigdefer_stands_for(sig)) {
 		struct sigaction cur;
 		if (sigdefer_real_action(sig, NULL, &cur) == 0 && sigdefer_program_handler(&cur))
 			ilock_note_directed_signal();
