@@ -23,82 +23,7 @@
 
 struct deps_host deps_host;
 
-/* Move a fresh descriptor above the floor; the low number is freed again at once. */
-static int lift_fd(int fd)
-{
-	if (fd < 0 || deps_host.fd_floor <= 0 || fd >= deps_host.fd_floor)
-		return fd;
-	int high = fcntl(fd, F_DUPFD_CLOEXEC, deps_host.fd_floor);
-	if (high < 0)
-		return fd;              /* no room up there: keep the low one rather than fail */
-	close(fd);
-	return high;
-}
-
-static int open_lifted(int dirfd, const char *path, int flags, mode_t mode)
-{
-	/* Always close-on-exec: the program's exec'd children must not inherit our files. */
-	int fd = (int)syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, mode);
-	return lift_fd(fd);
-}
-
-static mode_t mode_arg(int flags, va_list ap)
-{
-	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
-}
-
-EXPORT int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(AT_FDCWD, path, flags, mode);
-}
-
-EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(AT_FDCWD, path, flags, mode);
-}
-
-EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(dirfd, path, flags, mode);
-}
-
-/* libunwind keeps a pipe for its memory validation for the life of the process. */
-EXPORT int pipe2(int fds[2], int flags)
-{
-	if (syscall(SYS_pipe2, fds, flags | O_CLOEXEC) != 0)
-		return -1;
-	fds[0] = lift_fd(fds[0]);
-	fds[1] = lift_fd(fds[1]);
-	return 0;
-}
-
-EXPORT int pipe(int fds[2])
-{
-	return pipe2(fds, 0);
-}
-
-/* libunwind validates memory with mincore() (then a write to its pipe): seccomp sandboxes refuse
+/* libunwind validates memory with mincore() (then a write to its pipe, deps_fds.c): seccomp sandboxes refuse
  * mincore (Firefox's content processes trap and log every call, Chromium's kill the process), so its
  * answer comes from deps_readable (deps_unwind.c) instead.  Every page of the range is marked
  * resident: libunwind asks only whether the page can be read. */
@@ -356,6 +281,7 @@ static const char *pprof_load(const char *path)
 static void init(const struct deps_host *host)
 {
 	deps_host = *host;
+	deps_fds_resolve();
 	char exe[PATH_MAX];
 	elf_main_program_path(exe, sizeof exe);        /* this namespace's copy, kept for a sandbox */
 	resolve_mutex_functions();

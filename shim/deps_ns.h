@@ -1,9 +1,10 @@
 /* deps_ns: what libcoffman-deps.so changes inside its own namespace, and its internal entry points.
  *
  * The library is the root of a private namespace (deps_api.h), so the symbols it exports come first
- * for every object loaded there: its open/openat/pipe2 keep libdw's and libunwind's descriptors above
- * the host's floor, its dl_iterate_phdr shows libunwind the host's objects as well as its own, and its
- * sigprocmask and pthread_mutex_lock/unlock spare libunwind two system calls per frame while keeping
+ * for every object loaded there: its open/openat/close (deps_fds.c) keep libdw's descriptors above the
+ * host's floor and never close one the program has taken over, its pipe2/read/syscall give libunwind
+ * a memory-check pipe without descriptors, its dl_iterate_phdr shows libunwind the host's objects as
+ * well as its own, and its sigprocmask and pthread_mutex_lock/unlock spare libunwind two system calls per frame while keeping
  * a signal handler's capture from waiting for its own thread (deps_ns.c).  The stack walk
  * (deps_unwind.c) steps most frames by rules cached per code address (deps_unwind_rules.c).
  */
@@ -27,6 +28,11 @@ struct unwind_thread *deps_unwind_thread(void);
  * thread may take a lock of libunwind's, libdw's or the loader's; returns the mask to give back. */
 uint64_t deps_signals_hold(void);
 void deps_signals_back(uint64_t old);
+
+/* deps_fds.c: find the libc functions it stands in for (at init); whether fd is still the file this
+ * namespace opened on it (not a number the program took over after closing ours). */
+void deps_fds_resolve(void);
+int deps_fd_still_ours(int fd);
 
 /* deps_unwind.c */
 void deps_unwind_init(void);

@@ -28,6 +28,7 @@
  * function descriptors (64-bit PowerPC ELFv1) try each function at two addresses: no index there.
  * COFFMAN_SYMTAB_CHECK compares every indexed answer with libdw's (tests/frames_symindex.sh). */
 #include "deps_symtab.h"
+#include "deps_ns.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -91,7 +92,7 @@ void symtab_check_open(const char *path)
 
 static void check_write(const char *line, int len)
 {
-	if (len > 0 && write(check_fd, line, (size_t)len) < 0)
+	if (len > 0 && deps_fd_still_ours(check_fd) && write(check_fd, line, (size_t)len) < 0)
 		return;
 }
 

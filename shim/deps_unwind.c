@@ -437,7 +437,7 @@ static void check_line(const char *fmt, const uintptr_t *a, int na, const uintpt
 	}
 	if (len < (int)sizeof line - 1)
 		line[len++] = '\n';
-	if (write(check_fd, line, (size_t)len) < 0)
+	if (deps_fd_still_ours(check_fd) && write(check_fd, line, (size_t)len) < 0)
 		return;
 }
 
@@ -481,7 +481,7 @@ void deps_unwind_check_summary(void)
 			   "%lu by libunwind\n",
 			   (int)getpid(), atomic_load(&check_captures), atomic_load(&check_mismatches),
 			   atomic_load(&check_cached), atomic_load(&check_libunwind));
-	if (write(check_fd, line, (size_t)len) < 0)
+	if (deps_fd_still_ours(check_fd) && write(check_fd, line, (size_t)len) < 0)
 		return;
 }
 

@@ -1,0 +1,231 @@
+/* deps_fds: the descriptors of the deps namespace — libdw's ELF and debug files, libunwind's memory
+ * check — and why none of them is ever used once the program has taken its number.
+ *
+ * The functions here are exported from the namespace's root, so libdw, libelf and libunwind call them
+ * instead of their libc's (deps_ns.h):
+ * - open/openat (and the 64 variants) give a descriptor above the program's range, close-on-exec, and
+ *   remember which file it is (device and inode, by number);
+ * - close lets go of such a descriptor only while it is still that file.  A daemon that closes every
+ *   descriptor above stderr (close_range, closefrom) closes ours too, and its next files take their
+ *   numbers; libdw closes its files when a symbolizer session ends (after a dlopen or dlclose), which
+ *   closed the program's files and reopened ELF files on their numbers (tests/fd_reuse.sh, elf).  A
+ *   descriptor that is no longer ours is forgotten, never closed.  (A program that reopens the very
+ *   same file and gets the very same number is not told apart.)
+ * - libunwind checks that an address is readable before it reads it by writing one byte from there to
+ *   a pipe of its own and reading it back, with read() and syscall(SYS_write) on numbers it keeps for
+ *   the life of the process: after the daemon's close, a byte of coffman's stack went into the
+ *   program's file and a byte of that file was consumed (tests/fd_reuse.sh, pipe).  Its pipe is now
+ *   two numbers no descriptor can have, and the read and the write on them succeed without a system
+ *   call: the check itself is made before, by mincore (deps_ns.c), which this namespace answers from
+ *   the kernel (deps_readable).  Two descriptors fewer in the program's /proc/self/fd, and two system
+ *   calls fewer per checked address.
+ */
+#include "deps_ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* libunwind's validation pipe (see above): negative, so a call that reached the kernel with one
+ * would fail with EBADF and touch nothing. */
+#define CHECK_PIPE_READ (-900)
+#define CHECK_PIPE_WRITE (-901)
+/* libunwind asks for its pipe with exactly these flags; any other pipe is a real one. */
+#define CHECK_PIPE_FLAGS (O_CLOEXEC | O_NONBLOCK)
+
+static int is_check_pipe(int fd)
+{
+	return fd == CHECK_PIPE_READ || fd == CHECK_PIPE_WRITE;
+}
+
+/* ---- the libc functions these stand in for */
+
+static ssize_t (*next_read)(int, void *, size_t);
+static int (*next_close)(int);
+static long (*next_syscall)(long, ...);
+
+/* At init (deps_ns.c), and before it only while the namespace is being loaded: dlsym takes the
+ * loader's lock, which a wrapper must never do. */
+void deps_fds_resolve(void)
+{
+	if (!next_read)
+		*(void **)&next_read = dlsym(RTLD_NEXT, "read");
+	if (!next_close)
+		*(void **)&next_close = dlsym(RTLD_NEXT, "close");
+	if (!next_syscall)
+		*(void **)&next_syscall = dlsym(RTLD_NEXT, "syscall");
+}
+
+/* ---- which file each of our descriptors is */
+
+#define OWN_MAX 8192            /* numbers past this are not remembered: closed as libdw asks */
+
+static struct own_fd {
+	atomic_int live;
+	dev_t dev;
+	ino_t ino;
+} own[OWN_MAX];
+
+/* A number is ours from our open to our close (no other thread of the namespace can hold it
+ * meanwhile), so each entry has one writer at a time. */
+static void remember(int fd)
+{
+	struct stat st;
+	if (fd < 0 || fd >= OWN_MAX || fstat(fd, &st) != 0)
+		return;
+	own[fd].dev = st.st_dev;
+	own[fd].ino = st.st_ino;
+	atomic_store_explicit(&own[fd].live, 1, memory_order_release);
+}
+
+int deps_fd_still_ours(int fd)
+{
+	if (fd < 0 || fd >= OWN_MAX || !atomic_load_explicit(&own[fd].live, memory_order_acquire))
+		return fd >= OWN_MAX;   /* not remembered: trusted, as before */
+	struct stat st;
+	int flags = fcntl(fd, F_GETFD);
+	return flags >= 0 && (flags & FD_CLOEXEC) && fstat(fd, &st) == 0 && st.st_dev == own[fd].dev &&
+	       st.st_ino == own[fd].ino;
+}
+
+/* ---- opening: above the program's range, remembered */
+
+/* Move a fresh descriptor above the floor; the low number is freed again at once. */
+static int lift_fd(int fd)
+{
+	if (fd < 0 || deps_host.fd_floor <= 0 || fd >= deps_host.fd_floor)
+		return fd;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, deps_host.fd_floor);
+	if (high < 0)
+		return fd;              /* no room up there: keep the low one rather than fail */
+	next_close(fd);
+	return high;
+}
+
+static int open_lifted(int dirfd, const char *path, int flags, mode_t mode)
+{
+	if (!next_syscall)
+		deps_fds_resolve();
+	/* Always close-on-exec: the program's exec'd children must not inherit our files. */
+	int fd = lift_fd((int)next_syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, mode));
+	remember(fd);
+	return fd;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+}
+
+EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(AT_FDCWD, path, flags, mode);
+}
+
+EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(dirfd, path, flags, mode);
+}
+
+EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	va_start(ap, flags);
+	mode_t mode = mode_arg(flags, ap);
+	va_end(ap);
+	return open_lifted(dirfd, path, flags, mode);
+}
+
+/* ---- closing: only what is still ours */
+
+EXPORT int close(int fd)
+{
+	if (is_check_pipe(fd))
+		return 0;
+	if (!next_close)
+		deps_fds_resolve();
+	if (fd >= 0 && fd < OWN_MAX && atomic_load_explicit(&own[fd].live, memory_order_acquire)) {
+		int ours = deps_fd_still_ours(fd);
+		atomic_store_explicit(&own[fd].live, 0, memory_order_relaxed);
+		if (!ours)
+			return 0;       /* the program's now: forgotten, not closed */
+	}
+	return next_close(fd);
+}
+
+/* ---- libunwind's memory check */
+
+EXPORT int pipe2(int fds[2], int flags)
+{
+	if (flags == CHECK_PIPE_FLAGS) {
+		fds[0] = CHECK_PIPE_READ;
+		fds[1] = CHECK_PIPE_WRITE;
+		return 0;
+	}
+	if (!next_syscall)
+		deps_fds_resolve();
+	if (next_syscall(SYS_pipe2, fds, flags | O_CLOEXEC) != 0)
+		return -1;
+	fds[0] = lift_fd(fds[0]);
+	fds[1] = lift_fd(fds[1]);
+	remember(fds[0]);
+	remember(fds[1]);
+	return 0;
+}
+
+EXPORT int pipe(int fds[2])
+{
+	return pipe2(fds, 0);
+}
+
+/* The pipe is empty: what libunwind takes for a pipe that works. */
+EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	if (is_check_pipe(fd)) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (!next_read)
+		deps_fds_resolve();
+	return next_read(fd, buf, len);
+}
+
+/* The one byte "written" from an address mincore has just proven readable. */
+EXPORT long syscall(long nr, ...)
+{
+	va_list ap;
+	va_start(ap, nr);
+	long a[6];
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_write && is_check_pipe((int)a[0]))
+		return a[2];
+	if (!next_syscall)
+		deps_fds_resolve();
+	return next_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
