@@ -9,8 +9,11 @@
  *   descriptor above stderr (close_range, closefrom) closes ours too, and its next files take their
  *   numbers; libdw closes its files when a symbolizer session ends (after a dlopen or dlclose), which
  *   closed the program's files and reopened ELF files on their numbers (tests/fd_reuse.sh, elf).  A
- *   descriptor that is no longer ours is forgotten, never closed.  (A program that reopens the very
- *   same file and gets the very same number is not told apart.)
+ *   descriptor that is no longer ours is forgotten, never closed, and so is one this namespace did
+ *   not open.  (A program that reopens the very same file, close-on-exec, and gets the very same
+ *   number is not told apart.)
+ * - no FIFO is opened (a loaded object's file replaced by one made a report wait for a writer for
+ *   ever, the program's signals held), and read-only files are opened O_NONBLOCK;
  * - libunwind checks that an address is readable before it reads it by writing one byte from there to
  *   a pipe of its own and reading it back, with read() and syscall(SYS_write) on numbers it keeps for
  *   the life of the process: after the daemon's close, a byte of coffman's stack went into the
@@ -27,6 +30,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -65,34 +69,71 @@ void deps_fds_resolve(void)
 
 /* ---- which file each of our descriptors is */
 
-#define OWN_MAX 8192            /* numbers past this are not remembered: closed as libdw asks */
+/* By number, in chunks mapped at first use: a program with thousands of descriptors open when libdw
+ * first reads its files puts ours past any small fixed table.  16M numbers is past the kernel's
+ * default ceiling (fs.nr_open, 1M) with room to spare; beyond it a descriptor is never taken for
+ * ours: not closed (a leak of our own is harmless), not written to. */
+#define OWN_CHUNK 4096
+#define OWN_CHUNKS 4096
 
-static struct own_fd {
+struct own_fd {
 	atomic_int live;
 	dev_t dev;
 	ino_t ino;
-} own[OWN_MAX];
+};
+
+static _Atomic(struct own_fd *) own_chunks[OWN_CHUNKS];
+
+/* The entry for fd; with make, its chunk is mapped if missing.  NULL if out of range or no memory. */
+static struct own_fd *own_entry(int fd, int make)
+{
+	if (fd < 0 || (unsigned)fd / OWN_CHUNK >= OWN_CHUNKS)
+		return NULL;
+	_Atomic(struct own_fd *) *slot = &own_chunks[(unsigned)fd / OWN_CHUNK];
+	struct own_fd *chunk = atomic_load_explicit(slot, memory_order_acquire);
+	if (!chunk && make) {
+		void *p = mmap(NULL, OWN_CHUNK * sizeof *chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		struct own_fd *none = NULL;
+		if (atomic_compare_exchange_strong(slot, &none, (struct own_fd *)p)) {
+			chunk = p;
+		} else {
+			munmap(p, OWN_CHUNK * sizeof *chunk);   /* another thread mapped it first */
+			chunk = none;
+		}
+	}
+	return chunk ? &chunk[(unsigned)fd % OWN_CHUNK] : NULL;
+}
 
 /* A number is ours from our open to our close (no other thread of the namespace can hold it
  * meanwhile), so each entry has one writer at a time. */
 static void remember(int fd)
 {
 	struct stat st;
-	if (fd < 0 || fd >= OWN_MAX || fstat(fd, &st) != 0)
+	struct own_fd *e = own_entry(fd, 1);
+	if (!e || fstat(fd, &st) != 0)
 		return;
-	own[fd].dev = st.st_dev;
-	own[fd].ino = st.st_ino;
-	atomic_store_explicit(&own[fd].live, 1, memory_order_release);
+	e->dev = st.st_dev;
+	e->ino = st.st_ino;
+	atomic_store_explicit(&e->live, 1, memory_order_release);
+}
+
+static int remembered(const struct own_fd *e)
+{
+	return e && atomic_load_explicit(&e->live, memory_order_acquire);
 }
 
 int deps_fd_still_ours(int fd)
 {
-	if (fd < 0 || fd >= OWN_MAX || !atomic_load_explicit(&own[fd].live, memory_order_acquire))
-		return fd >= OWN_MAX;   /* not remembered: trusted, as before */
+	struct own_fd *e = own_entry(fd, 0);
+	if (!remembered(e))
+		return 0;
 	struct stat st;
 	int flags = fcntl(fd, F_GETFD);
-	return flags >= 0 && (flags & FD_CLOEXEC) && fstat(fd, &st) == 0 && st.st_dev == own[fd].dev &&
-	       st.st_ino == own[fd].ino;
+	return flags >= 0 && (flags & FD_CLOEXEC) && fstat(fd, &st) == 0 && st.st_dev == e->dev &&
+	       st.st_ino == e->ino;
 }
 
 /* ---- opening: above the program's range, remembered */
@@ -109,10 +150,26 @@ static int lift_fd(int fd)
 	return high;
 }
 
+/* Never a FIFO: the open would wait for a writer, for ever, with the program's signals held (a loaded
+ * object's file replaced by one blocked a report, and SIGTERM with it: tests/fd_reuse.sh, fifo), and
+ * even a non-blocking open releases a writer waiting there.  Reads never block either (O_NONBLOCK: a
+ * FIFO put there after the check reads as empty). */
+static int is_fifo(int dirfd, const char *path)
+{
+	struct stat st;
+	return fstatat(dirfd, path, &st, 0) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static int open_lifted(int dirfd, const char *path, int flags, mode_t mode)
 {
 	if (!next_syscall)
 		deps_fds_resolve();
+	if (is_fifo(dirfd, path)) {
+		errno = ENXIO;
+		return -1;
+	}
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		flags |= O_NONBLOCK;
 	/* Always close-on-exec: the program's exec'd children must not inherit our files. */
 	int fd = lift_fd((int)next_syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, mode));
 	remember(fd);
@@ -168,13 +225,12 @@ EXPORT int close(int fd)
 		return 0;
 	if (!next_close)
 		deps_fds_resolve();
-	if (fd >= 0 && fd < OWN_MAX && atomic_load_explicit(&own[fd].live, memory_order_acquire)) {
-		int ours = deps_fd_still_ours(fd);
-		atomic_store_explicit(&own[fd].live, 0, memory_order_relaxed);
-		if (!ours)
-			return 0;       /* the program's now: forgotten, not closed */
-	}
-	return next_close(fd);
+	struct own_fd *e = own_entry(fd, 0);
+	if (!remembered(e))
+		return 0;       /* not one this namespace opened (or could not note): never closed blind */
+	int ours = deps_fd_still_ours(fd);
+	atomic_store_explicit(&e->live, 0, memory_order_relaxed);
+	return ours ? next_close(fd) : 0;       /* the program's now: forgotten, not closed */
 }
 
 /* ---- libunwind's memory check */

@@ -25,18 +25,21 @@ struct sink {
 	int fd;
 	dev_t dev;
 	ino_t ino;
+	int flags;              /* access mode and O_APPEND, as opened */
 };
 
 /* Serialises the writes and guards the sink state below; taken after the report writer's lock. */
 static struct ilock out_lock = ILOCK_INIT;
-static struct sink err_sink = { -1, 0, 0 };
-static struct sink log_sink = { -1, 0, 0 };
+static struct sink err_sink = { -1, 0, 0, 0 };
+static struct sink log_sink = { -1, 0, 0, 0 };
 static char err_path[PATH_MAX];         /* stderr's file at load, when it can be reopened by path */
 static char log_name[PATH_MAX];
 static int log_failed;                  /* the log could not be opened or written: stderr from now on */
 static char log_why[160];
 static int wrote_log;                   /* something reached the log before it failed */
 static char destination[2 * PATH_MAX + 256];
+
+#define SINK_FLAGS (O_ACCMODE | O_APPEND)
 
 static void sink_remember(struct sink *s, int fd)
 {
@@ -45,14 +48,20 @@ static void sink_remember(struct sink *s, int fd)
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		s->dev = st.st_dev;
 		s->ino = st.st_ino;
+		s->flags = fcntl(fd, F_GETFL) & SINK_FLAGS;
 	}
 }
 
-/* The descriptor is still the file we opened (not closed, not reused by the program). */
+/* The descriptor is still the one we opened (not closed, not reused by the program): the same file,
+ * close-on-exec as ours always are, opened the same way — a program that reopens our very log on our
+ * very number, read-only, has a descriptor we must neither write to nor close. */
 static int sink_intact(const struct sink *s)
 {
 	struct stat st;
-	return s->fd >= 0 && fstat(s->fd, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino;
+	int fd_flags, fl;
+	return s->fd >= 0 && (fd_flags = fcntl(s->fd, F_GETFD)) >= 0 && (fd_flags & FD_CLOEXEC) &&
+	       (fl = fcntl(s->fd, F_GETFL)) >= 0 && (fl & SINK_FLAGS) == s->flags && fstat(s->fd, &st) == 0 &&
+	       st.st_dev == s->dev && st.st_ino == s->ino;
 }
 
 /* Our descriptors live high and close on exec, out of the program's way. */
@@ -385,7 +394,7 @@ static int err_fd(void)
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	err_sink.fd = move_high(fd);        /* the old number may be the program's now: not closed */
+	sink_remember(&err_sink, move_high(fd));    /* the old number may be the program's now: not closed */
 	return err_sink.fd;
 }
 

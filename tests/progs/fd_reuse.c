@@ -3,10 +3,20 @@
  * and keeps running under the checker: coffman must never read, write or close those descriptors,
  * which are the program's now.
  *
- *   fd_reuse elf PLUGIN   a report first (the symbolizer opens the ELF files it reads), the close and
+ *   fd_reuse elf PLUGIN [N]
+ *                         a report first (the symbolizer opens the ELF files it reads), the close and
  *                         the reopening (/dev/null), then a plugin is loaded and makes a report from
  *                         its own frames (the symbolizer starts again and lets its old files go);
- *                         each of the program's descriptors must still be /dev/null.
+ *                         each of the program's descriptors must still be /dev/null.  With N, the
+ *                         program holds N descriptors before the first report (so coffman's land past
+ *                         N) and opens past N + 60 after the close.
+ *   fd_reuse log LOG      a report first (coffman opens its log, LOG), the close, and the log reopened
+ *                         read-only by the program until past coffman's number; then a second report:
+ *                         coffman must neither write to nor close the program's descriptor of its own
+ *                         log, and the second report must reach the log all the same.
+ *   fd_reuse fifo PLUGIN  the plugin is loaded, its file replaced by a FIFO, then it makes a report
+ *                         from its own frames: coffman must not wait for a writer (its stack walk
+ *                         reads the plugin's file), and the program ends.
  *   fd_reuse pipe PLUGIN FILE
  *                         a new lock-order edge made under the plugin's frame without unwind
  *                         information first (libunwind steps it, and checks each address it reads
@@ -30,10 +40,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define PAST 960                /* open until the program's own numbers reach this far */
-#define MAX_FDS 1024
+#include <sys/resource.h>
 
-static int fds[MAX_FDS];
+#define PAST 960                /* open until the program's own numbers reach this far */
+
+static int *fds;
 static int nfds;
 
 static void take_in_order(pthread_mutex_t *first, pthread_mutex_t *second)
@@ -51,30 +62,52 @@ static void close_all_above_stderr(void)
 			close(fd);
 }
 
-static void open_until_past(const char *path, int flags)
+static void open_until_past(const char *path, int flags, int past)
 {
 	nfds = 0;
-	while (nfds < MAX_FDS) {
+	fds = realloc(fds, (size_t)(past + 1) * sizeof *fds);
+	if (!fds)
+		exit(2);
+	while (nfds <= past) {
 		int fd = open(path, flags);
 		if (fd < 0) {
 			perror(path);
 			exit(2);
 		}
 		fds[nfds++] = fd;
-		if (fd >= PAST)
+		if (fd >= past)
 			return;
 	}
 }
 
+/* Room for n more descriptors than the usual 1024, if the hard limit allows (else exit 77: skip). */
+static void allow_descriptors(long n)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_max < (rlim_t)n + 1100) {
+		printf("fd_reuse: the hard limit on descriptors is below %ld\n", n + 1100);
+		exit(77);
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		exit(77);
+}
+
 /* ---- elf */
 
-static int run_elf(const char *plugin)
+static int run_elf(const char *plugin, long preopen)
 {
 	static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+	if (preopen) {
+		allow_descriptors(preopen);
+		for (long i = 0; i < preopen; i++)
+			if (open("/dev/null", O_RDONLY) < 0)
+				return 2;
+	}
 	take_in_order(&a, &b);
 	take_in_order(&b, &a);          /* report 1 */
 	close_all_above_stderr();
-	open_until_past("/dev/null", O_RDONLY);
+	open_until_past("/dev/null", O_RDONLY, preopen ? (int)preopen + 60 : PAST);
 	struct stat null_st;
 	if (stat("/dev/null", &null_st) != 0)
 		return 2;
@@ -143,7 +176,7 @@ static int run_pipe(const char *plugin, const char *file)
 	}
 	nested(0, 0);                   /* round 0: the unwinder starts */
 	close_all_above_stderr();
-	open_until_past(file, O_RDWR);
+	open_until_past(file, O_RDWR, PAST);
 	for (int r = 1; r < 8; r++)
 		nested(r, r);
 	take_in_order(&locks[1], &locks[0]);    /* the report: against round 0's edge */
@@ -167,12 +200,60 @@ static int run_pipe(const char *plugin, const char *file)
 	return bad != 0;
 }
 
+/* ---- log */
+
+static int run_log(const char *log)
+{
+	static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER;
+	static pthread_mutex_t c = PTHREAD_MUTEX_INITIALIZER, d = PTHREAD_MUTEX_INITIALIZER;
+	take_in_order(&a, &b);
+	take_in_order(&b, &a);          /* report 1: coffman opens its log */
+	close_all_above_stderr();
+	open_until_past(log, O_RDONLY | O_CLOEXEC, PAST);
+	take_in_order(&c, &d);
+	take_in_order(&d, &c);          /* report 2 */
+	int bad = 0;
+	for (int i = 0; i < nfds; i++) {
+		off_t at = lseek(fds[i], 0, SEEK_CUR);
+		if (at != 0) {
+			printf("fd_reuse: descriptor %d was closed or moved (%lld)\n", fds[i], (long long)at);
+			bad++;
+		}
+	}
+	if (!bad)
+		printf("fd_reuse: %d descriptors intact\n", nfds);
+	return bad != 0;
+}
+
+/* ---- fifo */
+
+static int run_fifo(const char *plugin)
+{
+	void *h = dlopen(plugin, RTLD_NOW);
+	void (*both_ways)(void) = h ? (void (*)(void))dlsym(h, "plugin_both_ways") : NULL;
+	if (!both_ways) {
+		fprintf(stderr, "fd_reuse: %s\n", dlerror());
+		return 2;
+	}
+	if (unlink(plugin) != 0 || mkfifo(plugin, 0600) != 0) {
+		perror(plugin);
+		return 2;
+	}
+	both_ways();                    /* the report, from frames of a file that is now a FIFO */
+	printf("fd_reuse: the plugin's report is done\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "elf") == 0)
-		return run_elf(argv[2]);
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "elf") == 0)
+		return run_elf(argv[2], argc == 4 ? atol(argv[3]) : 0);
+	if (argc == 3 && strcmp(argv[1], "log") == 0)
+		return run_log(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "fifo") == 0)
+		return run_fifo(argv[2]);
 	if (argc == 4 && strcmp(argv[1], "pipe") == 0)
 		return run_pipe(argv[2], argv[3]);
-	fprintf(stderr, "usage: fd_reuse elf PLUGIN | fd_reuse pipe PLUGIN FILE\n");
+	fprintf(stderr, "usage: fd_reuse elf PLUGIN [N] | fd_reuse pipe PLUGIN FILE | fd_reuse log LOG | fd_reuse fifo PLUGIN\n");
 	return 2;
 }
