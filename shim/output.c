@@ -376,11 +376,25 @@ int output_write_document(const char *path, int direct_ok, output_doc_fn write_d
 
 /* ---------------------------------------------------------------- the destinations */
 
-/* The stderr duplicate; if the program closed it, the same file reopened by path (never another). */
+/* stderr itself, while it is still the file the duplicate was and can be written. */
+static int stderr_still_ours(void)
+{
+	struct stat st;
+	int fl = fcntl(2, F_GETFL);
+	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && fstat(2, &st) == 0 && st.st_dev == err_sink.dev &&
+	       st.st_ino == err_sink.ino;
+}
+
+/* The stderr duplicate; if the program closed it, stderr itself while it is still that file (started
+ * with `> f 2>&1`, the program's output and its stderr share one offset in f, and a report must take its
+ * turn there as the program's own stderr writes do: reopened by path and appending, it was overwritten
+ * by the program's next lines); else the same file reopened by path (never another). */
 static int err_fd(void)
 {
 	if (sink_intact(&err_sink))
 		return err_sink.fd;
+	if (err_sink.fd >= 0 && stderr_still_ours())
+		return 2;
 	if (!err_path[0] || err_sink.fd < 0)
 		return -1;
 	int fd = open(err_path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);

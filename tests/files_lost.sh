@@ -3,7 +3,9 @@
 # - COFFMAN_LOG that cannot be opened (missing directory, a directory) or written (/dev/full): one
 #   warning on stderr names the path and the reason, the report goes to stderr, the summary says so.
 # - _exit() while another thread writes a report: the report is finished first.
-# - a daemon that closes every descriptor: the report still reaches the stderr file it started with.
+# - a daemon that closes every descriptor: the report still reaches the stderr file it started with;
+#   one that closes all above stderr, started with `> f 2>&1`: reports and its output take turns in f
+#   (0526b42 reopened f by path, appending, and the program's next lines overwrote the reports).
 # - the program dies after a finding (abort, SIGSEGV): the finding is in the SARIF file; after _exit,
 #   which ends coffman's run as exit() does (tests/report_quick_exit.sh), the document is complete.
 . "$top_srcdir/tests/lib.sh"
@@ -57,6 +59,26 @@ STATUS=$?
 expect_status 66
 err_has "^==[0-9]+== coffman: bad-unlock: T1 unlocks L1 \(mutex\) that is not locked$" "the daemon's report reached its first stderr"
 err_has "#0 0x[0-9a-f]+ main .*files_daemon\.c:$DAEMON_LINE \(files_daemon\)" "the report names main files_daemon.c:$DAEMON_LINE"
+
+# ---- a daemon closes every descriptor above stderr, its stdout and stderr one file (`> f 2>&1`)
+SHARED_LINE=$(line_of "$SRC" '/* SHARED-BAD-UNLOCK */')
+timeout "$RUN_TIMEOUT" "$COFFMAN" "$PROGS/files_daemon" shared > "$WORK/err.txt" 2>&1
+STATUS=$?
+expect_status 66
+for n in 1 2 3; do err_has "^files_daemon: line $n$" "the program's line $n is whole"; done
+n=$(grep -c -E '^==[0-9]+== coffman: bad-unlock: T1 unlocks L[12] \(mutex\) that is not locked$' "$WORK/err.txt")
+if [ "$n" -eq 2 ]; then pass "both reports are whole"; else fail "$n whole report headers, expected 2"; cat "$WORK/err.txt" >&2; fi
+err_has "#0 0x[0-9a-f]+ shared .*files_daemon\.c:$SHARED_LINE \(files_daemon\)" "the first report names shared files_daemon.c:$SHARED_LINE"
+err_has "^==[0-9]+== coffman: summary: " "the summary is whole"
+if awk '/line 1$/ {a = NR} !b && /coffman: bad-unlock: T1 unlocks L1/ {b = NR} /line 2$/ {c = NR} /line 3$/ {d = NR}
+	END {exit !(a < b && b < c && c < d)}' "$WORK/err.txt"; then pass "lines and reports in the order they were made"; else
+	fail "lines and reports out of order"; cat "$WORK/err.txt" >&2; fi
+
+# the same with stderr a pipe (which cannot be reopened by path: 0526b42 lost every report)
+timeout "$RUN_TIMEOUT" "$COFFMAN" "$PROGS/files_daemon" shared 2>&1 > /dev/null | cat > "$WORK/err.txt"
+n=$(grep -c -E '^==[0-9]+== coffman: (bad-unlock: T1 unlocks L[12] \(mutex\) that is not locked|summary: .*bad-unlock 2)' "$WORK/err.txt")
+if [ "$n" -eq 3 ]; then pass "stderr a pipe: both reports and the summary came through it"; else
+	fail "stderr a pipe: $n of 2 reports and the summary"; cat "$WORK/err.txt" >&2; fi
 
 # ---- the program dies after a finding: the SARIF file already holds it (no core files, please)
 ulimit -c 0
