@@ -26,6 +26,7 @@
 #include "deps_ns.h"
 
 #include <errno.h>
+#include <libelf.h>
 #include <fcntl.h>
 #include <dlfcn.h>
 #include <stdarg.h>
@@ -52,6 +53,7 @@ static int is_check_pipe(int fd)
 /* ---- the libc functions these stand in for */
 
 static ssize_t (*next_read)(int, void *, size_t);
+static Elf *(*next_elf_begin)(int, Elf_Cmd, Elf *);
 static int (*next_close)(int);
 static long (*next_syscall)(long, ...);
 
@@ -65,6 +67,8 @@ void deps_fds_resolve(void)
 		*(void **)&next_close = dlsym(RTLD_NEXT, "close");
 	if (!next_syscall)
 		*(void **)&next_syscall = dlsym(RTLD_NEXT, "syscall");
+	if (!next_elf_begin)
+		*(void **)&next_elf_begin = dlsym(RTLD_NEXT, "elf_begin");
 }
 
 /* ---- which file each of our descriptors is */
@@ -77,9 +81,10 @@ void deps_fds_resolve(void)
 #define OWN_CHUNKS 4096
 
 struct own_fd {
-	atomic_int live;
+	atomic_int live;        /* open, ours, and this is its file: */
 	dev_t dev;
 	ino_t ino;
+	atomic_int ghosts;      /* closed when libelf had it all in memory; libdw's close still to come */
 };
 
 static _Atomic(struct own_fd *) own_chunks[OWN_CHUNKS];
@@ -219,6 +224,16 @@ EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 
 /* ---- closing: only what is still ours */
 
+/* One of libdw's closes of a number whose file was let go early (below); 0 if none is owed. */
+static int take_ghost(struct own_fd *e)
+{
+	int g = e ? atomic_load(&e->ghosts) : 0;
+	while (g > 0)
+		if (atomic_compare_exchange_weak(&e->ghosts, &g, g - 1))
+			return 1;
+	return 0;
+}
+
 EXPORT int close(int fd)
 {
 	if (is_check_pipe(fd))
@@ -226,11 +241,47 @@ EXPORT int close(int fd)
 	if (!next_close)
 		deps_fds_resolve();
 	struct own_fd *e = own_entry(fd, 0);
+	if (take_ghost(e))
+		return 0;       /* closed already, when its file was all in memory */
 	if (!remembered(e))
 		return 0;       /* not one this namespace opened (or could not note): never closed blind */
 	int ours = deps_fd_still_ours(fd);
 	atomic_store_explicit(&e->live, 0, memory_order_relaxed);
 	return ours ? next_close(fd) : 0;       /* the program's now: forgotten, not closed */
+}
+
+/* ---- ELF files: in memory, then let go at once */
+
+/* libdw keeps a descriptor per file it reads (the program's executable and each library, their debug
+ * files) until its session ends; every one showed in the program's /proc/self/fd (a program that lists
+ * its descriptors, or checks them for leaks, saw 5 to 25 of coffman's).  libelf maps an ELF file whole,
+ * and once told so (ELF_C_FDREAD: read what is not mapped; then the descriptor is never used again)
+ * needs the descriptor no more: it is closed here, and libdw's own close of that number, later, is
+ * owed (a ghost) and skipped.  A number reopened meanwhile by this namespace owes the ghost first: at
+ * worst that file stays open (never closed twice, never the program's). */
+static int reads_whole_file(Elf_Cmd cmd)
+{
+	return cmd == ELF_C_READ || cmd == ELF_C_READ_MMAP || cmd == ELF_C_READ_MMAP_PRIVATE;
+}
+
+static void let_go_early(int fd, Elf *e)
+{
+	struct own_fd *o = own_entry(fd, 0);
+	if (!remembered(o) || elf_kind(e) != ELF_K_ELF || elf_cntl(e, ELF_C_FDREAD) != 0)
+		return;
+	atomic_fetch_add(&o->ghosts, 1);
+	atomic_store_explicit(&o->live, 0, memory_order_relaxed);
+	next_close(fd);
+}
+
+EXPORT Elf *elf_begin(int fd, Elf_Cmd cmd, Elf *ref)
+{
+	if (!next_elf_begin)
+		deps_fds_resolve();
+	Elf *e = next_elf_begin(fd, cmd, ref);
+	if (e && !ref && reads_whole_file(cmd))
+		let_go_early(fd, e);
+	return e;
 }
 
 /* ---- libunwind's memory check */
