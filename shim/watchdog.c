@@ -18,6 +18,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -96,10 +97,36 @@ static int install_handler(void)
 	return sigaction(sample_signal, &sa, NULL);
 }
 
+/* Whether thread tid blocks sig, from /proc/self/task/TID/status (0 when that cannot be read).  A
+ * sample signal the thread blocks is never sent: it would stay pending, and a thread that reads its
+ * own signals (sigwaitinfo, a signalfd: event loops block them all) would get coffman's
+ * (tests/api_watchdog_sigblock.sh). */
+static int thread_blocks(pid_t tid, int sig)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *line = strstr(buf, "\nSigBlk:");
+	unsigned long long mask;
+	return line && sscanf(line + 8, "%llx", &mask) == 1 && sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
+}
+
+static int sample_refused(const struct thread_rec *t)
+{
+	return sample_signal && thread_blocks(t->tid, sample_signal);
+}
+
 /* Ask thread t (registry locked, so its record stays) for its current stack; 0 if it did not answer. */
 static uint32_t sample_stack(struct thread_rec *t)
 {
-	if (!sample_signal)
+	if (!sample_signal || sample_refused(t))
 		return 0;
 	struct sigaction now;
 	if (sigaction(sample_signal, NULL, &now) != 0 || now.sa_sigaction != on_sample_signal)
@@ -319,7 +346,11 @@ static void build_hang(struct report *r, struct thread_rec *stuck, double now_s,
 		holder = deadlock_holder_of(atomic_load(&stuck->wait_obj), atomic_load(&stuck->wait_lock_kind));
 	if (holder && holder != stuck) {
 		char label[96];
-		if (atomic_load(&holder->wait_kind) == W_NONE) {
+		if (atomic_load(&holder->wait_kind) == W_NONE && sample_refused(holder)) {
+			snprintf(label, sizeof label, "T%d, which holds L%d, blocks signals: where it is now is not known",
+				 holder->num, sw->waits + 1);
+			report_add_stack(r, label, 0, 0);
+		} else if (atomic_load(&holder->wait_kind) == W_NONE) {
 			snprintf(label, sizeof label, "T%d, which holds L%d, is running here now", holder->num,
 				 sw->waits + 1);
 			report_add_stack(r, label, sample_stack(holder), 0);
