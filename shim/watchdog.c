@@ -16,15 +16,16 @@
 #include "stacks.h"
 #include "threads.h"
 #include "events.h"
+#include "memprobe.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,36 +98,154 @@ static int install_handler(void)
 	return sigaction(sample_signal, &sa, NULL);
 }
 
-/* Whether thread tid blocks sig, from /proc/self/task/TID/status (0 when that cannot be read).  A
- * sample signal the thread blocks is never sent: it would stay pending, and a thread that reads its
- * own signals (sigwaitinfo, a signalfd: event loops block them all) would get coffman's
- * (tests/api_watchdog_sigblock.sh). */
+/* Whether thread tid blocks sig.  A sample signal the thread blocks is never sent: it would stay
+ * pending, and a thread that reads its own signals (sigwaitinfo, a signalfd: event loops block them
+ * all) would get coffman's (tests/api_watchdog_sigblock.sh). */
 static int thread_blocks(pid_t tid, int sig)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	const char *line = strstr(buf, "\nSigBlk:");
+	char buf[4096];
 	unsigned long long mask;
+	const char *line = thread_proc_read(tid, "status", buf, sizeof buf) > 0 ? strstr(buf, "\nSigBlk:") : NULL;
 	return line && sscanf(line + 8, "%llx", &mask) == 1 && sig >= 1 && sig <= 64 && (mask >> (sig - 1) & 1);
 }
 
-static int sample_refused(const struct thread_rec *t)
+/* The system calls a signal handler cuts short whatever SA_RESTART says (signal(7)): interrupted for
+ * its stack, a holder asleep in one would see it return early (EINTR, or a sleep() that returns at
+ * once, a pause() or sigsuspend() that returns as if its signal had come). */
+static const struct { long nr; const char *name; } cut_short[] = {
+	{ SYS_nanosleep, "nanosleep" }, { SYS_clock_nanosleep, "clock_nanosleep" }, { SYS_pause, "pause" },
+	{ SYS_rt_sigsuspend, "sigsuspend" }, { SYS_rt_sigtimedwait, "sigtimedwait" }, { SYS_poll, "poll" },
+	{ SYS_ppoll, "ppoll" }, { SYS_select, "select" }, { SYS_pselect6, "pselect" },
+	{ SYS_epoll_wait, "epoll_wait" }, { SYS_epoll_pwait, "epoll_pwait" },
+#ifdef SYS_epoll_pwait2
+	{ SYS_epoll_pwait2, "epoll_pwait2" },
+#endif
+	{ SYS_io_getevents, "io_getevents" }, { SYS_semtimedop, "semtimedop" }, { SYS_semop, "semop" },
+	{ SYS_msgrcv, "msgrcv" }, { SYS_msgsnd, "msgsnd" },
+};
+
+/* What stands in the way of asking a thread for its stack with the signal. */
+struct look {
+	int blocked;            /* it blocks the sample signal */
+	int in_call;            /* it is in a system call, made with this user stack pointer and pc: */
+	long nr;
+	uintptr_t sp, pc;
+	const char *cut;        /* ... one the signal would cut short (its name), or NULL */
+};
+
+/* From /proc/self/task/TID/syscall: "NR ARG1..ARG6 SP PC" while in a call. */
+static int in_call(pid_t tid, long *nr, uintptr_t *sp, uintptr_t *pc)
 {
-	return sample_signal && thread_blocks(t->tid, sample_signal);
+	char buf[256];
+	unsigned long args[6], at_sp, at;
+	if (thread_proc_read(tid, "syscall", buf, sizeof buf) <= 0 ||
+	    sscanf(buf, "%ld %lx %lx %lx %lx %lx %lx %lx %lx", nr, &args[0], &args[1], &args[2], &args[3],
+		   &args[4], &args[5], &at_sp, &at) != 9 || *nr < 0)
+		return 0;
+	*sp = (uintptr_t)at_sp;
+	*pc = (uintptr_t)at;
+	return 1;
 }
 
-/* Ask thread t (registry locked, so its record stays) for its current stack; 0 if it did not answer. */
+static void look_at(const struct thread_rec *t, struct look *l)
+{
+	memset(l, 0, sizeof *l);
+	l->blocked = sample_signal && thread_blocks(t->tid, sample_signal);
+	l->in_call = in_call(t->tid, &l->nr, &l->sp, &l->pc);
+	for (size_t i = 0; l->in_call && i < sizeof cut_short / sizeof cut_short[0]; i++)
+		if (cut_short[i].nr == l->nr)
+			l->cut = cut_short[i].name;
+}
+
+/* The signal may not be sent, but the thread sits in a system call: its stack is walked from outside. */
+static int walk_instead(const struct look *l)
+{
+	return l->in_call && (l->cut || l->blocked || !sample_signal);
+}
+
+#if defined(__x86_64__)
+/* r is just after a call instruction: call rel32 (E8), or an indirect call (FF /2, with or without a
+ * REX prefix, 2 to 7 bytes). */
+static int after_a_call(uintptr_t r)
+{
+	unsigned char b[7];
+	if (r < 4096 || !mem_readable((const void *)(r - 7), 7))
+		return 0;
+	memcpy(b, (const void *)(r - 7), sizeof b);
+	if (b[2] == 0xe8)
+		return 1;
+	for (int len = 2; len <= 7; len++)
+		if (b[7 - len] == 0xff && ((b[8 - len] >> 3) & 7) == 2)
+			return 1;
+	return 0;
+}
+
+/* A guess at rbp for a thread in a system call, which /proc does not give: code built with frame
+ * pointers (without optimisation) finds its frame through rbp, and libc's system call wrappers leave
+ * rbp alone (or save it where their unwind rules say, and the walk takes it from there), so it still
+ * holds the frame base of the nearest such caller — a stack slot X holding its caller's frame base
+ * (above X, or 0 at the outermost frame), with a return address at X + 8.  The first such slot above
+ * sp, within 16 KB; 0 if none.  A wrong guess only matters to frames that use rbp. */
+static uintptr_t guess_frame_base(uintptr_t sp)
+{
+	uintptr_t page = 0;
+	for (uintptr_t x = (sp + 7) & ~(uintptr_t)7; x < sp + 16384; x += 8) {
+		if ((x & ~(uintptr_t)4095) != page || ((x + 15) & ~(uintptr_t)4095) != page) {
+			if (!mem_readable((const void *)x, 16))
+				return 0;
+			page = x & ~(uintptr_t)4095;
+		}
+		uintptr_t w[2];
+		memcpy(w, (const void *)x, sizeof w);
+		if ((w[0] == 0 || (w[0] > x && w[0] - x < ((uintptr_t)1 << 20))) && after_a_call(w[1]))
+			return x;
+	}
+	return 0;
+}
+#endif
+
+/* The stack of thread tid, in the system call of l, walked from outside it (no signal): the other
+ * registers are unknown (rbp is guessed, above), so a frame that needs one may end the walk early.  A walk is kept only if the thread is in the same call at the same
+ * place before and after it (its stack did not change under the walk); a thread that sleeps in short
+ * calls (a loop of 200 ms sleeps) is tried a few times.  Else, and off x86-64, the pc of l alone. */
+#define OUTSIDE_WALK_TRIES 5
+
+static uint32_t walk_from_outside(pid_t tid, const struct look *l)
+{
+#if defined(__x86_64__)
+	_Static_assert(sizeof(ucontext_t) <= sizeof(struct unwind_context), "a ucontext_t fits a context");
+	for (int i = 0; i < OUTSIDE_WALK_TRIES; i++) {
+		long nr = -1, nr2 = -1;
+		uintptr_t sp = 0, pc = 0, sp2 = 0, pc2 = 0;
+		if (!in_call(tid, &nr, &sp, &pc))
+			continue;
+		struct unwind_context ctx;
+		memset(&ctx, 0, sizeof ctx);
+		ucontext_t *uc = (ucontext_t *)(void *)&ctx;
+		uc->uc_mcontext.gregs[REG_RSP] = (greg_t)sp;
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)pc;
+		uc->uc_mcontext.gregs[REG_RBP] = (greg_t)guess_frame_base(sp);
+		uintptr_t pcs[STACK_MAX_FRAMES];
+		int n = stack_capture_raw_from(&ctx, pcs, STACK_MAX_FRAMES);
+		if (n > 0 && in_call(tid, &nr2, &sp2, &pc2) && nr2 == nr && sp2 == sp && pc2 == pc)
+			return stack_intern(pcs, n);
+	}
+#else
+	(void)tid;
+#endif
+	return stack_intern(&l->pc, 1);
+}
+
+/* Thread t's current stack (registry locked, so its record stays): asked for with the sample signal,
+ * or walked from outside while it sits in a system call the signal would cut short, or blocks the
+ * signal; 0 if it did not answer, or blocks the signal outside any call. */
 static uint32_t sample_stack(struct thread_rec *t)
 {
-	if (!sample_signal || sample_refused(t))
+	struct look l;
+	look_at(t, &l);
+	if (walk_instead(&l))
+		return walk_from_outside(t->tid, &l);
+	if (l.blocked || !sample_signal)
 		return 0;
 	struct sigaction now;
 	if (sigaction(sample_signal, NULL, &now) != 0 || now.sa_sigaction != on_sample_signal)
@@ -346,7 +465,17 @@ static void build_hang(struct report *r, struct thread_rec *stuck, double now_s,
 		holder = deadlock_holder_of(atomic_load(&stuck->wait_obj), atomic_load(&stuck->wait_lock_kind));
 	if (holder && holder != stuck) {
 		char label[96];
-		if (atomic_load(&holder->wait_kind) == W_NONE && sample_refused(holder)) {
+		struct look l;
+		look_at(holder, &l);
+		if (atomic_load(&holder->wait_kind) == W_NONE && walk_instead(&l)) {
+			if (l.cut)
+				snprintf(label, sizeof label, "T%d, which holds L%d, waits in %s() here now (not interrupted)",
+					 holder->num, sw->waits + 1, l.cut);
+			else
+				snprintf(label, sizeof label, "T%d, which holds L%d, is in system call %ld here now (not interrupted)",
+					 holder->num, sw->waits + 1, l.nr);
+			report_add_stack(r, label, walk_from_outside(holder->tid, &l), 0);
+		} else if (atomic_load(&holder->wait_kind) == W_NONE && l.blocked) {
 			snprintf(label, sizeof label, "T%d, which holds L%d, blocks signals: where it is now is not known",
 				 holder->num, sw->waits + 1);
 			report_add_stack(r, label, 0, 0);

@@ -15,9 +15,11 @@ NANO=$(line_of "$SRC" 'nanosleep(&ts, NULL); /* holder: nanosleep loop */')
 SPIN=$(line_of "$SRC" 'while (keep_spinning) spin_counter++; /* holder: busy loop */')
 ulimit -c 0 2>/dev/null
 
-# holder_now REGEX: the "T2, which holds L1, is running here now:" stack has a frame matching REGEX
+HOLDER_NOW="T2, which holds L1, $HOLDER_NOW_RE\$"
+
+# holder_now REGEX: the holder's current stack has a frame matching REGEX
 holder_now() {
-	if sed -n '/T2, which holds L1, is running here now:$/,/^==[0-9]*== $/p' "$LOG" | grep -q -E -- "$1"; then
+	if sed -n -E "/$HOLDER_NOW/,/^==[0-9]*== \$/p" "$LOG" | grep -q -E -- "$1"; then
 		pass "holder's current stack shows $1"; else fail "holder's current stack lacks $1"; show; fi
 }
 
@@ -33,7 +35,7 @@ hang_report() {
 	# the holder is running (not waiting on anything the checker knows): no line may say it waits
 	expect_no_log "T2 \(tid [0-9]+, \"holder\"\) waits"
 	expect_no_log "#[0-9]+ 0x0+ \?\? \(\?\)"
-	expect_log "T2, which holds L1, is running here now:" "holder's current stack shown"
+	expect_log "$HOLDER_NOW" "holder's current stack shown"
 	if grep -q 'main got the lock' "$OUT"; then fail "main got the lock"; else pass "main never got the lock"; fi
 }
 

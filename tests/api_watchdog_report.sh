@@ -18,7 +18,7 @@ expect_count hang 1
 expect_log "coffman: hang: T1 has been blocked for [0-9.]+ s on L1 \(mutex\), held by T2 \(tid [0-9]+\)$" "summary"
 expect_log "the program keeps running" "note: the program keeps running"
 expect_log "#0 0x[0-9a-f]+ wait_for_lock .*api_wd\.c:$WAIT \(api_wd\)" "main blocked at wait_for_lock api_wd.c:$WAIT"
-if sed -n '/T2, which holds L1, is running here now:$/,/^==[0-9]*== $/p' "$LOG" | grep -q -E "hold_for_a_while .*api_wd\.c:$HOLD \(api_wd\)"; then
+if sed -n -E "/T2, which holds L1, $HOLDER_NOW_RE\$/,/^==[0-9]*== \$/p" "$LOG" | grep -q -E "hold_for_a_while .*api_wd\.c:$HOLD \(api_wd\)"; then
 	pass "holder's current stack at hold_for_a_while api_wd.c:$HOLD"; else fail "holder's stack lacks hold_for_a_while api_wd.c:$HOLD"; show; fi
 expect_out '^api_wd: main got the lock$'
 expect_out '^api_wd: done$'

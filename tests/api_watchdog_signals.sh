@@ -29,7 +29,7 @@ COFFMAN_WATCHDOG_ACTION=report run --watchdog=0.3 -- "$PROGS/api_wdsig" count
 expect_kind hang
 expect_count hang 1
 expect_log "L1 'sig_lock': mutex at" "main's 0.8 s wait for sig_lock reported"
-expect_log "T2, which holds L1, is running here now:" "the holder's stack was sampled"
+expect_log "T2, which holds L1, $HOLDER_NOW_RE" "the holder's stack was sampled"
 expect_status 66
 expect_out '^api_wdsig: usr1=70 rt0=70 rt1=70 rt2=70 rt3=70$'
 expect_faster_than 3
@@ -63,7 +63,7 @@ if [ -n "$child" ] && [ -f "$WORK/logs/log.$child" ]; then
 	expect_log "^==$child== coffman: hang: T1 has been blocked for [0-9.]+ s on L1 \(mutex\), held by T2" "the child's pid prefixes its report"
 	expect_log "L1 'child_lock': mutex at" "lock named child_lock"
 	expect_log "#[0-9] 0x[0-9a-f]+ child_main .*api_wdfork\.c:$CWAIT \(api_wdfork\)" "child main blocked at child_main api_wdfork.c:$CWAIT"
-	if sed -n '/T2, which holds L1, is running here now:$/,/^==[0-9]*== $/p' "$LOG" | grep -q -E "child_holder .*api_wdfork\.c:$CREAD \(api_wdfork\)"; then
+	if sed -n -E "/T2, which holds L1, $HOLDER_NOW_RE\$/,/^==[0-9]*== \$/p" "$LOG" | grep -q -E "child_holder .*api_wdfork\.c:$CREAD \(api_wdfork\)"; then
 		pass "the holder's current stack shows child_holder api_wdfork.c:$CREAD"; else
 		fail "the holder's stack lacks child_holder api_wdfork.c:$CREAD"; show; fi
 else

@@ -13,6 +13,11 @@ STATUS=0
 ELAPSED=0
 FAILED=0
 
+# How a hang report introduces what a lock's holder is doing now: sampled with a signal ("is running
+# here now"), or, asleep in a call a signal would cut short (sleep, nanosleep, poll...), walked from
+# outside ("waits in clock_nanosleep() here now (not interrupted)").  Follows "TN, which holds LN, ".
+HOLDER_NOW_RE='(is running|waits in [a-z_0-9]+\(\)|is in system call [0-9]+) here now( \(not interrupted\))?:'
+
 # run [coffman options...] -- PROGRAM [ARGS...]: report in $LOG, program output in $OUT, exit in $STATUS
 run() {
 	local opts=()
