@@ -207,8 +207,9 @@ static uintptr_t guess_frame_base(uintptr_t sp)
 /* The stack of thread tid, in the system call of l, walked from outside it (no signal): the other
  * registers are unknown (rbp is guessed, above), so a frame that needs one may end the walk early.  A walk is kept only if the thread is in the same call at the same
  * place before and after it (its stack did not change under the walk); a thread that sleeps in short
- * calls (a loop of 200 ms sleeps) is tried a few times.  Else, and off x86-64, the pc of l alone. */
-#define OUTSIDE_WALK_TRIES 5
+ * calls (a loop of 200 ms sleeps) is tried again, 2 ms apart, up to ten times.  Else, and off x86-64, the pc of l alone. */
+#define OUTSIDE_WALK_TRIES 10
+#define OUTSIDE_WALK_PAUSE_NS 2000000   /* between tries: a thread just woken may wait for a CPU */
 
 static uint32_t walk_from_outside(pid_t tid, const struct look *l)
 {
@@ -217,6 +218,10 @@ static uint32_t walk_from_outside(pid_t tid, const struct look *l)
 	for (int i = 0; i < OUTSIDE_WALK_TRIES; i++) {
 		long nr = -1, nr2 = -1;
 		uintptr_t sp = 0, pc = 0, sp2 = 0, pc2 = 0;
+		if (i > 0) {
+			struct timespec pause = { 0, OUTSIDE_WALK_PAUSE_NS };
+			nanosleep(&pause, NULL);
+		}
 		if (!in_call(tid, &nr, &sp, &pc))
 			continue;
 		struct unwind_context ctx;
