@@ -186,41 +186,21 @@ static mode_t mode_arg(int flags, va_list ap)
 	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-EXPORT int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(AT_FDCWD, path, flags, mode);
-}
+/* open, open64, openat, openat64: one body (the mode argument is there only with O_CREAT or O_TMPFILE). */
+#define DEFINE_OPEN(name, params, dir)                                  \
+	EXPORT int name params                                          \
+	{                                                               \
+		va_list ap;                                             \
+		va_start(ap, flags);                                    \
+		mode_t mode = mode_arg(flags, ap);                      \
+		va_end(ap);                                             \
+		return open_lifted(dir, path, flags, mode);             \
+	}
 
-EXPORT int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(AT_FDCWD, path, flags, mode);
-}
-
-EXPORT int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(dirfd, path, flags, mode);
-}
-
-EXPORT int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	va_start(ap, flags);
-	mode_t mode = mode_arg(flags, ap);
-	va_end(ap);
-	return open_lifted(dirfd, path, flags, mode);
-}
+DEFINE_OPEN(open, (const char *path, int flags, ...), AT_FDCWD)
+DEFINE_OPEN(open64, (const char *path, int flags, ...), AT_FDCWD)
+DEFINE_OPEN(openat, (int dirfd, const char *path, int flags, ...), dirfd)
+DEFINE_OPEN(openat64, (int dirfd, const char *path, int flags, ...), dirfd)
 
 /* ---- closing: only what is still ours */
 

@@ -113,15 +113,29 @@ static int thread_blocks(pid_t tid, int sig)
  * its stack, a holder asleep in one would see it return early (EINTR, or a sleep() that returns at
  * once, a pause() or sigsuspend() that returns as if its signal had come). */
 static const struct { long nr; const char *name; } cut_short[] = {
-	{ SYS_nanosleep, "nanosleep" }, { SYS_clock_nanosleep, "clock_nanosleep" }, { SYS_pause, "pause" },
-	{ SYS_rt_sigsuspend, "sigsuspend" }, { SYS_rt_sigtimedwait, "sigtimedwait" }, { SYS_poll, "poll" },
-	{ SYS_ppoll, "ppoll" }, { SYS_select, "select" }, { SYS_pselect6, "pselect" },
-	{ SYS_epoll_wait, "epoll_wait" }, { SYS_epoll_pwait, "epoll_pwait" },
+	{ SYS_nanosleep, "nanosleep" }, { SYS_clock_nanosleep, "clock_nanosleep" },
+	{ SYS_rt_sigsuspend, "sigsuspend" }, { SYS_rt_sigtimedwait, "sigtimedwait" }, { SYS_ppoll, "ppoll" },
+	{ SYS_pselect6, "pselect" }, { SYS_epoll_pwait, "epoll_pwait" }, { SYS_io_getevents, "io_getevents" },
+	{ SYS_semtimedop, "semtimedop" }, { SYS_msgrcv, "msgrcv" }, { SYS_msgsnd, "msgsnd" },
+	/* not on every architecture (aarch64 has only the calls above) */
+#ifdef SYS_pause
+	{ SYS_pause, "pause" },
+#endif
+#ifdef SYS_poll
+	{ SYS_poll, "poll" },
+#endif
+#ifdef SYS_select
+	{ SYS_select, "select" },
+#endif
+#ifdef SYS_epoll_wait
+	{ SYS_epoll_wait, "epoll_wait" },
+#endif
 #ifdef SYS_epoll_pwait2
 	{ SYS_epoll_pwait2, "epoll_pwait2" },
 #endif
-	{ SYS_io_getevents, "io_getevents" }, { SYS_semtimedop, "semtimedop" }, { SYS_semop, "semop" },
-	{ SYS_msgrcv, "msgrcv" }, { SYS_msgsnd, "msgsnd" },
+#ifdef SYS_semop
+	{ SYS_semop, "semop" },
+#endif
 };
 
 /* What stands in the way of asking a thread for its stack with the signal. */

@@ -80,6 +80,21 @@ static void open_until_past(const char *path, int flags, int past)
 	}
 }
 
+/* The program's descriptors whose offset is no longer 0 (read, written, or closed: -1), each said. */
+static int moved_descriptors(void)
+{
+	int bad = 0;
+	for (int i = 0; i < nfds; i++) {
+		off_t at = lseek(fds[i], 0, SEEK_CUR);
+		if (at != 0) {
+			printf("fd_reuse: descriptor %d was read, written or closed (offset %lld)\n", fds[i],
+			       (long long)at);
+			bad++;
+		}
+	}
+	return bad;
+}
+
 /* Room for n more descriptors than the usual 1024, if the hard limit allows (else exit 77: skip). */
 static void allow_descriptors(long n)
 {
@@ -91,6 +106,18 @@ static void allow_descriptors(long n)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		exit(77);
+}
+
+/* The plugin's function name (it exits 2 if the plugin cannot be loaded or lacks it). */
+static void *plugin_function(const char *plugin, const char *name)
+{
+	void *h = dlopen(plugin, RTLD_NOW);
+	void *f = h ? dlsym(h, name) : NULL;
+	if (!f) {
+		fprintf(stderr, "fd_reuse: %s\n", dlerror());
+		exit(2);
+	}
+	return f;
 }
 
 /* ---- elf */
@@ -111,12 +138,7 @@ static int run_elf(const char *plugin, long preopen)
 	struct stat null_st;
 	if (stat("/dev/null", &null_st) != 0)
 		return 2;
-	void *h = dlopen(plugin, RTLD_NOW);
-	void (*both_ways)(void) = h ? (void (*)(void))dlsym(h, "plugin_both_ways") : NULL;
-	if (!both_ways) {
-		fprintf(stderr, "fd_reuse: %s\n", dlerror());
-		return 2;
-	}
+	void (*both_ways)(void) = (void (*)(void))plugin_function(plugin, "plugin_both_ways");
 	both_ways();                    /* report 2, from the plugin's frames */
 	int bad = 0;
 	for (int i = 0; i < nfds; i++) {
@@ -168,26 +190,14 @@ static int run_pipe(const char *plugin, const char *file)
 	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || write(fd, content, sizeof content - 1) != (ssize_t)(sizeof content - 1) || close(fd) != 0)
 		return 2;
-	void *h = dlopen(plugin, RTLD_NOW);
-	*(void **)&call_without_cfi = h ? dlsym(h, "nocfi_call") : NULL;
-	if (!call_without_cfi) {
-		fprintf(stderr, "fd_reuse: %s\n", dlerror());
-		return 2;
-	}
+	*(void **)&call_without_cfi = plugin_function(plugin, "nocfi_call");
 	nested(0, 0);                   /* round 0: the unwinder starts */
 	close_all_above_stderr();
 	open_until_past(file, O_RDWR, PAST);
 	for (int r = 1; r < 8; r++)
 		nested(r, r);
 	take_in_order(&locks[1], &locks[0]);    /* the report: against round 0's edge */
-	int bad = 0;
-	for (int i = 0; i < nfds; i++) {
-		off_t at = lseek(fds[i], 0, SEEK_CUR);
-		if (at != 0) {
-			printf("fd_reuse: descriptor %d was read or written (offset %lld)\n", fds[i], (long long)at);
-			bad++;
-		}
-	}
+	int bad = moved_descriptors();
 	char now[sizeof content + 16] = "";
 	fd = open(file, O_RDONLY);
 	ssize_t n = fd >= 0 ? read(fd, now, sizeof now) : -1;
@@ -212,14 +222,7 @@ static int run_log(const char *log)
 	open_until_past(log, O_RDONLY | O_CLOEXEC, PAST);
 	take_in_order(&c, &d);
 	take_in_order(&d, &c);          /* report 2 */
-	int bad = 0;
-	for (int i = 0; i < nfds; i++) {
-		off_t at = lseek(fds[i], 0, SEEK_CUR);
-		if (at != 0) {
-			printf("fd_reuse: descriptor %d was closed or moved (%lld)\n", fds[i], (long long)at);
-			bad++;
-		}
-	}
+	int bad = moved_descriptors();
 	if (!bad)
 		printf("fd_reuse: %d descriptors intact\n", nfds);
 	return bad != 0;
@@ -229,12 +232,7 @@ static int run_log(const char *log)
 
 static int run_fifo(const char *plugin)
 {
-	void *h = dlopen(plugin, RTLD_NOW);
-	void (*both_ways)(void) = h ? (void (*)(void))dlsym(h, "plugin_both_ways") : NULL;
-	if (!both_ways) {
-		fprintf(stderr, "fd_reuse: %s\n", dlerror());
-		return 2;
-	}
+	void (*both_ways)(void) = (void (*)(void))plugin_function(plugin, "plugin_both_ways");
 	if (unlink(plugin) != 0 || mkfifo(plugin, 0600) != 0) {
 		perror(plugin);
 		return 2;
