@@ -191,6 +191,8 @@ struct walk {
 	uintptr_t lo, hi;               /* stack proven mapped */
 	uintptr_t top;                  /* and never read at or above this */
 	unsigned cached, libunwind;     /* steps, for the check mode */
+	int nsig;                       /* signal trampolines met: their places in the stack stored */
+	int sig_at[4];
 };
 
 extern void *__libc_stack_end;
@@ -393,13 +395,15 @@ static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, st
 		w->r[i] = (uintptr_t)context->uc_mcontext.gregs[greg_of[i]];
 	w->exact = 0;
 	w->cached = w->libunwind = 0;
+	w->nsig = 0;
 	range_begin(w);
 	int out = 0;
 	for (int steps = 0; out < max && steps < max + 32; steps++) {
 		uintptr_t ip = w->r[DW_PC];
 		if (ip == 0)
 			break;
-		if (!is_own(ip))
+		int stored = !is_own(ip);
+		if (stored)
 			pcs[out++] = ip;
 		int signal = 0, rc = step_by_rule(w, &signal);
 		if (rc > 0) {
@@ -414,6 +418,8 @@ static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, st
 		cancel_back(cs);
 		if (rc <= 0)
 			break;
+		if (w->exact && stored && w->nsig < (int)(sizeof w->sig_at / sizeof w->sig_at[0]))
+			w->sig_at[w->nsig++] = out - 1;         /* the frame just stepped was a signal trampoline */
 	}
 	range_end(w);
 	return out;
@@ -458,15 +464,33 @@ static __attribute__((noinline)) void check(unw_context_t *context, const uintpt
 	}
 }
 
+/* Every pc of a stack is symbolized as a return address, one byte back (inside the call).  Two are
+ * not: a signal trampoline's (the kernel's return address is the trampoline's first byte: one back
+ * named the function before it, or nothing, "?? (libc.so.6+0x3c04f)" for __restore_rt) and the
+ * interrupted pc after it (exact: one back can be the previous line, or the previous function at a
+ * function's first instruction).  Both are stored one byte on, so that the same rule lands on them.
+ * After the check mode's comparison, which is of the pcs as both walks find them. */
+static void mark_exact_pcs(const struct walk *w, uintptr_t *pcs, int n)
+{
+	for (int i = 0; i < w->nsig; i++) {
+		int at = w->sig_at[i];
+		if (at >= 0 && at < n)
+			pcs[at]++;
+		if (at + 1 < n)
+			pcs[at + 1]++;
+	}
+}
+
 static int capture(unw_context_t *context, uintptr_t *pcs, int max)
 {
 	struct walk w;
 	int n = walk_cached(context, pcs, max, &w);
-	if (check_fd < 0)
-		return n;
-	int cs = cancel_off();
-	check(context, pcs, n, max, &w);
-	cancel_back(cs);
+	if (check_fd >= 0) {
+		int cs = cancel_off();
+		check(context, pcs, n, max, &w);
+		cancel_back(cs);
+	}
+	mark_exact_pcs(&w, pcs, n);
 	return n;
 }
 

@@ -36,6 +36,9 @@ for check in on off; do
 	expect_log "cycle: L1 'outer' -> L2 'inner' -> L1 'outer'" "the cycle"
 	edge2_has "#[0-9]+ 0x[0-9a-f]+ on_signal .*unwind_shapes\.c:$HANDLER \(unwind_shapes\)" "the handler"
 	edge2_has "#[0-9]+ 0x[0-9a-f]+ raise " "raise, beyond the signal frame"
+	# the signal trampoline named at its first byte (__restore_rt with libc's symbols, its offset without):
+	# one byte back was the function before it, or "?? (libc.so.6+0x3c04f)" (0526b42)
+	edge2_has "#[0-9]+ 0x[0-9a-f]+ (__restore_rt\+0x0 |\?\? )\(libc\.so\.6\+0x[0-9a-f]*0\)$" "the signal trampoline, at its first byte"
 	edge2_has "#[0-9]+ 0x[0-9a-f]+ in_alloca .*unwind_shapes\.c:$SIGNAL \(unwind_shapes\)" "the alloca frame"
 	edge2_has "#[0-9]+ 0x[0-9a-f]+ recurse .*unwind_shapes\.c:$DEEPEST \(unwind_shapes\)" "the deepest call"
 	n=$(sed -n '/edge 2:/,/had been acquired at:/p' "$LOG" | grep -c -E "recurse .*unwind_shapes\.c:$RECURSION ")
