@@ -186,7 +186,8 @@ static mode_t mode_arg(int flags, va_list ap)
 	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
 }
 
-/* open, open64, openat, openat64: one body (the mode argument is there only with O_CREAT or O_TMPFILE). */
+/* open, open64, openat, openat64: one body (the mode argument is there only with O_CREAT or
+ * O_TMPFILE). */
 #define DEFINE_OPEN(name, params, dir)                                  \
 	EXPORT int name params                                          \
 	{                                                               \

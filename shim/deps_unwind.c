@@ -474,7 +474,7 @@ static void mark_exact_pcs(const struct walk *w, uintptr_t *pcs, int n)
 {
 	for (int i = 0; i < w->nsig; i++) {
 		int at = w->sig_at[i];
-		if (at >= 0 && at < n)
+		if (at < n)
 			pcs[at]++;
 		if (at + 1 < n)
 			pcs[at + 1]++;

@@ -41,6 +41,13 @@ static char destination[2 * PATH_MAX + 256];
 
 #define SINK_FLAGS (O_ACCMODE | O_APPEND)
 
+/* fd is open on that file (device and inode). */
+static int is_file(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
 static void sink_remember(struct sink *s, int fd)
 {
 	struct stat st;
@@ -57,11 +64,9 @@ static void sink_remember(struct sink *s, int fd)
  * very number, read-only, has a descriptor we must neither write to nor close. */
 static int sink_intact(const struct sink *s)
 {
-	struct stat st;
 	int fd_flags, fl;
 	return s->fd >= 0 && (fd_flags = fcntl(s->fd, F_GETFD)) >= 0 && (fd_flags & FD_CLOEXEC) &&
-	       (fl = fcntl(s->fd, F_GETFL)) >= 0 && (fl & SINK_FLAGS) == s->flags && fstat(s->fd, &st) == 0 &&
-	       st.st_dev == s->dev && st.st_ino == s->ino;
+	       (fl = fcntl(s->fd, F_GETFL)) >= 0 && (fl & SINK_FLAGS) == s->flags && is_file(s->fd, s->dev, s->ino);
 }
 
 /* Our descriptors live high and close on exec, out of the program's way. */
@@ -379,10 +384,8 @@ int output_write_document(const char *path, int direct_ok, output_doc_fn write_d
 /* stderr itself, while it is still the file the duplicate was and can be written. */
 static int stderr_still_ours(void)
 {
-	struct stat st;
 	int fl = fcntl(2, F_GETFL);
-	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && fstat(2, &st) == 0 && st.st_dev == err_sink.dev &&
-	       st.st_ino == err_sink.ino;
+	return fl >= 0 && (fl & O_ACCMODE) != O_RDONLY && is_file(2, err_sink.dev, err_sink.ino);
 }
 
 /* The stderr duplicate; if the program closed it, stderr itself while it is still that file (started
@@ -400,8 +403,7 @@ static int err_fd(void)
 	int fd = open(err_path, O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -1;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || st.st_dev != err_sink.dev || st.st_ino != err_sink.ino) {
+	if (!is_file(fd, err_sink.dev, err_sink.ino)) {
 		close(fd);
 		return -1;
 	}

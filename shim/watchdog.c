@@ -219,9 +219,10 @@ static uintptr_t guess_frame_base(uintptr_t sp)
 #endif
 
 /* The stack of thread tid, in the system call of l, walked from outside it (no signal): the other
- * registers are unknown (rbp is guessed, above), so a frame that needs one may end the walk early.  A walk is kept only if the thread is in the same call at the same
- * place before and after it (its stack did not change under the walk); a thread that sleeps in short
- * calls (a loop of 200 ms sleeps) is tried again, 2 ms apart, up to ten times.  Else, and off x86-64, the pc of l alone. */
+ * registers are unknown (rbp is guessed, above), so a frame that needs one may end the walk early.
+ * A walk is kept only if the thread is in the same call at the same place before and after it (its
+ * stack did not change under the walk); a thread that sleeps in short calls (a loop of 200 ms
+ * sleeps) is tried again, 2 ms apart, up to ten times.  Else, and off x86-64, the pc of l alone. */
 #define OUTSIDE_WALK_TRIES 10
 #define OUTSIDE_WALK_PAUSE_NS 2000000   /* between tries: a thread just woken may wait for a CPU */
 
@@ -255,16 +256,14 @@ static uint32_t walk_from_outside(pid_t tid, const struct look *l)
 	return stack_intern(&l->pc, 1);
 }
 
-/* Thread t's current stack (registry locked, so its record stays): asked for with the sample signal,
- * or walked from outside while it sits in a system call the signal would cut short, or blocks the
- * signal; 0 if it did not answer, or blocks the signal outside any call. */
-static uint32_t sample_stack(struct thread_rec *t)
+/* Thread t's current stack (registry locked, so its record stays), l being look_at's answer: asked
+ * for with the sample signal, or walked from outside while it sits in a system call the signal would
+ * cut short, or blocks the signal; 0 if it did not answer, or blocks the signal outside any call. */
+static uint32_t sample_stack_seen(struct thread_rec *t, const struct look *l)
 {
-	struct look l;
-	look_at(t, &l);
-	if (walk_instead(&l))
-		return walk_from_outside(t->tid, &l);
-	if (l.blocked || !sample_signal)
+	if (walk_instead(l))
+		return walk_from_outside(t->tid, l);
+	if (l->blocked || !sample_signal)
 		return 0;
 	struct sigaction now;
 	if (sigaction(sample_signal, NULL, &now) != 0 || now.sa_sigaction != on_sample_signal)
@@ -279,6 +278,13 @@ static uint32_t sample_stack(struct thread_rec *t)
 	int n = atomic_load(&t->nsample);
 	/* sample[0] is the kernel's signal-return trampoline, not the program. */
 	return n > 1 ? stack_intern(t->sample + 1, n - 1) : 0;
+}
+
+static uint32_t sample_stack(struct thread_rec *t)
+{
+	struct look l;
+	look_at(t, &l);
+	return sample_stack_seen(t, &l);
 }
 
 /* ---- which waits are hangs ----
@@ -367,12 +373,9 @@ static int waits_for_events(pid_t tid)
 #endif
 		SYS_epoll_pwait, SYS_ppoll, SYS_pselect6,
 	};
-	char buf[64];
-	if (thread_proc_read(tid, "syscall", buf, sizeof buf) <= 0)
-		return 0;
-	char *end;
-	long nr = strtol(buf, &end, 10);
-	if (end == buf || *end != ' ')
+	long nr;
+	uintptr_t sp, pc;
+	if (!in_call(tid, &nr, &sp, &pc))
 		return 0;
 	for (size_t i = 0; i < sizeof event_waits / sizeof event_waits[0]; i++)
 		if (nr == event_waits[i])
@@ -484,24 +487,24 @@ static void build_hang(struct report *r, struct thread_rec *stuck, double now_s,
 		holder = deadlock_holder_of(atomic_load(&stuck->wait_obj), atomic_load(&stuck->wait_lock_kind));
 	if (holder && holder != stuck) {
 		char label[96];
-		struct look l;
-		look_at(holder, &l);
-		if (atomic_load(&holder->wait_kind) == W_NONE && walk_instead(&l)) {
-			if (l.cut)
+		if (atomic_load(&holder->wait_kind) == W_NONE) {
+			struct look l;
+			look_at(holder, &l);
+			if (walk_instead(&l) && l.cut)
 				snprintf(label, sizeof label, "T%d, which holds L%d, waits in %s() here now (not interrupted)",
 					 holder->num, sw->waits + 1, l.cut);
+			else if (walk_instead(&l))
+				snprintf(label, sizeof label,
+					 "T%d, which holds L%d, is in system call %ld here now (not interrupted)", holder->num,
+					 sw->waits + 1, l.nr);
+			else if (l.blocked)
+				snprintf(label, sizeof label,
+					 "T%d, which holds L%d, blocks signals: where it is now is not known", holder->num,
+					 sw->waits + 1);
 			else
-				snprintf(label, sizeof label, "T%d, which holds L%d, is in system call %ld here now (not interrupted)",
-					 holder->num, sw->waits + 1, l.nr);
-			report_add_stack(r, label, walk_from_outside(holder->tid, &l), 0);
-		} else if (atomic_load(&holder->wait_kind) == W_NONE && l.blocked) {
-			snprintf(label, sizeof label, "T%d, which holds L%d, blocks signals: where it is now is not known",
-				 holder->num, sw->waits + 1);
-			report_add_stack(r, label, 0, 0);
-		} else if (atomic_load(&holder->wait_kind) == W_NONE) {
-			snprintf(label, sizeof label, "T%d, which holds L%d, is running here now", holder->num,
-				 sw->waits + 1);
-			report_add_stack(r, label, sample_stack(holder), 0);
+				snprintf(label, sizeof label, "T%d, which holds L%d, is running here now", holder->num,
+					 sw->waits + 1);
+			report_add_stack(r, label, sample_stack_seen(holder, &l), 0);
 		} else {
 			uint32_t now_stack = sample_stack(holder);
 			snprintf(label, sizeof label, "T%d, which holds L%d, is itself blocked here now", holder->num,

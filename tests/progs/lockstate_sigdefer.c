@@ -309,20 +309,16 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (strcmp(mode, "jump") == 0)
-		return jump();
-	if (strcmp(mode, "info") == 0)
-		return info();
-	if (strcmp(mode, "view") == 0)
-		return view();
-	if (strcmp(mode, "jumpwait") == 0)
-		return jump_out_of_wait();
-	if (strcmp(mode, "sigset") == 0)
-		return sigset_family();
-	if (strcmp(mode, "vfork") == 0)
-		return vfork_reset();
-	if (strcmp(mode, "park") == 0)
-		return park();
+	static const struct {
+		const char *name;
+		int (*run)(void);
+	} modes[] = {
+		{ "jump", jump }, { "info", info }, { "view", view }, { "jumpwait", jump_out_of_wait },
+		{ "sigset", sigset_family }, { "vfork", vfork_reset }, { "park", park },
+	};
+	for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+		if (strcmp(mode, modes[i].name) == 0)
+			return modes[i].run();
 	fprintf(stderr, "lockstate_sigdefer: unknown mode '%s'\n", mode);
 	return 2;
 }
