@@ -1,11 +1,17 @@
 /* Loading libcoffman-deps.so (deps.h, deps_api.h). */
 #include "deps.h"
+#include "config.h"
+#include "elf_symbols.h"
 #include "output.h"
+#include "sigdefer.h"
 #include "stacks.h"
 #include "threads.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <limits.h>
 #include <stdio.h>
@@ -80,12 +86,12 @@ static int mapped_file_of(uintptr_t addr, char *path, size_t cap)
 static int own_directory(char *dir, size_t cap)
 {
 	Dl_info info;
-	int have_name = dladdr((void *)(uintptr_t)&deps_load, &info) && info.dli_fname && info.dli_fname[0];
+	int have_name = dladdr((void *)(uintptr_t)&deps_start, &info) && info.dli_fname && info.dli_fname[0];
 	char real[PATH_MAX];
 	if (have_name && cap >= sizeof real && realpath(info.dli_fname, real) &&
 	    snprintf(dir, cap, "%s", real) < (int)cap) {
 		/* found */
-	} else if (mapped_file_of((uintptr_t)&deps_load, dir, cap) != 0) {
+	} else if (mapped_file_of((uintptr_t)&deps_start, dir, cap) != 0) {
 		if (!have_name || snprintf(dir, cap, "%s", info.dli_fname) >= (int)cap)
 			return -1;
 	}
@@ -96,15 +102,45 @@ static int own_directory(char *dir, size_t cap)
 	return 0;
 }
 
-void deps_load(void)
+/* The names libcoffman.so defines that never need a stack nor start a thread: a program that imports
+ * only these (with any library it starts with) takes no lock coffman sees unless it loads one later. */
+static const char *const no_stack_names[] = {
+	"_exit", "_Exit", "execl", "execle", "execlp", "execv", "execve", "execvp", "execvpe", "fexecve",
+	"sigaction", "signal", "sigset", "bsd_signal", "sysv_signal", "__sysv_signal", "ssignal",
+	"longjmp", "_longjmp", "siglongjmp", "__longjmp_chk", "dlclose", "pthread_kill",
+};
+
+static int needs_stacks(const char *name)
 {
-	if (deps_api)
-		return;
-	char dir[PATH_MAX], path[PATH_MAX + 32];
-	const char *why = "cannot find libcoffman.so's own directory";
-	if (own_directory(dir, sizeof dir) == 0) {
-		snprintf(path, sizeof path, "%s/%s", dir, DEPS_LIBRARY);
-		snprintf(deps_dir, sizeof deps_dir, "%s", dir);
+	for (size_t i = 0; i < sizeof no_stack_names / sizeof no_stack_names[0]; i++)
+		if (strcmp(name, no_stack_names[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* Load at start what the run will need at once: the watchdog's thread samples stacks, a profile is
+ * encoded there, the check modes compare every capture; and a program (or a library it starts with)
+ * that imports a lock or thread function will need stacks at its first lock. */
+static int wanted_at_start(void)
+{
+	if (cfg.watchdog_secs > 0 || cfg.profile || getenv("COFFMAN_UNWIND_CHECK") || getenv("COFFMAN_SYMTAB_CHECK"))
+		return 1;
+	return elf_imports_from((uintptr_t)&deps_start, needs_stacks) != 0;
+}
+
+static char main_program[PATH_MAX];
+static const char *locate_failed;       /* why libcoffman.so's directory is unknown, or NULL */
+/* The load waits for its first need (deps_start): set in the process it waits in (a vfork child
+ * shares this memory, and must not load into its parent's). */
+static atomic_int load_waits;
+static pid_t load_pid;
+
+static void load_now(void)
+{
+	const char *why = locate_failed;
+	if (!why) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof path, "%s/%s", deps_dir, DEPS_LIBRARY);
 		/* Lazy binding: a third of the load's cost is binding functions a run may never call (most
 		 * of libdw's, when nothing is reported). */
 		void *h = dlmopen(LM_ID_NEWLM, path, RTLD_LAZY | RTLD_LOCAL);
@@ -120,9 +156,10 @@ void deps_load(void)
 					.unwind_check = getenv("COFFMAN_UNWIND_CHECK"),
 					.setcancelstate = pthread_setcancelstate,
 					.symtab_check = getenv("COFFMAN_SYMTAB_CHECK"),
+					.main_program = main_program,
 				};
 				api->init(&host);
-				deps_api = api;
+				__atomic_store_n(&deps_api, api, __ATOMIC_RELEASE);
 				return;
 			}
 			why = "it is from another version of coffman";
@@ -130,6 +167,52 @@ void deps_load(void)
 	}
 	output_warn("stacks and file:line are unavailable: cannot load %s (%s)", DEPS_LIBRARY,
 		    why ? why : "unknown reason");
+}
+
+void deps_start(const char *main_program_path)
+{
+	snprintf(main_program, sizeof main_program, "%s", main_program_path);
+	if (own_directory(deps_dir, sizeof deps_dir) != 0)
+		locate_failed = "cannot find libcoffman.so's own directory";
+	if (wanted_at_start()) {
+		load_now();
+		return;
+	}
+	load_pid = getpid();
+	atomic_store(&load_waits, 1);
+}
+
+void deps_after_fork_child(void)
+{
+	load_pid = getpid();
+}
+
+/* A handler of a fault or abort may have interrupted the program's malloc, or the loader itself, which
+ * the load needs: a handler runs with its own signal blocked. */
+static int fault_signals_blocked(void)
+{
+	uint64_t mask = 0;
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask) != 0)
+		return 1;
+	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
+	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		if (mask & (1ULL << (faults[i] - 1)))
+			return 1;
+	return 0;
+}
+
+const struct deps_api *deps_late(void)
+{
+	const struct deps_api *api = __atomic_load_n(&deps_api, __ATOMIC_ACQUIRE);
+	if (api || !atomic_load(&load_waits) || getpid() != load_pid || sigdefer_in_handler() ||
+	    fault_signals_blocked())
+		return api;
+	if (!atomic_exchange(&load_waits, 0))
+		return __atomic_load_n(&deps_api, __ATOMIC_ACQUIRE);    /* another thread loads it */
+	tls_guard++;
+	load_now();
+	tls_guard--;
+	return __atomic_load_n(&deps_api, __ATOMIC_ACQUIRE);
 }
 
 const char *deps_pprof_load(void)

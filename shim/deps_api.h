@@ -25,13 +25,14 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 9      /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+#define COFFMAN_DEPS_VERSION 10     /* 2: frame_info carries the object offset; 3: symbolize_function_name;
                                      * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
                                      * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded;
                                      * 7: pprof_load (the encoder is libcoffman-pprof.so);
                                      * 8: deps_host.setcancelstate (capture and capture_from no longer
                                      *    need cancellation off around them);
-                                     * 9: deps_host.symtab_check, checks_summary */
+                                     * 9: deps_host.symtab_check, checks_summary;
+                                     * 10: deps_host.main_program */
 #define COFFMAN_PPROF_LIBRARY "libcoffman-pprof.so"
 #define COFFMAN_PPROF_SYMBOL "coffman_pprof_encode"
 
@@ -96,6 +97,9 @@ struct deps_host {
 	/* COFFMAN_SYMTAB_CHECK (a developer's switch, NULL when unset): a file to which every answer of
 	 * the symbol-table index is compared with libdw's own search (deps_symtab.c). */
 	const char *symtab_check;
+	/* The main program's path as the host read it at start: the namespace may be loaded later (deps.h),
+	 * after a sandbox or chroot has taken /proc/self/exe away. */
+	const char *main_program;
 };
 
 struct deps_api {

@@ -282,8 +282,11 @@ static void init(const struct deps_host *host)
 {
 	deps_host = *host;
 	deps_fds_resolve();
+	/* This namespace's copy, kept for a sandbox: the host's reading first, since the namespace may be
+	 * loaded after the program has lost /proc (deps.h). */
+	elf_main_program_path_keep(deps_host.main_program);
 	char exe[PATH_MAX];
-	elf_main_program_path(exe, sizeof exe);        /* this namespace's copy, kept for a sandbox */
+	elf_main_program_path(exe, sizeof exe);
 	resolve_mutex_functions();
 	deps_unwind_init();
 	symtab_check_open(deps_host.symtab_check);

@@ -202,6 +202,54 @@ static void covering_symbol(const struct elf_object *o, uintptr_t addr, struct e
 	}
 }
 
+/* elf_imports_from: the object that defines the names, and the test a name must pass. */
+struct imports_search {
+	uintptr_t self;
+	struct elf_object own;
+	int have_own;
+	int (*counts)(const char *name);
+};
+
+static int find_own(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct imports_search *s = data;
+	if (!elf_object_holds(info, s->self))
+		return 0;
+	s->have_own = object_tables(info, &s->own);
+	return 1;
+}
+
+/* An undefined symbol of another object is what the loader binds to a definition elsewhere.  A GNU
+ * hash table hashes only the symbols from its symoffset on, and an undefined one is never hashed: they
+ * all come before it, so only those are read (libLLVM's 60,000 definitions are not). */
+static int object_imports(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	struct imports_search *s = data;
+	struct elf_object o;
+	if (elf_object_holds(info, s->self) || !object_tables(info, &o))
+		return 0;
+	uint32_t n = o.gnu_hash ? o.gnu_hash[1] : symbol_count(&o);
+	for (uint32_t i = 1; i < n; i++) {
+		const ElfW(Sym) *sym = &o.symtab[i];
+		if (sym->st_shndx != SHN_UNDEF || sym->st_name == 0 || ELF64_ST_BIND(sym->st_info) == STB_LOCAL)
+			continue;
+		const char *name = o.strtab + sym->st_name;
+		if (object_symbol_index(&s->own, name) >= 0 && s->counts(name))
+			return 1;
+	}
+	return 0;
+}
+
+int elf_imports_from(uintptr_t self, int (*counts)(const char *name))
+{
+	struct imports_search s = { .self = self, .have_own = 0, .counts = counts };
+	if (dl_iterate_phdr(find_own, &s) != 1 || !s.have_own)
+		return -1;
+	return dl_iterate_phdr(object_imports, &s) == 1;
+}
+
 struct addr_search {
 	uintptr_t addr;
 	struct elf_addr_info *out;
@@ -260,10 +308,17 @@ void elf_main_program_path(char *buf, size_t len)
 	}
 	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
 	buf[n > 0 ? n : 0] = '\0';
-	if (n > 0 && (size_t)n < sizeof main_path && !main_path_known) {
+	if (n > 0)
+		elf_main_program_path_keep(buf);
+}
+
+void elf_main_program_path_keep(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+	if (n > 0 && n < sizeof main_path && !main_path_known) {
 		static atomic_flag writing = ATOMIC_FLAG_INIT;
 		if (!atomic_flag_test_and_set(&writing)) {
-			memcpy(main_path, buf, (size_t)n + 1);
+			memcpy(main_path, path, n + 1);
 			atomic_signal_fence(memory_order_seq_cst);
 			main_path_known = 1;
 		}

@@ -17,6 +17,11 @@ int elf_each_object(elf_want_fn want, void *arg);
  * has a size; 0 otherwise. */
 int elf_symbol_range(const struct elf_object *object, const char *name, uintptr_t *lo, uintptr_t *hi);
 
+/* Whether a loaded object other than the one holding self imports (has as an undefined dynamic
+ * symbol) a name that self's object defines and counts(name) accepts: 1 or 0, -1 if self's object
+ * has no dynamic symbol table to read.  Allocates nothing, takes only the object list's lock. */
+int elf_imports_from(uintptr_t self, int (*counts)(const char *name));
+
 /* The loaded object containing addr, as dladdr answers but without the loader's lock (dladdr takes
  * it: a report written while another thread's dlopen runs a constructor that waits for a lock the
  * reporting thread holds would hang both).  Through dl_iterate_phdr, so in libcoffman-deps.so's
@@ -37,5 +42,8 @@ int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
  * kept, so that a process which called this at load (init.c, deps_ns.c) still knows the path once a
  * sandbox has taken /proc from it, as do its forked children.  Signal-safe. */
 void elf_main_program_path(char *buf, size_t len);
+/* Keep path as the main program's, unless one is kept already (a namespace loaded after start takes
+ * the host's reading). */
+void elf_main_program_path_keep(const char *path);
 
 #endif

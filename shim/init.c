@@ -75,6 +75,7 @@ static int late_registered;
 static void after_fork_child(void)
 {
 	coffman_pid = getpid();
+	deps_after_fork_child();
 	mem_after_fork_child();
 	output_after_fork_child();
 	report_after_fork_child();
@@ -117,7 +118,7 @@ __attribute__((constructor(101))) static void coffman_load(int argc, char **argv
 	glib_init();
 	output_init();
 	config_load();
-	deps_load();
+	deps_start(exe);
 	stacks_init();
 	order_init();
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)

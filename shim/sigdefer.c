@@ -225,12 +225,26 @@ sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn n
 typedef void (*plain_handler)(int);
 typedef void (*info_handler)(int, siginfo_t *, void *);
 
+/* The frame a program's handler runs above, 0 when none runs: a frame below it (a lower address, on the
+ * same stack) is inside the handler; a handler left by a jump leaves it set, but its thread's frames
+ * are then above it again. */
+static __thread uintptr_t handler_frame __attribute__((tls_model("initial-exec")));
+
 static void call_handler(int sig, uintptr_t h, int flags, siginfo_t *info, void *uc)
 {
+	uintptr_t outer = handler_frame;
+	handler_frame = (uintptr_t)__builtin_frame_address(0);
 	if (flags & SA_SIGINFO)
 		((info_handler)h)(sig, info, uc);
 	else
 		((plain_handler)h)(sig);
+	handler_frame = outer;
+}
+
+int sigdefer_in_handler(void)
+{
+	uintptr_t f = handler_frame;
+	return f != 0 && (uintptr_t)__builtin_frame_address(0) < f;
 }
 
 /* The trampoline stands for nothing now (the program changed the action while the signal was on its

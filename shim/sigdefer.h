@@ -43,6 +43,9 @@ int sigdefer_install(int sig, const struct sigaction *act, struct sigaction *old
 typedef sighandler_t (*sigdefer_signal_fn)(int, sighandler_t);
 sighandler_t sigdefer_signal(int sig, sighandler_t handler, sigdefer_signal_fn next);
 
+/* Whether the caller runs inside one of the program's handlers that the trampoline called. */
+int sigdefer_in_handler(void);
+
 /* Signals this thread took inside a section and has not run yet (ilock_release tests it). */
 extern __thread int sigdefer_pending __attribute__((tls_model("initial-exec")));
 /* Run them: the outermost section has just ended. */

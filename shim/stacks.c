@@ -139,6 +139,8 @@ static int keep_program_frames(uintptr_t *pcs, int n)
 static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max)
 {
 	const struct deps_api *api = deps_api;
+	if (!api)
+		api = deps_late();
 	if (!api || max <= 0)
 		return 0;
 	atomic_fetch_add(&captures_in_flight, 1);

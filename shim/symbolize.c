@@ -75,6 +75,8 @@ static struct sym_entry *cache_slot(uintptr_t addr)
 static const struct deps_api *symbolizer(void)
 {
 	const struct deps_api *api = deps_api;
+	if (!api)
+		api = deps_late();
 	if (atomic_exchange(&cache_stale, 0))
 		sym_cache_gen++;
 	if (api && atomic_exchange(&modules_unloaded, 0))

@@ -40,8 +40,9 @@ else pass "no run path into the build tree"; fi
 # running program's own memory map which libraries it has: the staged ones, not the build tree's.
 unset COFFMAN_LIB
 staged="$root$bindir/coffman"
-# cat reads its own /proc/self/maps: the map of a process started by the staged launcher.
-"$staged" cat /proc/self/maps > "$WORK/maps" 2> "$WORK/maps.err"
+# deps_late_imports copies its own /proc/self/maps: the map of a process started by the staged launcher
+# (it imports a lock function, so the deps library is loaded at start).
+"$staged" "$PROGS/deps_late_imports" libs > "$WORK/maps" 2> "$WORK/maps.err"
 grep -E 'libcoffman' "$WORK/maps" | awk '{print $6}' | sort -u > "$WORK/libs"
 if grep -q -x -F "$root$libdir/libcoffman.so" "$WORK/libs"; then pass "the program maps $root$libdir/libcoffman.so"
 else fail "the staged libcoffman.so is not mapped"; cat "$WORK/libs" "$WORK/maps.err" >&2; fi

@@ -3,10 +3,11 @@
 # unwinder and the symbolizer with their libraries, and the pprof encoder (libcoffman-pprof.so with
 # libprotobuf-c) only when a profile is asked for -- it is only used at exit, and mapping it cost every
 # start about 0.06 ms.  With --profile it is there before main (loaded by the constructor, never from a
-# wrapper), in the deps namespace, and the profile is still written.
+# wrapper), in the deps namespace, and the profile is still written.  The program imports a lock
+# function, so the namespace is loaded at start (tests/deps_late.sh has one that does not).
 . "$top_srcdir/tests/lib.sh"
 maps_libs() { # coffman options... -- : the file names the program has mapped, one a line
-	timeout -k 5 30 "$COFFMAN" "$@" cat /proc/self/maps 2> "$WORK/maps.err" | awk '$6 ~ /\.so/ {n = split($6, p, "/"); print p[n]}' | sort -u
+	timeout -k 5 30 "$COFFMAN" "$@" "$PROGS/deps_late_imports" libs 2> "$WORK/maps.err" | awk '$6 ~ /\.so/ {n = split($6, p, "/"); print p[n]}' | sort -u
 }
 maps_libs -- > "$WORK/plain"
 for lib in libcoffman.so libcoffman-deps.so libunwind.so; do

@@ -128,6 +128,28 @@ static void compare_name(void *libc, const char *name)
 		CHECK(0, "%s: dladdr1 has no symbol entry", name);
 }
 
+/* elf_imports_from: this program imports dladdr1 from libc, and nothing imports fork. */
+static int is_dladdr1(const char *name)
+{
+	return strcmp(name, "dladdr1") == 0;
+}
+
+static int is_fork(const char *name)
+{
+	return strcmp(name, "fork") == 0;
+}
+
+int main(void);
+
+static void check_imports(void *libc)
+{
+	uintptr_t in_libc = (uintptr_t)dlsym(libc, "printf");
+	CHECK(elf_imports_from(in_libc, is_dladdr1) == 1, "dladdr1 is not found imported from libc");
+	CHECK(elf_imports_from(in_libc, is_fork) == 0, "fork is found imported from libc");
+	/* libc's own undefined symbols are not imports from itself, nor the program's definitions. */
+	CHECK(elf_imports_from((uintptr_t)&main, is_fork) == 0, "fork is found imported from the program");
+}
+
 int main(void)
 {
 	CHECK(dlopen("libm.so.6", RTLD_NOW) != NULL, "libm.so.6 cannot be loaded");
@@ -150,6 +172,7 @@ int main(void)
 		struct by_name none = { "no_such_symbol_in_libc", (void *)1, 0, 0, 0 };
 		elf_each_object(in_libc, &none);
 		CHECK(none.found == NULL && !none.ranged, "a name libc does not define was found");
+		check_imports(libc);
 	}
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
