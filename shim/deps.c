@@ -134,6 +134,14 @@ static const char *locate_failed;       /* why libcoffman.so's directory is unkn
  * shares this memory, and must not load into its parent's). */
 static atomic_int load_waits;
 static pid_t load_pid;
+static uint64_t main_start_mask;        /* the main thread's signal mask at start */
+
+static uint64_t signal_mask(void)
+{
+	uint64_t mask = 0;
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask);
+	return mask;
+}
 
 static void load_now(void)
 {
@@ -178,6 +186,7 @@ void deps_start(const char *main_program_path)
 		load_now();
 		return;
 	}
+	main_start_mask = signal_mask();
 	load_pid = getpid();
 	atomic_store(&load_waits, 1);
 }
@@ -185,18 +194,24 @@ void deps_start(const char *main_program_path)
 void deps_after_fork_child(void)
 {
 	load_pid = getpid();
+	main_start_mask = signal_mask();        /* the forking thread's: it is the child's main thread */
 }
 
-/* A handler of a fault or abort may have interrupted the program's malloc, or the loader itself, which
- * the load needs: a handler runs with its own signal blocked. */
-static int fault_signals_blocked(void)
+/* Whether the main thread runs a handler of a fault or of abort -- which coffman does not stand in for
+ * (sigdefer.h), and which may have interrupted the program's malloc or the loader itself: one of those
+ * signals blocked now that was not when the program started (a handler runs with its own signal
+ * blocked).  A program started with every signal blocked (a daemon that reads them from a signalfd,
+ * a parent's mask kept across exec) is not in one.  Other threads are glibc's own or started raw (the
+ * first one started through pthread_create loads the namespace before it starts): their masks say
+ * nothing (glibc's timer and AIO threads block everything), and they are not checked. */
+static int main_thread_in_fault_handler(void)
 {
-	uint64_t mask = 0;
-	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask) != 0)
-		return 1;
+	if ((pid_t)syscall(SYS_gettid) != load_pid)
+		return 0;
+	uint64_t newly = signal_mask() & ~main_start_mask;
 	static const int faults[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS };
 	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++)
-		if (mask & (1ULL << (faults[i] - 1)))
+		if (newly & (1ULL << (faults[i] - 1)))
 			return 1;
 	return 0;
 }
@@ -205,7 +220,7 @@ const struct deps_api *deps_late(void)
 {
 	const struct deps_api *api = __atomic_load_n(&deps_api, __ATOMIC_ACQUIRE);
 	if (api || !atomic_load(&load_waits) || getpid() != load_pid || sigdefer_in_handler() ||
-	    fault_signals_blocked())
+	    main_thread_in_fault_handler())
 		return api;
 	if (!atomic_exchange(&load_waits, 0))
 		return __atomic_load_n(&deps_api, __ATOMIC_ACQUIRE);    /* another thread loads it */

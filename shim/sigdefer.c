@@ -243,8 +243,9 @@ static void call_handler(int sig, uintptr_t h, int flags, siginfo_t *info, void 
 
 int sigdefer_in_handler(void)
 {
-	uintptr_t f = handler_frame;
-	return f != 0 && (uintptr_t)__builtin_frame_address(0) < f;
+	uintptr_t f = handler_frame, here = (uintptr_t)__builtin_frame_address(0);
+	/* Below it on the same stack: an alternate stack far from the thread's own is another stack. */
+	return f != 0 && here < f && f - here < ((uintptr_t)64 << 20);
 }
 
 /* The trampoline stands for nothing now (the program changed the action while the signal was on its
@@ -425,8 +426,22 @@ static int on_current_altstack(uintptr_t sp)
 	return sp >= (uintptr_t)ss.ss_sp && sp < (uintptr_t)ss.ss_sp + ss.ss_size;
 }
 
+/* A jump out of a handler the trampoline called (above its frame, on the same stack) ends it: its frame
+ * is no longer the thread's (sigdefer_in_handler).  Nested handlers keep only the innermost frame, so a
+ * jump out of the inner one into the outer one ends both here. */
+static void jump_out_of_handler(const void *env)
+{
+	uintptr_t f = handler_frame;
+	if (!f)
+		return;
+	uintptr_t target = jump_target_sp(env);
+	if (target > f && !on_current_altstack(target))
+		handler_frame = 0;
+}
+
 void sigdefer_before_jump(const void *env)
 {
+	jump_out_of_handler(env);
 	uintptr_t sp = interrupted_sp;
 	if (!sp || !tls_guard)
 		return;

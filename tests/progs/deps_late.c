@@ -6,15 +6,21 @@
  *   deps_late plugin PATH   dlopen PATH and call its late_inversion(): an ABBA in the plugin
  *   deps_late dlsym         an ABBA through pthread_mutex_lock found with dlsym
  *   deps_late handler       the first lock inside a signal handler (no load there), then the ABBA
+ *   deps_late blocked       every signal blocked, then exec "deps_late dlsym" (the mask kept across exec)
+ *   deps_late jump          a handler left with siglongjmp, then the ABBA from deeper down
+ *   deps_late timer         the ABBA in a SIGEV_THREAD timer's thread (glibc's, every signal blocked)
  *
  * Built twice: deps_late_imports (IMPORTS_LOCKS) also imports pthread_mutex_lock, so the load happens
  * at start.  Each mode says "deps: mapped" or "deps: not mapped" before and after. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #ifdef IMPORTS_LOCKS
 int (*volatile imported_lock)(pthread_mutex_t *) = pthread_mutex_lock;
@@ -66,6 +72,48 @@ static void on_usr1(int sig)
 	unlock(&in_handler);
 }
 
+static sigjmp_buf out_of_handler;
+
+static void on_usr2(int sig)
+{
+	(void)sig;
+	siglongjmp(out_of_handler, 1);
+}
+
+/* Deeper than the handler's frame was: after the jump out, this is not inside a handler. */
+static __attribute__((noinline)) void deeper(int levels)
+{
+	char pad[512];
+	memset(pad, levels, sizeof pad);
+	__asm__ volatile("" : : "r"(pad) : "memory");
+	if (levels > 0)
+		deeper(levels - 1);
+	else
+		abba_through_dlsym();
+}
+
+static void on_timer(union sigval v)
+{
+	(void)v;
+	abba_through_dlsym();
+}
+
+static int run_timer(void)
+{
+	struct sigevent ev;
+	memset(&ev, 0, sizeof ev);
+	ev.sigev_notify = SIGEV_THREAD;
+	ev.sigev_notify_function = on_timer;
+	timer_t tm;
+	struct itimerspec when = { .it_value = { 0, 1000000 } };
+	if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0 || timer_settime(tm, 0, &when, NULL) != 0) {
+		perror("deps_late: timer");
+		return 1;
+	}
+	sleep(1);
+	return 0;
+}
+
 static int call_plugin(const char *path)
 {
 	void *h = dlopen(path, RTLD_NOW);
@@ -101,6 +149,22 @@ int main(int argc, char **argv)
 		raise(SIGUSR1);
 		say_mapped("after the handler");
 		abba_through_dlsym();
+	} else if (strcmp(mode, "blocked") == 0) {
+		sigset_t all;
+		sigfillset(&all);
+		sigprocmask(SIG_BLOCK, &all, NULL);
+		execl("/proc/self/exe", argv[0], "dlsym", (char *)NULL);
+		perror("deps_late: exec");
+		return 1;
+	} else if (strcmp(mode, "jump") == 0) {
+		find_lock_functions();
+		signal(SIGUSR2, on_usr2);
+		if (sigsetjmp(out_of_handler, 1) == 0)
+			raise(SIGUSR2);
+		deeper(16);
+	} else if (strcmp(mode, "timer") == 0) {
+		find_lock_functions();
+		rc = run_timer();
 	} else if (strcmp(mode, "libs") == 0) {
 		FILE *f = fopen("/proc/self/maps", "r");
 		char line[4096];
@@ -109,7 +173,7 @@ int main(int argc, char **argv)
 		if (f)
 			fclose(f);
 	} else if (strcmp(mode, "maps") != 0) {
-		fprintf(stderr, "usage: deps_late maps|libs|plugin PATH|dlsym|handler\n");
+		fprintf(stderr, "usage: deps_late maps|libs|plugin PATH|dlsym|handler|blocked|jump|timer\n");
 		return 2;
 	}
 	say_mapped("after");
