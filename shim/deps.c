@@ -32,6 +32,16 @@ static struct unwind_thread *unwind_thread(void)
 	return &tls_unwind;
 }
 
+void deps_thread_memo(struct unwind_memo *memo)
+{
+	tls_unwind.memo = NULL;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (memo)
+		memset(memo, 0, UNWIND_MEMO_ENTRIES * sizeof *memo);
+	atomic_signal_fence(memory_order_seq_cst);
+	tls_unwind.memo = memo;
+}
+
 static __attribute__((noinline)) int iterate_host_phdr(phdr_callback cb, void *data)
 {
 	int rc = dl_iterate_phdr(cb, data);

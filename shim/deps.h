@@ -30,6 +30,9 @@ extern const struct deps_api *deps_api;
 void deps_start(const char *main_program);
 /* deps_api, loaded first if it waited and it can be loaded here (above); NULL otherwise. */
 const struct deps_api *deps_late(void);
+/* The calling thread's stack-walk memo (deps_api.h): its record's entries, or NULL when the record
+ * goes away. */
+void deps_thread_memo(struct unwind_memo *memo);
 /* A fork child: a load that waits may happen in it. */
 void deps_after_fork_child(void);
 /* Load the pprof encoder into the namespace (COFFMAN_PROFILE), also only from the constructor, after

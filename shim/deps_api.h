@@ -25,14 +25,15 @@
 #include "symbolize.h"
 
 #define COFFMAN_DEPS_SYMBOL "coffman_deps_api"
-#define COFFMAN_DEPS_VERSION 10     /* 2: frame_info carries the object offset; 3: symbolize_function_name;
+#define COFFMAN_DEPS_VERSION 11     /* 2: frame_info carries the object offset; 3: symbolize_function_name;
                                      * 4: pprof_encode; 5: deps_host.unwind_locks, getcontext, capture_from;
                                      * 6: deps_host.unwind_thread and unwind_check, unwind_objects_unloaded;
                                      * 7: pprof_load (the encoder is libcoffman-pprof.so);
                                      * 8: deps_host.setcancelstate (capture and capture_from no longer
                                      *    need cancellation off around them);
                                      * 9: deps_host.symtab_check, checks_summary;
-                                     * 10: deps_host.main_program */
+                                     * 10: deps_host.main_program;
+                                     * 11: unwind_thread.memo */
 #define COFFMAN_PPROF_LIBRARY "libcoffman-pprof.so"
 #define COFFMAN_PPROF_SYMBOL "coffman_pprof_encode"
 
@@ -70,12 +71,39 @@ struct unwind_context {
 typedef int (*phdr_callback)(struct dl_phdr_info *, size_t, void *);
 
 /* What the unwinder keeps per thread, in libcoffman's initial-exec TLS (deps_host.unwind_thread). */
+/* A stack the cached walk found, with everything the walk read to find it (deps_unwind.c: the memo):
+ * a later walk from the same pc and stack pointer, with the same values in the registers it consulted
+ * and in the stack slots it read, in the same epoch of the rule table, would find the same stack. */
+#define UNWIND_MEMO_ENTRIES 2
+#define UNWIND_MEMO_FRAMES 24
+#define UNWIND_MEMO_SLOTS 40
+#define UNWIND_MEMO_DEPS 4
+struct unwind_memo {
+	int valid;                      /* 0 while written, or never filled */
+	unsigned epoch;
+	uintptr_t pc0, sp0;
+	int max;                        /* the walk's limit of frames */
+	uint8_t n, nslots, ndeps;
+	uint8_t dep_reg[UNWIND_MEMO_DEPS];              /* DWARF numbers, consulted with their first value */
+	uintptr_t dep_val[UNWIND_MEMO_DEPS];
+	int32_t span_lo, span_hi;                       /* every slot the walk read, from sp0 */
+	int32_t slot_off[UNWIND_MEMO_SLOTS];            /* the slots whose values decide it, from sp0 */
+	uintptr_t slot_val[UNWIND_MEMO_SLOTS];
+	uintptr_t pcs[UNWIND_MEMO_FRAMES];
+};
+
 struct unwind_thread {
 	int locks;                      /* libunwind's or the rule table's locks held (deps_ns.c) */
 	int in_libdw;                   /* inside the symbolizer or the pprof encoder (they allocate) */
 	/* A stretch of this thread's stack proven mapped (deps_unwind.c), which the cached walk may
 	 * read without asking the kernel again; empty (lo == hi) until the first capture. */
 	uintptr_t readable_lo, readable_hi;
+	/* The memo: UNWIND_MEMO_ENTRIES entries in the thread's record (NULL before it has one and after
+	 * it ended), read and written only by the outermost capture of the thread (a signal handler's
+	 * capture on top of another one leaves it alone). */
+	int memo_users;
+	unsigned memo_next;
+	struct unwind_memo *memo;
 };
 
 struct deps_host {

@@ -76,6 +76,9 @@ int deps_rule_find(uintptr_t key, struct frame_rule *out);
 /* Read the rule from the object's CFI and cache it; RULE_LIBUNWIND if it cannot be had now (another
  * thread is filling: no waiting). */
 void deps_rule_fill(uintptr_t key, struct frame_rule *out);
+/* The rule table's epoch (moved by deps_rules_forget): a stack walked by rules of another epoch may
+ * not be walked the same way now. */
+unsigned deps_rules_epoch(void);
 void deps_rules_forget(void);
 
 /* deps_symbolize.c */

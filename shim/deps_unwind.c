@@ -193,6 +193,15 @@ struct walk {
 	unsigned cached, libunwind;     /* steps, for the check mode */
 	int nsig;                       /* signal trampolines met: their places in the stack stored */
 	int sig_at[4];
+	/* The memo entry this walk is recorded into, NULL when it cannot be (memo_begin): the stack
+	 * slots whose values decide the walk (return addresses, and saved registers a later frame's CFA
+	 * is computed from), the registers consulted while they still hold the context's values, and
+	 * the span of every slot read. */
+	struct unwind_memo *m;
+	uintptr_t sp0, span_lo, span_hi;
+	uint32_t initial, consulted;
+	uint32_t pending;               /* registers restored from a slot not recorded (yet) */
+	uintptr_t pend_addr[6], pend_val[6];    /* by RULE_SAVED_REGS index */
 };
 
 extern void *__libc_stack_end;
@@ -245,7 +254,44 @@ static inline int load_word(struct walk *w, uintptr_t addr, uintptr_t *value)
 	if (addr + 8 > w->hi && !prove_mapped(w, addr + 8))
 		return 0;
 	*value = *(const uintptr_t *)addr;
+	if (addr < w->span_lo)
+		w->span_lo = addr;
+	if (addr + 8 > w->span_hi)
+		w->span_hi = addr + 8;
 	return 1;
+}
+
+/* A slot whose value decides the walk, into the memo entry being recorded. */
+static void memo_slot(struct walk *w, uintptr_t addr, uintptr_t value)
+{
+	struct unwind_memo *m = w->m;
+	intptr_t off = (intptr_t)(addr - w->sp0);
+	if (!m)
+		return;
+	if (m->nslots >= UNWIND_MEMO_SLOTS || off != (int32_t)off) {
+		w->m = NULL;
+		return;
+	}
+	m->slot_off[m->nslots] = (int32_t)off;
+	m->slot_val[m->nslots++] = value;
+}
+
+/* Register reg is about to give a frame its CFA: its value decides the walk, whether it is still the
+ * context's (a key of the entry) or was restored from a slot (which is recorded now).  A restored
+ * register no frame's CFA comes from does not: its slot is not kept (a wrapper's frame saves the
+ * caller's loop counter). */
+static void memo_consult(struct walk *w, int reg)
+{
+	static const int saved_regs[6] = RULE_SAVED_REGS;
+	uint32_t bit = 1u << reg;
+	if (w->initial & bit) {
+		w->consulted |= bit;
+	} else if (w->pending & bit) {
+		w->pending &= ~bit;
+		for (int i = 0; i < 6; i++)
+			if (saved_regs[i] == reg)
+				memo_slot(w, w->pend_addr[i], w->pend_val[i]);
+	}
 }
 
 /* The proven range this thread remembers, if it holds sp: else a new one starting at sp's page.  The
@@ -297,6 +343,25 @@ static void cancel_back(int old)
 		deps_host.setcancelstate(old, NULL);
 }
 
+/* A frame stepped by rule: its return address decides the walk; the registers it restores are kept
+ * aside until a frame's CFA is computed from one of them (memo_consult). */
+static void memo_step(struct walk *w, const struct frame_rule *rule, uintptr_t cfa, uintptr_t ra,
+		      const uintptr_t *saved)
+{
+	static const int saved_regs[6] = RULE_SAVED_REGS;
+	memo_slot(w, cfa - 8, ra);
+	for (int i = 0; i < 6; i++) {
+		if (!rule->saved[i])
+			continue;
+		uint32_t bit = 1u << saved_regs[i];
+		w->initial &= ~bit;
+		w->pending |= bit;
+		w->pend_addr[i] = cfa + (uintptr_t)(intptr_t)rule->saved[i] * 8;
+		w->pend_val[i] = saved[i];
+	}
+	w->initial &= ~((1u << DW_RSP) | (1u << DW_PC));
+}
+
 /* One frame by its cached rule: 1 stepped, 0 the outermost frame, -1 not by rule (libunwind's turn). */
 static int step_by_rule(struct walk *w, int *signal)
 {
@@ -313,6 +378,8 @@ static int step_by_rule(struct walk *w, int *signal)
 	*signal = rule.signal;
 	if (rule.kind != RULE_CFA)
 		return -1;
+	if (w->m)
+		memo_consult(w, rule.cfa_reg);
 	uintptr_t cfa = w->r[rule.cfa_reg] + (uintptr_t)(intptr_t)rule.cfa_off, ra, saved[6];
 	if (cfa <= w->r[DW_RSP] || !load_word(w, cfa - 8, &ra))
 		return -1;
@@ -321,6 +388,8 @@ static int step_by_rule(struct walk *w, int *signal)
 			saved[i] = w->r[saved_regs[i]];
 		else if (!load_word(w, cfa + (uintptr_t)(intptr_t)rule.saved[i] * 8, &saved[i]))
 			return -1;
+	if (w->m)
+		memo_step(w, &rule, cfa, ra, saved);
 	for (int i = 0; i < 6; i++)
 		w->r[saved_regs[i]] = saved[i];
 	w->r[DW_RSP] = cfa;
@@ -396,6 +465,9 @@ static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, st
 	w->exact = 0;
 	w->cached = w->libunwind = 0;
 	w->nsig = 0;
+	w->sp0 = w->span_lo = w->span_hi = w->r[DW_RSP];
+	w->initial = (1u << REG_COUNT) - 1;
+	w->consulted = w->pending = 0;
 	range_begin(w);
 	int out = 0;
 	for (int steps = 0; out < max && steps < max + 32; steps++) {
@@ -413,6 +485,7 @@ static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, st
 		if (rc == 0)
 			break;
 		w->libunwind++;
+		w->m = NULL;            /* libunwind's step reads what the memo does not record */
 		int cs = cancel_off();
 		rc = step_by_libunwind(w, signal);
 		cancel_back(cs);
@@ -429,15 +502,18 @@ static int walk_cached(const unw_context_t *context, uintptr_t *pcs, int max, st
 
 static int check_fd = -1;
 static atomic_ulong check_captures, check_mismatches, check_cached, check_libunwind;
+static atomic_ulong check_memo_hits, check_memo_mismatches;
 
-static void check_line(const char *fmt, const uintptr_t *a, int na, const uintptr_t *b, int nb)
+/* One line: what, then stack a and stack b under their labels. */
+static void check_line(const char *what, const char *label_a, const uintptr_t *a, int na, const char *label_b,
+		       const uintptr_t *b, int nb)
 {
 	char line[4096];
-	int len = snprintf(line, sizeof line, fmt, (int)getpid());
+	int len = snprintf(line, sizeof line, "coffman unwind check: pid %d: %s", (int)getpid(), what);
 	for (int k = 0; k < 2; k++) {
 		const uintptr_t *p = k ? b : a;
 		int n = k ? nb : na;
-		len += snprintf(line + len, sizeof line - (size_t)len, " %s", k ? "libunwind:" : "cached:");
+		len += snprintf(line + len, sizeof line - (size_t)len, " %s:", k ? label_b : label_a);
 		for (int i = 0; i < n && len < (int)sizeof line - 24; i++)
 			len += snprintf(line + len, sizeof line - (size_t)len, " %#lx", (unsigned long)p[i]);
 	}
@@ -460,7 +536,7 @@ static __attribute__((noinline)) void check(unw_context_t *context, const uintpt
 	atomic_fetch_add(&check_libunwind, w->libunwind);
 	if (n != m || memcmp(pcs, ref, (size_t)n * sizeof *pcs) != 0) {
 		atomic_fetch_add(&check_mismatches, 1);
-		check_line("coffman unwind check: pid %d: mismatch", pcs, n, ref, m);
+		check_line("mismatch", "cached", pcs, n, "libunwind", ref, m);
 	}
 }
 
@@ -481,10 +557,127 @@ static void mark_exact_pcs(const struct walk *w, uintptr_t *pcs, int n)
 	}
 }
 
+/* ------------------------------------------------------------------ the memo
+ *
+ * A thread that makes new lock-order edges captures the same few stacks over and over (a loop taking
+ * lock i, then lock i + 1; a server creating a lock per connection from one place), and the walk was
+ * a third of a first-seen lock.  The walk is a function of what it reads: the context's pc and stack
+ * pointer, the registers a rule takes a frame's CFA from while they still hold the context's values,
+ * the stack slots it loads (return addresses, saved registers), and the rules, fixed for a pc within
+ * an epoch of the rule table.  So a walk from the same pc and stack pointer that finds those registers
+ * and slots unchanged finds the same stack: checking them is a load and a compare per slot, where a
+ * step is a rule lookup and its arithmetic.  A walk that needed libunwind (a frame without a cached
+ * rule, a signal trampoline) is not kept.  A slot is read again only inside the stretch of stack the
+ * thread has proven mapped, as the walk itself reads. */
+static int memo_find(struct unwind_thread *t, const unw_context_t *context, uintptr_t *pcs, int max)
+{
+	const greg_t *g = context->uc_mcontext.gregs;
+	uintptr_t pc0 = (uintptr_t)g[REG_RIP], sp0 = (uintptr_t)g[REG_RSP];
+	unsigned now = deps_rules_epoch();
+	uintptr_t lo = t->readable_lo, hi = t->readable_hi;
+	for (int i = 0; i < UNWIND_MEMO_ENTRIES; i++) {
+		const struct unwind_memo *e = &t->memo[i];
+		if (!e->valid || e->pc0 != pc0 || e->sp0 != sp0 || e->max != max || e->epoch != now)
+			continue;
+		/* Every slot the walk read, recorded or not, inside what the thread has proven mapped. */
+		if (sp0 + (uintptr_t)(intptr_t)e->span_lo < lo || sp0 + (uintptr_t)(intptr_t)e->span_hi > hi)
+			continue;
+		int k = 0;
+		while (k < e->ndeps && (uintptr_t)g[greg_of[e->dep_reg[k]]] == e->dep_val[k])
+			k++;
+		if (k < e->ndeps)
+			continue;
+		for (k = 0; k < e->nslots; k++) {
+			if (*(const uintptr_t *)(sp0 + (uintptr_t)(intptr_t)e->slot_off[k]) != e->slot_val[k])
+				break;
+		}
+		if (k < e->nslots)
+			continue;
+		memcpy(pcs, e->pcs, (size_t)e->n * sizeof *pcs);
+		return e->n;
+	}
+	return -1;
+}
+
+/* The entry the next walk is recorded into: the oldest, invalid until memo_keep. */
+static struct unwind_memo *memo_begin(struct unwind_thread *t, unsigned *epoch)
+{
+	struct unwind_memo *e = &t->memo[t->memo_next % UNWIND_MEMO_ENTRIES];
+	e->valid = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	e->nslots = 0;
+	*epoch = deps_rules_epoch();    /* before the walk: a rule read after a move is of the new epoch */
+	return e;
+}
+
+static void memo_keep(struct unwind_thread *t, const struct walk *w, const unw_context_t *context,
+		      const uintptr_t *pcs, int n, int max, unsigned epoch)
+{
+	struct unwind_memo *e = w->m;
+	intptr_t span_lo = (intptr_t)(w->span_lo - w->sp0), span_hi = (intptr_t)(w->span_hi - w->sp0);
+	if (!e || w->nsig || n > UNWIND_MEMO_FRAMES || span_lo != (int32_t)span_lo || span_hi != (int32_t)span_hi)
+		return;
+	const greg_t *g = context->uc_mcontext.gregs;
+	uint32_t keyed = (1u << DW_RSP) | (1u << DW_PC);
+	int nd = 0;
+	for (int r = 0; r < REG_COUNT; r++) {
+		if (!(w->consulted & (1u << r)) || (keyed & (1u << r)))
+			continue;
+		if (nd == UNWIND_MEMO_DEPS)
+			return;
+		e->dep_reg[nd] = (uint8_t)r;
+		e->dep_val[nd++] = (uintptr_t)g[greg_of[r]];
+	}
+	e->ndeps = (uint8_t)nd;
+	e->span_lo = (int32_t)span_lo;
+	e->span_hi = (int32_t)span_hi;
+	e->pc0 = (uintptr_t)g[REG_RIP];
+	e->sp0 = (uintptr_t)g[REG_RSP];
+	e->max = max;
+	e->epoch = epoch;
+	e->n = (uint8_t)n;
+	memcpy(e->pcs, pcs, (size_t)n * sizeof *pcs);
+	atomic_signal_fence(memory_order_seq_cst);
+	e->valid = 1;
+	t->memo_next++;
+}
+
+/* The check mode, for a stack the memo answered: the walk it stands for, done again. */
+static __attribute__((noinline)) void check_memo(unw_context_t *context, const uintptr_t *pcs, int n, int max)
+{
+	uintptr_t ref[max];
+	struct walk w;
+	w.m = NULL;
+	int m = walk_cached(context, ref, max, &w);
+	atomic_fetch_add(&check_memo_hits, 1);
+	if (n != m || memcmp(pcs, ref, (size_t)n * sizeof *pcs) != 0) {
+		atomic_fetch_add(&check_memo_mismatches, 1);
+		check_line("memo mismatch", "memo", pcs, n, "cached", ref, m);
+	}
+}
+
 static int capture(unw_context_t *context, uintptr_t *pcs, int max)
 {
+	struct unwind_thread *t = deps_unwind_thread();
+	/* Only the outermost capture of the thread uses the memo: a signal handler's capture on top of
+	 * one that is recording must not read or change the entry half written. */
+	int outermost = t->memo_users++ == 0 && t->memo;
+	atomic_signal_fence(memory_order_seq_cst);
 	struct walk w;
-	int n = walk_cached(context, pcs, max, &w);
+	w.cached = w.libunwind = 0;
+	w.nsig = 0;
+	int n = outermost ? memo_find(t, context, pcs, max) : -1;
+	if (n >= 0 && check_fd >= 0)
+		check_memo(context, pcs, n, max);
+	if (n < 0) {
+		unsigned epoch = 0;
+		w.m = outermost ? memo_begin(t, &epoch) : NULL;
+		n = walk_cached(context, pcs, max, &w);
+		if (w.m)
+			memo_keep(t, &w, context, pcs, n, max, epoch);
+	}
+	atomic_signal_fence(memory_order_seq_cst);
+	t->memo_users--;
 	if (check_fd >= 0) {
 		int cs = cancel_off();
 		check(context, pcs, n, max, &w);
@@ -505,6 +698,8 @@ void deps_unwind_check_summary(void)
 			   "%lu by libunwind\n",
 			   (int)getpid(), atomic_load(&check_captures), atomic_load(&check_mismatches),
 			   atomic_load(&check_cached), atomic_load(&check_libunwind));
+	len += snprintf(line + len, sizeof line - (size_t)len, "coffman unwind check: pid %d: memo: %lu hits, %lu mismatches\n",
+			(int)getpid(), atomic_load(&check_memo_hits), atomic_load(&check_memo_mismatches));
 	if (deps_fd_still_ours(check_fd) && write(check_fd, line, (size_t)len) < 0)
 		return;
 }

@@ -107,6 +107,11 @@ static void rule_store(uintptr_t key, const struct frame_rule *rule, unsigned st
 	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
 }
 
+unsigned deps_rules_epoch(void)
+{
+	return atomic_load_explicit(&epoch, memory_order_relaxed);
+}
+
 void deps_rules_forget(void)
 {
 	atomic_fetch_add(&epoch, 1);

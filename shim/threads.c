@@ -3,6 +3,7 @@
  * the holder of a lock), the notes another thread leaves when it releases a hold, thread names, and
  * the exit and fork hooks. */
 #include "threads.h"
+#include "deps.h"
 #include "config.h"
 #include "ilock.h"
 #include "mem.h"
@@ -170,6 +171,7 @@ static void on_thread_exit(void *arg)
 	thread_exit_hook(t);
 	profile_thread_exit(t);
 	registry_remove(t);
+	deps_thread_memo(NULL);
 	tls_self = NULL;
 	tls_exited = 1;
 	edge_cache_free(t);
@@ -229,6 +231,7 @@ static struct thread_rec *thread_register(int parent_num, uint32_t create_stack)
 	if (!t)
 		return NULL;
 	registry_insert(t);
+	deps_thread_memo(t->unwind_memo);
 	tls_self = t;
 	pthread_setspecific(exit_key, t);
 	return t;

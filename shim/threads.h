@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "deps_api.h"
 #include "init_sites.h"
 
 #define HELD_MAX 64
@@ -168,6 +169,9 @@ struct thread_rec {
 	/* the watchdog's sample of this thread's current stack, written by its signal handler */
 	uintptr_t sample[48];
 	_Atomic int nsample;            /* -1 requested, >= 0 filled */
+
+	/* the stacks this thread's captures found last, with what decided them (deps_api.h: the memo) */
+	struct unwind_memo unwind_memo[UNWIND_MEMO_ENTRIES];
 
 	/* registry links */
 	struct thread_rec *prev, *next;
