@@ -45,12 +45,15 @@ static void on_sigsys(int sig, siginfo_t *info, void *context)
 	if (info->si_code != 1 /* SYS_SECCOMP */) {
 		rc = -ENOSYS;
 	} else if (info->si_syscall == __NR_newfstatat) {
-		if (*(const char *)r[REG_RSI] == '\0' && r[REG_R10] == AT_EMPTY_PATH)
+		/* -EPERM is -1: errno is read only after a call that failed (it answered a refused lstat
+		 * with whatever errno held, 0 now and then: a success with the buffer untouched). */
+		if (*(const char *)r[REG_RSI] == '\0' && r[REG_R10] == AT_EMPTY_PATH) {
 			rc = syscall(__NR_fstat, (int)r[REG_RDI], (void *)r[REG_RDX]);
-		else
+			if (rc == -1)
+				rc = -errno;
+		} else {
 			rc = -EPERM;
-		if (rc == -1)
-			rc = -errno;
+		}
 		__atomic_fetch_add(rc == -EPERM ? &refused : &emulated, 1, __ATOMIC_RELAXED);
 	} else if (info->si_syscall == __NR_sched_getaffinity && (pid_t)r[REG_RDI] == (pid_t)syscall(__NR_gettid)) {
 		rc = syscall(__NR_sched_getaffinity, 0, (size_t)r[REG_RSI], (void *)r[REG_RDX]);
