@@ -226,8 +226,7 @@ typedef void (*plain_handler)(int);
 typedef void (*info_handler)(int, siginfo_t *, void *);
 
 /* The frame a program's handler runs above, 0 when none runs: a frame below it (a lower address, on the
- * same stack) is inside the handler; a handler left by a jump leaves it set, but its thread's frames
- * are then above it again. */
+ * same stack) is inside the handler.  A jump out of the handler clears it (jump_out_of_handler). */
 static __thread uintptr_t handler_frame __attribute__((tls_model("initial-exec")));
 
 static void call_handler(int sig, uintptr_t h, int flags, siginfo_t *info, void *uc)
