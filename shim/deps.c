@@ -49,46 +49,6 @@ static __attribute__((noinline)) int iterate_host_phdr(phdr_callback cb, void *d
 	return rc;
 }
 
-/* The path of the file mapped at addr, from /proc/self/maps: the kernel's name for the object, with
- * any symlink it was loaded through already resolved (the launcher may preload through a link in a
- * private directory that is gone by now). */
-static int mapped_file_of(uintptr_t addr, char *path, size_t cap)
-{
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	char buf[8192];
-	size_t have = 0;
-	int found = -1;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = '\0';
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n')) != NULL) {
-			*nl = '\0';
-			unsigned long lo, hi;
-			int name_at = 0;
-			if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &name_at) == 2 && name_at > 0 &&
-			    addr >= lo && addr < hi && line[name_at] == '/') {
-				found = snprintf(path, cap, "%s", line + name_at) < (int)cap ? 0 : -1;
-				break;
-			}
-			line = nl + 1;
-		}
-		if (found == 0)
-			break;
-		have = strlen(line);
-		memmove(buf, line, have);
-		if (have == sizeof buf - 1)
-			have = 0;       /* a line longer than the buffer: not a path we could use */
-	}
-	close(fd);
-	return found;
-}
-
 /* The directory libcoffman.so was loaded from: the deps library is installed beside it.  The file's
  * real path, symlinks resolved: first from the name it was loaded by (a few system calls), else from
  * /proc/self/maps when that name no longer leads to it (reading the maps costs ~0.1 ms at every
@@ -101,7 +61,7 @@ static int own_directory(char *dir, size_t cap)
 	if (have_name && cap >= sizeof real && realpath(info.dli_fname, real) &&
 	    snprintf(dir, cap, "%s", real) < (int)cap) {
 		/* found */
-	} else if (mapped_file_of((uintptr_t)&deps_start, dir, cap) != 0) {
+	} else if (elf_mapped_file((uintptr_t)&deps_start, dir, cap) != 0) {
 		if (!have_name || snprintf(dir, cap, "%s", info.dli_fname) >= (int)cap)
 			return -1;
 	}

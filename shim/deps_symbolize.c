@@ -76,17 +76,25 @@ struct loaded_list {
 	size_t n, cap;
 };
 
-/* The file of a loaded object, or NULL (the vDSO has none). */
-static const char *object_file(const struct dl_phdr_info *info, char *exe, size_t cap)
+/* The file of a loaded object, or NULL (the vDSO has none).  A plugin dlopened by a relative name
+ * ("./libplug.so") is named so by the loader: that name depends on the working directory, which the
+ * program may have changed since, and a .gnu_debuglink file is looked for beside an absolute one
+ * only.  So it is replaced by the file the kernel has mapped there. */
+static const char *object_file(const struct dl_phdr_info *info, char *buf, size_t cap)
 {
 	const char *name = info->dlpi_name;
 	if (!name || !name[0]) {                /* the executable */
-		elf_main_program_path(exe, cap);
-		if (!exe[0])
-			return NULL;
-		name = exe;
+		elf_main_program_path(buf, cap);
+		return buf[0] ? buf : NULL;
 	}
-	return strchr(name, '/') ? name : NULL;
+	if (!strchr(name, '/'))
+		return NULL;
+	if (name[0] == '/')
+		return name;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD)
+			return elf_mapped_file(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr, buf, cap) == 0 ? buf : name;
+	return name;
 }
 
 static int collect_loaded(struct dl_phdr_info *info, size_t size, void *data)

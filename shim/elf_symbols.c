@@ -17,11 +17,13 @@
 #include "elf_symbols.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <link.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -285,6 +287,46 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out)
 	memset(out, 0, sizeof *out);
 	struct addr_search a = { addr, out };
 	return dl_iterate_phdr(object_at, &a) == 1;
+}
+
+/* The path of the file mapped at addr, from /proc/self/maps: the kernel's name for the object, with
+ * any symlink it was loaded through already resolved (the launcher may preload through a link in a
+ * private directory that is gone by now). */
+int elf_mapped_file(uintptr_t addr, char *path, size_t cap)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	char buf[8192];
+	size_t have = 0;
+	int found = -1;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n')) != NULL) {
+			*nl = '\0';
+			unsigned long lo, hi;
+			int name_at = 0;
+			if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &name_at) == 2 && name_at > 0 &&
+			    addr >= lo && addr < hi && line[name_at] == '/') {
+				found = snprintf(path, cap, "%s", line + name_at) < (int)cap ? 0 : -1;
+				break;
+			}
+			line = nl + 1;
+		}
+		if (found == 0)
+			break;
+		have = strlen(line);
+		memmove(buf, line, have);
+		if (have == sizeof buf - 1)
+			have = 0;       /* a line longer than the buffer: not a path we could use */
+	}
+	close(fd);
+	return found;
 }
 
 /* The path as first read, kept: a sandboxed process cannot read /proc/self/exe (Chromium's renderers,

@@ -38,6 +38,10 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out);
 struct dl_phdr_info;
 int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
 
+/* The path of the file mapped at addr, from /proc/self/maps, into path: 0, or -1 (no file there, no
+ * /proc).  Absolute, and through no symbolic link: the kernel's name, whatever name it was loaded by. */
+int elf_mapped_file(uintptr_t addr, char *path, size_t cap);
+
 /* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  The first answer is
  * kept, so that a process which called this at load (init.c, deps_ns.c) still knows the path once a
  * sandbox has taken /proc from it, as do its forked children.  Signal-safe. */
