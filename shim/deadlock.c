@@ -2,6 +2,7 @@
  * thread joining points at the joined thread.  graph/waitfor finds the cycle; this file builds the
  * successor function from the live registry and turns a confirmed cycle into a report. */
 #include "deadlock.h"
+#include "elf_symbols.h"
 #include "memprobe.h"
 #include "annotate.h"
 #include "events.h"
@@ -29,46 +30,16 @@
 /* ---- objects another process can reach ---- */
 
 /* Whether addr lies in a MAP_SHARED mapping ('s' in the permissions of /proc/self/maps): memory that
- * another process may map too.  Read with plain read() in chunks, stopping at the mapping (the file is
- * sorted by address); only the slow searches below call it.  Unreadable: assume shared (the cautious
- * answer: at worst a deadlock is left to the watchdog). */
+ * another process may map too.  Only the slow searches below call it.  Unreadable: assume shared (the
+ * cautious answer: at worst a deadlock is left to the watchdog). */
 static int addr_in_shared_mapping(const void *addr)
 {
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 1;
-	uintptr_t a = (uintptr_t)addr;
-	char buf[4096];
-	size_t have = 0;
-	int shared = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		buf[have] = '\0';
-		char *line = buf, *nl;
-		while ((nl = strchr(line, '\n'))) {
-			*nl = '\0';
-			char *p;
-			uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
-			uintptr_t hi = *p == '-' ? (uintptr_t)strtoull(p + 1, &p, 16) : 0;
-			if (lo > a)
-				goto done;      /* past it: not mapped, so nothing shares it */
-			if (a < hi) {
-				shared = p[0] == ' ' && strlen(p) > 4 && p[4] == 's';
-				goto done;
-			}
-			line = nl + 1;
-		}
-		have = strlen(line);            /* a partial line: keep it for the next read */
-		memmove(buf, line, have);
-		if (have == sizeof buf - 1)
-			have = 0;               /* a line longer than the buffer: cannot be a mapping line */
-	}
-done:
-	close(fd);
-	return shared;
+	char line[PATH_MAX + 128];
+	int r = elf_maps_line((uintptr_t)addr, line, sizeof line);
+	if (r <= 0)
+		return r < 0;           /* unreadable: shared; not mapped: nothing shares it */
+	const char *perms = strchr(line, ' ');
+	return perms && strlen(perms) > 4 && perms[4] == 's';
 }
 
 /* Another process can unlock this mutex, or signal this condition variable: it is marked

@@ -98,7 +98,6 @@ static int wanted_at_start(void)
 	return elf_imports_from((uintptr_t)&deps_start, needs_stacks) != 0;
 }
 
-static char main_program[PATH_MAX];
 static const char *locate_failed;       /* why libcoffman.so's directory is unknown, or NULL */
 /* The load waits for its first need (deps_start): set in the process it waits in (a vfork child
  * shares this memory, and must not load into its parent's). */
@@ -117,7 +116,8 @@ static void load_now(void)
 {
 	const char *why = locate_failed;
 	if (!why) {
-		char path[PATH_MAX + 32];
+		char path[PATH_MAX + 32], exe[PATH_MAX];
+		elf_main_program_path(exe, sizeof exe);         /* as read at start (init.c) */
 		snprintf(path, sizeof path, "%s/%s", deps_dir, DEPS_LIBRARY);
 		/* Lazy binding: a third of the load's cost is binding functions a run may never call (most
 		 * of libdw's, when nothing is reported). */
@@ -134,7 +134,7 @@ static void load_now(void)
 					.unwind_check = getenv("COFFMAN_UNWIND_CHECK"),
 					.setcancelstate = pthread_setcancelstate,
 					.symtab_check = getenv("COFFMAN_SYMTAB_CHECK"),
-					.main_program = main_program,
+					.main_program = exe,
 				};
 				api->init(&host);
 				__atomic_store_n(&deps_api, api, __ATOMIC_RELEASE);
@@ -147,9 +147,8 @@ static void load_now(void)
 		    why ? why : "unknown reason");
 }
 
-void deps_start(const char *main_program_path)
+void deps_start(void)
 {
-	snprintf(main_program, sizeof main_program, "%s", main_program_path);
 	if (own_directory(deps_dir, sizeof deps_dir) != 0)
 		locate_failed = "cannot find libcoffman.so's own directory";
 	if (wanted_at_start()) {

@@ -25,9 +25,8 @@
 
 extern const struct deps_api *deps_api;
 
-/* From the constructor: finds the library's directory, and loads it now or marks it for later.
- * main_program: the program's path as read at start (the namespace keeps it for a sandbox). */
-void deps_start(const char *main_program);
+/* From the constructor: finds the library's directory, and loads it now or marks it for later. */
+void deps_start(void);
 /* deps_api, loaded first if it waited and it can be loaded here (above); NULL otherwise. */
 const struct deps_api *deps_late(void);
 /* The calling thread's stack-walk memo (deps_api.h): its record's entries, or NULL when the record

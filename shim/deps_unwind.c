@@ -184,6 +184,9 @@ static const int greg_of[REG_COUNT] = {
 
 static uintptr_t page_size = 4096;
 
+/* The DWARF numbers of the registers a rule may restore (struct frame_rule's saved[]). */
+static const int saved_regs[6] = RULE_SAVED_REGS;
+
 struct walk {
 	const unw_context_t *start;     /* the capture's context (its other state, for libunwind steps) */
 	uintptr_t r[REG_COUNT];         /* the current frame's registers */
@@ -282,7 +285,6 @@ static void memo_slot(struct walk *w, uintptr_t addr, uintptr_t value)
  * caller's loop counter). */
 static void memo_consult(struct walk *w, int reg)
 {
-	static const int saved_regs[6] = RULE_SAVED_REGS;
 	uint32_t bit = 1u << reg;
 	if (w->initial & bit) {
 		w->consulted |= bit;
@@ -348,7 +350,6 @@ static void cancel_back(int old)
 static void memo_step(struct walk *w, const struct frame_rule *rule, uintptr_t cfa, uintptr_t ra,
 		      const uintptr_t *saved)
 {
-	static const int saved_regs[6] = RULE_SAVED_REGS;
 	memo_slot(w, cfa - 8, ra);
 	for (int i = 0; i < 6; i++) {
 		if (!rule->saved[i])
@@ -365,7 +366,6 @@ static void memo_step(struct walk *w, const struct frame_rule *rule, uintptr_t c
 /* One frame by its cached rule: 1 stepped, 0 the outermost frame, -1 not by rule (libunwind's turn). */
 static int step_by_rule(struct walk *w, int *signal)
 {
-	static const int saved_regs[6] = RULE_SAVED_REGS;
 	uintptr_t key = w->r[DW_PC] - (w->exact ? 0 : 1);
 	struct frame_rule rule;
 	if (!deps_rule_find(key, &rule)) {

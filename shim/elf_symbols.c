@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -289,17 +290,14 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out)
 	return dl_iterate_phdr(object_at, &a) == 1;
 }
 
-/* The path of the file mapped at addr, from /proc/self/maps: the kernel's name for the object, with
- * any symlink it was loaded through already resolved (the launcher may preload through a link in a
- * private directory that is gone by now). */
-int elf_mapped_file(uintptr_t addr, char *path, size_t cap)
+int elf_maps_line(uintptr_t addr, char *out, size_t cap)
 {
 	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	char buf[8192];
 	size_t have = 0;
-	int found = -1;
+	int found = 0;
 	for (;;) {
 		ssize_t n = read(fd, buf + have, sizeof buf - 1 - have);
 		if (n <= 0)
@@ -309,24 +307,35 @@ int elf_mapped_file(uintptr_t addr, char *path, size_t cap)
 		char *line = buf, *nl;
 		while ((nl = strchr(line, '\n')) != NULL) {
 			*nl = '\0';
-			unsigned long lo, hi;
-			int name_at = 0;
-			if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &name_at) == 2 && name_at > 0 &&
-			    addr >= lo && addr < hi && line[name_at] == '/') {
-				found = snprintf(path, cap, "%s", line + name_at) < (int)cap ? 0 : -1;
-				break;
+			char *p;
+			uintptr_t lo = (uintptr_t)strtoull(line, &p, 16);
+			uintptr_t hi = *p == '-' ? (uintptr_t)strtoull(p + 1, &p, 16) : 0;
+			if (lo > addr)
+				goto done;      /* sorted by address: past it, nothing maps addr */
+			if (addr < hi) {
+				found = snprintf(out, cap, "%s", line) < (int)cap;
+				goto done;
 			}
 			line = nl + 1;
 		}
-		if (found == 0)
-			break;
-		have = strlen(line);
+		have = strlen(line);            /* a partial line: kept for the next read */
 		memmove(buf, line, have);
 		if (have == sizeof buf - 1)
-			have = 0;       /* a line longer than the buffer: not a path we could use */
+			have = 0;               /* a line longer than the buffer: not one we could use */
 	}
+done:
 	close(fd);
 	return found;
+}
+
+int elf_mapped_file(uintptr_t addr, char *path, size_t cap)
+{
+	char line[PATH_MAX + 128];
+	int name_at = 0;
+	if (elf_maps_line(addr, line, sizeof line) != 1 ||
+	    sscanf(line, "%*s %*s %*s %*s %*s %n", &name_at) != 0 || name_at <= 0 || line[name_at] != '/')
+		return -1;
+	return snprintf(path, cap, "%s", line + name_at) < (int)cap ? 0 : -1;
 }
 
 /* The path as first read, kept: a sandboxed process cannot read /proc/self/exe (Chromium's renderers,

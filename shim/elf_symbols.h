@@ -38,8 +38,13 @@ int elf_addr_lookup(uintptr_t addr, struct elf_addr_info *out);
 struct dl_phdr_info;
 int elf_object_holds(const struct dl_phdr_info *info, uintptr_t addr);
 
-/* The path of the file mapped at addr, from /proc/self/maps, into path: 0, or -1 (no file there, no
- * /proc).  Absolute, and through no symbolic link: the kernel's name, whatever name it was loaded by. */
+/* The line of /proc/self/maps whose mapping holds addr, into out: 1; 0 when no mapping holds it (or
+ * its line does not fit); -1 when the file cannot be read.  Read in chunks with plain read(), up to
+ * that line (the file is sorted by address). */
+int elf_maps_line(uintptr_t addr, char *out, size_t cap);
+/* The path of the file mapped at addr, from that line, into path: 0, or -1 (no file there, no /proc).
+ * Absolute, and through no symbolic link: the kernel's name, whatever name it was loaded by (the
+ * launcher may preload through a link in a private directory that is gone by now). */
 int elf_mapped_file(uintptr_t addr, char *path, size_t cap);
 
 /* The main program's path (/proc/self/exe) into buf; "" when it cannot be read.  The first answer is

@@ -118,7 +118,7 @@ __attribute__((constructor(101))) static void coffman_load(int argc, char **argv
 	glib_init();
 	output_init();
 	config_load();
-	deps_start(exe);
+	deps_start();
 	stacks_init();
 	order_init();
 	if (cfg.suppressions && suppress_load(cfg.suppressions) != 0)
