@@ -19,8 +19,9 @@
  *   agrees with the order is appended without any search, and so is one with an end that has no edges
  *   (that end first moves below or above every node: ords are dealt out from the middle both ways).  Otherwise a BFS from `to` over nodes ordered
  *   below `from` either reaches `from` (a cycle; BFS makes the reported path a shortest one) or yields
- *   the forward set F; a BFS back from `from` over nodes ordered above `to` yields the backward set B;
- *   the ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
+ *   the forward set F; a BFS back from `from` over nodes ordered above `to` yields the backward set B
+ *   (the two BFS run in step: each waits on a cache miss per node, and the two waits overlap); the
+ *   ords of B and F are then dealt out again, B first, so that the new edge fits.  Searches mark
  *   nodes with an epoch number instead of clearing a visited set, and use queues kept in the graph, so
  *   they allocate nothing in steady state and cost only the region between the two endpoints.
  *
@@ -270,9 +271,31 @@ static void sort_u64_depth(uint64_t *a, size_t n, unsigned depth)
 	insertion_sort_u64(a, n);
 }
 
+/* 1 if a[0..n) ascends, after reversing it if it descended: a search along a chain of locks finds
+ * its set in order (forward) or in reverse (backward), and then needs no sort at all. */
+static int monotonic_u64(uint64_t *a, size_t n)
+{
+	size_t i = 1;
+
+	while (i < n && a[i - 1] < a[i])
+		i++;
+	if (i >= n)
+		return 1;
+	if (i > 1)
+		return 0;
+	while (i < n && a[i - 1] > a[i])
+		i++;
+	if (i < n)
+		return 0;
+	for (size_t lo = 0, hi = n - 1; lo < hi; lo++, hi--)
+		swap_u64(&a[lo], &a[hi]);
+	return 1;
+}
+
 static void sort_u64(uint64_t *a, size_t n)
 {
-	sort_u64_depth(a, n, 64);
+	if (!monotonic_u64(a, n))
+		sort_u64_depth(a, n, 64);
 }
 
 static uint32_t idx_of(lg_node n)
@@ -760,7 +783,7 @@ static void next_epoch(struct lockgraph *g)
 
 /* ---- Pearce-Kelly search and reorder ---------------------------------------------------------- */
 
-static int push_fwd(struct lockgraph *g, uint32_t idx, uint32_t parent)
+static int push_fwd(struct lockgraph *g, uint32_t idx, uint32_t parent, uint32_t mark)
 {
 	uint32_t cap = g->fwd_cap;
 	void *p;
@@ -780,11 +803,11 @@ static int push_fwd(struct lockgraph *g, uint32_t idx, uint32_t parent)
 	g->fwd[g->nfwd] = idx;
 	g->parent[g->nfwd] = parent;
 	g->nfwd++;
-	g->rec[idx].mark = g->epoch;
+	g->rec[idx].mark = mark;
 	return 0;
 }
 
-static int push_bwd(struct lockgraph *g, uint32_t idx)
+static int push_bwd(struct lockgraph *g, uint32_t idx, uint32_t mark)
 {
 	void *p = grow_array(g->bwd, &g->bwd_cap, g->nbwd + 1, sizeof *g->bwd, MIN_CAP);
 
@@ -792,7 +815,7 @@ static int push_bwd(struct lockgraph *g, uint32_t idx)
 		return -1;
 	g->bwd = p;
 	g->bwd[g->nbwd++] = idx;
-	g->rec[idx].mark = g->epoch;
+	g->rec[idx].mark = mark;
 	return 0;
 }
 
@@ -805,7 +828,7 @@ static int visit_fwd(struct lockgraph *g, uint32_t z, uint32_t head, uint32_t x,
 	}
 	if (g->rec[z].mark == g->epoch || g->rec[z].ord > bound)
 		return 0;
-	return push_fwd(g, z, head) < 0 ? -1 : 0;
+	return push_fwd(g, z, head, g->epoch) < 0 ? -1 : 0;
 }
 
 /* BFS from y for x over main edges (and cycle edges too when with_cycle_edges), through nodes ordered
@@ -818,7 +841,7 @@ static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t 
 {
 	next_epoch(g);
 	g->nfwd = 0;
-	if (push_fwd(g, y, 0) < 0)
+	if (push_fwd(g, y, 0, g->epoch) < 0)
 		return -1;
 	for (uint32_t head = 0; head < g->nfwd; head++) {
 		uint32_t w = g->fwd[head], first, end;
@@ -837,28 +860,73 @@ static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t 
 	return 0;
 }
 
-/* BFS back from x over predecessors ordered above y: the nodes that must stay before the forward set.
- * It cannot meet the forward set (a common node would mean y reaches x).  -1 when out of memory. */
-static int backward_search(struct lockgraph *g, uint32_t x, uint32_t y)
+/* One step of the forward set's BFS: the successors of fwd[head] ordered below x (fmark: visited by it).
+ * 1 when one of them is x or reaches x (bmark: found by the backward search), -1 out of memory. */
+static int step_fwd(struct lockgraph *g, uint32_t head, uint32_t x, uint32_t fmark, uint32_t bmark)
 {
+	const struct lg_rec *w = &g->rec[g->fwd[head]];
+	const struct lg_out *out = outs_c(w);
+	uint32_t bound = g->rec[x].ord;
+
+	for (uint32_t i = 0; i < w->nout; i++) {
+		uint32_t z = out[i].target, mark = g->rec[z].mark;
+
+		if (z == x || mark == bmark)
+			return 1;
+		if (mark == fmark || g->rec[z].ord > bound)
+			continue;
+		if (push_fwd(g, z, head, fmark) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One step of the backward set's BFS: the predecessors of bwd[head] ordered above y.  1 when one of
+ * them was reached from y (fmark): a cycle; -1 out of memory. */
+static int step_bwd(struct lockgraph *g, uint32_t head, uint32_t y, uint32_t fmark, uint32_t bmark)
+{
+	const struct lg_rec *w = &g->rec[g->bwd[head]];
+	const uint32_t *in = ins_c(w);
 	uint32_t bound = g->rec[y].ord;
 
+	for (uint32_t i = 0; i < w->nin; i++) {
+		uint32_t s = in[i], mark = g->rec[s].mark;
+
+		if (mark == fmark)
+			return 1;
+		if (mark == bmark || g->rec[s].ord < bound)
+			continue;
+		if (push_bwd(g, s, bmark) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Pearce-Kelly's two sets for an edge x->y against the order: F, the nodes y reaches ordered below x
+ * (fwd[]), and B, the nodes reaching x ordered above y (bwd[]), each found by a BFS.  The two BFS
+ * advance in turn, one node each, because each is a chase of pointers (a lock chain is a path): every
+ * visit waits for the record it reads, and two independent chases overlap those waits.  Each marks
+ * its own nodes; meeting the other's mark (or x) means y reaches x, a cycle.  Returns 1 then, and
+ * neither set is complete (the caller searches again alone for the path to report), 0 when both are,
+ * -1 when out of memory. */
+static int search_both(struct lockgraph *g, uint32_t x, uint32_t y)
+{
 	next_epoch(g);
-	g->nbwd = 0;
-	if (push_bwd(g, x) < 0)
+	uint32_t fmark = g->epoch;
+	next_epoch(g);
+	uint32_t bmark = g->epoch;
+	uint32_t fh = 0, bh = 0;
+
+	g->nfwd = g->nbwd = 0;
+	if (push_fwd(g, y, 0, fmark) < 0 || push_bwd(g, x, bmark) < 0)
 		return -1;
-	for (uint32_t head = 0; head < g->nbwd; head++) {
-		const struct lg_rec *w = &g->rec[g->bwd[head]];
-		const uint32_t *in = ins_c(w);
+	while (fh < g->nfwd || bh < g->nbwd) {
+		int r = fh < g->nfwd ? step_fwd(g, fh++, x, fmark, bmark) : 0;
 
-		for (uint32_t i = 0; i < w->nin; i++) {
-			uint32_t s = in[i];
-
-			if (g->rec[s].mark == g->epoch || g->rec[s].ord < bound)
-				continue;
-			if (push_bwd(g, s) < 0)
-				return -1;
-		}
+		if (r == 0 && bh < g->nbwd)
+			r = step_bwd(g, bh++, y, fmark, bmark);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -991,7 +1059,9 @@ static enum lg_result insert_with_search(struct lockgraph *g, uint32_t x, uint32
 		if (closes < 0)
 			return LG_NOMEM;
 	}
-	found = forward_search(g, x, y, g->rec[x].ord, 0, &hit);
+	found = search_both(g, x, y);
+	if (found > 0 && (found = forward_search(g, x, y, g->rec[x].ord, 0, &hit)) == 0)
+		found = -1;     /* cannot be: the main edges are acyclic, and the search above saw y reach x */
 	if (found < 0)
 		return LG_NOMEM;
 	if (found) {
@@ -1000,7 +1070,7 @@ static enum lg_result insert_with_search(struct lockgraph *g, uint32_t x, uint32
 		(void)remember_cycle(g, x, y, payload);
 		return LG_CYCLE;
 	}
-	if (reserve_edge(g, x, y) < 0 || backward_search(g, x, y) < 0 || reorder(g) < 0)
+	if (reserve_edge(g, x, y) < 0 || reorder(g) < 0)
 		return LG_NOMEM;
 	append_edge(g, x, y, payload);
 	g->back_top_valid = 0;          /* sources of cycle edges may have moved */
@@ -1153,6 +1223,12 @@ uint32_t lg_node_index(lg_node n)
 lg_node lg_node_at(const struct lockgraph *g, uint32_t index)
 {
 	return index < g->nrec && g->rec[index].live ? handle_of(g, index) : 0;
+}
+
+void lg_node_prefetch(const struct lockgraph *g, uint32_t index)
+{
+	if (index < g->nrec)
+		__builtin_prefetch(&g->rec[index], 1);
 }
 
 int lg_node_valid(const struct lockgraph *g, lg_node n)

@@ -66,6 +66,9 @@ lg_node lg_node_new(struct lockgraph *g, uint64_t key);
  * stores 32 bits and removes its own record whenever it removes the node. */
 uint32_t lg_node_index(lg_node n);
 lg_node lg_node_at(const struct lockgraph *g, uint32_t index);
+/* A hint only: start fetching the record of the node at index (and its edge arrays' heads are read
+ * from it later), so that its cache miss overlaps the caller's work.  Any index is harmless. */
+void lg_node_prefetch(const struct lockgraph *g, uint32_t index);
 int lg_node_valid(const struct lockgraph *g, lg_node n);
 uint64_t lg_node_key(const struct lockgraph *g, lg_node n);
 /* Remove the node and all its edges; its handle becomes stale.  No-op on a stale handle. */

@@ -162,6 +162,16 @@ struct site_stride {
 };
 static struct site_stride stride_created, stride_destroyed, stride_from, stride_to;
 
+/* The slot addr hashes to (where a lookup of it starts): fetched now, looked up a little later. */
+static void site_prefetch(uintptr_t addr)
+{
+	if (!sites)
+		return;
+	const char *slot = (const char *)&sites[site_home(addr)];
+	__builtin_prefetch(slot, 1);
+	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 1);     /* it may straddle two lines */
+}
+
 static void site_prefetch_next(struct site_stride *p, uintptr_t addr)
 {
 	uintptr_t d = addr - p->last;
@@ -916,11 +926,17 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	int nlive_notes = 0;
 
 	ilock_acquire(&graph_lock);
+	site_prefetch((uintptr_t)held->lock);
+	site_prefetch((uintptr_t)to);
 	site_prefetch_next(&stride_from, (uintptr_t)held->lock);
 	site_prefetch_next(&stride_to, (uintptr_t)to);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
 	 * knows: answer those with two lookups and nothing else. */
 	struct lock_site *from_site = site_find((uintptr_t)held->lock), *to_site = site_find((uintptr_t)to);
+	if (from_site && from_site->node1)
+		lg_node_prefetch(graph, from_site->node1 - 1);
+	if (to_site && to_site->node1)
+		lg_node_prefetch(graph, to_site->node1 - 1);
 	uint64_t key_a, key_b;
 	edge_keys(from_site, held->lock, to_site, to, &key_a, &key_b);
 	lg_node a = node_find(from_site, key_a);
