@@ -158,6 +158,10 @@ struct lockgraph {
 	uint32_t nfwd, fwd_cap;
 	uint32_t *bwd;          /* backward BFS queue = the backward set */
 	uint32_t nbwd, bwd_cap;
+	uint32_t *fbeyond;      /* nodes y reaches ordered above x (search_both) */
+	uint32_t nfbeyond, fbeyond_cap;
+	uint32_t *bbeyond;      /* nodes reaching x ordered below y */
+	uint32_t nbbeyond, bbeyond_cap;
 	uint64_t *sortkeys;     /* (ord << 32 | index), sorted to deal the ords out again */
 	uint32_t *pool;         /* the affected ords, ascending */
 	uint32_t sort_cap;
@@ -771,14 +775,21 @@ static int has_no_edges(const struct lg_rec *r)
 
 /* Start a new search; "visited" is mark == epoch, so nothing has to be cleared between searches
  * except when the counter wraps. */
-static void next_epoch(struct lockgraph *g)
+static void next_epochs(struct lockgraph *g, uint32_t count)
 {
-	if (g->epoch >= LG_EPOCH_LIMIT) {
+	/* All the marks a search uses are dealt out after any clearing: a mark given out before it would
+	 * be left on nodes once the counter comes round to it again. */
+	if (g->epoch > LG_EPOCH_LIMIT - count) {
 		for (uint32_t i = 0; i < g->nrec; i++)
 			g->rec[i].mark = 0;
 		g->epoch = 0;
 	}
-	g->epoch++;
+	g->epoch += count;
+}
+
+static void next_epoch(struct lockgraph *g)
+{
+	next_epochs(g, 1);
 }
 
 /* ---- Pearce-Kelly search and reorder ---------------------------------------------------------- */
@@ -807,16 +818,22 @@ static int push_fwd(struct lockgraph *g, uint32_t idx, uint32_t parent, uint32_t
 	return 0;
 }
 
-static int push_bwd(struct lockgraph *g, uint32_t idx, uint32_t mark)
+/* Append idx to one of the search queues (*arr, *n, *cap) and mark it. */
+static int push_queue(struct lockgraph *g, uint32_t **arr, uint32_t *n, uint32_t *cap, uint32_t idx, uint32_t mark)
 {
-	void *p = grow_array(g->bwd, &g->bwd_cap, g->nbwd + 1, sizeof *g->bwd, MIN_CAP);
+	void *p = grow_array(*arr, cap, *n + 1, sizeof **arr, MIN_CAP);
 
 	if (!p)
 		return -1;
-	g->bwd = p;
-	g->bwd[g->nbwd++] = idx;
+	*arr = p;
+	(*arr)[(*n)++] = idx;
 	g->rec[idx].mark = mark;
 	return 0;
+}
+
+static int push_bwd(struct lockgraph *g, uint32_t idx, uint32_t mark)
+{
+	return push_queue(g, &g->bwd, &g->nbwd, &g->bwd_cap, idx, mark);
 }
 
 static int visit_fwd(struct lockgraph *g, uint32_t z, uint32_t head, uint32_t x, uint32_t bound,
@@ -860,11 +877,12 @@ static int forward_search(struct lockgraph *g, uint32_t x, uint32_t y, uint32_t 
 	return 0;
 }
 
-/* One step of the forward set's BFS: the successors of fwd[head] ordered below x (fmark: visited by it).
- * 1 when one of them is x or reaches x (bmark: found by the backward search), -1 out of memory. */
-static int step_fwd(struct lockgraph *g, uint32_t head, uint32_t x, uint32_t fmark, uint32_t bmark)
+/* One step of the forward BFS from y: the successors of w.  Those ordered below x join the forward set
+ * (fwd[]), the others fbeyond[] (fmark: visited by it).  1 when one of them is x or reaches x (bmark:
+ * found by the backward search), -1 out of memory. */
+static int step_fwd(struct lockgraph *g, uint32_t w_idx, uint32_t head, uint32_t x, uint32_t fmark, uint32_t bmark)
 {
-	const struct lg_rec *w = &g->rec[g->fwd[head]];
+	const struct lg_rec *w = &g->rec[w_idx];
 	const struct lg_out *out = outs_c(w);
 	uint32_t bound = g->rec[x].ord;
 
@@ -873,19 +891,21 @@ static int step_fwd(struct lockgraph *g, uint32_t head, uint32_t x, uint32_t fma
 
 		if (z == x || mark == bmark)
 			return 1;
-		if (mark == fmark || g->rec[z].ord > bound)
+		if (mark == fmark)
 			continue;
-		if (push_fwd(g, z, head, fmark) < 0)
+		if ((g->rec[z].ord < bound ? push_fwd(g, z, head, fmark)
+					   : push_queue(g, &g->fbeyond, &g->nfbeyond, &g->fbeyond_cap, z, fmark)) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* One step of the backward set's BFS: the predecessors of bwd[head] ordered above y.  1 when one of
- * them was reached from y (fmark): a cycle; -1 out of memory. */
-static int step_bwd(struct lockgraph *g, uint32_t head, uint32_t y, uint32_t fmark, uint32_t bmark)
+/* One step of the backward BFS from x: the predecessors of w.  Those ordered above y join the
+ * backward set (bwd[]), the others bbeyond[].  1 when one of them was reached from y (fmark): a
+ * cycle; -1 out of memory. */
+static int step_bwd(struct lockgraph *g, uint32_t w_idx, uint32_t y, uint32_t fmark, uint32_t bmark)
 {
-	const struct lg_rec *w = &g->rec[g->bwd[head]];
+	const struct lg_rec *w = &g->rec[w_idx];
 	const uint32_t *in = ins_c(w);
 	uint32_t bound = g->rec[y].ord;
 
@@ -894,40 +914,114 @@ static int step_bwd(struct lockgraph *g, uint32_t head, uint32_t y, uint32_t fma
 
 		if (mark == fmark)
 			return 1;
-		if (mark == bmark || g->rec[s].ord < bound)
+		if (mark == bmark)
 			continue;
-		if (push_bwd(g, s, bmark) < 0)
+		if ((g->rec[s].ord > bound ? push_bwd(g, s, bmark)
+					   : push_queue(g, &g->bbeyond, &g->nbbeyond, &g->bbeyond_cap, s, bmark)) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* What search_both found for an edge x->y against the order. */
+enum fix {
+	FIX_NOMEM = -1,
+	FIX_SETS,               /* Pearce-Kelly's two sets, complete: deal their ords out again */
+	FIX_CYCLE,              /* y reaches x */
+	FIX_RAISE,              /* everything y reaches (fwd[] and fbeyond[]): move it above every node */
+	FIX_LOWER,              /* everything reaching x (bwd[] and bbeyond[]): move it below every node */
+};
+
+/* Room above every node for n more ords, and below every node for n more. */
+static int room_above(const struct lockgraph *g, uint32_t n)
+{
+	return (uint64_t)g->next_ord + n < LG_ORD_LIMIT;
+}
+
+static int room_below(const struct lockgraph *g, uint32_t n)
+{
+	return g->low_ord > n + 1;
 }
 
 /* Pearce-Kelly's two sets for an edge x->y against the order: F, the nodes y reaches ordered below x
  * (fwd[]), and B, the nodes reaching x ordered above y (bwd[]), each found by a BFS.  The two BFS
  * advance in turn, one node each, because each is a chase of pointers (a lock chain is a path): every
  * visit waits for the record it reads, and two independent chases overlap those waits.  Each marks
- * its own nodes; meeting the other's mark (or x) means y reaches x, a cycle.  Returns 1 then, and
- * neither set is complete (the caller searches again alone for the path to report), 0 when both are,
- * -1 when out of memory. */
-static int search_both(struct lockgraph *g, uint32_t x, uint32_t y)
+ * its own nodes; meeting the other's mark (or x) means y reaches x, a cycle: neither set is complete
+ * then (the caller searches again alone for the path to report).
+ * A side whose set is complete goes on past it, to everything its end reaches (y's successors ordered
+ * above x, x's predecessors below y): all of what y reaches can also be moved above every node, or
+ * all of what reaches x below every node, and the edge then fits just as well.  Whichever is complete
+ * first is the fix, so that two long chains of locks joining pay for the shorter one, not for both
+ * sets of Pearce-Kelly's region (ords are dealt out from the middle both ways, so locks that join
+ * chains from either end would otherwise span the whole order). */
+static enum fix search_both(struct lockgraph *g, uint32_t x, uint32_t y)
 {
-	next_epoch(g);
-	uint32_t fmark = g->epoch;
-	next_epoch(g);
-	uint32_t bmark = g->epoch;
-	uint32_t fh = 0, bh = 0;
+	next_epochs(g, 2);
+	uint32_t fmark = g->epoch - 1, bmark = g->epoch;
+	uint32_t fh = 0, fbh = 0, bh = 0, bbh = 0;
 
-	g->nfwd = g->nbwd = 0;
+	g->nfwd = g->nbwd = g->nfbeyond = g->nbbeyond = 0;
 	if (push_fwd(g, y, 0, fmark) < 0 || push_bwd(g, x, bmark) < 0)
-		return -1;
-	while (fh < g->nfwd || bh < g->nbwd) {
-		int r = fh < g->nfwd ? step_fwd(g, fh++, x, fmark, bmark) : 0;
+		return FIX_NOMEM;
+	for (;;) {
+		int f_set = fh >= g->nfwd, b_set = bh >= g->nbwd, r = 0;
 
-		if (r == 0 && bh < g->nbwd)
-			r = step_bwd(g, bh++, y, fmark, bmark);
+		if (f_set && b_set)
+			return FIX_SETS;
+		if (f_set && fbh >= g->nfbeyond && room_above(g, g->nfwd + g->nfbeyond))
+			return FIX_RAISE;
+		if (b_set && bbh >= g->nbbeyond && room_below(g, g->nbwd + g->nbbeyond))
+			return FIX_LOWER;
+		if (!f_set)
+			r = step_fwd(g, g->fwd[fh], fh, x, fmark, bmark), fh++;
+		else if (fbh < g->nfbeyond)
+			r = step_fwd(g, g->fbeyond[fbh++], 0, x, fmark, bmark);
+		if (r == 0 && !b_set)
+			r = step_bwd(g, g->bwd[bh++], y, fmark, bmark);
+		else if (r == 0 && bbh < g->nbbeyond)
+			r = step_bwd(g, g->bbeyond[bbh++], y, fmark, bmark);
 		if (r)
-			return r;
+			return r > 0 ? FIX_CYCLE : FIX_NOMEM;
 	}
+}
+
+/* The nodes of two queues, as (ord, index) keys in sortkeys, in ascending order of ord.  -1 when out of memory. */
+static int sort_queues(struct lockgraph *g, const uint32_t *a, uint32_t na, const uint32_t *b, uint32_t nb)
+{
+	if (reserve_sort(g, na + nb) < 0)
+		return -1;
+	for (uint32_t i = 0; i < na; i++)
+		g->sortkeys[i] = ord_key(g, a[i]);
+	for (uint32_t i = 0; i < nb; i++)
+		g->sortkeys[na + i] = ord_key(g, b[i]);
+	sort_u64(g->sortkeys, na + nb);
+	return 0;
+}
+
+/* FIX_RAISE: what y reaches, closed under successors, takes new ords above every node in its own
+ * order.  Edges into it come from below, and none leave it.  -1 (nothing changed) when out of memory. */
+static int raise_reach(struct lockgraph *g)
+{
+	uint32_t n = g->nfwd + g->nfbeyond;
+
+	if (sort_queues(g, g->fwd, g->nfwd, g->fbeyond, g->nfbeyond) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++)
+		g->rec[idx_of_key(g->sortkeys[i])].ord = g->next_ord++;
+	return 0;
+}
+
+/* FIX_LOWER: what reaches x, closed under predecessors, takes new ords below every node. */
+static int lower_coreach(struct lockgraph *g)
+{
+	uint32_t n = g->nbwd + g->nbbeyond;
+
+	if (sort_queues(g, g->bwd, g->nbwd, g->bbeyond, g->nbbeyond) < 0)
+		return -1;
+	g->low_ord -= n;
+	for (uint32_t i = 0; i < n; i++)
+		g->rec[idx_of_key(g->sortkeys[i])].ord = g->low_ord + i;
 	return 0;
 }
 
@@ -1059,18 +1153,20 @@ static enum lg_result insert_with_search(struct lockgraph *g, uint32_t x, uint32
 		if (closes < 0)
 			return LG_NOMEM;
 	}
-	found = search_both(g, x, y);
-	if (found > 0 && (found = forward_search(g, x, y, g->rec[x].ord, 0, &hit)) == 0)
-		found = -1;     /* cannot be: the main edges are acyclic, and the search above saw y reach x */
-	if (found < 0)
+	enum fix fix = search_both(g, x, y);
+	if (fix == FIX_NOMEM)
 		return LG_NOMEM;
+	found = 0;
+	if (fix == FIX_CYCLE && (found = forward_search(g, x, y, g->rec[x].ord, 0, &hit)) <= 0)
+		return LG_NOMEM;        /* 0 cannot be: the search above saw y reach x over main edges */
 	if (found) {
 		if (!closes)
 			closed_path(g, x, hit, path, path_cap, path_len);
 		(void)remember_cycle(g, x, y, payload);
 		return LG_CYCLE;
 	}
-	if (reserve_edge(g, x, y) < 0 || reorder(g) < 0)
+	if (reserve_edge(g, x, y) < 0 ||
+	    (fix == FIX_SETS ? reorder(g) : fix == FIX_RAISE ? raise_reach(g) : lower_coreach(g)) < 0)
 		return LG_NOMEM;
 	append_edge(g, x, y, payload);
 	g->back_top_valid = 0;          /* sources of cycle edges may have moved */
@@ -1104,6 +1200,8 @@ void lg_free(struct lockgraph *g)
 	free(g->fwd);
 	free(g->parent);
 	free(g->bwd);
+	free(g->fbeyond);
+	free(g->bbeyond);
 	free(g->sortkeys);
 	free(g->pool);
 	free(g);
@@ -1228,7 +1326,7 @@ lg_node lg_node_at(const struct lockgraph *g, uint32_t index)
 void lg_node_prefetch(const struct lockgraph *g, uint32_t index)
 {
 	if (index < g->nrec)
-		__builtin_prefetch(&g->rec[index], 1);
+		__builtin_prefetch(&g->rec[index], 0, 3);
 }
 
 int lg_node_valid(const struct lockgraph *g, lg_node n)
@@ -1395,6 +1493,7 @@ static size_t edge_array_bytes(const struct lockgraph *g)
 static size_t scratch_bytes(const struct lockgraph *g)
 {
 	return (size_t)g->fwd_cap * (sizeof *g->fwd + sizeof *g->parent) + (size_t)g->bwd_cap * sizeof *g->bwd +
+	       ((size_t)g->fbeyond_cap + g->bbeyond_cap) * sizeof(uint32_t) +
 	       (size_t)g->sort_cap * (sizeof *g->sortkeys + sizeof *g->pool);
 }
 

@@ -181,6 +181,16 @@ static inline int ev_fast_edge_known(const struct thread_rec *t, const void *loc
 	return edge_cache_lookup(t, top->lock, lock, n > 1 ? t->held[0].lock : NULL);     /* gate_for */
 }
 
+/* On a slow path, first thing: a thread that made a new edge lately (its capture budget is topped
+ * up then) will likely make another one now, and the lookups it starts with are cache misses that
+ * can overlap the wrapper's first read of the program's lock. */
+static inline void ev_prefetch_new_edge(const struct thread_rec *t, const void *lock)
+{
+	int budget = t->capture_budget, n = t->nheld;
+	if (budget > 0 && budget != HELD_CAPTURE_WATCH && n > 0 && n <= HELD_MAX)
+		order_prefetch_edge(t->held[n - 1].lock, lock);
+}
+
 /* Whether a blocking acquisition on the slow path will probably capture its stack: the thread records
  * its held stacks, or the edge from its top held lock is in neither its cache nor the known-edge set
  * (a new edge).  The wrapper then saves its frame's registers for the capture (stack_save_context). */

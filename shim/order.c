@@ -162,14 +162,31 @@ struct site_stride {
 };
 static struct site_stride stride_created, stride_destroyed, stride_from, stride_to;
 
-/* The slot addr hashes to (where a lookup of it starts): fetched now, looked up a little later. */
+/* The slot addr hashes to in table tab of mask + 1 slots (where a lookup of it starts): fetched now,
+ * looked up a little later. */
+static void site_prefetch_in(const struct lock_site *tab, size_t mask, uintptr_t addr)
+{
+	if (!tab)
+		return;
+	const char *slot = (const char *)&tab[uthash_fast_mix64(&addr) & mask];
+	__builtin_prefetch(slot, 0, 3);
+	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 0, 3);     /* it may straddle two lines */
+}
+
 static void site_prefetch(uintptr_t addr)
 {
-	if (!sites)
-		return;
-	const char *slot = (const char *)&sites[site_home(addr)];
-	__builtin_prefetch(slot, 1);
-	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 1);     /* it may straddle two lines */
+	site_prefetch_in(sites, sites_mask, (uintptr_t)addr);
+}
+
+void order_prefetch_edge(const void *from, const void *to)
+{
+	/* Without graph_lock: the table may be replaced meanwhile (site_reserve stores both atomically,
+	 * one after the other).  A stale or mismatched pair only fetches a line nobody reads next: a
+	 * prefetch never faults, even on memory freed since. */
+	const struct lock_site *tab = __atomic_load_n(&sites, __ATOMIC_RELAXED);
+	size_t mask = __atomic_load_n(&sites_mask, __ATOMIC_RELAXED);
+	site_prefetch_in(tab, mask, (uintptr_t)from);
+	site_prefetch_in(tab, mask, (uintptr_t)to);
 }
 
 static void site_prefetch_next(struct site_stride *p, uintptr_t addr)
@@ -211,8 +228,8 @@ static int site_reserve(size_t n)
 		t[j] = sites[i];
 	}
 	free(sites);
-	sites = t;
-	sites_mask = ncap - 1;
+	__atomic_store_n(&sites, t, __ATOMIC_RELAXED);          /* read unlocked by order_prefetch_edge */
+	__atomic_store_n(&sites_mask, ncap - 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -937,6 +954,11 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		lg_node_prefetch(graph, from_site->node1 - 1);
 	if (to_site && to_site->node1)
 		lg_node_prefetch(graph, to_site->node1 - 1);
+	/* A thread that made a new edge lately (its capture budget topped up) most likely makes one now:
+	 * its stack, needed then, is captured while those records come in.  A thread walking known edges
+	 * has spent its budget, and captures nothing it may not need. */
+	if (t->capture_budget > 0 && t->capture_budget != HELD_CAPTURE_WATCH && !*acquire_stack)
+		*acquire_stack = stack_capture_from(ctx);
 	uint64_t key_a, key_b;
 	edge_keys(from_site, held->lock, to_site, to, &key_a, &key_b);
 	lg_node a = node_find(from_site, key_a);

@@ -25,6 +25,9 @@ extern atomic_uint order_epoch __attribute__((visibility("hidden")));
  * the edge was already known (the thread's cache missed it: a hint to grow the cache).  *acquire_stack:
  * the acquisition's stack if already captured (0: not yet), set when a new edge captures it; ctx: where
  * the capture may start (stack_capture_from), or NULL. */
+/* A hint before an acquisition that will probably make the edge from -> to: the lock table's lines
+ * order_new_edge reads first start coming in, while the wrapper waits for the program's lock. */
+void order_prefetch_edge(const void *from, const void *to);
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
 

@@ -107,6 +107,7 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr
 		ev_acquire_reentered(&a);
 		return REAL(mutex_lock)(m);
 	}
+	ev_prefetch_new_edge(t, m);
 	MUTEX_REFUSED(t, m, "pthread_mutex_lock", REAL(mutex_lock)(m), pc);
 	MUTEX_TYPE_CHECK(t, m, "pthread_mutex_lock", pc);
 	int rc = mutex_acquire(t, m, pc, CLOCK_REALTIME, NULL);

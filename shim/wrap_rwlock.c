@@ -122,6 +122,7 @@ static __attribute__((noinline)) int rw_lock_slow(pthread_rwlock_t *rw, int shar
 	const char *call = shared ? "pthread_rwlock_rdlock" : "pthread_rwlock_wrlock";
 	if (!t)
 		return shared ? REAL(rwlock_rdlock)(rw) : REAL(rwlock_wrlock)(rw);
+	ev_prefetch_new_edge(t, rw);
 	rw_destroyed_use(t, rw, call, pc);
 	rw_type_check(t, rw, call, pc);
 	int rc = rw_acquire(t, rw, shared, pc, CLOCK_REALTIME, NULL);

@@ -983,6 +983,44 @@ static void test_ords_both_ways(void)
 	lg_free(g);
 }
 
+/* A chain whose links arrive in shuffled order: pieces grow at both ends (new locks below or above
+ * everything) and join, and each join against the order is repaired by Pearce-Kelly's two sets or,
+ * when one end's whole reach is found first, by moving that reach above or below every node.  The
+ * order must stay valid through all of it, and the closing edge must see the whole chain. */
+static void test_shuffled_chain(void)
+{
+	enum { N = 3000 };
+	static lg_node n[N];
+	static uint32_t link[N - 1];
+	struct lockgraph *g = lg_new();
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	scenario = "shuffled chain";
+	for (uint32_t i = 0; i < N - 1; i++)
+		link[i] = i;
+	for (uint32_t i = N - 2; i > 0; i--) {
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		uint32_t j = (uint32_t)(rng >> 33) % (i + 1), t = link[i];
+		link[i] = link[j];
+		link[j] = t;
+	}
+	for (uint32_t k = 0; k < N - 1; k++) {
+		uint32_t i = link[k];
+		if (!n[i])
+			n[i] = lg_node_new(g, 0x10000 + i);
+		if (!n[i + 1])
+			n[i + 1] = lg_node_new(g, 0x10000 + i + 1);
+		CHECK(add(g, n[i], n[i + 1], i).res == LG_ADDED);
+		if (k % 97 == 0)
+			CHECK(lg_check_invariants(g));
+	}
+	CHECK(lg_check_invariants(g));
+	CHECK(lg_search_count(g) > N / 10);      /* the joins did go against the order */
+	struct attempt r = add(g, n[N - 1], n[0], 1);
+	CHECK(r.res == LG_CYCLE && r.len == N && r.path[0] == n[0] && r.path[1] == n[1]);
+	lg_free(g);
+}
+
 /* ---- 11. nodes the caller indexes itself (lg_node_new) -------------------------------------------- */
 
 static void test_own_nodes(void)
@@ -1122,6 +1160,7 @@ int main(void)
 	test_key_index_churn();
 	test_edgeless_ends_never_search();
 	test_ords_both_ways();
+	test_shuffled_chain();
 	test_own_nodes();
 	test_hub_out_index();
 	test_scale_100k();
