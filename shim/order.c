@@ -955,8 +955,9 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	if (to_site && to_site->node1)
 		lg_node_prefetch(graph, to_site->node1 - 1);
 	/* A thread that made a new edge lately (its capture budget topped up) most likely makes one now:
-	 * its stack, needed then, is captured while those records come in.  A thread walking known edges
-	 * has spent its budget, and captures nothing it may not need. */
+	 * its stack, needed then, is captured while those records come in.  Nothing is wasted if the edge
+	 * turns out known: with a budget, the hold records this same stack (ev_after_acquire).  A thread
+	 * walking known edges has spent its budget, and captures nothing here. */
 	if (t->capture_budget > 0 && t->capture_budget != HELD_CAPTURE_WATCH && !*acquire_stack)
 		*acquire_stack = stack_capture_from(ctx);
 	uint64_t key_a, key_b;

@@ -20,14 +20,15 @@ struct unwind_context;          /* deps_api.h */
  * reads it with one RIP-relative load instead of an address from the GOT first. */
 extern atomic_uint order_epoch __attribute__((visibility("hidden")));
 
-/* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
- * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL.  Returns 1 if
- * the edge was already known (the thread's cache missed it: a hint to grow the cache).  *acquire_stack:
- * the acquisition's stack if already captured (0: not yet), set when a new edge captures it; ctx: where
- * the capture may start (stack_capture_from), or NULL. */
 /* A hint before an acquisition that will probably make the edge from -> to: the lock table's lines
  * order_new_edge reads first start coming in, while the wrapper waits for the program's lock. */
 void order_prefetch_edge(const void *from, const void *to);
+/* Thread t is about to acquire `to` (blocking) while holding held->lock.  Inserts the edge, reports a
+ * cycle it closes.  `gate` is another lock held at the same time (outermost), or NULL.  Returns 1 if
+ * the edge was already known (the thread's cache missed it: a hint to grow the cache).  *acquire_stack:
+ * the acquisition's stack if already captured (0: not yet), set when captured here (a new edge, or a
+ * thread with a capture budget: see ev_after_acquire); ctx: where
+ * the capture may start (stack_capture_from), or NULL. */
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
 
