@@ -29,6 +29,12 @@ extern const struct deps_api *deps_api;
 void deps_start(void);
 /* deps_api, loaded first if it waited and it can be loaded here (above); NULL otherwise. */
 const struct deps_api *deps_late(void);
+/* The same, with the common case (loaded) inline: what every user of deps_api calls. */
+static inline const struct deps_api *deps_now(void)
+{
+	const struct deps_api *api = deps_api;
+	return __builtin_expect(api != NULL, 1) ? api : deps_late();
+}
 /* The calling thread's stack-walk memo (deps_api.h): its record's entries, or NULL when the record
  * goes away. */
 void deps_thread_memo(struct unwind_memo *memo);

@@ -138,9 +138,7 @@ static int keep_program_frames(uintptr_t *pcs, int n)
  * wrappers, like the init routine of pthread_once). */
 static int capture_raw(const struct unwind_context *ctx, uintptr_t *pcs, int max)
 {
-	const struct deps_api *api = deps_api;
-	if (!api)
-		api = deps_late();
+	const struct deps_api *api = deps_now();
 	if (!api || max <= 0)
 		return 0;
 	atomic_fetch_add(&captures_in_flight, 1);

@@ -27,9 +27,7 @@ uint32_t stack_capture_from(const struct unwind_context *ctx);
  * saved is the caller's own (libunwind's getcontext is called from it directly). */
 static inline __attribute__((always_inline)) int stack_save_context(struct unwind_context *ctx)
 {
-	const struct deps_api *api = deps_api;
-	if (__builtin_expect(!api, 0))
-		api = deps_late();
+	const struct deps_api *api = deps_now();
 	return api ? api->getcontext(ctx) : -1;
 }
 /* Intern a stack captured elsewhere (e.g. in a signal handler). */

@@ -74,9 +74,7 @@ static struct sym_entry *cache_slot(uintptr_t addr)
 /* Under sym_lock. */
 static const struct deps_api *symbolizer(void)
 {
-	const struct deps_api *api = deps_api;
-	if (!api)
-		api = deps_late();
+	const struct deps_api *api = deps_now();
 	if (atomic_exchange(&cache_stale, 0))
 		sym_cache_gen++;
 	if (api && atomic_exchange(&modules_unloaded, 0))
