@@ -16,16 +16,23 @@
 
 /* Every block is preceded by this header: its class, or for a mapping of its own the mapped length. */
 struct block_header {
-	uint32_t class_index;           /* MEM_DIRECT for a mapping of its own */
+	uint32_t class_index;           /* MEM_DIRECT (with flags) for a mapping of its own */
 	uint32_t offset;                /* MEM_DIRECT: from the mapping's start to this header */
 	size_t mapped;                  /* length of that mapping, 0 for class blocks */
 };
-#define MEM_DIRECT UINT32_MAX
+#define MEM_DIRECT 0xfffffff0u
+#define DIRECT_FLAT 1u                  /* kept in small pages (mem_advise_flat) */
+#define DIRECT_BIG 2u                   /* a big block (alloc_big) */
 _Static_assert(sizeof(struct block_header) == MEM_ALIGN, "header keeps blocks 16-byte aligned");
 
 struct free_block {
 	struct free_block *next;
 };
+
+static int is_direct(const struct block_header *h)
+{
+	return h->class_index >= MEM_DIRECT;
+}
 
 static struct ilock mem_lock = ILOCK_INIT;
 static size_t class_size[MEM_NCLASSES];  /* payload bytes, multiples of MEM_ALIGN */
@@ -42,6 +49,65 @@ static void *map_pages(size_t len)
 		return NULL;
 	atomic_fetch_add_explicit(&mapped_total, len, memory_order_relaxed);
 	return p;
+}
+
+/* Big blocks are coffman's tables that grow (by realloc) past BIG_BLOCK: the lock sites, the graph's
+ * node records, the edges.  They are read and written at random, every page of them touched sooner or
+ * later.  In huge pages, a table of tens of megabytes costs a few dozen page faults instead of
+ * thousands (about 1.6 us each on a VM here: the largest part of what creating a lock cost), and a
+ * lookup no TLB miss.  A huge page needs 2 MB of address space, aligned, wholly inside the mapping and
+ * wholly untouched when first touched.  So a big block's payload starts at a HUGE_SIZE boundary,
+ * after a page of its own for the header, and its mapping ends at one: growing adds whole, untouched
+ * huge pages (grow_direct).  Rounding up costs address space only, until a page is touched. */
+#define HUGE_SIZE (2u << 20)
+#define BIG_BLOCK (256u << 10)
+#define BIG_HEAD 4096u
+
+static int is_big(const struct block_header *h)
+{
+	return is_direct(h) && (h->class_index & DIRECT_BIG);
+}
+
+/* The mapping length of a big block of size bytes; 0 if it does not fit in the address space. */
+static size_t big_len(size_t size)
+{
+	if (size > SIZE_MAX - 2 * HUGE_SIZE - BIG_HEAD)
+		return 0;
+	return BIG_HEAD + ((size + HUGE_SIZE - 1) & ~(size_t)(HUGE_SIZE - 1));
+}
+
+/* A mapping of len bytes whose byte BIG_HEAD is HUGE_SIZE-aligned; NULL if there is no address space.
+ * prot PROT_NONE: a place to move a block to. */
+static char *map_big(size_t len, int prot)
+{
+	size_t span = len + HUGE_SIZE;
+	int reserve_only = prot == PROT_NONE ? MAP_NORESERVE : 0;
+	char *r = mmap(NULL, span, prot, MAP_PRIVATE | MAP_ANONYMOUS | reserve_only, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	char *base = (char *)((((uintptr_t)r + BIG_HEAD + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1)) - BIG_HEAD);
+	if (base > r)
+		munmap(r, (size_t)(base - r));
+	if (base + len < r + span)
+		munmap(base + len, (size_t)(r + span - (base + len)));
+	return base;
+}
+
+/* A big block of room for size bytes, in huge pages unless flat (mem_advise_flat); NULL without
+ * memory. */
+static void *alloc_big(size_t size, int flat)
+{
+	size_t len = big_len(size);
+	char *base = len ? map_big(len, PROT_READ | PROT_WRITE) : NULL;
+	if (!base)
+		return NULL;
+	(void)madvise(base, len, flat ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+	atomic_fetch_add_explicit(&mapped_total, len, memory_order_relaxed);
+	struct block_header *h = (struct block_header *)(base + BIG_HEAD) - 1;
+	h->class_index = MEM_DIRECT | DIRECT_BIG | (flat ? DIRECT_FLAT : 0);
+	h->offset = BIG_HEAD - sizeof *h;
+	h->mapped = len;
+	return h + 1;
 }
 
 /* Classes grow by about a quarter: at most ~20% of a block is rounding, and a thread record (~9 KB)
@@ -134,7 +200,7 @@ void *mem_alloc(size_t size)
 
 static size_t usable_size(const struct block_header *h)
 {
-	return h->class_index == MEM_DIRECT ? h->mapped - h->offset - sizeof *h : class_size[h->class_index];
+	return is_direct(h) ? h->mapped - h->offset - sizeof *h : class_size[h->class_index];
 }
 
 void mem_free(void *p)
@@ -142,7 +208,7 @@ void mem_free(void *p)
 	if (!p)
 		return;
 	struct block_header *h = (struct block_header *)p - 1;
-	if (h->class_index == MEM_DIRECT) {
+	if (is_direct(h)) {
 		atomic_fetch_sub_explicit(&mapped_total, h->mapped, memory_order_relaxed);
 		munmap((char *)h - h->offset, h->mapped);
 		return;
@@ -168,7 +234,7 @@ void *mem_calloc(size_t n, size_t size)
 	/* A mapping of its own is fresh from the kernel, zero already: clearing it would only fault every
 	 * page in at once (a table of a million locks is tens of megabytes, most of it touched later or
 	 * never). */
-	if (p && ((struct block_header *)p - 1)->class_index != MEM_DIRECT)
+	if (p && !is_direct((struct block_header *)p - 1))
 		memset(p, 0, n * size);
 	return p;
 }
@@ -184,18 +250,31 @@ void *mem_zalloc_aligned(size_t size, size_t align)
 }
 
 /* A mapping of its own grows by mremap: the kernel moves its pages, nothing is copied or touched (the
- * graph's and the site table's arrays double this way up to tens of megabytes).  NULL with errno
- * ENOMEM when it cannot, the block unchanged. */
+ * graph's and the site table's arrays double this way up to tens of megabytes).  A big block moves to
+ * a place where its payload is aligned again, so its huge pages stay whole.  NULL with errno ENOMEM
+ * when it cannot, the block unchanged. */
 static void *grow_direct(struct block_header *h, size_t size)
 {
-	size_t off = h->offset;
-	size_t len = (size + off + sizeof *h + 4095) & ~(size_t)4095;
+	size_t off = h->offset, old = h->mapped;
+	int big = is_big(h), huge = !(h->class_index & DIRECT_FLAT);
+	size_t len = big ? big_len(size) : (size + off + sizeof *h + 4095) & ~(size_t)4095;
+	char *base = (char *)h - off, *nbase = MAP_FAILED;
 	if (len < size) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	size_t old = h->mapped;
-	char *nbase = mremap((char *)h - off, old, len, MREMAP_MAYMOVE);
+	if (big) {
+		char *to = map_big(len, PROT_NONE);
+		if (to) {
+			nbase = mremap(base, old, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+			if (nbase == MAP_FAILED)
+				munmap(to, len);
+			else if (huge)
+				(void)madvise(nbase, len, MADV_HUGEPAGE);
+		}
+	}
+	if (nbase == MAP_FAILED)
+		nbase = mremap(base, old, len, MREMAP_MAYMOVE);
 	if (nbase == MAP_FAILED) {
 		errno = ENOMEM;
 		return NULL;
@@ -218,9 +297,14 @@ void *mem_realloc(void *p, size_t size)
 	size_t have = usable_size(h);
 	if (size <= have && (size >= have / 2 || have <= 64))
 		return p;
-	if (h->class_index == MEM_DIRECT && size > have)
+	if (is_direct(h) && size > have && (is_big(h) || size < BIG_BLOCK))
 		return grow_direct(h, size);
-	void *q = mem_alloc(size);
+	/* Growing past BIG_BLOCK for the first time: copied once into a big block. */
+	void *q = NULL;
+	if (size > have && size >= BIG_BLOCK)
+		q = alloc_big(size, is_direct(h) && (h->class_index & DIRECT_FLAT));
+	if (!q)
+		q = mem_alloc(size);
 	if (!q)
 		return NULL;
 	memcpy(q, p, have < size ? have : size);
@@ -228,11 +312,13 @@ void *mem_realloc(void *p, size_t size)
 	return q;
 }
 
-void mem_advise_huge(void *p)
+void mem_advise_flat(void *p)
 {
 	struct block_header *h = p ? (struct block_header *)p - 1 : NULL;
-	if (h && h->class_index == MEM_DIRECT && h->mapped >= (2u << 20))
-		(void)madvise((char *)h - h->offset, h->mapped, MADV_HUGEPAGE);
+	if (h && is_direct(h) && !(h->class_index & DIRECT_FLAT)) {
+		h->class_index |= DIRECT_FLAT;
+		(void)madvise((char *)h - h->offset, h->mapped, MADV_NOHUGEPAGE);
+	}
 }
 
 size_t mem_mapped_bytes(void)

@@ -30,10 +30,10 @@ void *mem_zalloc_aligned(size_t size, size_t align);
 void *mem_realloc(void *p, size_t size);
 void mem_free(void *p);
 
-/* p (from mem_alloc/mem_calloc) is a large table read at random, every page of it touched: back it
- * with huge pages where the system allows them (transparent huge pages "madvise" or "always"), so that
- * a lookup misses the cache but not the TLB as well.  No-op below 2 MB and for class blocks. */
-void mem_advise_huge(void *p);
+/* p (from mem_alloc, mem_calloc or mem_realloc) is an array filled in order: keep it in small pages,
+ * where a block from 2 MB up would otherwise get huge ones (mem.c), each holding up to 2 MB nobody has
+ * written yet.  Again after each mem_realloc that may have moved it to a new mapping. */
+void mem_advise_flat(void *p);
 
 /* Bytes mapped so far (for tests and the benchmark's per-thread figure). */
 size_t mem_mapped_bytes(void);

@@ -8,6 +8,7 @@
 #include "graph_file.h"
 #include "ilock.h"
 #include "lockgraph.h"
+#include "sitetable.h"
 #include "mem.h"
 #include "report.h"
 #include "stacks.h"
@@ -59,29 +60,12 @@ struct thread_info {
 };
 static struct thread_info *thread_infos;
 
-/* One slot of the site table (below): 24 bytes, the record itself, no pointer to chase.  It also holds
- * the lock's own graph node (made by lg_node_new, not in the graph's key index): the one lookup a lock
- * needs at init, at its first edge and at destroy finds both, a cache miss each instead of two.  A code
- * address fits in 53 bits (user space is below 2^47 on x86-64, 2^52 elsewhere). */
-struct lock_site {
-	uintptr_t addr;                 /* 0: empty slot */
-	uint64_t pc : 53;
-	uint64_t kind : 8;
-	uint64_t is_init : 1;
-	uint64_t gen : 2;               /* order_fork_gen() when it was made (mod 4) */
-	uint32_t stack;                 /* first use's whole stack when known; an init in a library: its
-					 * site and caller (init_sites.h); 0: only pc */
-	uint32_t node1;                 /* lg_node_index + 1 of the node keyed by addr; 0: none */
-};
-_Static_assert(sizeof(struct lock_site) == 24, "a site slot stays 24 bytes");
-
 static struct ilock graph_lock = ILOCK_INIT;
 static struct lockgraph *graph;
 static struct edge_rec *edges;
 static uint32_t nedges, edges_cap;
 static struct edge_inst *edge_inst;     /* [edges_cap], with classes only */
-static struct lock_site *sites;         /* open addressing, linear probing, at most half full */
-static size_t sites_mask, sites_used;
+static struct site_table sites;         /* graph/sitetable.h */
 /* Edge records of destroyed locks, for reuse: 1M locks created and destroyed in rounds must not grow. */
 static uint32_t *free_edges;
 static uint32_t nfree_edges, free_edges_cap;
@@ -120,29 +104,11 @@ void order_after_fork_child(void)
 
 /* ---- lock creation sites ---- */
 
-/* Every lock the program initialises or uses has a site record: a million locks are a million
- * records, looked up at every init, destroy and new edge.  They live in the slots of one open-addressing
- * table keyed by address: a lookup is one cache miss (a uthash chain walk was several), no allocator
- * header per lock, and a destroyed lock's slot is simply emptied (the run behind it shifted back), so
- * creating and destroying locks in rounds does not grow.  A record pointer stays valid until the next
- * site_put or site_remove. */
-#define SITES_MIN_CAP 1024u
-
-static size_t site_home(uintptr_t addr)
-{
-	return uthash_fast_mix64(&addr) & sites_mask;
-}
-
+/* Every lock the program initialises or uses has a site record, in one table keyed by address
+ * (graph/sitetable.h), with the lock's own graph node beside it. */
 static struct lock_site *site_find(uintptr_t addr)
 {
-	if (!sites)
-		return NULL;
-	for (size_t i = site_home(addr);; i = (i + 1) & sites_mask) {
-		if (sites[i].addr == addr)
-			return &sites[i];
-		if (!sites[i].addr)
-			return NULL;
-	}
+	return sitetab_find(&sites, addr);
 }
 
 /* A stride prefetch for the site table.  Its slots are placed at random, so each lookup of a lock
@@ -162,31 +128,11 @@ struct site_stride {
 };
 static struct site_stride stride_created, stride_destroyed, stride_from, stride_to;
 
-/* The slot addr hashes to in table tab of mask + 1 slots (where a lookup of it starts): fetched now,
- * looked up a little later. */
-static void site_prefetch_in(const struct lock_site *tab, size_t mask, uintptr_t addr)
-{
-	if (!tab)
-		return;
-	const char *slot = (const char *)&tab[uthash_fast_mix64(&addr) & mask];
-	__builtin_prefetch(slot, 0, 3);
-	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 0, 3);     /* it may straddle two lines */
-}
-
-static void site_prefetch(uintptr_t addr)
-{
-	site_prefetch_in(sites, sites_mask, (uintptr_t)addr);
-}
-
 void order_prefetch_edge(const void *from, const void *to)
 {
-	/* Without graph_lock: the table may be replaced meanwhile (site_reserve stores both atomically,
-	 * one after the other).  A stale or mismatched pair only fetches a line nobody reads next: a
-	 * prefetch never faults, even on memory freed since. */
-	const struct lock_site *tab = __atomic_load_n(&sites, __ATOMIC_RELAXED);
-	size_t mask = __atomic_load_n(&sites_mask, __ATOMIC_RELAXED);
-	site_prefetch_in(tab, mask, (uintptr_t)from);
-	site_prefetch_in(tab, mask, (uintptr_t)to);
+	/* Without graph_lock: sitetab_prefetch allows a table growing meanwhile. */
+	sitetab_prefetch(&sites, (uintptr_t)from);
+	sitetab_prefetch(&sites, (uintptr_t)to);
 }
 
 static void site_prefetch_next(struct site_stride *p, uintptr_t addr)
@@ -197,55 +143,13 @@ static void site_prefetch_next(struct site_stride *p, uintptr_t addr)
 		p->stride = d;
 		return;
 	}
-	if (!sites || !d || d + SITE_STRIDE_MAX > 2 * SITE_STRIDE_MAX)  /* |d| <= SITE_STRIDE_MAX */
+	if (!d || d + SITE_STRIDE_MAX > 2 * SITE_STRIDE_MAX)      /* |d| <= SITE_STRIDE_MAX */
 		return;
-	const char *slot = (const char *)&sites[site_home(addr + d * SITE_AHEAD)];
+	const char *slot = (const char *)sitetab_home_slot(&sites, addr + d * SITE_AHEAD);
+	if (!slot)
+		return;
 	__builtin_prefetch(slot, 1);
 	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 1);     /* it may straddle two lines */
-}
-
-/* Room for n more records without moving the table during the next n site_put: 0, or -1. */
-static int site_reserve(size_t n)
-{
-	size_t cap = sites ? sites_mask + 1 : 0;
-	if ((sites_used + n) * 2 <= cap)
-		return 0;
-	size_t ncap = cap ? cap * 2 : SITES_MIN_CAP;
-	while ((sites_used + n) * 2 > ncap)
-		ncap *= 2;
-	struct lock_site *t = calloc(ncap, sizeof *t);
-	if (!t)
-		return sites_used + n < cap ? 0 : -1;   /* fuller than we like, but probes still end */
-	/* Slots are hashed at random and the table at most half full, so every page of it is touched
-	 * anyway: huge pages cost no memory, and save a page walk per lookup (manylocks 1M). */
-	mem_advise_huge(t);
-	for (size_t i = 0; i < cap; i++) {
-		if (!sites[i].addr)
-			continue;
-		size_t j = uthash_fast_mix64(&sites[i].addr) & (ncap - 1);
-		while (t[j].addr)
-			j = (j + 1) & (ncap - 1);
-		t[j] = sites[i];
-	}
-	free(sites);
-	__atomic_store_n(&sites, t, __ATOMIC_RELAXED);          /* read unlocked by order_prefetch_edge */
-	__atomic_store_n(&sites_mask, ncap - 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/* Empty the slot of s and shift back the entries behind it that probed past it. */
-static void site_remove(struct lock_site *s)
-{
-	size_t hole = (size_t)(s - sites);
-	for (size_t i = (hole + 1) & sites_mask; sites[i].addr; i = (i + 1) & sites_mask) {
-		size_t home = site_home(sites[i].addr);
-		if (((i - home) & sites_mask) >= ((i - hole) & sites_mask)) {
-			sites[hole] = sites[i];
-			hole = i;
-		}
-	}
-	memset(&sites[hole], 0, sizeof sites[hole]);
-	sites_used--;
 }
 
 /* Returns the lock's site record (NULL if none could be made). */
@@ -256,14 +160,9 @@ static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int 
 	if (s && !overwrite)
 		return s;
 	if (!s) {
-		if (!key || site_reserve(1) < 0)
+		s = sitetab_add(&sites, key);
+		if (!s)
 			return NULL;
-		size_t i = site_home(key);
-		while (sites[i].addr)
-			i = (i + 1) & sites_mask;
-		s = &sites[i];
-		s->addr = key;
-		sites_used++;
 	}
 	s->pc = pc;
 	s->stack = 0;
@@ -385,7 +284,7 @@ void order_lock_destroyed(const void *lock)
 	struct lock_site *s = site_find((uintptr_t)lock);
 	if (s) {
 		forget_node_at(s);
-		site_remove(s);
+		sitetab_remove(&sites, s);
 	}
 	ilock_release(&graph_lock);
 }
@@ -395,13 +294,13 @@ void order_forget_range(uintptr_t lo, uintptr_t hi)
 	ilock_acquire(&graph_lock);
 	/* A removal shifts a later entry into slot i: look at slot i again.  (One shifted from the wrapped
 	 * start of a run to the end of the table is seen twice, which changes nothing.) */
-	for (size_t i = 0; sites && i <= sites_mask; i++) {
-		struct lock_site *s = &sites[i];
+	for (size_t i = 0; sites.slots && i <= sites.mask; i++) {
+		struct lock_site *s = &sites.slots[i];
 		if (!s->addr)
 			continue;
 		if (s->addr >= lo && s->addr < hi) {
 			forget_node_at(s);
-			site_remove(s);
+			sitetab_remove(&sites, s);
 			i--;
 		} else if (cfg.classes_site && s->is_init && s->pc >= lo && s->pc < hi) {
 			/* A class is named by its creation site: code that is gone. */
@@ -509,12 +408,14 @@ static uint32_t edge_rec_new(void)
 			if (!q)
 				return UINT32_MAX;
 			edge_inst = q;
+			mem_advise_flat(q);
 		}
 		struct edge_rec *p = realloc(edges, ncap * sizeof *p);
 		if (!p)
 			return UINT32_MAX;
 		edges = p;
 		edges_cap = ncap;
+		mem_advise_flat(p);     /* filled in order */
 	}
 	return nedges++;
 }
@@ -529,6 +430,7 @@ static void edge_rec_free(uint32_t payload)
 			return;
 		free_edges = p;
 		free_edges_cap = ncap;
+		mem_advise_flat(p);
 	}
 	free_edges[nfree_edges++] = payload;
 }
@@ -943,8 +845,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	int nlive_notes = 0;
 
 	ilock_acquire(&graph_lock);
-	site_prefetch((uintptr_t)held->lock);
-	site_prefetch((uintptr_t)to);
+	sitetab_prefetch(&sites, (uintptr_t)held->lock);
+	sitetab_prefetch(&sites, (uintptr_t)to);
 	site_prefetch_next(&stride_from, (uintptr_t)held->lock);
 	site_prefetch_next(&stride_to, (uintptr_t)to);
 	/* Most misses of a thread's edge cache are edges another thread (or an evicted slot) already
@@ -972,7 +874,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	}
 	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
 	 * (no memory for one) makes no edge: its node would have nowhere to be kept. */
-	if (site_reserve(2) < 0)
+	if (sitetab_reserve(&sites, 2) < 0)
 		goto out;
 	from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
 	to_site = site_put(to, to_kind, to_pc, 0, 0);

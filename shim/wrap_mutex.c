@@ -374,6 +374,8 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexat
 	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
 	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
 		ctx = &here;
+	if (t)
+		init_touch_for_write(m, sizeof *m);
 	pid_t old_owner = t ? glibc_mutex_owner(m) : 0;        /* what the memory held before */
 	if (t && glibc_mutex_state(m) == GLIBC_MUTEX_LIVE)
 		life_before_init(t, m, LK_MUTEX, CALLER_PC, old_owner);

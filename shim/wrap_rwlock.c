@@ -277,6 +277,8 @@ EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlo
 	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
 	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
 		ctx = &here;
+	if (t)
+		init_touch_for_write(rw, sizeof *rw);
 	pid_t old_writer = t ? rw->__data.__cur_writer : 0;     /* what the memory held before */
 	if (t && !(life_maybe_destroyed(rw) && life_was_destroyed(rw, NULL, NULL)))
 		life_before_init(t, rw, LK_RWLOCK, CALLER_PC, rwlock_owner(rw));
