@@ -203,7 +203,7 @@ static void lock_created(const volatile void *vlock, const char *name, unsigned 
 	if (!t)
 		return;
 	int kind = facts_put(lock, name, flags);
-	ev_lock_created(t, lock, kind, pc, 0, NULL);
+	ev_lock_created(t, lock, kind, pc, 0, NULL, NULL);
 	shim_leave();
 }
 
@@ -373,7 +373,7 @@ void annotate_family_created(const void *lock, int kind, uintptr_t pc)
 	struct thread_rec *t = shim_enter();
 	if (!t)
 		return;
-	ev_lock_created(t, lock, kind, pc, 0, NULL);
+	ev_lock_created(t, lock, kind, pc, 0, NULL, NULL);
 	shim_leave();
 }
 

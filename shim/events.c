@@ -391,7 +391,7 @@ int ev_release_unheld(struct thread_rec *t, const void *lock, int kind, pid_t ow
 #define TID_LIMIT (1 << 22)
 
 void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
-		     const struct unwind_context *ctx)
+		     const struct unwind_context *ctx, struct order_prior_init *prior)
 {
 	/* Whatever hold of this address there was belongs to a lock whose life has ended (stack or heap
 	 * memory reused, or a re-initialisation): the new lock is unlocked. */
@@ -408,10 +408,13 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 	}
 	uintptr_t site = pc;
 	uint32_t stack = init_site_stack(&t->init_sites, &site, ctx);
-	if (site)
-		order_lock_created(lock, kind, site, stack);
-	else
+	if (site) {
+		order_lock_created(lock, kind, site, stack, prior);
+	} else {
+		if (prior)
+			order_init_site_prior(lock, prior);
 		order_lock_destroyed(lock);     /* made for its first use: placed there, as a static lock */
+	}
 }
 
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)

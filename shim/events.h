@@ -85,9 +85,11 @@ void ev_released_for(int owner_num, const void *lock);
 /* *_init succeeded.  old_owner is what the memory said before the init (>0 the tid of a thread that
  * had left it locked, else 0): an init ends any hold of the address, the caller's at once, another
  * thread's through its released list.  ctx: the wrapper's saved context when it saved one
- * (init_site_wants_context), where a capture of the init's caller starts; else NULL. */
+ * (init_site_wants_context), where a capture of the init's caller starts; else NULL.  prior (may be
+ * NULL): what the lock's site record said about its init before, read in the same step
+ * (life_init_check). */
 void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
-		     const struct unwind_context *ctx);
+		     const struct unwind_context *ctx, struct order_prior_init *prior);
 
 /* A blocking acquisition that found the re-entry guard raised: coffman's own internals (never a lock
  * the program holds), or a signal handler that interrupted a wrapper.  If this thread holds the lock

@@ -273,19 +273,7 @@ static int report_add_cond(struct report *r, const void *c)
 }
 
 /* What another thread is doing with a lock: identity, and where it took it or waits. */
-struct other {
-	struct {
-		int num;
-		pid_t tid;
-		uint32_t create_stack;
-		int parent_num;
-	} copy;                         /* its identity, copied under the registry lock */
-	int found;
-	uintptr_t pc;
-	uint32_t stack;
-};
-
-static void other_copy(struct other *o, const struct thread_rec *t, uintptr_t pc, uint32_t stack)
+static void other_copy(struct life_other *o, const struct thread_rec *t, uintptr_t pc, uint32_t stack)
 {
 	o->copy.num = t->num;
 	o->copy.tid = t->tid;
@@ -297,7 +285,7 @@ static void other_copy(struct other *o, const struct thread_rec *t, uintptr_t pc
 }
 
 /* The live thread holding lock, per its held stack (registry locked inside). */
-static void find_holder(const void *lock, struct other *o)
+static void find_holder(const void *lock, struct life_other *o)
 {
 	memset(o, 0, sizeof *o);
 	registry_lock();
@@ -309,7 +297,7 @@ static void find_holder(const void *lock, struct other *o)
 }
 
 /* Up to max threads other than self waiting on condition variable c. */
-static int find_cond_waiters(const struct thread_rec *self, const void *c, struct other *out, int max)
+static int find_cond_waiters(const struct thread_rec *self, const void *c, struct life_other *out, int max)
 {
 	int n = 0;
 	registry_lock();
@@ -324,7 +312,7 @@ static int find_cond_waiters(const struct thread_rec *self, const void *c, struc
 	return n;
 }
 
-static int report_add_other(struct report *r, const struct other *o)
+static int report_add_other(struct report *r, const struct life_other *o)
 {
 	return report_add_thread(r, o->copy.num, o->copy.tid, o->copy.create_stack, o->copy.parent_num);
 }
@@ -456,30 +444,69 @@ int life_reinit_reportable(struct thread_rec *t, const void *obj, uintptr_t live
 	}
 }
 
+/* Locked (locked != 0: what the memory says): a live thread's held stack lists obj, and the memory
+ * agrees.  Into *holder (found 0 if not). */
+static void reinit_holder(const void *obj, pid_t locked, struct life_other *holder)
+{
+	holder->found = 0;
+	if (locked == 0)
+		return;
+	find_holder(obj, holder);
+	if (holder->found && locked > 0 && locked != holder->copy.tid)
+		holder->found = 0;
+}
+
+static void reinit_check(struct thread_rec *t, const void *obj, int kind, uintptr_t pc,
+			 const struct order_prior_init *prior, const struct life_other *holder_in, int nwaiters);
+
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked)
 {
-	uintptr_t live_pc = 0;
-	int live_kind = kind, live = 0, nwaiters = 0, inherited = 0;
+	struct order_prior_init prior = { 0 };
+	struct life_other holder = { .found = 0 };
+	int nwaiters = 0;
 	if (kind == LK_COND) {
 		cond_lock(obj);
 		struct cond_rec *rec = cond_find(obj);
 		if (rec) {
-			live = rec->init_pc != 0;
-			live_pc = rec->init_pc;
+			prior.live = rec->init_pc != 0;
+			prior.pc = rec->init_pc;
+			prior.kind = LK_COND;
 			nwaiters = rec->nwaiters;
-			inherited = rec->gen != order_fork_gen();
+			prior.before_fork = rec->gen != order_fork_gen();
 		}
 		cond_unlock(obj);
 	} else {
-		live = order_init_site_fork(obj, &live_pc, &live_kind, &inherited);
+		order_init_site_prior(obj, &prior);
+		reinit_holder(obj, locked, &holder);
 	}
-	/* Locked: a live thread's held stack lists it, and the memory agrees. */
-	struct other holder = { .found = 0 };
-	if (locked != 0 && kind != LK_COND) {
-		find_holder(obj, &holder);
-		if (holder.found && locked > 0 && locked != holder.copy.tid)
-			holder.found = 0;
-	}
+	reinit_check(t, obj, kind, pc, &prior, &holder, nwaiters);
+}
+
+void life_init_begin(const void *obj, pid_t locked, int looks_live, struct life_init_check *c)
+{
+	c->on = looks_live;
+	c->prior_known = 0;
+	if (looks_live)
+		reinit_holder(obj, locked, &c->holder);
+}
+
+void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c)
+{
+	if (!c->on)
+		return;
+	if (!c->prior_known)
+		order_init_site_prior(obj, &c->prior);
+	reinit_check(t, obj, kind, pc, &c->prior, &c->holder, 0);
+}
+
+/* The decision and the report, from what the records said before the init (prior: the object's live
+ * init, if any), who holds it (holder_in) and how many wait on it (a condition variable). */
+static void reinit_check(struct thread_rec *t, const void *obj, int kind, uintptr_t pc,
+			 const struct order_prior_init *prior, const struct life_other *holder_in, int nwaiters)
+{
+	struct life_other holder = *holder_in;
+	int live = prior->live, live_kind = live ? prior->kind : kind, inherited = prior->before_fork;
+	uintptr_t live_pc = prior->pc;
 	int busy = holder.found || nwaiters > 0;
 	if (!busy && (!live || live_kind != kind))
 		return;         /* nothing known, or the memory now holds another kind of object */
@@ -489,7 +516,7 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 	if (!(busy && storage_of(t, obj) == ST_OTHER) && !life_reinit_reportable(t, obj, where, pc))
 		return;
 
-	struct other waiters[6];
+	struct life_other waiters[6];
 	int nw = nwaiters ? find_cond_waiters(t, obj, waiters, 6) : 0;
 	int cs;
 	struct report *r = report_start(RK_REINIT_LIVE, &cs);
@@ -497,6 +524,12 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 		return;
 	const char *kname = lock_kind_name(kind);
 	int lk = kind == LK_COND ? report_add_cond(r, obj) : report_add_lock(r, (uintptr_t)obj, kname);
+	if (kind != LK_COND && live) {
+		/* Its live init: the site record may already hold this one (life_init_end). */
+		r->locks[lk].create_pc = live_pc;
+		r->locks[lk].create_stack = prior->stack;
+		r->locks[lk].create_is_init = 1;
+	}
 	report_add_thread_rec(r, t);
 	if (holder.found && holder.copy.num == t->num)
 		snprintf(r->summary, sizeof r->summary, "T%d initialises L%d (%s) again while it holds it locked",
@@ -563,7 +596,7 @@ void life_cond_wait_begin(struct thread_rec *t, const void *c, const void *m)
 	if (!other_mutex)
 		return;
 
-	struct other waiters[4];
+	struct life_other waiters[4];
 	int nw = find_cond_waiters(t, c, waiters, 4);
 	int cs;
 	struct report *r = report_start(RK_COND_MISUSE, &cs);
@@ -643,7 +676,7 @@ int life_cond_wait_unheld(struct thread_rec *t, const void *c, const void *m, pi
 	}
 	if (owner_tid > 0 && owner_tid == t->tid)
 		return 0;               /* ours, taken before tracking started */
-	struct other owner;
+	struct life_other owner;
 	memset(&owner, 0, sizeof owner);
 	if (owner_tid != 0) {
 		find_holder(m, &owner);
@@ -735,7 +768,7 @@ int life_cond_before_destroy(struct thread_rec *t, const void *c, uintptr_t pc)
 	cond_unlock(c);
 	if (n == 0)
 		return 0;
-	struct other waiters[6];
+	struct life_other waiters[6];
 	int nw = find_cond_waiters(t, c, waiters, 6);
 	int cs;
 	struct report *r = report_start(RK_COND_MISUSE, &cs);
@@ -934,7 +967,7 @@ void life_thread_exit(struct thread_rec *t)
 		report_add_stack(r, label, atomic_load(&t->cancel_stack), 0);
 		registry_lock();
 		struct thread_rec *o = registry_find_num(by);
-		struct other canceller = { .found = 0 };
+		struct life_other canceller = { .found = 0 };
 		if (o)
 			other_copy(&canceller, o, 0, 0);
 		registry_unlock();

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "order.h"
 #include "threads.h"
 
 /* ---------------------------------------------------------------- destroyed objects */
@@ -74,9 +75,37 @@ int life_was_destroyed(const void *obj, uintptr_t *destroy_pc, int *destroy_thre
 
 /* ---------------------------------------------------------------- re-initialisation */
 
+/* A thread holding or waiting on an object, copied for a report. */
+struct life_other {
+	struct {
+		int num;
+		pid_t tid;
+		uint32_t create_stack;
+		int parent_num;
+	} copy;                         /* its identity, copied under the registry lock */
+	int found;
+	uintptr_t pc;
+	uint32_t stack;
+};
+
 /* Before the real *_init of obj (kind) at pc.  locked: what the memory says before the init (>0 a tid,
  * -1 locked by someone unknown, 0 not locked).  Reports reinit-live when obj is live. */
 void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, pid_t locked);
+
+/* The same check for a lock the site table keeps (mutex, rwlock, spinlock, mtx_t), in three steps, so
+ * that its site record is looked up once, in the update every init makes anyway:
+ * - life_init_begin, before the real init: looks_live, the memory may hold a live object (else no
+ *   check); locked as for life_before_init (its holder is looked up now, before the init resets it);
+ * - ev_lock_created with &c->prior, after a successful init, sets prior_known;
+ * - life_init_end, last (after a failed init too): the decision, and the report. */
+struct life_init_check {
+	int on;
+	int prior_known;
+	struct order_prior_init prior;
+	struct life_other holder;
+};
+void life_init_begin(const void *obj, pid_t locked, int looks_live, struct life_init_check *c);
+void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c);
 
 /* An object that is live (initialised at live_pc, not destroyed, nobody holds or waits on it) is
  * initialised again at pc by t: is that surely a bug?  Yes for the program's static data, and for t's

@@ -295,7 +295,9 @@ void *mem_realloc(void *p, size_t size)
 	}
 	struct block_header *h = (struct block_header *)p - 1;
 	size_t have = usable_size(h);
-	if (size <= have && (size >= have / 2 || have <= 64))
+	/* Shrunk by less than half: kept.  A big block's room is rounded up to whole huge pages, so a
+	 * table of 2^k elements growing into it looks like a shrink: kept while still big. */
+	if (size <= have && (size >= have / 2 || have <= 64 || (is_big(h) && size >= BIG_BLOCK)))
 		return p;
 	if (is_direct(h) && size > have && (is_big(h) || size < BIG_BLOCK))
 		return grow_direct(h, size);

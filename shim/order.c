@@ -264,11 +264,23 @@ static void forget_node_at(struct lock_site *s)
 		atomic_fetch_add(&order_epoch, 1);
 }
 
-void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack)
+/* The init a site record s (may be NULL) holds, into *prior. */
+static void prior_init_of(const struct lock_site *s, struct order_prior_init *prior)
+{
+	prior->live = s && s->is_init;
+	prior->pc = prior->live ? s->pc : 0;
+	prior->stack = prior->live ? s->stack : 0;
+	prior->kind = prior->live ? s->kind : 0;
+	prior->before_fork = prior->live && s->gen != order_fork_gen();
+}
+
+void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack, struct order_prior_init *prior)
 {
 	ilock_acquire(&graph_lock);
 	site_prefetch_next(&stride_created, (uintptr_t)lock);
 	struct lock_site *s = site_find((uintptr_t)lock);
+	if (prior)
+		prior_init_of(s, prior);
 	if (s)
 		forget_node_at(s);      /* re-initialised in place: a new lock */
 	s = site_put(lock, kind, pc, 1, 1);
@@ -331,23 +343,13 @@ static int site_lookup(const void *lock, uintptr_t *pc, int *is_init, uint32_t *
 	return 1;
 }
 
-/* The lookup behind order_init_site and its variants: stack and before_fork may be NULL. */
-static int init_site_of(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack, int *before_fork)
+/* The lookup behind order_init_site and its variants. */
+static int init_site_of(const void *lock, struct order_prior_init *init)
 {
-	int found = 0;
 	ilock_acquire(&graph_lock);
-	const struct lock_site *s = site_find((uintptr_t)lock);
-	if (s && s->is_init) {
-		*pc = s->pc;
-		*kind = s->kind;
-		if (stack)
-			*stack = s->stack;
-		if (before_fork)
-			*before_fork = s->gen != order_fork_gen();
-		found = 1;
-	}
+	prior_init_of(site_find((uintptr_t)lock), init);
 	ilock_release(&graph_lock);
-	return found;
+	return init->live;
 }
 
 int order_first_use_site(const void *lock, uintptr_t *pc, uint32_t *stack)
@@ -361,25 +363,37 @@ int order_first_use_site(const void *lock, uintptr_t *pc, uint32_t *stack)
 
 int order_init_site(const void *lock, uintptr_t *pc, int *kind)
 {
-	return init_site_of(lock, pc, kind, NULL, NULL);
+	struct order_prior_init init;
+	if (!init_site_of(lock, &init))
+		return 0;
+	*pc = init.pc;
+	*kind = init.kind;
+	return 1;
 }
 
 int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack)
 {
-	return init_site_of(lock, pc, kind, stack, NULL);
+	struct order_prior_init init;
+	if (!init_site_of(lock, &init))
+		return 0;
+	*pc = init.pc;
+	*kind = init.kind;
+	*stack = init.stack;
+	return 1;
 }
 
-int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork)
+int order_init_site_prior(const void *lock, struct order_prior_init *init)
 {
-	return init_site_of(lock, pc, kind, NULL, before_fork);
+	return init_site_of(lock, init);
 }
 
 void order_fill_lock_sites(struct report *r)
 {
 	ilock_acquire(&graph_lock);
 	for (int i = 0; i < r->nlocks; i++)
-		site_lookup((const void *)r->locks[i].addr, &r->locks[i].create_pc, &r->locks[i].create_is_init,
-			    &r->locks[i].create_stack);
+		if (!r->locks[i].create_pc)     /* else set by the report: what it knew at the time */
+			site_lookup((const void *)r->locks[i].addr, &r->locks[i].create_pc,
+				    &r->locks[i].create_is_init, &r->locks[i].create_stack);
 	ilock_release(&graph_lock);
 }
 

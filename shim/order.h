@@ -32,9 +32,20 @@ void order_prefetch_edge(const void *from, const void *to);
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
 
+/* What a lock's site record said about its init before the record changed: a live init (not destroyed
+ * since) made at pc (with stack, as the site record keeps it) as kind, before this process was forked
+ * (a parent's) or not. */
+struct order_prior_init {
+	int live;
+	uintptr_t pc;
+	uint32_t stack;
+	int kind;
+	int before_fork;
+};
+
 /* A lock was initialised at pc; stack: its (site, caller) stack for a site in a library
- * (init_sites.h), else 0. */
-void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack);
+ * (init_sites.h), else 0.  prior (may be NULL): what the record said before, read in the same step. */
+void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack, struct order_prior_init *prior);
 /* A lock was destroyed (or re-initialised): forget its node, edges and site. */
 void order_lock_destroyed(const void *lock);
 
@@ -55,9 +66,9 @@ int order_init_site(const void *lock, uintptr_t *pc, int *kind);
 int order_first_use_site(const void *lock, uintptr_t *pc, uint32_t *stack);
 /* The same, and the two-frame creation stack of a lock made in a library (init_sites.h; 0: none). */
 int order_init_site_stack(const void *lock, uintptr_t *pc, int *kind, uint32_t *stack);
-/* The same; *before_fork (when not NULL): the init was made before this process was forked (a
- * parent's, inherited: not made again in this process yet). */
-int order_init_site_fork(const void *lock, uintptr_t *pc, int *kind, int *before_fork);
+/* The same, all of it (with its stack, and whether the init was made before this process was forked:
+ * a parent's, inherited, not made again in this process yet). */
+int order_init_site_prior(const void *lock, struct order_prior_init *init);
 /* The number of forks between this process and the first one coffman ran in, mod 4. */
 unsigned order_fork_gen(void);
 

@@ -142,13 +142,21 @@ EXPORT int mtx_unlock(mtx_t *m)
 EXPORT int mtx_init(mtx_t *m, int type)
 {
 	struct thread_rec *t = shim_enter();
-	pid_t old_owner = t ? glibc_mutex_owner(as_mutex(m)) : 0;
-	if (t && glibc_mutex_state(as_mutex(m)) == GLIBC_MUTEX_LIVE)
-		life_before_init(t, m, LK_C11, CALLER_PC, old_owner);
+	struct life_init_check check;
+	pid_t old_owner = 0;
+	if (t) {
+		init_touch_for_write(m, sizeof *m);
+		old_owner = glibc_mutex_owner(as_mutex(m));
+		life_init_begin(m, old_owner, glibc_mutex_state(as_mutex(m)) == GLIBC_MUTEX_LIVE, &check);
+	}
 	int rc = REAL(mtx_init)(m, type);
 	if (t) {
 		if (rc == thrd_success) {
-			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner, NULL);
+			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner, NULL, check.on ? &check.prior : NULL);
+			check.prior_known = 1;
+		}
+		life_init_end(t, m, LK_C11, CALLER_PC, &check);
+		if (rc == thrd_success) {
 			life_initialised(t, m, LK_C11, CALLER_PC);
 			misuse_note_init(m, LK_C11);
 		}

@@ -374,15 +374,21 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexat
 	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
 	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
 		ctx = &here;
-	if (t)
+	struct life_init_check check;
+	pid_t old_owner = 0;            /* what the memory held before */
+	if (t) {
 		init_touch_for_write(m, sizeof *m);
-	pid_t old_owner = t ? glibc_mutex_owner(m) : 0;        /* what the memory held before */
-	if (t && glibc_mutex_state(m) == GLIBC_MUTEX_LIVE)
-		life_before_init(t, m, LK_MUTEX, CALLER_PC, old_owner);
+		old_owner = glibc_mutex_owner(m);
+		life_init_begin(m, old_owner, glibc_mutex_state(m) == GLIBC_MUTEX_LIVE, &check);
+	}
 	int rc = REAL(mutex_init)(m, attr);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner, ctx);
+			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner, ctx, check.on ? &check.prior : NULL);
+			check.prior_known = 1;
+		}
+		life_init_end(t, m, LK_MUTEX, CALLER_PC, &check);
+		if (rc == 0) {
 			life_initialised(t, m, LK_MUTEX, CALLER_PC);
 			misuse_note_init(m, LK_MUTEX);
 		} else {

@@ -277,15 +277,22 @@ EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlo
 	struct unwind_context here, *ctx = NULL;       /* this frame, for finding the init's caller */
 	if (t && init_site_wants_context(&t->init_sites, CALLER_PC) && stack_save_context(&here) == 0)
 		ctx = &here;
-	if (t)
+	struct life_init_check check;
+	pid_t old_writer = 0;           /* what the memory held before */
+	if (t) {
 		init_touch_for_write(rw, sizeof *rw);
-	pid_t old_writer = t ? rw->__data.__cur_writer : 0;     /* what the memory held before */
-	if (t && !(life_maybe_destroyed(rw) && life_was_destroyed(rw, NULL, NULL)))
-		life_before_init(t, rw, LK_RWLOCK, CALLER_PC, rwlock_owner(rw));
+		old_writer = rw->__data.__cur_writer;
+		life_init_begin(rw, rwlock_owner(rw), !(life_maybe_destroyed(rw) && life_was_destroyed(rw, NULL, NULL)),
+				&check);
+	}
 	int rc = REAL(rwlock_init)(rw, attr);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer, ctx);
+			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer, ctx, check.on ? &check.prior : NULL);
+			check.prior_known = 1;
+		}
+		life_init_end(t, rw, LK_RWLOCK, CALLER_PC, &check);
+		if (rc == 0) {
 			life_initialised(t, rw, LK_RWLOCK, CALLER_PC);
 			misuse_note_init(rw, LK_RWLOCK);
 		} else {

@@ -124,12 +124,19 @@ EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
 	struct thread_rec *t = shim_enter();
-	if (t && !(life_maybe_destroyed((const void *)s) && life_was_destroyed((const void *)s, NULL, NULL)))
-		life_before_init(t, (const void *)s, LK_SPIN, CALLER_PC, spin_is_locked(s) ? -1 : 0);
+	struct life_init_check check;
+	if (t)
+		life_init_begin((const void *)s, spin_is_locked(s) ? -1 : 0,
+				!(life_maybe_destroyed((const void *)s) && life_was_destroyed((const void *)s, NULL, NULL)),
+				&check);
 	int rc = REAL(spin_init)(s, pshared);
 	if (t) {
 		if (rc == 0) {
-			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0, NULL);
+			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0, NULL, check.on ? &check.prior : NULL);
+			check.prior_known = 1;
+		}
+		life_init_end(t, (const void *)s, LK_SPIN, CALLER_PC, &check);
+		if (rc == 0) {
 			life_initialised(t, (const void *)s, LK_SPIN, CALLER_PC);
 			misuse_note_init((const void *)s, LK_SPIN);
 		} else {
