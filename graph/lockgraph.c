@@ -4,7 +4,7 @@
  *   Node records live in one growable array indexed by the low 32 bits of an lg_node; the searches
  *   walk only this array and the edge arrays, so it is kept small (no key, no hash handle).  A removed
  *   record's version is bumped and its index goes on a free list for reuse.
- *   Each node's key lives in fixed-size chunks indexed like the records; the key -> index table is an
+ *   Each node's key lives in an array of its own indexed like the records; the key -> index table is an
  *   open-addressing array of {key, index} (struct lg_kslot), one cache miss per lookup.  A node made by
  *   lg_node_new is not in that table: its caller keeps the handle in a table of its own.
  *   Each record holds an out-array {target, payload} and an in-array of sources (the header's 8 + 4
@@ -49,8 +49,6 @@
 #define LG_EPOCH_LIMIT UINT32_MAX
 #endif
 
-#define KEY_CHUNK_SHIFT 8u
-#define KEY_CHUNK_SIZE (1u << KEY_CHUNK_SHIFT)
 #define MIN_CAP 4u              /* first capacity of every growable array */
 
 struct lg_out {
@@ -137,8 +135,8 @@ struct lockgraph {
 	uint32_t nrec, rec_cap;
 	uint32_t *free_idx;     /* capacity kept >= nrec, so that pushing a freed slot cannot fail */
 	uint32_t nfree, free_cap;
-	struct lg_keyent **chunks;
-	uint32_t nchunks, chunks_cap;
+	struct lg_keyent *keys;         /* [rec's index] */
+	uint32_t keys_cap;
 	struct lg_kslot *kt;    /* key -> index (see struct lg_kslot) */
 	uint32_t kt_mask, kt_used;
 	struct lg_back *back;   /* cycle edges, sorted by pair */
@@ -314,7 +312,7 @@ static lg_node handle_of(const struct lockgraph *g, uint32_t idx)
 
 static struct lg_keyent *entry_at(const struct lockgraph *g, uint32_t idx)
 {
-	return &g->chunks[idx >> KEY_CHUNK_SHIFT][idx & (KEY_CHUNK_SIZE - 1)];
+	return &g->keys[idx];
 }
 
 /* Sort key that orders nodes by ord while carrying the index along. */
@@ -646,24 +644,6 @@ static uint32_t back_top(struct lockgraph *g)
 
 /* ---- node slots ------------------------------------------------------------------------------- */
 
-static int ensure_key_chunk(struct lockgraph *g, uint32_t idx)
-{
-	uint32_t chunk = idx >> KEY_CHUNK_SHIFT;
-	void *p;
-
-	if (chunk < g->nchunks)
-		return 0;
-	p = grow_array(g->chunks, &g->chunks_cap, chunk + 1, sizeof *g->chunks, MIN_CAP);
-	if (!p)
-		return -1;
-	g->chunks = p;
-	g->chunks[chunk] = malloc(KEY_CHUNK_SIZE * sizeof **g->chunks);
-	if (!g->chunks[chunk])
-		return -1;
-	g->nchunks = chunk + 1;
-	return 0;
-}
-
 /* A brand-new slot at the end of the record array. */
 static int append_slot(struct lockgraph *g, uint32_t *idx)
 {
@@ -680,8 +660,10 @@ static int append_slot(struct lockgraph *g, uint32_t *idx)
 	if (!p)
 		return -1;
 	g->rec = p;
-	if (ensure_key_chunk(g, g->nrec) < 0)
+	p = grow_array(g->keys, &g->keys_cap, need, sizeof *g->keys, MIN_CAP);
+	if (!p)
 		return -1;
+	g->keys = p;
 	memset(&g->rec[g->nrec], 0, sizeof *g->rec);
 	g->rec[g->nrec].version = 1;
 	*idx = g->nrec++;
@@ -1192,9 +1174,7 @@ void lg_free(struct lockgraph *g)
 		free_edge_arrays(&g->rec[i]);
 	free(g->back);
 	free(g->kt);
-	for (uint32_t i = 0; i < g->nchunks; i++)
-		free(g->chunks[i]);
-	free(g->chunks);
+	free(g->keys);
 	free(g->rec);
 	free(g->free_idx);
 	free(g->fwd);
@@ -1503,7 +1483,7 @@ size_t lg_memory_bytes(const struct lockgraph *g)
 	size_t b = sizeof *g;
 
 	b += (size_t)g->rec_cap * sizeof *g->rec + (size_t)g->free_cap * sizeof *g->free_idx;
-	b += (size_t)g->chunks_cap * sizeof *g->chunks + (size_t)g->nchunks * KEY_CHUNK_SIZE * sizeof **g->chunks;
+	b += (size_t)g->keys_cap * sizeof *g->keys;
 	b += g->kt ? ((size_t)g->kt_mask + 1) * sizeof *g->kt : 0;
 	b += (size_t)g->back_cap * sizeof *g->back;
 	return b + edge_array_bytes(g) + scratch_bytes(g);

@@ -220,7 +220,7 @@ static void lock_destroyed(const volatile void *vlock)
 	registry_unlock();
 	if (held)
 		ev_destroy_locked(t, lock, kind);
-	ev_lock_destroyed(t, lock);
+	ev_lock_destroyed(t, lock, NULL);
 	facts_drop(lock);
 	shim_leave();
 }
@@ -388,7 +388,7 @@ void annotate_family_destroyed(const void *lock, int kind, int locked)
 	registry_unlock();
 	if (held && locked)
 		ev_destroy_locked(t, lock, kind);
-	ev_lock_destroyed(t, lock);
+	ev_lock_destroyed(t, lock, NULL);
 	shim_leave();
 }
 

@@ -413,7 +413,7 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 	} else {
 		if (prior)
 			order_init_site_prior(lock, prior);
-		order_lock_destroyed(lock);     /* made for its first use: placed there, as a static lock */
+		order_lock_destroyed(lock, NULL, NULL); /* made for its first use: placed there, as a static lock */
 	}
 }
 
@@ -439,12 +439,12 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 	cancel_restore(cancel_state);
 }
 
-void ev_lock_destroyed(struct thread_rec *t, const void *lock)
+void ev_lock_destroyed(struct thread_rec *t, const void *lock, struct life_destroy *destroy)
 {
 	int idx = held_find(t, lock);
 	if (idx >= 0)
 		held_remove(t, idx);
-	order_lock_destroyed(lock);
+	order_lock_destroyed(lock, destroy ? life_destroy_record : NULL, destroy);
 }
 
 void thread_exit_hook(struct thread_rec *t)

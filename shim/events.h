@@ -100,8 +100,10 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 void ev_acquire_reentered(struct acquire *a);
 /* Destroy of a lock that is still locked: report destroy-locked (the destroy itself may still fail). */
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind);
-/* The lock is gone (destroy succeeded): forget its hold, node, edges and site. */
-void ev_lock_destroyed(struct thread_rec *t, const void *lock);
+/* The lock is gone (destroy succeeded): forget its hold, node, edges and site; destroy (may be NULL):
+ * the record of it lifecycle keeps (life_destroy_prepare), written in the same step. */
+struct life_destroy;
+void ev_lock_destroyed(struct thread_rec *t, const void *lock, struct life_destroy *destroy);
 
 /* Index of lock in t's held stack, -1 if absent. */
 static inline int held_find(const struct thread_rec *t, const void *lock)

@@ -31,15 +31,16 @@
 #include <unistd.h>
 
 /* Every internal lock, in the one order the shim ever nests them (registry, semaphore table, graph,
- * stack store, symbolizer, report writer, annotated locks' table, allocator; the lifecycle lock is a
- * leaf taken alone): the child then starts with consistent tables and no lock held. */
+ * lifecycle (inside the graph lock when a destroy is recorded with the lock's site), stack store,
+ * symbolizer, report writer, annotated locks' table, allocator): the child then starts with
+ * consistent tables and no lock held. */
 static void before_fork(void)
 {
 	tls_guard++;
-	life_lock_for_fork();
 	registry_lock();
 	sems_lock_for_fork();
 	order_lock_for_fork();
+	life_lock_for_fork();
 	stacks_lock_for_fork();
 	symbolize_lock_for_fork();
 	report_lock_for_fork();
@@ -56,10 +57,10 @@ static void after_fork_parent(void)
 	report_unlock_after_fork();
 	symbolize_unlock_after_fork();
 	stacks_unlock_after_fork();
+	life_unlock_after_fork();
 	order_unlock_after_fork();
 	sems_unlock_after_fork();
 	registry_unlock();
-	life_unlock_after_fork();
 	tls_guard--;
 }
 

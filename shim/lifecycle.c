@@ -72,7 +72,8 @@ static void destroyed_forget(struct destroyed_rec *d)
 	atomic_fetch_sub_explicit(&life_bucket_used[bucket], 1, memory_order_relaxed);
 }
 
-void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc)
+int life_destroy_prepare(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc,
+			 struct life_destroy *d)
 {
 	/* An object glibc does not mark is recognised by its bytes alone.  One that came from a static
 	 * initialiser (C++ std::shared_mutex does) is not remembered: its bytes after a destroy can equal
@@ -80,11 +81,21 @@ void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size
 	uintptr_t init_pc;
 	int init_kind;
 	if (size && !order_init_site(obj, &init_pc, &init_kind))
-		return;
-	uint64_t bytes = size ? bytes_hash(obj, size) : 0;
-	unsigned bucket = life_bucket(obj);
+		return 0;
+	d->obj = obj;
+	d->pc = pc;
+	d->bytes = size ? bytes_hash(obj, size) : 0;
+	d->thread_num = t->num;
+	d->kind = kind;
+	return 1;
+}
+
+void life_destroy_record(void *arg)
+{
+	const struct life_destroy *x = arg;
+	unsigned bucket = life_bucket(x->obj);
 	ilock_acquire(&life_lock);
-	struct destroyed_rec *d = destroyed_find(obj);
+	struct destroyed_rec *d = destroyed_find(x->obj);
 	if (!d) {
 		struct destroyed_rec *b = destroyed[bucket];
 		d = &b[0];
@@ -99,13 +110,20 @@ void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size
 		if (!d->addr)
 			atomic_fetch_add_explicit(&life_bucket_used[bucket], 1, memory_order_relaxed);
 	}
-	d->addr = (uintptr_t)obj;
-	d->pc = pc;
-	d->bytes = bytes;
+	d->addr = (uintptr_t)x->obj;
+	d->pc = x->pc;
+	d->bytes = x->bytes;
 	d->seq = ++destroyed_seq;
-	d->thread_num = t->num;
-	d->kind = (uint8_t)kind;
+	d->thread_num = x->thread_num;
+	d->kind = (uint8_t)x->kind;
 	ilock_release(&life_lock);
+}
+
+void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc)
+{
+	struct life_destroy d;
+	if (life_destroy_prepare(t, obj, kind, size, pc, &d))
+		life_destroy_record(&d);
 	if (kind == LK_COND) {
 		cond_lock(obj);
 		cond_forget(obj);       /* its record (mutex, waiters) ends with it */

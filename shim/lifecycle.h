@@ -55,6 +55,20 @@ static inline int life_maybe_destroyed(const void *obj)
 /* The destroy of obj succeeded (called at pc by t): remember it, with a snapshot of its size bytes
  * (size 0: glibc marks it itself).  Call before ev_lock_destroyed (it asks whether *_init made it). */
 void life_destroyed(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc);
+
+/* The same in two steps, for a lock the site table keeps: prepared first (0: nothing to remember),
+ * then recorded by ev_lock_destroyed in the same step as the site record goes (life_destroy_record
+ * as its `also`, under the graph lock: lifecycle's own lock nests inside it). */
+struct life_destroy {
+	const void *obj;
+	uintptr_t pc;
+	uint64_t bytes;
+	int thread_num;
+	int kind;
+};
+int life_destroy_prepare(struct thread_rec *t, const void *obj, int kind, size_t size, uintptr_t pc,
+			 struct life_destroy *d);
+void life_destroy_record(void *d);
 /* obj was initialised: whatever it was before, it is now live. */
 void life_initialised(struct thread_rec *t, const void *obj, int kind, uintptr_t pc);
 

@@ -289,10 +289,12 @@ void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack
 	ilock_release(&graph_lock);
 }
 
-void order_lock_destroyed(const void *lock)
+void order_lock_destroyed(const void *lock, void (*also)(void *), void *arg)
 {
 	ilock_acquire(&graph_lock);
 	site_prefetch_next(&stride_destroyed, (uintptr_t)lock);
+	if (also)
+		also(arg);
 	struct lock_site *s = site_find((uintptr_t)lock);
 	if (s) {
 		forget_node_at(s);

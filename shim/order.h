@@ -46,8 +46,10 @@ struct order_prior_init {
 /* A lock was initialised at pc; stack: its (site, caller) stack for a site in a library
  * (init_sites.h), else 0.  prior (may be NULL): what the record said before, read in the same step. */
 void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack, struct order_prior_init *prior);
-/* A lock was destroyed (or re-initialised): forget its node, edges and site. */
-void order_lock_destroyed(const void *lock);
+/* A lock was destroyed (or re-initialised): forget its node, edges and site.  also (may be NULL):
+ * called with arg in the same step, under the graph lock (a record of the destroy kept elsewhere,
+ * under a leaf lock of its own). */
+void order_lock_destroyed(const void *lock, void (*also)(void *), void *arg);
 
 /* The memory [lo, hi) is gone (an object unloaded by dlclose): forget every lock that lived there, and
  * with COFFMAN_CLASSES=site every class created by code there.  A lock later found at one of those

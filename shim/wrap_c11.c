@@ -182,7 +182,8 @@ EXPORT void mtx_destroy(mtx_t *m)
 	if (glibc_mutex_is_locked(as_mutex(m)))
 		ev_destroy_locked(t, m, LK_C11);
 	REAL(mtx_destroy)(m);
-	life_destroyed(t, m, LK_C11, 0, CALLER_PC);
-	ev_lock_destroyed(t, m);
+	struct life_destroy destroyed;
+	int remember = life_destroy_prepare(t, m, LK_C11, 0, CALLER_PC, &destroyed);
+	ev_lock_destroyed(t, m, remember ? &destroyed : NULL);
 	shim_leave();
 }

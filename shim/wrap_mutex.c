@@ -414,8 +414,9 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);
 	if (rc == 0) {
-		life_destroyed(t, m, LK_MUTEX, 0, CALLER_PC);
-		ev_lock_destroyed(t, m);
+		struct life_destroy destroyed;
+		int remember = life_destroy_prepare(t, m, LK_MUTEX, 0, CALLER_PC, &destroyed);
+		ev_lock_destroyed(t, m, remember ? &destroyed : NULL);
 	}
 	shim_leave();
 	return rc;

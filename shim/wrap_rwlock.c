@@ -318,8 +318,9 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 		ev_destroy_locked(t, rw, LK_RWLOCK);
 	int rc = REAL(rwlock_destroy)(rw);
 	if (rc == 0) {
-		life_destroyed(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC);
-		ev_lock_destroyed(t, rw);
+		struct life_destroy destroyed;
+		int remember = life_destroy_prepare(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC, &destroyed);
+		ev_lock_destroyed(t, rw, remember ? &destroyed : NULL);
 	}
 	shim_leave();
 	return rc;

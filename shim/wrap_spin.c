@@ -156,8 +156,9 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 		ev_destroy_locked(t, (const void *)s, LK_SPIN);
 	int rc = REAL(spin_destroy)(s);
 	if (rc == 0) {
-		life_destroyed(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC);
-		ev_lock_destroyed(t, (const void *)s);
+		struct life_destroy destroyed;
+		int remember = life_destroy_prepare(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC, &destroyed);
+		ev_lock_destroyed(t, (const void *)s, remember ? &destroyed : NULL);
 	}
 	shim_leave();
 	return rc;
