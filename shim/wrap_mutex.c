@@ -188,6 +188,36 @@ static __attribute__((noinline)) int mutex_locked_new_edge(struct thread_rec *t,
 	return 0;
 }
 
+/* The fast path's acquisition for a thread with a capture budget (young, or it made a new edge lately:
+ * its next holds record their stacks, for the edges that are likely to follow).  As the fast path: a
+ * plain mutex that is free, taken by the inline trylock, its edge known; then the hold as the slow
+ * path records it, with the stack captured from this frame.  Anything else takes the slow path, which
+ * such a thread otherwise took for every acquisition while its budget lasted. */
+static __attribute__((noinline)) int mutex_lock_capturing(struct thread_rec *t, pthread_mutex_t *m, uintptr_t pc)
+{
+	int budget = t->capture_budget;
+	/* The slow path's checks of the memory too: a young thread's acquisitions are where misuse (a
+	 * destroyed mutex, an rwlock's memory) is caught. */
+	if (budget == HELD_CAPTURE_WATCH || (unsigned)t->nheld >= HELD_MAX ||
+	    atomic_load_explicit(&t->nreleased, memory_order_relaxed) != 0 ||
+	    glibc_mutex_state(m) != GLIBC_MUTEX_LIVE || misuse_maybe_seen(m, MISUSE_SEEN_OTHER))
+		return mutex_lock_slow(m, pc);
+	int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
+	if (rc != 0)
+		return mutex_lock_slow(m, pc);  /* busy (a wait, or a double lock), or not plain */
+	if (!ev_fast_edge_known(t, m))
+		return mutex_locked_new_edge(t, m, pc);
+	tls_guard = 1;
+	struct acquire a = { .lock = m, .pc = pc, .kind = LK_MUTEX, .relock = mutex_relock_policy(m),
+			     .owner_of = glibc_mutex_owner_of, .held_idx = -1 };
+	struct unwind_context here;     /* this frame, where the capture starts */
+	if (stack_save_context(&here) == 0)
+		a.ctx = &here;
+	ev_after_acquire(t, &a, 0);
+	tls_guard = 0;
+	return 0;
+}
+
 /* The hot path, kept tight on purpose: a registered thread that records no stack now; the mutex taken
  * by the inline trylock (glibc_mutex.h) — so it was free, and the thread did not hold it — and the
  * edge from the top held lock already in the thread's cache.  Nothing here can re-enter the shim, so
@@ -214,6 +244,8 @@ static inline __attribute__((always_inline)) int mutex_lock_fast(pthread_mutex_t
 			return mutex_lock_contended(t, m, pc);
 		if (rc < 0)
 			return mutex_lock_fast_glibc(t, m, pc);
+	} else if (t != NULL && !tls_guard && t->capture_budget > 0) {
+		return mutex_lock_capturing(t, m, pc);
 	}
 	return mutex_lock_slow(m, pc);
 }
