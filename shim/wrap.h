@@ -34,8 +34,10 @@ static inline void shim_leave(void)
  * anyway) loses nothing. */
 static inline void init_touch_for_write(void *obj, size_t size)
 {
+	int *last = (int *)((char *)obj + size) - 1;
 	__atomic_fetch_or((int *)obj, 0, __ATOMIC_RELAXED);
-	__atomic_fetch_or((int *)((char *)obj + size) - 1, 0, __ATOMIC_RELAXED);
+	if (((uintptr_t)obj ^ (uintptr_t)last) >= 4096)        /* on another page */
+		__atomic_fetch_or(last, 0, __ATOMIC_RELAXED);
 }
 
 #endif
