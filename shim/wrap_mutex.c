@@ -202,6 +202,7 @@ static __attribute__((noinline)) int mutex_lock_capturing(struct thread_rec *t, 
 	    atomic_load_explicit(&t->nreleased, memory_order_relaxed) != 0 ||
 	    glibc_mutex_state(m) != GLIBC_MUTEX_LIVE || misuse_maybe_seen(m, MISUSE_SEEN_OTHER))
 		return mutex_lock_slow(m, pc);
+	ev_prefetch_new_edge(t, m);     /* as the slow path: the lines a new edge reads first */
 	int rc = glibc_mutex_trylock_plain(m, t->glibc_id);
 	if (rc != 0)
 		return mutex_lock_slow(m, pc);  /* busy (a wait, or a double lock), or not plain */
