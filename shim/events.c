@@ -4,6 +4,7 @@
  * process after a fatal report, and what a thread still holds when it exits.  The hot path itself is
  * in events.h's inline helpers. */
 #include "events.h"
+#include "api_misuse.h"
 #include "config.h"
 #include "glibc_mutex.h"
 #include "ilock.h"
@@ -417,6 +418,18 @@ void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t
 	}
 }
 
+void ev_lock_init_done(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
+		       const struct unwind_context *ctx, struct life_init_check *check, int ok)
+{
+	if (ok)
+		ev_lock_created(t, lock, kind, pc, old_owner, ctx, check->on ? &check->prior : NULL);
+	life_init_end(t, lock, kind, pc, check, ok);
+	if (ok) {
+		life_initialised(t, lock, kind, pc);
+		misuse_note_init(lock, kind);
+	}
+}
+
 void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind)
 {
 	struct report *r = malloc(sizeof *r);
@@ -445,6 +458,13 @@ void ev_lock_destroyed(struct thread_rec *t, const void *lock, struct life_destr
 	if (idx >= 0)
 		held_remove(t, idx);
 	order_lock_destroyed(lock, destroy ? life_destroy_record : NULL, destroy);
+}
+
+void ev_lock_destroyed_at(struct thread_rec *t, const void *lock, int kind, size_t size, uintptr_t pc)
+{
+	struct life_destroy destroyed;
+	int remember = life_destroy_prepare(t, lock, kind, size, pc, &destroyed);
+	ev_lock_destroyed(t, lock, remember ? &destroyed : NULL);
 }
 
 void thread_exit_hook(struct thread_rec *t)

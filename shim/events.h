@@ -91,6 +91,14 @@ void ev_released_for(int owner_num, const void *lock);
 void ev_lock_created(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
 		     const struct unwind_context *ctx, struct order_prior_init *prior);
 
+/* After the real *_init of a lock the site table keeps (mutex, rwlock, spinlock, mtx_t), life_init_begin
+ * made before it; ok: the init succeeded.  Its records (ev_lock_created, reading the site's old init
+ * in the same step), the re-init check's verdict (life_init_end), and on success the lock as new to
+ * the lifecycle and misuse checks.  A failed init's own report is the wrapper's (it names the call). */
+struct life_init_check;
+void ev_lock_init_done(struct thread_rec *t, const void *lock, int kind, uintptr_t pc, pid_t old_owner,
+		       const struct unwind_context *ctx, struct life_init_check *check, int ok);
+
 /* A blocking acquisition that found the re-entry guard raised: coffman's own internals (never a lock
  * the program holds), or a signal handler that interrupted a wrapper.  If this thread holds the lock
  * and it cannot nest (a->relock RELOCK_FATAL, the lock confirming the hold), the call would wait for
@@ -104,6 +112,9 @@ void ev_destroy_locked(struct thread_rec *t, const void *lock, int kind);
  * the record of it lifecycle keeps (life_destroy_prepare), written in the same step. */
 struct life_destroy;
 void ev_lock_destroyed(struct thread_rec *t, const void *lock, struct life_destroy *destroy);
+/* The same for a destroy the program called at pc on a lock of kind (size: bytes lifecycle snapshots,
+ * 0 for what glibc marks itself): lifecycle's record of it too (life_destroy_prepare). */
+void ev_lock_destroyed_at(struct thread_rec *t, const void *lock, int kind, size_t size, uintptr_t pc);
 
 /* Index of lock in t's held stack, -1 if absent. */
 static inline int held_find(const struct thread_rec *t, const void *lock)
@@ -185,9 +196,9 @@ static inline int ev_fast_edge_known(const struct thread_rec *t, const void *loc
 	return edge_cache_lookup(t, top->lock, lock, n > 1 ? t->held[0].lock : NULL);     /* gate_for */
 }
 
-/* On a slow path, first thing: a thread that made a new edge lately (its capture budget is topped
- * up then) will likely make another one now, and the lookups it starts with are cache misses that
- * can overlap the wrapper's first read of the program's lock. */
+/* Before a slow path's (or the capturing fast path's) first read of the program's lock: a thread
+ * that made a new edge lately (its capture budget is topped up then) will likely make another one
+ * now, and the lookups it starts with are cache misses that can overlap that read. */
 static inline void ev_prefetch_new_edge(const struct thread_rec *t, const void *lock)
 {
 	int budget = t->capture_budget, n = t->nheld;

@@ -503,16 +503,16 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
 void life_init_begin(const void *obj, pid_t locked, int looks_live, struct life_init_check *c)
 {
 	c->on = looks_live;
-	c->prior_known = 0;
 	if (looks_live)
 		reinit_holder(obj, locked, &c->holder);
 }
 
-void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c)
+void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c,
+		   int initialised)
 {
 	if (!c->on)
 		return;
-	if (!c->prior_known)
+	if (!initialised)
 		order_init_site_prior(obj, &c->prior);
 	reinit_check(t, obj, kind, pc, &c->prior, &c->holder, 0);
 }

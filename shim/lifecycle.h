@@ -110,16 +110,18 @@ void life_before_init(struct thread_rec *t, const void *obj, int kind, uintptr_t
  * that its site record is looked up once, in the update every init makes anyway:
  * - life_init_begin, before the real init: looks_live, the memory may hold a live object (else no
  *   check); locked as for life_before_init (its holder is looked up now, before the init resets it);
- * - ev_lock_created with &c->prior, after a successful init, sets prior_known;
- * - life_init_end, last (after a failed init too): the decision, and the report. */
+ * - after a successful init, ev_lock_created fills c->prior;
+ * - life_init_end, last (initialised: the init succeeded, so c->prior is filled; after a failed init
+ *   the record is looked up): the decision, and the report.
+ * ev_lock_init_done makes the last two steps. */
 struct life_init_check {
 	int on;
-	int prior_known;
 	struct order_prior_init prior;
 	struct life_other holder;
 };
 void life_init_begin(const void *obj, pid_t locked, int looks_live, struct life_init_check *c);
-void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c);
+void life_init_end(struct thread_rec *t, const void *obj, int kind, uintptr_t pc, struct life_init_check *c,
+		   int initialised);
 
 /* An object that is live (initialised at live_pc, not destroyed, nobody holds or waits on it) is
  * initialised again at pc by t: is that surely a bug?  Yes for the program's static data, and for t's

@@ -151,15 +151,7 @@ EXPORT int mtx_init(mtx_t *m, int type)
 	}
 	int rc = REAL(mtx_init)(m, type);
 	if (t) {
-		if (rc == thrd_success) {
-			ev_lock_created(t, m, LK_C11, CALLER_PC, old_owner, NULL, check.on ? &check.prior : NULL);
-			check.prior_known = 1;
-		}
-		life_init_end(t, m, LK_C11, CALLER_PC, &check);
-		if (rc == thrd_success) {
-			life_initialised(t, m, LK_C11, CALLER_PC);
-			misuse_note_init(m, LK_C11);
-		}
+		ev_lock_init_done(t, m, LK_C11, CALLER_PC, old_owner, NULL, &check, rc == thrd_success);
 		shim_leave();
 	}
 	return rc;
@@ -182,8 +174,6 @@ EXPORT void mtx_destroy(mtx_t *m)
 	if (glibc_mutex_is_locked(as_mutex(m)))
 		ev_destroy_locked(t, m, LK_C11);
 	REAL(mtx_destroy)(m);
-	struct life_destroy destroyed;
-	int remember = life_destroy_prepare(t, m, LK_C11, 0, CALLER_PC, &destroyed);
-	ev_lock_destroyed(t, m, remember ? &destroyed : NULL);
+	ev_lock_destroyed_at(t, m, LK_C11, 0, CALLER_PC);
 	shim_leave();
 }

@@ -416,17 +416,9 @@ EXPORT int pthread_mutex_init(pthread_mutex_t *restrict m, const pthread_mutexat
 	}
 	int rc = REAL(mutex_init)(m, attr);
 	if (t) {
-		if (rc == 0) {
-			ev_lock_created(t, m, LK_MUTEX, CALLER_PC, old_owner, ctx, check.on ? &check.prior : NULL);
-			check.prior_known = 1;
-		}
-		life_init_end(t, m, LK_MUTEX, CALLER_PC, &check);
-		if (rc == 0) {
-			life_initialised(t, m, LK_MUTEX, CALLER_PC);
-			misuse_note_init(m, LK_MUTEX);
-		} else {
+		ev_lock_init_done(t, m, LK_MUTEX, CALLER_PC, old_owner, ctx, &check, rc == 0);
+		if (rc != 0)
 			misuse_init_failed(t, m, LK_MUTEX, "pthread_mutex_init", rc, CALLER_PC);
-		}
 		shim_leave();
 	}
 	return rc;
@@ -447,9 +439,7 @@ EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 		ev_destroy_locked(t, m, LK_MUTEX);
 	int rc = REAL(mutex_destroy)(m);
 	if (rc == 0) {
-		struct life_destroy destroyed;
-		int remember = life_destroy_prepare(t, m, LK_MUTEX, 0, CALLER_PC, &destroyed);
-		ev_lock_destroyed(t, m, remember ? &destroyed : NULL);
+		ev_lock_destroyed_at(t, m, LK_MUTEX, 0, CALLER_PC);
 	}
 	shim_leave();
 	return rc;

@@ -287,17 +287,9 @@ EXPORT int pthread_rwlock_init(pthread_rwlock_t *restrict rw, const pthread_rwlo
 	}
 	int rc = REAL(rwlock_init)(rw, attr);
 	if (t) {
-		if (rc == 0) {
-			ev_lock_created(t, rw, LK_RWLOCK, CALLER_PC, old_writer, ctx, check.on ? &check.prior : NULL);
-			check.prior_known = 1;
-		}
-		life_init_end(t, rw, LK_RWLOCK, CALLER_PC, &check);
-		if (rc == 0) {
-			life_initialised(t, rw, LK_RWLOCK, CALLER_PC);
-			misuse_note_init(rw, LK_RWLOCK);
-		} else {
+		ev_lock_init_done(t, rw, LK_RWLOCK, CALLER_PC, old_writer, ctx, &check, rc == 0);
+		if (rc != 0)
 			misuse_init_failed(t, rw, LK_RWLOCK, "pthread_rwlock_init", rc, CALLER_PC);
-		}
 		shim_leave();
 	}
 	return rc;
@@ -318,9 +310,7 @@ EXPORT int pthread_rwlock_destroy(pthread_rwlock_t *rw)
 		ev_destroy_locked(t, rw, LK_RWLOCK);
 	int rc = REAL(rwlock_destroy)(rw);
 	if (rc == 0) {
-		struct life_destroy destroyed;
-		int remember = life_destroy_prepare(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC, &destroyed);
-		ev_lock_destroyed(t, rw, remember ? &destroyed : NULL);
+		ev_lock_destroyed_at(t, rw, LK_RWLOCK, sizeof *rw, CALLER_PC);
 	}
 	shim_leave();
 	return rc;

@@ -131,17 +131,9 @@ EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 				&check);
 	int rc = REAL(spin_init)(s, pshared);
 	if (t) {
-		if (rc == 0) {
-			ev_lock_created(t, (const void *)s, LK_SPIN, CALLER_PC, 0, NULL, check.on ? &check.prior : NULL);
-			check.prior_known = 1;
-		}
-		life_init_end(t, (const void *)s, LK_SPIN, CALLER_PC, &check);
-		if (rc == 0) {
-			life_initialised(t, (const void *)s, LK_SPIN, CALLER_PC);
-			misuse_note_init((const void *)s, LK_SPIN);
-		} else {
+		ev_lock_init_done(t, (const void *)s, LK_SPIN, CALLER_PC, 0, NULL, &check, rc == 0);
+		if (rc != 0)
 			misuse_init_failed(t, (const void *)s, LK_SPIN, "pthread_spin_init", rc, CALLER_PC);
-		}
 		shim_leave();
 	}
 	return rc;
@@ -156,9 +148,7 @@ EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 		ev_destroy_locked(t, (const void *)s, LK_SPIN);
 	int rc = REAL(spin_destroy)(s);
 	if (rc == 0) {
-		struct life_destroy destroyed;
-		int remember = life_destroy_prepare(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC, &destroyed);
-		ev_lock_destroyed(t, (const void *)s, remember ? &destroyed : NULL);
+		ev_lock_destroyed_at(t, (const void *)s, LK_SPIN, sizeof *s, CALLER_PC);
 	}
 	shim_leave();
 	return rc;
