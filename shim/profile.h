@@ -226,12 +226,14 @@ static inline void profile_quick_peek(const struct thread_rec *t, const void *lo
 		return;
 	q->slot = s;
 	q->rec = (const struct prof_lock_owner *)s->rec;
-	/* The last owner's line, asked for (to write) before the trylock: when the mutex changed hands
-	 * it is in the other thread's cache, and fetched now the miss overlaps the trylock's own on the
-	 * mutex, instead of following it inside the critical section — where, on a contended mutex, it
+	/* The last owner's line, asked for before the trylock: when the mutex changed hands it is in
+	 * the other thread's cache, and fetched now the miss overlaps the trylock's own on the mutex,
+	 * instead of following it inside the critical section — where, on a contended mutex, it
 	 * lengthened the hold the next waiter sleeps on (bench/README.md, *Profiled hand-overs*).  A
-	 * line already here costs nothing. */
-	__builtin_prefetch(q->rec, 1, 3);
+	 * line already here costs nothing.  For reading: a waiter's failed attempts then leave the
+	 * holder its copy (x86-64's baseline has no write prefetch anyway; both compile to the same
+	 * instruction there). */
+	__builtin_prefetch(q->rec, 0, 3);
 }
 
 static inline int profile_quick_commit(const struct thread_rec *t, const struct prof_quick *q)
