@@ -3,6 +3,7 @@
  * variables.  The list of known variables here is the one the manual page and README must match
  * (tests/package_options.sh). */
 #include "config.h"
+#include "mem.h"
 #include "output.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@ struct coffman_config cfg = {
 	.format = FMT_TEXT,
 	.starvation_ms = 100,
 	.starvation_count = 100,
+	.hugepages = 1,
 };
 
 extern char **environ;
@@ -28,7 +30,7 @@ static const char *const known_vars[] = {
 	"COFFMAN_LOG", "COFFMAN_SUPPRESSIONS", "COFFMAN_SARIF", "COFFMAN_CLASSES",
 	"COFFMAN_SHOW_GATED", "COFFMAN_HELD_STACKS", "COFFMAN_ALL_INSTANCES", "COFFMAN_LIB",
 	"COFFMAN_ON_REPORT", "COFFMAN_GRAPH_DIR", "COFFMAN_GRAPH_TEST", "COFFMAN_STARVATION", "COFFMAN_PROFILE",
-	"COFFMAN_UNWIND_CHECK", "COFFMAN_SYMTAB_CHECK", NULL
+	"COFFMAN_UNWIND_CHECK", "COFFMAN_SYMTAB_CHECK", "COFFMAN_HUGEPAGES", NULL
 };
 
 static void load_exitcode(void)
@@ -95,16 +97,23 @@ static void load_format(void)
 		output_warn("COFFMAN_FORMAT=%s is not text or json; using text", s);
 }
 
-static int load_flag(const char *name)
+/* A 0/1 variable (also no/yes); unset or malformed (with a warning): dflt. */
+static int load_flag_or(const char *name, int dflt)
 {
 	const char *s = getenv(name);
 	if (!s)
-		return 0;
+		return dflt;
 	if (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0)
 		return 1;
-	if (strcmp(s, "0") != 0 && strcmp(s, "no") != 0)
-		output_warn("%s=%s is not 0 or 1; using 0", name, s);
-	return 0;
+	if (strcmp(s, "0") == 0 || strcmp(s, "no") == 0)
+		return 0;
+	output_warn("%s=%s is not 0 or 1; using %d", name, s, dflt);
+	return dflt;
+}
+
+static int load_flag(const char *name)
+{
+	return load_flag_or(name, 0);
 }
 
 /* A path, copied: the environment's strings are the program's memory, and a program that sets its
@@ -169,6 +178,9 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
+	cfg.hugepages = load_flag_or("COFFMAN_HUGEPAGES", 1);
+	if (!cfg.hugepages)
+		mem_hugepages_off();
 	load_on_report();
 	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");

@@ -69,6 +69,9 @@ static const char usage[] =
 	"  --profile=PATH           contention profile: at exit a table of the locks with most wait time,\n"
 	"                           PATH for `go tool pprof` (wait by waiter and by holder stack) and\n"
 	"                           PATH.folded for flame graphs; %p is the pid [COFFMAN_PROFILE]\n"
+	"  --no-hugepages           keep coffman's own tables out of huge pages: a table's growth then\n"
+	"                           never waits for the kernel to compact memory, at the price of more\n"
+	"                           page faults per new lock (sets it to 0) [COFFMAN_HUGEPAGES]\n"
 	"  -h, --help               this text\n"
 	"  --version                print the version\n"
 	"\n"
@@ -79,26 +82,28 @@ struct option_map {
 	const char *flag;
 	const char *var;
 	int takes_value;
+	const char *set;                /* a flag's value for var (NULL: "1") */
 };
 
 static const struct option_map options[] = {
-	{ "--watchdog", "COFFMAN_WATCHDOG", 1 },
-	{ "--watchdog-action", "COFFMAN_WATCHDOG_ACTION", 1 },
-	{ "--watchdog-idle", "COFFMAN_WATCHDOG_IDLE", 0 },
-	{ "--log", "COFFMAN_LOG", 1 },
-	{ "--exitcode", "COFFMAN_EXITCODE", 1 },
-	{ "--format", "COFFMAN_FORMAT", 1 },
-	{ "--suppressions", "COFFMAN_SUPPRESSIONS", 1 },
-	{ "--sarif", "COFFMAN_SARIF", 1 },
-	{ "--classes", "COFFMAN_CLASSES", 1 },
-	{ "--show-gated", "COFFMAN_SHOW_GATED", 0 },
-	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0 },
-	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0 },
-	{ "--on-report", "COFFMAN_ON_REPORT", 1 },
-	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1 },
-	{ "--starvation", "COFFMAN_STARVATION", 1 },
-	{ "--profile", "COFFMAN_PROFILE", 1 },
-	{ NULL, NULL, 0 },
+	{ "--watchdog", "COFFMAN_WATCHDOG", 1, NULL },
+	{ "--watchdog-action", "COFFMAN_WATCHDOG_ACTION", 1, NULL },
+	{ "--watchdog-idle", "COFFMAN_WATCHDOG_IDLE", 0, NULL },
+	{ "--log", "COFFMAN_LOG", 1, NULL },
+	{ "--exitcode", "COFFMAN_EXITCODE", 1, NULL },
+	{ "--format", "COFFMAN_FORMAT", 1, NULL },
+	{ "--suppressions", "COFFMAN_SUPPRESSIONS", 1, NULL },
+	{ "--sarif", "COFFMAN_SARIF", 1, NULL },
+	{ "--classes", "COFFMAN_CLASSES", 1, NULL },
+	{ "--show-gated", "COFFMAN_SHOW_GATED", 0, NULL },
+	{ "--held-stacks", "COFFMAN_HELD_STACKS", 0, NULL },
+	{ "--all-instances", "COFFMAN_ALL_INSTANCES", 0, NULL },
+	{ "--on-report", "COFFMAN_ON_REPORT", 1, NULL },
+	{ "--graph-dir", "COFFMAN_GRAPH_DIR", 1, NULL },
+	{ "--starvation", "COFFMAN_STARVATION", 1, NULL },
+	{ "--profile", "COFFMAN_PROFILE", 1, NULL },
+	{ "--no-hugepages", "COFFMAN_HUGEPAGES", 0, "0" },
+	{ NULL, NULL, 0, NULL },
 };
 
 static void die_usage(const char *fmt, const char *arg)
@@ -233,7 +238,7 @@ static int parse_options(int argc, char **argv)
 		else if (strcmp(o->flag, "--log") == 0 || strcmp(o->flag, "--sarif") == 0 ||
 			 strcmp(o->flag, "--profile") == 0 || strcmp(o->flag, "--suppressions") == 0)
 			value = absolute_path(o->flag, value);
-		setenv(o->var, o->takes_value ? value : "1", 1);
+		setenv(o->var, o->takes_value ? value : o->set ? o->set : "1", 1);
 	}
 	return i;
 }

@@ -93,15 +93,23 @@ static char *map_big(size_t len, int prot)
 	return base;
 }
 
-/* A big block of room for size bytes, in huge pages unless flat (mem_advise_flat); NULL without
- * memory. */
+static int hugepages_off;        /* COFFMAN_HUGEPAGES=0 */
+
+void mem_hugepages_off(void)
+{
+	hugepages_off = 1;
+}
+
+/* A big block of room for size bytes, in huge pages unless flat (mem_advise_flat) or they are off;
+ * NULL without memory.  Without huge pages it is advised out of them, so that a system whose THP
+ * setting is "always" does not give it them either (its alignment stays: address space only). */
 static void *alloc_big(size_t size, int flat)
 {
 	size_t len = big_len(size);
 	char *base = len ? map_big(len, PROT_READ | PROT_WRITE) : NULL;
 	if (!base)
 		return NULL;
-	(void)madvise(base, len, flat ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+	(void)madvise(base, len, flat || hugepages_off ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	atomic_fetch_add_explicit(&mapped_total, len, memory_order_relaxed);
 	struct block_header *h = (struct block_header *)(base + BIG_HEAD) - 1;
 	h->class_index = MEM_DIRECT | DIRECT_BIG | (flat ? DIRECT_FLAT : 0);
@@ -142,6 +150,8 @@ static void *alloc_direct_aligned(size_t size, size_t align)
 	char *base = map_pages(len);
 	if (!base)
 		return NULL;
+	if (hugepages_off && len >= HUGE_SIZE)
+		(void)madvise(base, len, MADV_NOHUGEPAGE);     /* where THP is "always" */
 	uintptr_t payload = ((uintptr_t)base + sizeof(struct block_header) + align - 1) & ~(uintptr_t)(align - 1);
 	struct block_header *h = (struct block_header *)payload - 1;
 	h->class_index = MEM_DIRECT;
@@ -269,7 +279,7 @@ static void *grow_direct(struct block_header *h, size_t size)
 			nbase = mremap(base, old, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
 			if (nbase == MAP_FAILED)
 				munmap(to, len);
-			else if (huge)
+			else if (huge && !hugepages_off)
 				(void)madvise(nbase, len, MADV_HUGEPAGE);
 		}
 	}

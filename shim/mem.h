@@ -35,6 +35,13 @@ void mem_free(void *p);
  * written yet.  Again after each mem_realloc that may have moved it to a new mapping. */
 void mem_advise_flat(void *p);
 
+/* COFFMAN_HUGEPAGES=0 (config_load): big blocks from now on are advised out of huge pages instead of
+ * into them.  Where THP's defrag setting makes a fault in an advised region compact memory at once
+ * (Debian's default, "madvise"), a table's growth may then stall a lock call for as long as that takes;
+ * without huge pages a new lock costs more page faults instead (bench/README.md, *First-seen locks,
+ * round three*). */
+void mem_hugepages_off(void);
+
 /* Bytes mapped so far (for tests and the benchmark's per-thread figure). */
 size_t mem_mapped_bytes(void);
 
