@@ -152,15 +152,15 @@ static void site_prefetch_next(struct site_stride *p, uintptr_t addr)
 	__builtin_prefetch(slot + sizeof(struct lock_site) - 1, 1);     /* it may straddle two lines */
 }
 
-/* Returns the lock's site record (NULL if none could be made). */
-static struct lock_site *site_put(const void *lock, int kind, uintptr_t pc, int is_init, int overwrite)
+/* The lock's site record, given its slot as looked up (s; NULL: it has none, one is added: NULL if it
+ * cannot be), the table not moved since. */
+static struct lock_site *site_put(struct lock_site *s, const void *lock, int kind, uintptr_t pc,
+				  int is_init, int overwrite)
 {
-	uintptr_t key = (uintptr_t)lock;
-	struct lock_site *s = site_find(key);
 	if (s && !overwrite)
 		return s;
 	if (!s) {
-		s = sitetab_add(&sites, key);
+		s = sitetab_add(&sites, (uintptr_t)lock);
 		if (!s)
 			return NULL;
 	}
@@ -283,7 +283,7 @@ void order_lock_created(const void *lock, int kind, uintptr_t pc, uint32_t stack
 		prior_init_of(s, prior);
 	if (s)
 		forget_node_at(s);      /* re-initialised in place: a new lock */
-	s = site_put(lock, kind, pc, 1, 1);
+	s = site_put(s, lock, kind, pc, 1, 1);
 	if (s)
 		s->stack = stack;
 	ilock_release(&graph_lock);
@@ -890,10 +890,15 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	}
 	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
 	 * (no memory for one) makes no edge: its node would have nowhere to be kept. */
-	if (sitetab_reserve(&sites, 2) < 0)
+	int grew = sitetab_reserve(&sites, 2);
+	if (grew < 0)
 		goto out;
-	from_site = site_put(held->lock, held->kind, held->pc, 0, 0);
-	to_site = site_put(to, to_kind, to_pc, 0, 0);
+	if (grew) {             /* the slots found above moved with the table */
+		from_site = site_find((uintptr_t)held->lock);
+		to_site = site_find((uintptr_t)to);
+	}
+	from_site = site_put(from_site, held->lock, held->kind, held->pc, 0, 0);
+	to_site = to == held->lock ? from_site : site_put(to_site, to, to_kind, to_pc, 0, 0);
 	if (!from_site || !to_site)
 		goto out;
 	a = node_get(from_site, key_a);
