@@ -451,10 +451,33 @@ static void edge_rec_free(uint32_t payload)
 	free_edges[nfree_edges++] = payload;
 }
 
+/* The info of thread num, or NULL; graph_lock held.  The last one found is remembered: a thread making
+ * new edges asks for its own at every one, and the records freed together (a destroyed lock's edges)
+ * mostly name one thread. */
+static struct thread_info *ti_last;
+
+static struct thread_info *thread_info_find(int num)
+{
+	struct thread_info *ti = ti_last;
+	if (ti && ti->num == num)
+		return ti;
+	HASH_FIND_INT(thread_infos, &num, ti);
+	if (ti)
+		ti_last = ti;
+	return ti;
+}
+
+static void thread_info_free(struct thread_info *ti)
+{
+	if (ti_last == ti)
+		ti_last = NULL;
+	HASH_DEL(thread_infos, ti);
+	free(ti);
+}
+
 static void thread_info_note(const struct thread_rec *t)
 {
-	struct thread_info *ti;
-	HASH_FIND_INT(thread_infos, &t->num, ti);
+	struct thread_info *ti = thread_info_find(t->num);
 	if (!ti) {
 		ti = calloc(1, sizeof *ti);
 		if (!ti)
@@ -471,12 +494,9 @@ static void thread_info_note(const struct thread_rec *t)
 
 static void thread_info_release(int num)
 {
-	struct thread_info *ti;
-	HASH_FIND_INT(thread_infos, &num, ti);
-	if (ti && ti->nedges > 0 && --ti->nedges == 0 && ti->end_ns) {
-		HASH_DEL(thread_infos, ti);
-		free(ti);
-	}
+	struct thread_info *ti = thread_info_find(num);
+	if (ti && ti->nedges > 0 && --ti->nedges == 0 && ti->end_ns)
+		thread_info_free(ti);
 }
 
 /* The lock is going away: its edges' records become free (and may free their threads' info). */
@@ -523,12 +543,10 @@ static void edge_rec_merge_gate(uint32_t payload, const void *gate)
 
 void order_thread_exited(const struct thread_rec *t)
 {
-	struct thread_info *ti;
 	ilock_acquire(&graph_lock);
-	HASH_FIND_INT(thread_infos, &t->num, ti);
+	struct thread_info *ti = thread_info_find(t->num);
 	if (ti && ti->nedges == 0) {
-		HASH_DEL(thread_infos, ti);
-		free(ti);
+		thread_info_free(ti);
 	} else if (ti) {
 		ti->end_ns = now_ns();
 		/* Its last chance: /proc forgets the name when the thread is gone. */
