@@ -278,12 +278,12 @@ int ev_try_relock(struct thread_rec *t, const struct acquire *a, int idx)
 
 uint32_t ev_held_stack_from(const struct unwind_context *ctx)
 {
-	/* Unwinding may read from a pipe (libunwind's memory probe): a cancellation point, and a lock
-	 * call must not become one. */
-	int cancel_state = cancel_disable();
-	uint32_t stack = stack_capture_from(ctx);
-	cancel_restore(cancel_state);
-	return stack;
+	/* No cancellation bracket here: the capture turns cancellation off itself around the calls
+	 * that can reach a cancellation point (libunwind's memory probe reads a pipe, libdw reads an
+	 * object: deps_unwind.c, cancel_off), and a walk by cached rules reaches none.  The bracket
+	 * this had cost two atomic updates of the thread's cancel state per hold a young thread
+	 * records. */
+	return stack_capture_from(ctx);
 }
 
 uint32_t ev_held_stack(void)
