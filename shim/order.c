@@ -561,9 +561,8 @@ static int threads_never_overlapped(const struct report *r)
 {
 	for (int i = 0; i < r->nthreads; i++)
 		for (int j = i + 1; j < r->nthreads; j++) {
-			struct thread_info *a, *b;
-			HASH_FIND_INT(thread_infos, &r->threads[i].num, a);
-			HASH_FIND_INT(thread_infos, &r->threads[j].num, b);
+			const struct thread_info *a = thread_info_find(r->threads[i].num);
+			const struct thread_info *b = thread_info_find(r->threads[j].num);
 			if (!a || !b)
 				return 0;
 			uint64_t a_end = a->end_ns ? a->end_ns : UINT64_MAX, b_end = b->end_ns ? b->end_ns : UINT64_MAX;
@@ -674,8 +673,7 @@ static void add_report_edge(struct report *r, uintptr_t from, uintptr_t to, cons
 	edge_locks(payload, from, to, &from_addr, &to_addr);
 	re->from_instance = note_instance(r, re->from, from_addr);
 	re->to_instance = note_instance(r, re->to, to_addr);
-	struct thread_info *ti;
-	HASH_FIND_INT(thread_infos, &e->thread_num, ti);
+	const struct thread_info *ti = thread_info_find(e->thread_num);
 	re->thread = report_add_thread(r, e->thread_num, ti ? ti->tid : 0, ti ? ti->create_stack : 0,
 				       ti ? ti->parent_num : 0);
 	if (ti && ti->end_ns && ti->name[0])   /* exited: its stored name; alive: read from /proc */
