@@ -661,6 +661,8 @@ void contention_trylock(struct thread_rec *t, const void *lock, int kind, int rc
 				atomic_store(&s->lock, NULL);
 				atomic_store(&s->fails, 0);
 			}
+			if (t->try_streak_lock == lock)
+				t->try_streak_lock = NULL;
 		}
 		return;
 	}
@@ -679,6 +681,7 @@ void contention_trylock(struct thread_rec *t, const void *lock, int kind, int rc
 		atomic_store(&s->stack, 0);
 		atomic_store(&s->reported, 0);
 		atomic_store(&s->lock, lock);
+		t->try_streak_lock = lock;
 		return;
 	}
 	unsigned fails = atomic_fetch_add(&s->fails, 1) + 1;

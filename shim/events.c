@@ -123,6 +123,22 @@ void ev_add_order_edges(struct thread_rec *t, struct acquire *a)
 	}
 }
 
+int ev_trylock_run_known(const struct thread_rec *t, const void *lock)
+{
+	if (atomic_load_explicit(&order_epoch, memory_order_relaxed) != t->cache_epoch)
+		return 0;
+	/* The same walk as ev_add_order_edges', reading only: a lock of the run that is the one being
+	 * taken (a stale entry, or a relock) is the slow path's to judge. */
+	for (int i = t->nheld - 1; i >= 0; i--) {
+		const struct held_lock *h = &t->held[i];
+		if (h->lock == lock || !edge_cache_lookup(t, h->lock, lock, gate_for(t, i)))
+			return 0;
+		if (!(h->flags & HELD_TRYLOCK))
+			return 1;
+	}
+	return 1;
+}
+
 int report_add_thread_rec(struct report *r, const struct thread_rec *t)
 {
 	return report_add_thread(r, t->num, t->tid, t->create_stack, t->parent_num);

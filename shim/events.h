@@ -181,8 +181,8 @@ static inline int ev_fast_enter_ok(const struct thread_rec *t)
 }
 
 /* After it (or before a wait): the acquisition makes no edge the thread does not know — it holds
- * nothing, or the edge from its top held lock (not a trylock) under the current gate is in its cache,
- * checked under the current order epoch. */
+ * nothing, or the edge from its top held lock (not a trylock: ev_trylock_run_known) under the current
+ * gate is in its cache, checked under the current order epoch. */
 static inline int ev_fast_edge_known(const struct thread_rec *t, const void *lock)
 {
 	unsigned n = (unsigned)t->nheld;        /* never negative: unsigned spares sign extensions */
@@ -195,6 +195,13 @@ static inline int ev_fast_edge_known(const struct thread_rec *t, const void *loc
 		return 0;
 	return edge_cache_lookup(t, top->lock, lock, n > 1 ? t->held[0].lock : NULL);     /* gate_for */
 }
+
+/* Below a trylocked top, what ev_fast_edge_known is above a plain one: the edges ev_add_order_edges
+ * would make — from each lock of the trylocked run on top and from the first one below it not
+ * trylocked — are all in the thread's cache, under the current order epoch.  Out of line, and called
+ * only from the out-of-line paths: a call inside ev_fast_edge_known would make the lock wrappers save
+ * registers on every lock. */
+int ev_trylock_run_known(const struct thread_rec *t, const void *lock);
 
 /* Before a slow path's (or the capturing fast path's) first read of the program's lock: a thread
  * that made a new edge lately (its capture budget is topped up then) will likely make another one

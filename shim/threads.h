@@ -126,6 +126,11 @@ struct thread_rec {
 	uintptr_t start_routine;        /* the function the thread runs, when created through us */
 	uintptr_t stack_top;            /* its stack lies below this (0: unknown) */
 	struct init_site_cache init_sites;      /* the last lock-init sites looked at (init_sites.h) */
+	/* The lock this thread's trylocks keep failing on (its streak, contention.c), or NULL; written
+	 * with the streak by the thread itself.  The trylock fast path takes a mutex only when it is not
+	 * this one: a success on that lock ends the streak, which only the slow path does.  A stale value
+	 * (the slot taken over by another thread) only sends that lock's trylocks the slow way. */
+	const void *try_streak_lock;
 
 	/* How the thread ends, for an exit-holding report (lifecycle.c): written by the thread itself
 	 * (start trampoline, pthread_exit, a cancelled condition wait) before its exit hook runs; the

@@ -40,6 +40,13 @@ expect_no_report
 expect_status 0
 expect_out '^livelock backoff: passes 2000 2000$'
 
+# Long runs of failures, each ended by a success (the trylock's fast path, past the warm-up): each
+# success ends the streak, so no livelock, even with the watchdog's shorter livelock time
+run --watchdog=1 -- "$PROGS/livelock" bursts
+expect_no_report
+expect_status 0
+expect_out '^livelock bursts: passes [1-9][0-9]* [1-9][0-9]*$'
+
 # Trylock programs that progress: clean of livelock
 run -- "$PROGS/trylock" safe
 expect_no_report

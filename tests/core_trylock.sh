@@ -38,4 +38,43 @@ if grep -A1 -E "L[0-9] 'lock_c' had been acquired at:" "$LOG" | grep -q -E "c_th
 else
 	fail "lock_c's acquisition c_then_a trylock.c:$HOLD_C missing"; show
 fi
+
+# ---- the same from a thread past its warm-up: the trylock's fast path marks b as trylocked, and the
+# lock of c past it makes the edge from a (had it pushed b as a plain hold, only b->c: no cycle)
+WARM_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* warm: hold a */')
+WARM_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* warm: edge a->c */')
+run -- "$PROGS/trylock" chain_warm
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_out '^trylock chain_warm: trylock returned 0$'
+expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
+expect_no_log "while holding L[0-9] 'lock_b'"
+expect_log "#0 0x[0-9a-f]+ warm_a_trylock_b_lock_c .*trylock\.c:$WARM_AC \(trylock\)" "edge a->c at warm_a_trylock_b_lock_c trylock.c:$WARM_AC"
+expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
+if grep -A1 -E "L[0-9] 'lock_a' had been acquired at:" "$LOG" | grep -q -E "warm_a_trylock_b_lock_c .*trylock\.c:$WARM_A\b"; then
+	pass "lock_a had been acquired at warm_a_trylock_b_lock_c trylock.c:$WARM_A"
+else
+	fail "lock_a's acquisition warm_a_trylock_b_lock_c trylock.c:$WARM_A missing"; show
+fi
+
+# ---- the edges under a trylock known, the later acquisitions of c are only pushed (not the full
+# path); the one that holds c when d comes still says where c was taken
+RUN_C=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* run: hold c */')
+RUN_CD=$(line_of "$SRC" 'pthread_mutex_lock(&lock_d); /* run: edge c->d */')
+RUN_DC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* run: edge d->c */')
+run -- "$PROGS/trylock" run_warm
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_out '^trylock run_warm: trylock returned 0$'
+expect_log "cycle: L[0-9] 'lock_[cd]' -> L[0-9] 'lock_[cd]' -> L[0-9] 'lock_[cd]'$" "cycle of lock_c and lock_d"
+expect_log "locks L[0-9] 'lock_d' while holding L[0-9] 'lock_c':" "edge c->d"
+expect_log "#0 0x[0-9a-f]+ warm_run_then_d .*trylock\.c:$RUN_CD \(trylock\)" "edge c->d at warm_run_then_d trylock.c:$RUN_CD"
+expect_log "#0 0x[0-9a-f]+ d_then_c .*trylock\.c:$RUN_DC \(trylock\)" "edge d->c at d_then_c trylock.c:$RUN_DC"
+if grep -A1 -E "L[0-9] 'lock_c' had been acquired at:" "$LOG" | grep -q -E "warm_run_then_d .*trylock\.c:$RUN_C\b"; then
+	pass "lock_c had been acquired at warm_run_then_d trylock.c:$RUN_C"
+else
+	fail "lock_c's acquisition warm_run_then_d trylock.c:$RUN_C missing"; show
+fi
 finish

@@ -5,6 +5,10 @@
  *            for ever: a livelock.  They give up after 3 s so that the program ends.
  *   backoff  the same walkers, but after a failure each waits a random while before trying again:
  *            they soon get past each other, 2000 times over.  Clean.
+ *   bursts   in step as in the hallway, but every 150 rounds one walker, in turn, stays out of its
+ *            side for a round and the other gets past: long runs of failures, each ended by a
+ *            success, for 1.5 s.  Progress, so clean — as long as a success ends the failure streak,
+ *            also when the trylock that succeeds takes the fast path (past the walkers' warm-up).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -46,6 +50,7 @@ struct walker {
 	int id;
 	pthread_mutex_t *mine, *other;
 	int lockstep;
+	int bursts;
 };
 
 static void *walk(void *arg)
@@ -53,8 +58,14 @@ static void *walk(void *arg)
 	struct walker *w = arg;
 	unsigned step = 0;
 	unsigned seed = (unsigned)w->id * 7919u + 1;
-	while (passes[w->id] < 2000 && !atomic_load(&give_up)) {
-		pthread_mutex_lock(w->mine);
+	unsigned round = 0;
+	while ((w->bursts || passes[w->id] < 2000) && !atomic_load(&give_up)) {
+		/* bursts: this walker's turn to stay out of its side for a round */
+		int out = w->bursts && ++round % 150 == (w->id ? 0u : 75u);
+		if (w->bursts && now_ms() > end_ms)
+			break;
+		if (!out)
+			pthread_mutex_lock(w->mine);
 		if (w->lockstep)
 			in_step(++step);
 		int got = pthread_mutex_trylock(w->other) == 0; /* livelock: try the other side */
@@ -63,11 +74,13 @@ static void *walk(void *arg)
 		if (got) {
 			passes[w->id]++;
 			pthread_mutex_unlock(w->other);
-			pthread_mutex_unlock(w->mine);
+			if (!out)
+				pthread_mutex_unlock(w->mine);
 			continue;
 		}
 		retries[w->id]++;
-		pthread_mutex_unlock(w->mine);  /* step back */
+		if (!out)
+			pthread_mutex_unlock(w->mine);  /* step back */
 		if (!w->lockstep)
 			usleep(rand_r(&seed) % 200);
 	}
@@ -77,10 +90,12 @@ static void *walk(void *arg)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "hallway";
-	int lockstep = strcmp(mode, "hallway") == 0;
-	struct walker ws[2] = { { 0, &left_lock, &right_lock, lockstep }, { 1, &right_lock, &left_lock, lockstep } };
+	int bursts = strcmp(mode, "bursts") == 0;
+	int lockstep = strcmp(mode, "hallway") == 0 || bursts;
+	struct walker ws[2] = { { 0, &left_lock, &right_lock, lockstep, bursts },
+				{ 1, &right_lock, &left_lock, lockstep, bursts } };
 	pthread_t th[2];
-	end_ms = now_ms() + 3000;
+	end_ms = now_ms() + (bursts ? 1500 : 3000);
 	for (int i = 0; i < 2; i++)
 		pthread_create(&th[i], NULL, walk, &ws[i]);
 	pthread_setname_np(th[0], "alice");
