@@ -1420,6 +1420,19 @@ enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32
 	return insert_with_search(g, x, y, payload, path, path_cap, path_len);
 }
 
+int lg_cycle_through(struct lockgraph *g, lg_node from, lg_node to, lg_node *path, size_t path_cap,
+		     size_t *path_len)
+{
+	uint32_t payload;
+
+	if (from == to || !lg_edge_payload(g, from, to, &payload))
+		return 0;
+	/* Without cycle edges the graph is acyclic: nothing leads back from to. */
+	if (!g->nback)
+		return 0;
+	return search_through_cycle_edges(g, idx_of(from), idx_of(to), path, path_cap, path_len);
+}
+
 int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload)
 {
 	const struct lg_out *e;

@@ -85,6 +85,14 @@ size_t lg_node_payloads(const struct lockgraph *g, lg_node n, uint32_t *out, siz
 enum lg_result lg_add_edge(struct lockgraph *g, lg_node from, lg_node to, uint32_t payload,
 			   lg_node *path, size_t path_cap, size_t *path_len);
 
+/* Whether the edge from->to, already in the graph, lies on a cycle: the shortest path to -> ... -> from
+ * over main and cycle edges, written as lg_add_edge writes LG_CYCLE's.  1 (path filled), 0 (none, or
+ * no such edge), -1 out of memory.  Changes no edge and no order: for a caller whose view of an old
+ * edge changed (coffman: a cycle it had not reported, because a common outer lock made it safe, may
+ * have become reportable). */
+int lg_cycle_through(struct lockgraph *g, lg_node from, lg_node to, lg_node *path, size_t path_cap,
+		     size_t *path_len);
+
 /* Payload of edge from->to (a normal or a cycle edge): 1 and *payload set if it exists, else 0. */
 int lg_edge_payload(const struct lockgraph *g, lg_node from, lg_node to, uint32_t *payload);
 

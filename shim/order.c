@@ -534,11 +534,30 @@ static void edge_rec_fill(struct edge_rec *e, struct thread_rec *t, const struct
 	thread_info_note(t);
 }
 
-/* Two observations of one edge under different gates: the edge is not protected by a gate. */
-static void edge_rec_merge_gate(uint32_t payload, const void *gate)
+/* Two observations of one edge under different gates: the edge is not protected by a gate.  1 when
+ * this one took the record's gate away (it had one). */
+static int edge_rec_merge_gate(uint32_t payload, const void *gate)
 {
-	if (payload < nedges && edges[payload].gate != (uintptr_t)gate)
+	if (payload < nedges && edges[payload].gate && edges[payload].gate != (uintptr_t)gate) {
 		edges[payload].gate = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The record of an edge that has just lost its gate is made the observation that took it away: the
+ * thread, the stacks and, with lock classes, the instances of this acquisition.  A report of a cycle
+ * through it then shows where the edge was made without the common outer lock — the acquisition to
+ * fix — rather than where that lock covered it. */
+static void edge_rec_refill(uint32_t payload, struct thread_rec *t, const struct held_lock *held, const void *to,
+			    uint32_t *acquire_stack, const struct unwind_context *ctx)
+{
+	if (payload >= nedges)
+		return;
+	thread_info_release(edges[payload].thread_num);
+	edge_rec_fill(&edges[payload], t, held, NULL, acquire_stack, ctx);
+	if (edge_inst)
+		edge_inst[payload] = (struct edge_inst){ (uintptr_t)held->lock, (uintptr_t)to };
 }
 
 void order_thread_exited(const struct thread_rec *t)
@@ -863,6 +882,29 @@ static struct graph_edge_note *graph_cycle_notes(const lg_node *path, size_t len
 	return notes;
 }
 
+/* The report of the cycle that the edge from a to path[0] (record payload) closes, path as the graph
+ * gives it (len locks); graph lock held.  NULL without memory.  *emit: whether it is shown (not gated,
+ * or --show-gated); then, for the graph file, the notes of its edges.  A cycle longer than a report
+ * holds is shown by its first edges and the closing one, and says so. */
+static struct report *cycle_report(const lg_node *path, size_t len, lg_node a, uint32_t payload, int *emit,
+				   struct graph_edge_note **live_notes, int *nlive_notes)
+{
+	struct report *r = malloc(sizeof *r);
+	if (!r)
+		return NULL;
+	size_t shown = len < REPORT_MAX_EDGES ? len : REPORT_MAX_EDGES;
+	*emit = build_cycle_report(r, path, shown, a, payload) || cfg.show_gated;
+	if (len > shown) {
+		snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks", len);
+		snprintf(r->note, sizeof r->note,
+			 "a cycle of %zu locks: only its first %zu edges and the closing one are shown", len,
+			 shown - 1);
+	}
+	if (*emit && graph_file_on)
+		*live_notes = graph_cycle_notes(path, len, a, payload, nlive_notes);
+	return r;
+}
+
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
 		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
 {
@@ -900,8 +942,16 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 	lg_node b = a ? node_find(to_site, key_b) : 0;
 	uint32_t existing;
 	if (a && b && lg_edge_payload(graph, a, b, &existing)) {
-		edge_rec_merge_gate(existing, gate);
 		known = 1;
+		/* A cycle through this edge may have gone unreported because a common outer lock made it
+		 * safe (a gated cycle, build_cycle_report): without its gate now, the cycle can deadlock. */
+		if (edge_rec_merge_gate(existing, gate)) {
+			edge_rec_refill(existing, t, held, to, acquire_stack, ctx);
+			if (lg_cycle_through(graph, a, b, path, REPORT_MAX_EDGES, &len) > 0) {
+				cancel_state = cancel_disable();        /* as for a new edge's cycle, below */
+				r = cycle_report(path, len, a, existing, &emit, &live_notes, &nlive_notes);
+			}
+		}
 		goto out;
 	}
 	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot
@@ -942,21 +992,8 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 		 * cancellation off itself around what can be cancelled (deps_host.setcancelstate), and
 		 * the tables and records here come from coffman's own allocator. */
 		cancel_state = cancel_disable();
-		/* The graph keeps this record as the new edge's payload (a main or a cycle edge).  A cycle
-		 * longer than a report holds is shown by its first edges and the closing one, and says so. */
-		r = malloc(sizeof *r);
-		if (r) {
-			size_t shown = len < REPORT_MAX_EDGES ? len : REPORT_MAX_EDGES;
-			emit = build_cycle_report(r, path, shown, a, payload) || cfg.show_gated;
-			if (len > shown)
-				snprintf(r->summary, sizeof r->summary, "potential deadlock: cycle of %zu locks", len);
-			if (len > shown)
-				snprintf(r->note, sizeof r->note,
-					 "a cycle of %zu locks: only its first %zu edges and the closing one are shown",
-					 len, shown - 1);
-			if (emit && graph_file_on)
-				live_notes = graph_cycle_notes(path, len, a, payload, &nlive_notes);
-		}
+		/* The graph keeps this record as the new edge's payload (a main or a cycle edge). */
+		r = cycle_report(path, len, a, payload, &emit, &live_notes, &nlive_notes);
 	} else if (res != LG_ADDED) {
 		thread_info_release(t->num);    /* not stored: give the record back */
 		edge_rec_free(payload);

@@ -24,6 +24,26 @@ expect_no_log "never ran at the same time"
 expect_no_log "one thread"
 expect_log "nest .*precision.c:$NEST" "edge at the inner lock"
 
+echo "# gated first, then A,B without the gate: the cycle is no longer safe, and is reported then"
+LATE=$(line_of "$SRC" '/* late: a then b */')
+run -- "$PROGS/precision" gated_later
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_no_log "gated:"
+expect_log "locks L[0-9] 'lock_b' while holding L[0-9] 'lock_a':" "edge a->b"
+expect_log "#0 0x[0-9a-f]+ late_a_then_b .*precision\.c:$LATE " "edge a->b where it was made without the gate: late_a_then_b precision.c:$LATE"
+expect_log "locks L[0-9] 'lock_a' while holding L[0-9] 'lock_b':" "edge b->a"
+expect_log "#0 0x[0-9a-f]+ nest .*precision\.c:$NEST " "edge b->a at nest precision.c:$NEST"
+
+echo "# gated first, then A,B under another outer lock: no lock common to every edge, reported"
+run -- "$PROGS/precision" two_gates
+expect_kind lock-order-inversion
+expect_count lock-order-inversion 1
+expect_status 66
+expect_no_log "gated:"
+expect_log "#0 0x[0-9a-f]+ late_a_then_b .*precision\.c:$LATE " "edge a->b at late_a_then_b precision.c:$LATE"
+
 echo "# every edge from one thread: labelled"
 run -- "$PROGS/precision" single
 expect_kind lock-order-inversion

@@ -118,6 +118,33 @@ static void test_two_cycle(void)
 	lg_free(g);
 }
 
+/* lg_cycle_through: an existing edge on a cycle gives the path back from its target, as LG_CYCLE does;
+ * one on no cycle, a missing edge and a self pair give 0; the graph is unchanged. */
+static void test_cycle_through_existing_edge(void)
+{
+	struct lockgraph *g = lg_new();
+	lg_node a = lg_node_get(g, 0xA), b = lg_node_get(g, 0xB), c = lg_node_get(g, 0xC), d = lg_node_get(g, 0xD);
+	lg_node path[MAX_PATH];
+	size_t len = 0;
+
+	scenario = "cycle through an existing edge";
+	CHECK(add(g, a, b, 1).res == LG_ADDED);
+	CHECK(add(g, c, d, 2).res == LG_ADDED);
+	CHECK(lg_cycle_through(g, a, b, path, MAX_PATH, &len) == 0);       /* acyclic */
+	CHECK(add(g, b, c, 3).res == LG_ADDED);
+	CHECK(add(g, c, a, 4).res == LG_CYCLE);                              /* a->b->c->a */
+	CHECK(lg_cycle_through(g, a, b, path, MAX_PATH, &len) == 1);
+	CHECK(len == 3 && path[0] == b && path[1] == c && path[2] == a);
+	CHECK(lg_cycle_through(g, c, a, path, MAX_PATH, &len) == 1);        /* the cycle edge itself */
+	CHECK(len == 3 && path[0] == a && path[1] == b && path[2] == c);
+	CHECK(lg_cycle_through(g, c, d, path, MAX_PATH, &len) == 0);        /* off the cycle */
+	CHECK(lg_cycle_through(g, b, a, path, MAX_PATH, &len) == 0);        /* no such edge */
+	CHECK(lg_cycle_through(g, a, a, path, MAX_PATH, &len) == 0);
+	CHECK(lg_edge_count(g) == 3 && lg_cycle_edge_count(g) == 1);
+	CHECK(lg_check_invariants(g));
+	lg_free(g);
+}
+
 /* ---- 2. a chain closed into a cycle -------------------------------------------------------------- */
 
 static void check_chain_cycle(size_t len, int reversed)
@@ -1144,6 +1171,7 @@ static void test_hub_out_index(void)
 int main(void)
 {
 	test_two_cycle();
+	test_cycle_through_existing_edge();
 	test_cycles_of_length_3_4_10();
 	test_shortest_path_reported();
 	test_truncated_path();

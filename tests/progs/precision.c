@@ -1,6 +1,9 @@
 /* Scenarios for the precision rules of lock-order reports.  argv[1] picks one:
  *   gated       two threads take A,B and B,A, but always inside the same outer gate lock
  *   ungated     the same without the gate (a real inversion, threads running at the same time)
+ *   gated_later as gated; then a third thread takes A,B without the gate: it can deadlock with the
+ *               thread that takes B,A under the gate, so the cycle, safe until then, is reported
+ *   two_gates   as gated; then a third thread takes A,B inside another outer lock: no common gate
  *   single      one thread takes A then B, later B then A
  *   shortest    edges A->B->C->D and A->D exist; then D->A closes both a 4- and a 2-lock cycle
  *   classes     two account objects and two ledger objects: post() locks account then ledger,
@@ -16,6 +19,7 @@ static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_c = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_d = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t other_gate = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t both_running;
 static int use_gate;
 
@@ -67,6 +71,21 @@ static void two_threads(void)
 	pthread_join(t2, NULL);
 }
 
+/* After the gated pair: A,B once more, under another outer lock or none. */
+static void *late_a_then_b(void *arg)
+{
+	pthread_mutex_t *gate = arg;
+	if (gate)
+		pthread_mutex_lock(gate);
+	pthread_mutex_lock(&lock_a);
+	pthread_mutex_lock(&lock_b); /* late: a then b */
+	pthread_mutex_unlock(&lock_b);
+	pthread_mutex_unlock(&lock_a);
+	if (gate)
+		pthread_mutex_unlock(gate);
+	return NULL;
+}
+
 struct account { pthread_mutex_t lock; long balance; };
 struct ledger { pthread_mutex_t lock; long entries; };
 
@@ -108,6 +127,12 @@ int main(int argc, char **argv)
 	if (strcmp(what, "gated") == 0 || strcmp(what, "ungated") == 0) {
 		use_gate = strcmp(what, "gated") == 0;
 		two_threads();
+	} else if (strcmp(what, "gated_later") == 0 || strcmp(what, "two_gates") == 0) {
+		use_gate = 1;
+		two_threads();
+		pthread_t t;
+		pthread_create(&t, NULL, late_a_then_b, strcmp(what, "two_gates") == 0 ? &other_gate : NULL);
+		pthread_join(t, NULL);
 	} else if (strcmp(what, "single") == 0) {
 		nest(&lock_a, &lock_b);
 		nest(&lock_b, &lock_a);
@@ -123,7 +148,7 @@ int main(int argc, char **argv)
 		post(a1, l1);
 		audit(l2, a2);
 	} else {
-		fprintf(stderr, "usage: precision gated|ungated|single|shortest|classes\n");
+		fprintf(stderr, "usage: precision gated|ungated|gated_later|two_gates|single|shortest|classes\n");
 		return 2;
 	}
 	puts("done");
