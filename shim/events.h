@@ -145,11 +145,16 @@ static inline void edge_cache_sync_epoch(struct thread_rec *t)
 	}
 }
 
+/* A slot whose gate is NULL holds an edge the graph knows to have no gate (made under no outer lock,
+ * or under two different ones): an acquisition under any gate has nothing to tell the graph about it
+ * (order.c, edge_rec_merge_gate), so it answers for every gate.  Keyed by the edge alone, one slot would
+ * otherwise be fought over by the edge's gates (memcached: a pair of locks under each of its item
+ * locks). */
 static inline int edge_cache_lookup(const struct thread_rec *t, const void *from, const void *to,
 				    const void *gate)
 {
 	const struct edge_slot *s = &t->cache[edge_slot_index(t, from, to)];
-	return s->from == from && s->to == to && s->gate == gate;
+	return s->from == from && s->to == to && (s->gate == gate || !s->gate);
 }
 
 static inline void edge_cache_insert(struct thread_rec *t, const void *from, const void *to, const void *gate)

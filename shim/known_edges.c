@@ -21,42 +21,50 @@ struct known_slot {
 
 static struct known_slot slots[KNOWN_SLOTS];
 
-static unsigned slot_of(const void *from, const void *to, const void *gate)
+/* Keyed by the edge alone: its entries under different gates, and the one that says it has none, are
+ * looked for in one probe window. */
+static unsigned slot_of(const void *from, const void *to)
 {
 	uint64_t k = (uint64_t)(uintptr_t)from * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)to;
-	k ^= (uint64_t)(uintptr_t)gate * 0xc2b2ae3d27d4eb4fULL;
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdULL;
 	k ^= k >> 33;
 	return (unsigned)k & (KNOWN_SLOTS - 1);
 }
 
+/* KNOWN_UNGATED when the slot holds the edge as having no gate, KNOWN_GATED when it holds it under
+ * this gate, else 0. */
 static int slot_holds(struct known_slot *s, uintptr_t from, uintptr_t to, uintptr_t gate, unsigned epoch)
 {
 	unsigned seq = atomic_load_explicit(&s->seq, memory_order_acquire);
 	if (seq & 1)
 		return 0;
+	uintptr_t held_gate = atomic_load_explicit(&s->gate, memory_order_relaxed);
 	int match = atomic_load_explicit(&s->from, memory_order_relaxed) == from &&
 		    atomic_load_explicit(&s->to, memory_order_relaxed) == to &&
-		    atomic_load_explicit(&s->gate, memory_order_relaxed) == gate &&
+		    (held_gate == gate || held_gate == 0) &&
 		    atomic_load_explicit(&s->epoch, memory_order_relaxed) == epoch;
 	atomic_thread_fence(memory_order_acquire);
-	return match && atomic_load_explicit(&s->seq, memory_order_relaxed) == seq;
+	if (!match || atomic_load_explicit(&s->seq, memory_order_relaxed) != seq)
+		return 0;
+	return held_gate ? KNOWN_GATED : KNOWN_UNGATED;
 }
 
 int known_edge_find(const void *from, const void *to, const void *gate, unsigned epoch)
 {
-	unsigned i = slot_of(from, to, gate);
-	for (unsigned p = 0; p < KNOWN_PROBE; p++)
-		if (slot_holds(&slots[(i + p) & (KNOWN_SLOTS - 1)], (uintptr_t)from, (uintptr_t)to,
-			       (uintptr_t)gate, epoch))
-			return 1;
+	unsigned i = slot_of(from, to);
+	for (unsigned p = 0; p < KNOWN_PROBE; p++) {
+		int found = slot_holds(&slots[(i + p) & (KNOWN_SLOTS - 1)], (uintptr_t)from, (uintptr_t)to,
+				       (uintptr_t)gate, epoch);
+		if (found)
+			return found;
+	}
 	return 0;
 }
 
 void known_edge_add(const void *from, const void *to, const void *gate, unsigned epoch)
 {
-	unsigned i = slot_of(from, to, gate);
+	unsigned i = slot_of(from, to);
 	/* The first slot that is empty or from an older epoch, else the home slot. */
 	struct known_slot *s = &slots[i];
 	for (unsigned p = 0; p < KNOWN_PROBE; p++) {

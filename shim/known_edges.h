@@ -10,10 +10,15 @@
 #ifndef COFFMAN_KNOWN_EDGES_H
 #define COFFMAN_KNOWN_EDGES_H
 
-/* 1 if from -> to (under gate) was known to the graph at epoch (the caller's order_epoch snapshot,
- * taken before it looked at the graph). */
+/* Whether from -> to (under gate) was known to the graph at epoch (the caller's order_epoch snapshot,
+ * taken before it looked at the graph): KNOWN_GATED (known under this gate), KNOWN_UNGATED (known to
+ * have no gate: made under two different outer locks or under none — whatever the gate now, the graph
+ * has nothing to learn from it), or 0. */
+#define KNOWN_GATED 1
+#define KNOWN_UNGATED 2
 int known_edge_find(const void *from, const void *to, const void *gate, unsigned epoch);
-/* Record that the graph knew from -> to (under gate) at epoch.  May drop it (a busy slot). */
+/* Record that the graph knew from -> to (under gate; NULL: the edge has no gate) at epoch.  May drop it
+ * (a busy slot). */
 void known_edge_add(const void *from, const void *to, const void *gate, unsigned epoch);
 /* The child of fork: a slot a vanished thread was writing would stay claimed; free such slots. */
 void known_edges_after_fork_child(void);

@@ -906,9 +906,11 @@ static struct report *cycle_report(const lg_node *path, size_t len, lg_node a, u
 }
 
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx)
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx,
+		   int *ungated)
 {
 	int saved_errno = errno;
+	*ungated = gate == NULL;        /* a new edge keeps the gate it was made under */
 	int known = 0;
 	lg_node path[REPORT_MAX_EDGES];
 	size_t len = 0;
@@ -952,6 +954,7 @@ int order_new_edge(struct thread_rec *t, const struct held_lock *held, const voi
 				r = cycle_report(path, len, a, existing, &emit, &live_notes, &nlive_notes);
 			}
 		}
+		*ungated = existing < nedges && edges[existing].gate == 0;
 		goto out;
 	}
 	/* Room for both slots first: the table cannot move between the two puts.  A lock without a slot

@@ -28,9 +28,11 @@ void order_prefetch_edge(const void *from, const void *to);
  * the edge was already known (the thread's cache missed it: a hint to grow the cache).  *acquire_stack:
  * the acquisition's stack if already captured (0: not yet), set when captured here (a new edge, or a
  * thread with a capture budget: see ev_after_acquire); ctx: where
- * the capture may start (stack_capture_from), or NULL. */
+ * the capture may start (stack_capture_from), or NULL.  *ungated: 1 when the graph holds the edge as
+ * having no gate after this (made under no outer lock, or under two different ones), else 0. */
 int order_new_edge(struct thread_rec *t, const struct held_lock *held, const void *to, int to_kind,
-		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx);
+		   uintptr_t to_pc, const void *gate, uint32_t *acquire_stack, const struct unwind_context *ctx,
+		   int *ungated);
 
 /* What a lock's site record said about its init before the record changed: a live init (not destroyed
  * since) made at pc (with stack, as the site record keeps it) as kind, before this process was forked

@@ -340,7 +340,7 @@ static __attribute__((noinline)) int mutex_trylock_answered(struct thread_rec *t
 /* The hot path, as pthread_mutex_lock's: a registered thread that records no stack now and counts no
  * profile, a plain mutex taken by the inline trylock.  A trylock makes no lock-order edge (it cannot
  * wait), so what is left is the push, marked as a trylock's: the locks taken under it make edges from
- * it and from the lock below (ev_fast_edge_known).  C++'s std::lock and std::scoped_lock of two
+ * it and from the lock below (ev_trylock_run_known, reached from mutex_locked_new_edge).  C++'s std::lock and std::scoped_lock of two
  * mutexes take the second with a trylock, memcached its item locks while it evicts.  Before this, every
  * trylock took the slow path: 22 ns against glibc's 7 (bench/README.md). */
 EXPORT HOT_ALIGNED int pthread_mutex_trylock(pthread_mutex_t *m)
