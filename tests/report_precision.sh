@@ -36,6 +36,13 @@ expect_log "#0 0x[0-9a-f]+ late_a_then_b .*precision\.c:$LATE " "edge a->b where
 expect_log "locks L[0-9] 'lock_a' while holding L[0-9] 'lock_b':" "edge b->a"
 expect_log "#0 0x[0-9a-f]+ nest .*precision\.c:$NEST " "edge b->a at nest precision.c:$NEST"
 
+echo "# with --show-gated: the gated report first, then the unsafe one (not dropped as a duplicate)"
+run --show-gated -- "$PROGS/precision" gated_later
+expect_count lock-order-inversion 2
+expect_status 66
+expect_log "gated: .*\('gate_lock'\)" "the gated report"
+expect_log "#0 0x[0-9a-f]+ late_a_then_b .*precision\.c:$LATE " "the unsafe edge at late_a_then_b precision.c:$LATE"
+
 echo "# gated first, then A,B under another outer lock: no lock common to every edge, reported"
 run -- "$PROGS/precision" two_gates
 expect_kind lock-order-inversion
