@@ -1,6 +1,10 @@
 // C++ standard mutexes: std::lock_guard and std::scoped_lock taking two std::mutex in inconsistent
 // order in two threads (run one after the other), and a std::recursive_mutex re-locked.
-// Usage: cxx_mutex inversion|recursive
+// Usage: cxx_mutex inversion|recursive|scoped_pair
+//   scoped_pair: two threads at once, 200,000 times each, take stock and audit together with one
+//   std::scoped_lock, in opposite orders, and the ledger's own mutex inside.  std::lock (which the
+//   two-mutex scoped_lock uses) takes the first and trylocks the second, backing off on failure:
+//   no deadlock, no lock-order inversion; past their warm-up the threads take the trylock's fast path.
 // The Ledger members the test names are noinline, so they stay frames of their own at any -O level.
 #include <cstdio>
 #include <cstring>
@@ -30,6 +34,21 @@ struct Ledger {
 		entries += 10;
 	}
 
+	std::mutex own_mutex;
+
+	__attribute__((noinline)) void both(bool stock_first)
+	{
+		if (stock_first) {
+			std::scoped_lock both(stock_mutex, audit_mutex);
+			std::lock_guard<std::mutex> own(own_mutex);
+			entries++;
+		} else {
+			std::scoped_lock both(audit_mutex, stock_mutex);
+			std::lock_guard<std::mutex> own(own_mutex);
+			entries++;
+		}
+	}
+
 	void nested_post(int depth)
 	{
 		std::lock_guard<std::recursive_mutex> guard(ledger_mutex);
@@ -50,6 +69,11 @@ int main(int argc, char **argv)
 		first.join();
 		std::thread second([&ledger] { ledger.audit_then_post(); });
 		second.join();
+	} else if (std::strcmp(mode, "scoped_pair") == 0) {
+		std::thread a([&ledger] { for (int i = 0; i < 200000; i++) ledger.both(true); });
+		std::thread b([&ledger] { for (int i = 0; i < 200000; i++) ledger.both(false); });
+		a.join();
+		b.join();
 	} else if (std::strcmp(mode, "recursive") == 0) {
 		std::thread worker([&ledger] { ledger.nested_post(4); });
 		worker.join();
