@@ -9,6 +9,24 @@ EDGE_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* chain: edge a->c */')
 HOLD_C=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* chain: hold c */')
 EDGE_CA=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* chain: edge c->a */')
 
+# One lock-order inversion, exit 66, the program's last line for MODE.
+inversion_run() {
+	run -- "$PROGS/trylock" "$1"
+	expect_kind lock-order-inversion
+	expect_count lock-order-inversion 1
+	expect_status 66
+	expect_out "^trylock $1: trylock returned 0\$"
+}
+
+# The report says LOCK had been acquired in FUNC at trylock.c:LINE.
+acquired_at() {
+	if grep -A1 -E "L[0-9] '$1' had been acquired at:" "$LOG" | grep -q -E "$2 .*trylock\.c:$3\b"; then
+		pass "$1 had been acquired at $2 trylock.c:$3"
+	else
+		fail "$1's acquisition $2 trylock.c:$3 missing"; show
+	fi
+}
+
 # ---- a, trylock b (succeeds) / b, a: no cycle
 run -- "$PROGS/trylock" safe
 expect_no_report
@@ -16,11 +34,7 @@ expect_status 0
 expect_out '^trylock safe: trylock returned 0$'
 
 # ---- a, trylock b, c / c, a: cycle a -> c -> a
-run -- "$PROGS/trylock" chain
-expect_kind lock-order-inversion
-expect_count lock-order-inversion 1
-expect_status 66
-expect_out '^trylock chain: trylock returned 0$'
+inversion_run chain
 expect_log "cycle: L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]' -> L[0-9] 'lock_[ac]'$" "cycle of lock_a and lock_c"
 expect_log "'lock_a' -> L[0-9] 'lock_c'|'lock_c' -> L[0-9] 'lock_a'" "cycle line has both lock_a and lock_c"
 expect_no_log "cycle: .*'lock_b'"
@@ -28,53 +42,29 @@ expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (pa
 expect_no_log "while holding L[0-9] 'lock_b'"
 expect_log "#0 0x[0-9a-f]+ a_trylock_b_lock_c .*trylock\.c:$EDGE_AC \(trylock\)" "edge a->c at a_trylock_b_lock_c trylock.c:$EDGE_AC"
 expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
-if grep -A1 -E "L[0-9] 'lock_a' had been acquired at:" "$LOG" | grep -q -E "a_trylock_b_lock_c .*trylock\.c:$HOLD_A\b"; then
-	pass "lock_a had been acquired at a_trylock_b_lock_c trylock.c:$HOLD_A"
-else
-	fail "lock_a's acquisition a_trylock_b_lock_c trylock.c:$HOLD_A missing"; show
-fi
-if grep -A1 -E "L[0-9] 'lock_c' had been acquired at:" "$LOG" | grep -q -E "c_then_a .*trylock\.c:$HOLD_C\b"; then
-	pass "lock_c had been acquired at c_then_a trylock.c:$HOLD_C"
-else
-	fail "lock_c's acquisition c_then_a trylock.c:$HOLD_C missing"; show
-fi
+acquired_at lock_a a_trylock_b_lock_c "$HOLD_A"
+acquired_at lock_c c_then_a "$HOLD_C"
 
 # ---- the same from a thread past its warm-up: the trylock's fast path marks b as trylocked, and the
 # lock of c past it makes the edge from a (had it pushed b as a plain hold, only b->c: no cycle)
 WARM_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* warm: hold a */')
 WARM_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* warm: edge a->c */')
-run -- "$PROGS/trylock" chain_warm
-expect_kind lock-order-inversion
-expect_count lock-order-inversion 1
-expect_status 66
-expect_out '^trylock chain_warm: trylock returned 0$'
+inversion_run chain_warm
 expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
 expect_no_log "while holding L[0-9] 'lock_b'"
 expect_log "#0 0x[0-9a-f]+ warm_a_trylock_b_lock_c .*trylock\.c:$WARM_AC \(trylock\)" "edge a->c at warm_a_trylock_b_lock_c trylock.c:$WARM_AC"
 expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
-if grep -A1 -E "L[0-9] 'lock_a' had been acquired at:" "$LOG" | grep -q -E "warm_a_trylock_b_lock_c .*trylock\.c:$WARM_A\b"; then
-	pass "lock_a had been acquired at warm_a_trylock_b_lock_c trylock.c:$WARM_A"
-else
-	fail "lock_a's acquisition warm_a_trylock_b_lock_c trylock.c:$WARM_A missing"; show
-fi
+acquired_at lock_a warm_a_trylock_b_lock_c "$WARM_A"
 
 # ---- the edges under a trylock known, the later acquisitions of c are only pushed (not the full
 # path); the one that holds c when d comes still says where c was taken
 RUN_C=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* run: hold c */')
 RUN_CD=$(line_of "$SRC" 'pthread_mutex_lock(&lock_d); /* run: edge c->d */')
 RUN_DC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* run: edge d->c */')
-run -- "$PROGS/trylock" run_warm
-expect_kind lock-order-inversion
-expect_count lock-order-inversion 1
-expect_status 66
-expect_out '^trylock run_warm: trylock returned 0$'
+inversion_run run_warm
 expect_log "cycle: L[0-9] 'lock_[cd]' -> L[0-9] 'lock_[cd]' -> L[0-9] 'lock_[cd]'$" "cycle of lock_c and lock_d"
 expect_log "locks L[0-9] 'lock_d' while holding L[0-9] 'lock_c':" "edge c->d"
 expect_log "#0 0x[0-9a-f]+ warm_run_then_d .*trylock\.c:$RUN_CD \(trylock\)" "edge c->d at warm_run_then_d trylock.c:$RUN_CD"
 expect_log "#0 0x[0-9a-f]+ d_then_c .*trylock\.c:$RUN_DC \(trylock\)" "edge d->c at d_then_c trylock.c:$RUN_DC"
-if grep -A1 -E "L[0-9] 'lock_c' had been acquired at:" "$LOG" | grep -q -E "warm_run_then_d .*trylock\.c:$RUN_C\b"; then
-	pass "lock_c had been acquired at warm_run_then_d trylock.c:$RUN_C"
-else
-	fail "lock_c's acquisition warm_run_then_d trylock.c:$RUN_C missing"; show
-fi
+acquired_at lock_c warm_run_then_d "$RUN_C"
 finish
