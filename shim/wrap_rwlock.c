@@ -214,21 +214,49 @@ RW_TIMED_WRAPPER(pthread_rwlock_timedwrlock, rwlock_timedwrlock, 0)
 RW_CLOCK_WRAPPER(pthread_rwlock_clockrdlock, rwlock_clockrdlock, 1)
 RW_CLOCK_WRAPPER(pthread_rwlock_clockwrlock, rwlock_clockwrlock, 0)
 
-#define RW_TRY_WRAPPER(name, realname, shared)                                  \
-	EXPORT int name(pthread_rwlock_t *rw)                                   \
-	{                                                                       \
-		struct thread_rec *t = shim_enter();                            \
-		if (!t)                                                         \
-			return REAL(realname)(rw);                              \
-		rw_destroyed_use(t, rw, #name, CALLER_PC);                      \
-		rw_type_check(t, rw, #name, CALLER_PC);                         \
-		int rc = rw_try(t, rw, shared, CALLER_PC);                      \
-		shim_leave();                                                   \
-		return rc;                                                      \
-	}
+static __attribute__((noinline)) int rw_try_slow(pthread_rwlock_t *rw, int shared, uintptr_t pc)
+{
+	struct thread_rec *t = shim_enter();
+	const char *call = shared ? "pthread_rwlock_tryrdlock" : "pthread_rwlock_trywrlock";
+	if (!t)
+		return shared ? REAL(rwlock_tryrdlock)(rw) : REAL(rwlock_trywrlock)(rw);
+	rw_destroyed_use(t, rw, call, pc);
+	rw_type_check(t, rw, call, pc);
+	int rc = rw_try(t, rw, shared, pc);
+	shim_leave();
+	return rc;
+}
 
-RW_TRY_WRAPPER(pthread_rwlock_tryrdlock, rwlock_tryrdlock, 1)
-RW_TRY_WRAPPER(pthread_rwlock_trywrlock, rwlock_trywrlock, 0)
+/* The tries' hot path, as rw_lock_fast's and the mutex trylock's: a registered thread that records no
+ * stack and counts no profile, that does not hold this rwlock, on an rwlock lifecycle has never seen
+ * destroyed; then glibc's own try, and a hold pushed as a trylock's (a try makes no edge).  A busy
+ * answer needs nothing more.  Anything else takes the full path. */
+static inline __attribute__((always_inline)) int rw_try_fast(pthread_rwlock_t *rw, int shared, uintptr_t pc)
+{
+	struct thread_rec *t = tls_self;
+	if (__builtin_expect(t != NULL && !tls_guard && !profile_on && ev_fast_enter_ok(t) &&
+			     !life_maybe_destroyed(rw) && held_find(t, rw) < 0, 1)) {
+		int rc = shared ? real.rwlock_tryrdlock(rw) : real.rwlock_trywrlock(rw);
+		if (__builtin_expect(rc == 0, 1)) {
+			ev_push_held_unprofiled(t, rw, pc, LK_RWLOCK, shared);
+			t->held[t->nheld - 1].flags |= HELD_TRYLOCK;
+			return 0;
+		}
+		if (rc == EBUSY)
+			return rc;
+	}
+	return rw_try_slow(rw, shared, pc);
+}
+
+EXPORT int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
+{
+	return rw_try_fast(rw, 1, CALLER_PC);
+}
+
+EXPORT int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
+{
+	return rw_try_fast(rw, 0, CALLER_PC);
+}
 
 static __attribute__((noinline)) int rw_unlock_slow(pthread_rwlock_t *rw, uintptr_t pc)
 {

@@ -56,6 +56,15 @@ expect_log "#0 0x[0-9a-f]+ warm_a_trylock_b_lock_c .*trylock\.c:$WARM_AC \(trylo
 expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
 acquired_at lock_a warm_a_trylock_b_lock_c "$WARM_A"
 
+# ---- the same with an rwlock's try in the middle (pthread_rwlock_trywrlock's fast path)
+RW_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* rw: hold a */')
+RW_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* rw: edge a->c */')
+inversion_run rw_chain_warm
+expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked rw_b)"
+expect_no_log "while holding L[0-9] 'rw_b'"
+expect_log "#0 0x[0-9a-f]+ warm_a_trywrlock_b_lock_c .*trylock\.c:$RW_AC \(trylock\)" "edge a->c at warm_a_trywrlock_b_lock_c trylock.c:$RW_AC"
+acquired_at lock_a warm_a_trywrlock_b_lock_c "$RW_A"
+
 # ---- the edges under a trylock known, the later acquisitions of c are only pushed (not the full
 # path); the one that holds c when d comes still says where c was taken
 RUN_C=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* run: hold c */')

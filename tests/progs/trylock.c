@@ -7,6 +7,7 @@
  *   chain_warm  the same, T2 first taking and releasing another lock 4096 times: its first holds
  *          record their stacks on the slow path, and after them it takes the lock fast paths —
  *          the trylock's own, and the lock of c past the trylocked b.
+ *   rw_chain_warm  as chain_warm with b an rwlock taken by pthread_rwlock_trywrlock (its fast path).
  *   run_warm  T2, past its warm-up: lock a, trylock b, lock c, 1000 times (the edges into c known
  *          after the first: the later ones are only pushed), and the last time, holding c, lock d;
  *          T3: lock d, lock c.  The cycle c->d->c, with c's acquisition where the loop took it. */
@@ -80,6 +81,22 @@ static void *warm_a_trylock_b_lock_c(void *arg)
 	return NULL;
 }
 
+static pthread_rwlock_t rw_b = PTHREAD_RWLOCK_INITIALIZER;
+
+static void *warm_a_trywrlock_b_lock_c(void *arg)
+{
+	(void)arg;
+	warm_up();
+	pthread_mutex_lock(&lock_a); /* rw: hold a */
+	trylock_rc = pthread_rwlock_trywrlock(&rw_b);
+	pthread_mutex_lock(&lock_c); /* rw: edge a->c */
+	pthread_mutex_unlock(&lock_c);
+	if (trylock_rc == 0)
+		pthread_rwlock_unlock(&rw_b);
+	pthread_mutex_unlock(&lock_a);
+	return NULL;
+}
+
 static pthread_mutex_t lock_d = PTHREAD_MUTEX_INITIALIZER;
 
 static void *warm_run_then_d(void *arg)
@@ -140,6 +157,9 @@ int main(int argc, char **argv)
 		run_one(c_then_a);
 	} else if (strcmp(mode, "chain_warm") == 0) {
 		run_one(warm_a_trylock_b_lock_c);
+		run_one(c_then_a);
+	} else if (strcmp(mode, "rw_chain_warm") == 0) {
+		run_one(warm_a_trywrlock_b_lock_c);
 		run_one(c_then_a);
 	} else if (strcmp(mode, "run_warm") == 0) {
 		run_one(warm_run_then_d);
