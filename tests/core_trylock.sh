@@ -45,25 +45,26 @@ expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->
 acquired_at lock_a a_trylock_b_lock_c "$HOLD_A"
 acquired_at lock_c c_then_a "$HOLD_C"
 
+# A thread past its warm-up locks a, tries MIDDLE, locks c (FUNC, source markers TAG: hold a and
+# edge a->c); then c, a: the cycle a->c->a, its edge a->c made past the trylocked MIDDLE.
+chain_past_try() {
+	local mode=$1 middle=$2 func=$3 tag=$4 hold edge
+	hold=$(line_of "$SRC" "pthread_mutex_lock(&lock_a); /* $tag: hold a */")
+	edge=$(line_of "$SRC" "pthread_mutex_lock(&lock_c); /* $tag: edge a->c */")
+	inversion_run "$mode"
+	expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked $middle)"
+	expect_no_log "while holding L[0-9] '$middle'"
+	expect_log "#0 0x[0-9a-f]+ $func .*trylock\.c:$edge \(trylock\)" "edge a->c at $func trylock.c:$edge"
+	expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
+	acquired_at lock_a "$func" "$hold"
+}
+
 # ---- the same from a thread past its warm-up: the trylock's fast path marks b as trylocked, and the
 # lock of c past it makes the edge from a (had it pushed b as a plain hold, only b->c: no cycle)
-WARM_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* warm: hold a */')
-WARM_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* warm: edge a->c */')
-inversion_run chain_warm
-expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked b)"
-expect_no_log "while holding L[0-9] 'lock_b'"
-expect_log "#0 0x[0-9a-f]+ warm_a_trylock_b_lock_c .*trylock\.c:$WARM_AC \(trylock\)" "edge a->c at warm_a_trylock_b_lock_c trylock.c:$WARM_AC"
-expect_log "#0 0x[0-9a-f]+ c_then_a .*trylock\.c:$EDGE_CA \(trylock\)" "edge c->a at c_then_a trylock.c:$EDGE_CA"
-acquired_at lock_a warm_a_trylock_b_lock_c "$WARM_A"
+chain_past_try chain_warm lock_b warm_a_trylock_b_lock_c warm
 
 # ---- the same with an rwlock's try in the middle (pthread_rwlock_trywrlock's fast path)
-RW_A=$(line_of "$SRC" 'pthread_mutex_lock(&lock_a); /* rw: hold a */')
-RW_AC=$(line_of "$SRC" 'pthread_mutex_lock(&lock_c); /* rw: edge a->c */')
-inversion_run rw_chain_warm
-expect_log "locks L[0-9] 'lock_c' while holding L[0-9] 'lock_a':" "edge a->c (past the trylocked rw_b)"
-expect_no_log "while holding L[0-9] 'rw_b'"
-expect_log "#0 0x[0-9a-f]+ warm_a_trywrlock_b_lock_c .*trylock\.c:$RW_AC \(trylock\)" "edge a->c at warm_a_trywrlock_b_lock_c trylock.c:$RW_AC"
-acquired_at lock_a warm_a_trywrlock_b_lock_c "$RW_A"
+chain_past_try rw_chain_warm rw_b warm_a_trywrlock_b_lock_c rw
 
 # ---- the edges under a trylock known, the later acquisitions of c are only pushed (not the full
 # path); the one that holds c when d comes still says where c was taken
