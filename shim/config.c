@@ -20,7 +20,6 @@ struct coffman_config cfg = {
 	.format = FMT_TEXT,
 	.starvation_ms = 100,
 	.starvation_count = 100,
-	.hugepages = 1,
 };
 
 extern char **environ;
@@ -178,9 +177,8 @@ void config_load(void)
 	cfg.show_gated = load_flag("COFFMAN_SHOW_GATED");
 	cfg.held_stacks = load_flag("COFFMAN_HELD_STACKS");
 	cfg.all_instances = load_flag("COFFMAN_ALL_INSTANCES");
-	cfg.hugepages = load_flag_or("COFFMAN_HUGEPAGES", 1);
-	if (!cfg.hugepages)
-		mem_hugepages_off();
+	if (!load_flag_or("COFFMAN_HUGEPAGES", 1))
+		mem_hugepages_off();    /* mem.c keeps the setting: it is the one to act on it */
 	load_on_report();
 	cfg.watchdog_idle = load_flag("COFFMAN_WATCHDOG_IDLE");
 	cfg.graph_dir = load_path("COFFMAN_GRAPH_DIR");

@@ -25,7 +25,6 @@ struct coffman_config {
 	int show_gated;                 /* COFFMAN_SHOW_GATED=1 */
 	int held_stacks;                /* COFFMAN_HELD_STACKS=1: full stack for every held lock */
 	int all_instances;              /* COFFMAN_ALL_INSTANCES=1: report every instance of a finding */
-	int hugepages;                  /* COFFMAN_HUGEPAGES=0: coffman's big tables never in huge pages */
 	enum on_report on_report;       /* COFFMAN_ON_REPORT: stop for a debugger after a report (debugger.h) */
 	const char *graph_dir;          /* COFFMAN_GRAPH_DIR: write the lock-order graph there (graph_file.h) */
 	unsigned starvation_ms;         /* COFFMAN_STARVATION=MS[,COUNT]; 0 = off */

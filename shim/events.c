@@ -106,27 +106,20 @@ void ev_add_order_edges(struct thread_rec *t, struct acquire *a)
 				capture_budget_known_edge(t);
 			} else {
 				/* t->cache_epoch: the epoch before the graph is consulted, so an edge a
-				 * destroy removes meanwhile is stored stale.  keep: the gate remembered
-				 * with the edge, none once the graph says it has none (any gate then). */
-				const void *keep = gate;
-				int ungated = 0;
+				 * destroy removes meanwhile is stored stale.  An edge the graph says has no
+				 * gate is remembered with none: it then answers for any gate. */
 				int found = known_edge_find(h->lock, a->lock, gate, t->cache_epoch);
+				int ungated = found == KNOWN_UNGATED;
 				if (found) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
-					if (found == KNOWN_UNGATED)
-						keep = NULL;
 				} else if (order_new_edge(t, h, a->lock, a->kind, a->pc, gate, &a->stack, a->ctx,
 							  &ungated)) {
 					edge_cache_missed_known(t);
 					capture_budget_known_edge(t);
-					if (ungated)
-						keep = NULL;
-					known_edge_add(h->lock, a->lock, keep, t->cache_epoch);
-				} else if (ungated) {
-					keep = NULL;
+					known_edge_add(h->lock, a->lock, ungated ? NULL : gate, t->cache_epoch);
 				}
-				edge_cache_insert(t, h->lock, a->lock, keep);
+				edge_cache_insert(t, h->lock, a->lock, ungated ? NULL : gate);
 			}
 		}
 		if (!(h->flags & HELD_TRYLOCK))

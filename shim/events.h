@@ -248,6 +248,15 @@ static inline void ev_push_held_unprofiled(struct thread_rec *t, const void *loc
 	h->flags = shared ? HELD_SHARED : 0;
 }
 
+/* Push a lock a try took: as ev_push_held_unprofiled, marked as a trylock's (no edge into it — a try
+ * cannot wait — but the locks taken under it make edges from it and from the lock below). */
+static inline void ev_push_trylocked_unprofiled(struct thread_rec *t, const void *lock, uintptr_t pc, int kind,
+						int shared)
+{
+	ev_push_held_unprofiled(t, lock, pc, kind, shared);
+	t->held[t->nheld - 1].flags |= HELD_TRYLOCK;
+}
+
 static inline void ev_push_held(struct thread_rec *t, const void *lock, uintptr_t pc, int kind, int shared)
 {
 	ev_push_held_unprofiled(t, lock, pc, kind, shared);

@@ -351,8 +351,7 @@ EXPORT HOT_ALIGNED int pthread_mutex_trylock(pthread_mutex_t *m)
 		if (__builtin_expect(rc == 0, 1)) {
 			if (__builtin_expect(t->try_streak_lock == m || held_find(t, m) >= 0, 0))
 				return mutex_trylock_answered(t, m, 0, CALLER_PC);
-			ev_push_held_unprofiled(t, m, CALLER_PC, LK_MUTEX, 0);
-			t->held[t->nheld - 1].flags = HELD_TRYLOCK;
+			ev_push_trylocked_unprofiled(t, m, CALLER_PC, LK_MUTEX, 0);
 			return 0;
 		}
 		if (rc == EBUSY)

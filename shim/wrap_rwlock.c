@@ -238,8 +238,7 @@ static inline __attribute__((always_inline)) int rw_try_fast(pthread_rwlock_t *r
 			     !life_maybe_destroyed(rw) && held_find(t, rw) < 0, 1)) {
 		int rc = shared ? real.rwlock_tryrdlock(rw) : real.rwlock_trywrlock(rw);
 		if (__builtin_expect(rc == 0, 1)) {
-			ev_push_held_unprofiled(t, rw, pc, LK_RWLOCK, shared);
-			t->held[t->nheld - 1].flags |= HELD_TRYLOCK;
+			ev_push_trylocked_unprofiled(t, rw, pc, LK_RWLOCK, shared);
 			return 0;
 		}
 		if (rc == EBUSY)
